@@ -1,0 +1,31 @@
+# Two commands: `make run` (the application with its sample data, on SQLite) and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test lint serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	SARABAN_ENV=development $(BIN)/saraban db upgrade
+	SARABAN_ENV=development $(BIN)/saraban load-samples
+	@echo "Saraban: http://$(HOST):$(PORT)/"
+	SARABAN_ENV=development $(BIN)/saraban run --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/ruff check saraban tests bench
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check saraban tests bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,125 @@
+"""Users, their roles per unit, and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from saraban.db import Base, StrEnum, TimestampMixin, enum_column
+from saraban.units.models import Person, Unit
+
+PASSWORD_METHOD = "scrypt"
+
+
+class Role(StrEnum):
+    CLERK = "clerk"  # เจ้าหน้าที่สารบรรณ
+    COMMANDER = "commander"  # ผู้บังคับบัญชา
+    STAFF = "staff"  # เจ้าหน้าที่
+    ADMIN = "admin"  # ผู้ดูแลระบบ
+
+
+class User(UserMixin, TimestampMixin, Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(255))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    # Highest secrecy level the user is cleared for: 0 none, 1 ลับ, 2 ลับมาก, 3 ลับที่สุด.
+    clearance: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # Sees every document of every unit (system administrators, auditors).
+    sees_all: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str] = mapped_column(String(5), default="th")
+    last_login_at: Mapped[dt.datetime | None]
+    password_changed_at: Mapped[dt.datetime | None]
+    # Changes whenever the password does, ending every other session (flask-login's get_id).
+    session_token: Mapped[str] = mapped_column(String(64))
+
+    person: Mapped[Person | None] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="Membership.id"
+    )
+
+    __table_args__ = (CheckConstraint("clearance BETWEEN 0 AND 3", name="clearance_range"),)
+
+    def set_password(self, password: str) -> None:
+
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        self.session_token = secrets.token_hex(16)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return self.active
+
+    def roles_in(self, unit_id: int) -> set[Role]:
+        return {m.role for m in self.memberships if m.unit_id == unit_id}
+
+    def has_role(self, role: Role) -> bool:
+        return any(m.role == role for m in self.memberships)
+
+    @property
+    def roles(self) -> list[Role]:
+        seen: list[Role] = []
+        for m in self.memberships:
+            if m.role not in seen:
+                seen.append(m.role)
+        return seen
+
+    @property
+    def units(self) -> list[Unit]:
+        seen: list[Unit] = []
+        for m in self.memberships:
+            if m.unit not in seen:
+                seen.append(m.unit)
+        return seen
+
+
+class Membership(Base):
+    """A user's role in a unit; ``with_subunits`` extends it to the units below."""
+
+    __tablename__ = "membership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    role: Mapped[Role] = enum_column(Role, "role")
+    with_subunits: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    unit: Mapped[Unit] = relationship()
+
+    __table_args__ = (UniqueConstraint("user_id", "unit_id", "role"),)
+
+
+class ApiToken(TimestampMixin, Base):
+    """A bearer token for the JSON API. Only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,53 @@
+"""Accounts: authentication, users, API tokens."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from saraban.accounts.models import PASSWORD_METHOD, ApiToken, User
+from saraban.audit.operations import record
+from saraban.db import utcnow
+from saraban.extensions import db
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checking a wrong username against this keeps it as slow as a wrong password."""
+    return generate_password_hash(secrets.token_hex(8), method=PASSWORD_METHOD)
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.active or not user.check_password(password):
+        return None
+    user.last_login_at = utcnow()
+    record("login", user=user, obj=user)
+    return user
+
+
+def create_token(user: User, name: str = "cli") -> str:
+    """A new API token for ``user``; the plain token is returned once and never stored."""
+    token = "sb_" + secrets.token_urlsafe(32)
+    db.session.add(
+        ApiToken(user=user, name=name, token_hash=ApiToken.hash_token(token), prefix=token[:10])
+    )
+    record("token.create", user=user, obj=user, details={"name": name})
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == ApiToken.hash_token(token), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if row is None or not row.user.active:
+        return None
+    return row.user

@@ -1,0 +1,71 @@
+"""Login, logout and each role's home page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from saraban.accounts.forms import LoginForm
+from saraban.accounts.models import User
+from saraban.accounts.operations import authenticate
+from saraban.documents.operations import list_documents
+from saraban.extensions import db
+
+bp = Blueprint("accounts", __name__)
+
+
+def load_user(user_id: str) -> User | None:
+    uid, _, token = user_id.partition(":")
+    if not uid.isdigit():
+        return None
+    user = db.session.get(User, int(uid))
+    if user is None or user.session_token != token:
+        return None
+    return user
+
+
+def _safe_next(target: str | None) -> str:
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+            return target
+    return url_for("accounts.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.username.data, form.password.data)
+        if user is None:
+            db.session.commit()
+            flash("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "error")
+        else:
+            next_url = _safe_next(request.args.get("next"))
+            session.clear()  # a new session on login
+            login_user(user)
+            db.session.commit()
+            return redirect(next_url)
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    session.clear()
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/")
+@login_required
+def home():
+    documents, total = list_documents(current_user, limit=20)
+    users_units = current_user.units
+    return render_template(
+        "accounts/home.html", documents=documents, total=total, units=users_units
+    )
+

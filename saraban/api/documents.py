@@ -1,0 +1,123 @@
+"""Documents in the JSON API."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from saraban import thaidate
+from saraban.api import ApiError, bp, token_required
+from saraban.documents.history import HistoryEvent, document_history
+from saraban.documents.models import Document, Secrecy, Urgency
+from saraban.documents.operations import find_by_number, get_visible, list_documents
+
+MAX_PAGE_SIZE = 100
+
+
+def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(thaidate.to_arabic_digits(raw))
+    except ValueError:
+        raise ApiError(
+            400, f"'{name}' must be a whole number.", f"'{name}' ต้องเป็นจำนวนเต็ม", name
+        ) from None
+    if not lo <= value <= hi:
+        raise ApiError(
+            400,
+            f"'{name}' must be between {lo} and {hi}.",
+            f"'{name}' ต้องอยู่ระหว่าง {lo} ถึง {hi}",
+            name,
+        )
+    return value
+
+
+def document_json(d: Document) -> dict:
+    return {
+        "id": d.id,
+        "kind": d.kind.value,
+        "number": d.number,
+        "number_arabic": thaidate.to_arabic_digits(d.number) if d.number else None,
+        "date": d.doc_date.isoformat() if d.doc_date else None,
+        "date_th": thaidate.format_date(d.doc_date) if d.doc_date else None,
+        "subject": d.subject,
+        "addressee": d.addressee,
+        "sender": d.sender_text,
+        "origin_unit": d.origin_unit.short_name if d.origin_unit else None,
+        "origin_agency": d.origin_agency.short_name if d.origin_agency else None,
+        "urgency": Urgency(d.urgency).name.lower(),
+        "secrecy": Secrecy(d.secrecy).name.lower(),
+        "status": d.status.value,
+    }
+
+
+def document_detail_json(d: Document) -> dict:
+    out = document_json(d)
+    out.update(
+        {
+            "body": d.body,
+            "signature": d.signature_text,
+            "remarks": d.remarks,
+            "references": [
+                {"relation": r.relation.value, "text": r.text, "document_id": r.target_id}
+                for r in d.references
+            ],
+            "enclosures": [e.description for e in d.enclosures],
+        }
+    )
+    return out
+
+
+def event_json(e: HistoryEvent) -> dict:
+    return {
+        "kind": e.kind,
+        "time": e.at.astimezone(thaidate.BANGKOK).isoformat() if e.at else None,
+        "time_known": e.time_known,
+        "unit": e.unit,
+        "number": e.number,
+        "title": e.title,
+        "lines": e.lines,
+        "signature": e.signature,
+        "source_text": e.source_text,
+        "cancelled": e.cancelled,
+        "related_document_id": e.related_document_id,
+    }
+
+
+@bp.get("/documents")
+@token_required
+def documents_index():
+    page = _int_arg("page", 1, 1, 100_000)
+    per_page = _int_arg("per_page", 20, 1, MAX_PAGE_SIZE)
+    number = request.args.get("number", "").strip()
+    if len(number) > 120:
+        raise ApiError(400, "'number' is too long.", "'number' ยาวเกินไป", "number")
+    offset = (page - 1) * per_page
+    if number:
+        items, total = find_by_number(g.api_user, number, limit=per_page, offset=offset)
+    else:
+        items, total = list_documents(g.api_user, limit=per_page, offset=offset)
+    return jsonify(items=[document_json(d) for d in items], total=total, page=page)
+
+
+def _visible_or_404(document_id: int) -> Document:
+    document = get_visible(g.api_user, document_id) if document_id < 2**31 else None
+    if document is None:
+        raise ApiError(404, "No such document.", "ไม่พบหนังสือนี้")
+    return document
+
+
+@bp.get("/documents/<int:document_id>")
+@token_required
+def documents_show(document_id: int):
+    return jsonify(document_detail_json(_visible_or_404(document_id)))
+
+
+@bp.get("/documents/<int:document_id>/history")
+@token_required
+def documents_history(document_id: int):
+    document = _visible_or_404(document_id)
+    return jsonify(
+        document_id=document.id, events=[event_json(e) for e in document_history(document)]
+    )

@@ -1,0 +1,136 @@
+"""The OpenAPI 3.1 description of the API, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from saraban import __version__
+from saraban.api import bp
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _responses(ok: dict, *codes: int) -> dict:
+    texts = {400: "Bad input", 401: "No valid token", 404: "Not found or not visible"}
+    out = {"200": {"description": "OK", "content": {"application/json": {"schema": ok}}}}
+    for code in codes:
+        out[str(code)] = {
+            "description": texts[code],
+            "content": {"application/json": {"schema": _ERROR}},
+        }
+    return out
+
+
+_ID = {"name": "document_id", "in": "path", "required": True,
+       "schema": {"type": "integer", "minimum": 1}}
+
+SPEC = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Saraban API",
+        "version": __version__,
+        "description": "ระบบสารบรรณอิเล็กทรอนิกส์ — documents, registers and routing history. "
+        "Send 'Authorization: Bearer <token>' (create one with `saraban create-token USER`).",
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}],
+    "paths": {
+        "/documents": {
+            "get": {
+                "operationId": "listDocuments",
+                "summary": "Documents the caller may see, newest first; filter by number",
+                "parameters": [
+                    {"name": "number", "in": "query", "schema": {"type": "string",
+                     "maxLength": 120},
+                     "description": "Document number in Thai or Arabic digits (exact, or part)"},
+                    {"name": "page", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 100000}},
+                    {"name": "per_page", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+                ],
+                "responses": _responses(
+                    {"type": "object", "required": ["items", "total"], "properties": {
+                        "items": {"type": "array",
+                                  "items": {"$ref": "#/components/schemas/Document"}},
+                        "total": {"type": "integer"},
+                        "page": {"type": "integer"}}},
+                    400, 401,
+                ),
+            }
+        },
+        "/documents/{document_id}": {
+            "get": {
+                "operationId": "getDocument",
+                "summary": "One document",
+                "parameters": [_ID],
+                "responses": _responses({"$ref": "#/components/schemas/DocumentDetail"},
+                                        401, 404),
+            }
+        },
+        "/documents/{document_id}/history": {
+            "get": {
+                "operationId": "getDocumentHistory",
+                "summary": "The document's routing history in time order",
+                "parameters": [_ID],
+                "responses": _responses(
+                    {"type": "object", "properties": {
+                        "document_id": {"type": "integer"},
+                        "events": {"type": "array",
+                                   "items": {"$ref": "#/components/schemas/Event"}}}},
+                    401, 404,
+                ),
+            }
+        },
+    },
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+                "status": {"type": "integer"}, "message": {"type": "string"},
+                "message_th": {"type": "string"}, "field": {"type": "string"}}}}},
+            "Document": {"type": "object", "properties": {
+                "id": {"type": "integer"},
+                "kind": {"enum": ["external", "internal", "stamped", "directive", "publicity",
+                                  "evidence"]},
+                "number": {"type": ["string", "null"]},
+                "number_arabic": {"type": ["string", "null"]},
+                "date": {"type": ["string", "null"], "format": "date"},
+                "date_th": {"type": ["string", "null"]},
+                "subject": {"type": "string"},
+                "addressee": {"type": ["string", "null"]},
+                "sender": {"type": ["string", "null"]},
+                "origin_unit": {"type": ["string", "null"]},
+                "origin_agency": {"type": ["string", "null"]},
+                "urgency": {"enum": ["normal", "urgent", "very_urgent", "most_urgent"]},
+                "secrecy": {"enum": ["normal", "confidential", "secret", "top_secret"]},
+                "status": {"type": "string"}}},
+            "DocumentDetail": {"allOf": [{"$ref": "#/components/schemas/Document"}, {
+                "type": "object", "properties": {
+                    "body": {"type": ["string", "null"]},
+                    "signature": {"type": ["string", "null"]},
+                    "remarks": {"type": ["string", "null"]},
+                    "references": {"type": "array", "items": {"type": "object"}},
+                    "enclosures": {"type": "array", "items": {"type": "string"}}}}]},
+            "Event": {"type": "object", "properties": {
+                "kind": {"enum": ["created", "receipt", "dispatch", "transfer", "endorsement",
+                                  "certified_copy"]},
+                "time": {"type": ["string", "null"], "format": "date-time",
+                         "description": "ISO 8601 with the +07:00 offset"},
+                "time_known": {"type": "boolean",
+                               "description": "false when the paper stamp gave only the date"},
+                "unit": {"type": ["string", "null"]},
+                "number": {"type": ["string", "null"]},
+                "title": {"type": "string"},
+                "lines": {"type": "array", "items": {"type": "string"}},
+                "signature": {"type": ["string", "null"]},
+                "source_text": {"type": ["string", "null"]},
+                "cancelled": {"type": "boolean"},
+                "related_document_id": {"type": ["integer", "null"]}}},
+        },
+    },
+}
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return jsonify(SPEC)

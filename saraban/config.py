@@ -1,0 +1,70 @@
+"""Settings from ``SARABAN_*`` environment variables.
+
+Every setting has a development default except the secret key, which must be given outside
+development (``SARABAN_ENV=development`` is what ``make run`` uses).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ENV_PREFIX = "SARABAN_"
+
+
+class ConfigError(RuntimeError):
+    """The application cannot start with the settings it was given."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(ENV_PREFIX + name)
+    return value if value not in (None, "") else default
+
+
+def _dev_secret_key(data_dir: Path) -> str:
+    """A random key kept in the data directory, so development sessions survive a restart."""
+    path = data_dir / "dev-secret-key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    overrides = dict(overrides or {})
+    env = overrides.get("ENV") or _env("ENV", "production")
+    data_dir = Path(overrides.get("DATA_DIR") or _env("DATA_DIR") or Path(instance_path) / "data")
+    database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or _env(
+        "DATABASE_URL", f"sqlite:///{Path(instance_path) / 'saraban.sqlite3'}"
+    )
+    config: dict = {
+        "ENV": env,
+        "DATA_DIR": str(data_dir),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": (_env("COOKIE_SECURE", "0") == "1"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        "DEFAULT_LANGUAGE": _env("LANGUAGE", "th"),
+        "FONT_PATH": _env("FONT_PATH"),
+        "JSON_AS_ASCII": False,
+    }
+    secret = overrides.get("SECRET_KEY") or _env("SECRET_KEY")
+    if not secret:
+        if env in ("development", "testing"):
+            secret = _dev_secret_key(data_dir)
+        else:
+            raise ConfigError(
+                "SARABAN_SECRET_KEY is not set. Set it to a long random value "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
+                "or set SARABAN_ENV=development on a developer's machine."
+            )
+    config["SECRET_KEY"] = secret
+    config.update(overrides)
+    return config

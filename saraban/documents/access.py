@@ -1,0 +1,58 @@
+"""Who may see which document, written once as SQL so that lists and counts obey it.
+
+A user sees a document when his clearance covers its secrecy and one of these holds:
+he sees everything (``sees_all``); the document comes from one of his units; it was
+received in a register of one of his units; or it was sent to one of his units.
+A membership ``with_subunits`` extends to every unit below.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
+
+from saraban.accounts.models import Membership, User
+from saraban.documents.models import Document
+from saraban.registers.models import Receipt, Register
+from saraban.routing.models import Transfer
+from saraban.units.models import Unit
+
+
+def unit_ids_of(user: User):
+    """A SELECT of the ids of every unit the user belongs to, with units below where allowed."""
+    direct = select(Membership.unit_id.label("id"), Membership.with_subunits.label("deep")).where(
+        Membership.user_id == user.id
+    )
+    tree = direct.cte("member_units", recursive=True)
+    child = aliased(Unit)
+    tree = tree.union(
+        select(child.id, true()).join(tree, and_(child.parent_id == tree.c.id, tree.c.deep))
+    )
+    return select(tree.c.id)
+
+
+def visible_filter(user: User | None) -> ColumnElement[bool]:
+    """A WHERE clause on ``Document`` for what ``user`` may see."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return false()
+    clearance = Document.secrecy <= user.clearance
+    if user.sees_all:
+        return clearance
+    units = unit_ids_of(user)
+    received_here = exists().where(
+        Receipt.document_id == Document.id,
+        Receipt.register_id == Register.id,
+        Register.unit_id.in_(units),
+    )
+    sent_here = exists().where(
+        Transfer.document_id == Document.id,
+        or_(Transfer.to_unit_id.in_(units), Transfer.from_unit_id.in_(units)),
+    )
+    return and_(clearance, or_(Document.origin_unit_id.in_(units), received_here, sent_here))
+
+
+def can_view(user: User | None, document_id: int) -> bool:
+    from saraban.extensions import db
+
+    stmt = select(Document.id).where(Document.id == document_id, visible_filter(user))
+    return db.session.execute(stmt).first() is not None

@@ -1,0 +1,271 @@
+"""A document's routing history and the documents of its matter, as plain data.
+
+Both the document page and the JSON API are built from these functions, so they always
+agree. Each kind of event is read with one query, whatever the length of the history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from saraban import thaidate
+from saraban.documents.models import Document, DocumentReference
+from saraban.extensions import db
+from saraban.registers.models import Dispatch, EntryStatus, Receipt, Register
+from saraban.routing.models import CertifiedCopy, Endorsement, EndorsementStatus, Transfer
+
+# Events on the same instant keep the order in which they happen on paper.
+_KIND_ORDER = {"created": 0, "dispatch": 1, "transfer": 2, "receipt": 3, "endorsement": 4,
+               "certified_copy": 5}
+
+
+@dataclass
+class HistoryEvent:
+    kind: str  # created, receipt, dispatch, transfer, endorsement, certified_copy
+    at: dt.datetime | None  # aware; the day's start in Bangkok when only the date is known
+    time_known: bool
+    unit: str | None  # short name of the unit (or outside agency) where it happened
+    number: str | None = None  # receipt or dispatch number, as shown
+    title: str = ""
+    lines: list[str] = field(default_factory=list)
+    signature: str | None = None
+    source_text: str | None = None  # the paper stamp as read, for historic entries
+    cancelled: bool = False
+    related_document_id: int | None = None
+    object_id: int | None = None
+
+    @property
+    def date(self) -> dt.date | None:
+        return self.at.astimezone(thaidate.BANGKOK).date() if self.at else None
+
+    def sort_key(self):
+        at = self.at or dt.datetime.max.replace(tzinfo=dt.UTC)
+        return (at, _KIND_ORDER.get(self.kind, 9), self.object_id or 0)
+
+
+def bangkok_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=thaidate.BANGKOK)
+
+
+def _place(unit, agency) -> str | None:
+    if unit is not None:
+        return unit.short_name
+    if agency is not None:
+        return agency.short_name
+    return None
+
+
+def document_history(document: Document) -> list[HistoryEvent]:
+    session = db.session
+    events: list[HistoryEvent] = []
+
+    if document.doc_date:
+        events.append(
+            HistoryEvent(
+                kind="created",
+                at=bangkok_midnight(document.doc_date),
+                time_known=False,
+                unit=_place(document.origin_unit, document.origin_agency),
+                number=document.number,
+                title=document.sender_text or "",
+            )
+        )
+
+    receipts = session.scalars(
+        select(Receipt)
+        .where(Receipt.document_id == document.id)
+        .options(joinedload(Receipt.register).joinedload(Register.unit))
+    ).all()
+    transfers = session.scalars(
+        select(Transfer)
+        .where(Transfer.document_id == document.id)
+        .options(
+            joinedload(Transfer.from_unit),
+            joinedload(Transfer.to_unit),
+            joinedload(Transfer.from_agency),
+            joinedload(Transfer.to_agency),
+        )
+    ).all()
+    came_by = {t.receipt_id: t for t in transfers if t.receipt_id}
+    for r in receipts:
+        t = came_by.get(r.id)
+        events.append(
+            HistoryEvent(
+                kind="receipt",
+                at=r.received_at,
+                time_known=r.time_known,
+                unit=r.register.unit.short_name,
+                number=str(r.number),
+                title=r.register.unit.stamp_name or r.register.unit.short_name,
+                lines=[f"จาก {_place(t.from_unit, t.from_agency) or t.note or ''}".strip()]
+                if t and (t.from_unit or t.from_agency)
+                else [],
+                source_text=r.source_text,
+                cancelled=r.status == EntryStatus.CANCELLED,
+                object_id=r.id,
+            )
+        )
+
+    for t in transfers:
+        if t.sent_at is None:
+            continue
+        events.append(
+            HistoryEvent(
+                kind="transfer",
+                at=t.sent_at,
+                time_known=t.sent_time_known,
+                unit=_place(t.from_unit, t.from_agency),
+                title=t.kind.value,
+                lines=[
+                    x
+                    for x in (
+                        "ถึง " + (_place(t.to_unit, t.to_agency) or t.to_text or ""),
+                        t.purpose_text,
+                        t.note,
+                    )
+                    if x
+                ],
+                related_document_id=t.via_document_id,
+                object_id=t.id,
+            )
+        )
+
+    dispatches = session.scalars(
+        select(Dispatch)
+        .where(Dispatch.document_id == document.id)
+        .options(joinedload(Dispatch.register).joinedload(Register.unit))
+    ).all()
+    for d in dispatches:
+        events.append(
+            HistoryEvent(
+                kind="dispatch",
+                at=d.dispatched_at,
+                time_known=d.time_known,
+                unit=d.register.unit.short_name,
+                number=d.number_text,
+                lines=[f"ถึง {d.to_text}"] if d.to_text else [],
+                source_text=d.source_text,
+                cancelled=d.status == EntryStatus.CANCELLED,
+                object_id=d.id,
+            )
+        )
+
+    endorsements = session.scalars(
+        select(Endorsement)
+        .where(
+            Endorsement.document_id == document.id,
+            Endorsement.status == EndorsementStatus.SIGNED,
+        )
+        .options(
+            selectinload(Endorsement.lines),
+            joinedload(Endorsement.signer),
+            joinedload(Endorsement.unit),
+        )
+    ).all()
+    for e in endorsements:
+        events.append(
+            HistoryEvent(
+                kind="endorsement",
+                at=e.signed_at,
+                time_known=e.time_known,
+                unit=e.unit.short_name if e.unit else None,
+                lines=[line.text for line in e.lines],
+                signature=f"{e.signer.rank or ''}\n({e.signer.full_name})\n{e.signature_text}",
+                source_text=e.source_text,
+                object_id=e.id,
+            )
+        )
+
+    copies = session.scalars(
+        select(CertifiedCopy)
+        .where(CertifiedCopy.source_id == document.id)
+        .options(joinedload(CertifiedCopy.copy).joinedload(Document.origin_unit))
+    ).all()
+    for c in copies:
+        events.append(
+            HistoryEvent(
+                kind="certified_copy",
+                at=bangkok_midnight(c.certified_on),
+                time_known=False,
+                unit=c.copy.origin_unit.short_name if c.copy.origin_unit else None,
+                number=c.copy.number,
+                title=c.copy.addressee or "",
+                signature=c.certifier_text,
+                related_document_id=c.copy_id,
+                object_id=c.id,
+            )
+        )
+
+    events.sort(key=HistoryEvent.sort_key)
+    return events
+
+
+@dataclass
+class Relation:
+    document: Document
+    relation: str  # cites, cited_by, copy_of, copied_as, ...
+
+
+def related_documents(document: Document) -> list[Relation]:
+    """Documents one step away: what it cites, what cites it, its copies and source."""
+    session = db.session
+    out: list[Relation] = []
+    refs = session.scalars(
+        select(DocumentReference)
+        .where(
+            or_(DocumentReference.document_id == document.id,
+                DocumentReference.target_id == document.id),
+            DocumentReference.target_id.is_not(None),
+        )
+        .options(joinedload(DocumentReference.document), joinedload(DocumentReference.target))
+    ).all()
+    for r in refs:
+        if r.document_id == document.id:
+            out.append(Relation(r.target, r.relation.value))
+        else:
+            out.append(Relation(r.document, f"{r.relation.value}_by"))
+    copies = session.scalars(
+        select(CertifiedCopy)
+        .where(or_(CertifiedCopy.source_id == document.id, CertifiedCopy.copy_id == document.id))
+        .options(joinedload(CertifiedCopy.source), joinedload(CertifiedCopy.copy))
+    ).all()
+    for c in copies:
+        if c.source_id == document.id:
+            out.append(Relation(c.copy, "copied_as"))
+        else:
+            out.append(Relation(c.source, "copy_of"))
+    seen: set[int] = set()
+    unique = []
+    for rel in out:
+        if rel.document.id not in seen:
+            seen.add(rel.document.id)
+            unique.append(rel)
+    return unique
+
+
+def matter_document_ids(document_id: int, limit: int = 500) -> list[int]:
+    """Every document linked to this one through references and certified copies."""
+    session = db.session
+    seen = {document_id}
+    frontier = {document_id}
+    while frontier and len(seen) < limit:
+        refs = session.execute(
+            select(DocumentReference.document_id, DocumentReference.target_id).where(
+                DocumentReference.target_id.is_not(None),
+                or_(DocumentReference.document_id.in_(frontier),
+                    DocumentReference.target_id.in_(frontier)),
+            )
+        ).all()
+        copies = session.execute(
+            select(CertifiedCopy.source_id, CertifiedCopy.copy_id).where(
+                or_(CertifiedCopy.source_id.in_(frontier), CertifiedCopy.copy_id.in_(frontier))
+            )
+        ).all()
+        linked = {x for pair in (*refs, *copies) for x in pair}
+        frontier = linked - seen
+        seen |= frontier
+    return sorted(seen)

@@ -1,0 +1,65 @@
+"""Document pages: the list, one document with its routing history, and its matter."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from saraban.documents.access import visible_filter
+from saraban.documents.history import document_history, matter_document_ids, related_documents
+from saraban.documents.models import Document
+from saraban.documents.operations import find_by_number, get_visible, list_documents
+from saraban.extensions import db
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+PAGE_SIZE = 50
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return max(1, min(int(raw), 10_000)) if raw.isdigit() else 1
+
+
+@bp.route("/")
+@login_required
+def index():
+    number = (request.args.get("number") or "").strip()[:120]
+    page = _page()
+    offset = (page - 1) * PAGE_SIZE
+    if number:
+        items, total = find_by_number(current_user, number, limit=PAGE_SIZE, offset=offset)
+    else:
+        items, total = list_documents(current_user, limit=PAGE_SIZE, offset=offset)
+    return render_template(
+        "documents/index.html",
+        documents=items,
+        total=total,
+        number=number,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+    )
+
+
+@bp.route("/<int:document_id>")
+@login_required
+def show(document_id: int):
+    document = get_visible(current_user, document_id)
+    if document is None:
+        abort(404)  # the same answer whether it does not exist or may not be seen
+    history = document_history(document)
+    matter_ids = matter_document_ids(document.id)
+    matter = db.session.scalars(
+        select(Document)
+        .where(Document.id.in_(matter_ids), visible_filter(current_user))
+        .options(joinedload(Document.origin_unit), joinedload(Document.origin_agency))
+        .order_by(Document.doc_date, Document.id)
+    ).all()
+    visible_ids = {d.id for d in matter}  # related documents all belong to the matter
+    related = [r for r in related_documents(document) if r.document.id in visible_ids]
+    return render_template(
+        "documents/show.html", document=document, history=history, related=related, matter=matter
+    )
+

@@ -1,0 +1,78 @@
+"""Thai (and English) names for the domain's coded values."""
+
+from __future__ import annotations
+
+from flask import g, has_app_context
+
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "kind": {
+        "external": ("หนังสือภายนอก", "External letter"),
+        "internal": ("หนังสือภายใน", "Internal memo"),
+        "stamped": ("หนังสือประทับตรา", "Stamped letter"),
+        "directive": ("หนังสือสั่งการ", "Directive"),
+        "publicity": ("หนังสือประชาสัมพันธ์", "Announcement"),
+        "evidence": ("หนังสือที่เจ้าหน้าที่ทำขึ้น", "Record"),
+    },
+    "urgency": {
+        "0": ("ปกติ", "Normal"),
+        "1": ("ด่วน", "Urgent"),
+        "2": ("ด่วนมาก", "Very urgent"),
+        "3": ("ด่วนที่สุด", "Most urgent"),
+    },
+    "secrecy": {
+        "0": ("ปกติ", "Unclassified"),
+        "1": ("ลับ", "Confidential"),
+        "2": ("ลับมาก", "Secret"),
+        "3": ("ลับที่สุด", "Top secret"),
+    },
+    "status": {
+        "draft": ("ร่าง", "Draft"),
+        "registered": ("ลงทะเบียนแล้ว", "Registered"),
+        "in_progress": ("ระหว่างดำเนินการ", "In progress"),
+        "closed": ("ยุติเรื่อง", "Closed"),
+        "cancelled": ("ยกเลิก", "Cancelled"),
+    },
+    "purpose": {
+        "inform": ("เพื่อโปรดทราบ", "For information"),
+        "consider": ("เพื่อโปรดพิจารณา", "For consideration"),
+        "act": ("เพื่อดำเนินการ", "For action"),
+        "sign": ("เพื่อโปรดลงนาม", "For signature"),
+        "publicize": ("เพื่อทราบและประชาสัมพันธ์", "For information and publicity"),
+        "other": ("อื่น ๆ", "Other"),
+    },
+    "transfer_kind": {
+        "arrival": ("รับจากหน่วยงานภายนอก", "Arrived from outside"),
+        "forward": ("ส่งต่อ", "Forwarded"),
+        "propose": ("เสนอ", "Proposed"),
+        "return": ("ส่งคืน", "Returned"),
+        "circulate": ("เวียน", "Circulated"),
+        "outgoing": ("ส่งออกภายนอก", "Sent outside"),
+    },
+    "role": {
+        "clerk": ("เจ้าหน้าที่สารบรรณ", "Clerk"),
+        "commander": ("ผู้บังคับบัญชา", "Commander"),
+        "staff": ("เจ้าหน้าที่", "Staff"),
+        "admin": ("ผู้ดูแลระบบ", "Administrator"),
+    },
+    "event": {
+        "receipt": ("ลงรับ", "Received"),
+        "dispatch": ("ออกเลขส่ง", "Numbered for dispatch"),
+        "transfer": ("ส่งต่อ", "Transferred"),
+        "endorsement": ("เกษียนสั่งการ", "Endorsed"),
+        "certified_copy": ("สำเนาถูกต้อง", "Certified copy"),
+        "order": ("สั่งการ", "Order"),
+        "created": ("จัดทำหนังสือ", "Document dated"),
+    },
+}
+
+
+def label(value, group: str) -> str:
+    """The Thai (or, with English chosen, the English) name of a coded value."""
+    if value is None:
+        return ""
+    key = str(value.value if hasattr(value, "value") else value)
+    pair = LABELS.get(group, {}).get(key)
+    if pair is None:
+        return key
+    lang = g.get("lang", "th") if has_app_context() else "th"
+    return pair[1] if lang == "en" else pair[0]

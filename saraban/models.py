@@ -1,0 +1,56 @@
+"""Imports every domain model so that the metadata (and Alembic) sees the whole schema."""
+
+from saraban.accounts.models import ApiToken, Membership, Role, User
+from saraban.audit.models import AuditEvent, AuditHead
+from saraban.documents.models import (
+    Document,
+    DocumentFile,
+    DocumentKind,
+    DocumentReference,
+    DocumentStatus,
+    Enclosure,
+    ReferenceRelation,
+    Secrecy,
+    StoredFile,
+    Urgency,
+)
+from saraban.registers.models import (
+    Dispatch,
+    EntryMode,
+    EntryStatus,
+    Receipt,
+    Register,
+    RegisterCounter,
+    RegisterKind,
+)
+from saraban.routing.models import (
+    CertifiedCopy,
+    Endorsement,
+    EndorsementLine,
+    EndorsementStatus,
+    Order,
+    OrderStatus,
+    Purpose,
+    Transfer,
+    TransferKind,
+    TransferStatus,
+)
+from saraban.units.models import (
+    Agency,
+    Delegation,
+    DelegationKind,
+    Person,
+    Position,
+    PositionHolding,
+    Unit,
+)
+
+__all__ = [
+    "Agency", "ApiToken", "AuditEvent", "AuditHead", "CertifiedCopy", "Delegation",
+    "DelegationKind", "Dispatch", "Document", "DocumentFile", "DocumentKind",
+    "DocumentReference", "DocumentStatus", "Enclosure", "Endorsement", "EndorsementLine",
+    "EndorsementStatus", "EntryMode", "EntryStatus", "Membership", "Order", "OrderStatus",
+    "Person", "Position", "PositionHolding", "Purpose", "Receipt", "ReferenceRelation",
+    "Register", "RegisterCounter", "RegisterKind", "Role", "Secrecy", "StoredFile",
+    "Transfer", "TransferKind", "TransferStatus", "Unit", "Urgency", "User",
+]

@@ -1,0 +1,178 @@
+"""A person's journey in a real headless Chromium against the real production server.
+
+The server is started the way an office would start it: ``saraban db upgrade``,
+``saraban load-samples`` and ``saraban serve`` (gunicorn), on a fresh SQLite file.
+Set ``SARABAN_SCREENSHOT_DIR`` to keep the screenshots.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _need_chromium():
+    if CHROMIUM is None:
+        message = "Chromium is not installed (apt-get install chromium): browser tests need it"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _saraban(args, env, **kw):
+    return subprocess.run(
+        [sys.executable, "-m", "saraban.cli", *args],
+        env=env, capture_output=True, text=True, timeout=120, check=True, **kw,
+    )
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    _need_chromium()
+    root = tmp_path_factory.mktemp("server")
+    env = {
+        **os.environ,
+        "SARABAN_ENV": "production",
+        "SARABAN_SECRET_KEY": "browser-test-secret-key-not-for-production",
+        "SARABAN_INSTANCE_PATH": str(root),
+        "SARABAN_DATA_DIR": str(root / "data"),
+        "SARABAN_DATABASE_URL": f"sqlite:///{root / 'saraban.sqlite3'}",
+    }
+    _saraban(["db", "upgrade"], env)
+    output = _saraban(["load-samples", "--quiet"], env).stdout
+    logins = dict(re.findall(r"^\s+(demo-\S+)\s+(\S+)$", output, re.M))
+    assert set(logins) == {"demo-clerk", "demo-commander", "demo-staff", "demo-admin"}, output
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "saraban.cli", "serve", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "2"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/login", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("server did not start: " + (proc.stderr.read() or ""))
+            time.sleep(0.3)
+    yield base, logins
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    proc.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-quic",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+def _shot(page, name):
+    folder = os.environ.get("SARABAN_SCREENSHOT_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+
+def _login(page, base, username, password):
+    page.goto(base + "/login")
+    page.get_by_label("ชื่อผู้ใช้").fill(username)
+    page.get_by_label("รหัสผ่าน").fill(password)
+    page.get_by_role("button", name="เข้าสู่ระบบ").click()
+    page.wait_for_url(base + "/")
+
+
+def test_follow_the_dga_letter_through_its_paper_trail(server, browser):
+    base, logins = server
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="th-TH")
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    _login(page, base, "demo-admin", logins["demo-admin"])
+    _shot(page, "01-home")
+    assert "หนังสือล่าสุดที่ท่านเข้าถึงได้" in page.content()
+
+    # Find the memo by its number typed with Arabic digits.
+    page.get_by_label("ค้นหาเลขที่หนังสือ").fill("0033.12/5052")
+    page.get_by_label("ค้นหาเลขที่หนังสือ").press("Enter")
+    page.get_by_role("link", name=re.compile("แจ้งผลการสำรวจ")).first.click()
+    page.wait_for_selector("text=เส้นทางของหนังสือ")
+    body = page.inner_text("main")
+    assert "๐๐๓๓.๑๒/๕๐๕๒" in body
+    assert "ทราบตามข้อ ๒" in body and "ผู้ช่วย ผบ.ตร. ปรท.ผบ.ตร." in body
+    assert "เลขรับ ๕๐๖๓" in body
+    _shot(page, "02-memo")
+
+    # Back along the chain to the DGA letter it cites, with its three receipt stamps.
+    page.get_by_role("link", name=re.compile("ว๔๐๙๙")).first.click()
+    page.wait_for_selector("text=เส้นทางของหนังสือ")
+    stamps = page.locator(".stamp").all_inner_texts()
+    assert [re.search(r"เลขรับ (\S+)", s).group(1) for s in stamps] == ["๓๐๙๘๗", "๔๓๒๓", "๘๐๐๗"]
+    _shot(page, "03-dga-letter")
+
+    # Forward along the chain to สงป.'s onward forwarding.
+    page.get_by_role("link", name="๐๐๑๐.๐๑๑/๑๕๑๑").first.click()
+    page.wait_for_selector("text=เส้นทางของหนังสือ")
+    assert "เพื่อทราบ และประชาสัมพันธ์" in page.inner_text("main")
+    assert errors == []  # no script or CSP errors on the way
+    page.close()
+
+
+def test_phone_view_of_a_document(server, browser):
+    base, logins = server
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    _login(page, base, "demo-commander", logins["demo-commander"])
+    page.get_by_role("link", name=re.compile("แจ้งผลการสำรวจ")).first.click()
+    page.wait_for_selector("text=เส้นทางของหนังสือ")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+    _shot(page, "04-phone-memo")
+    page.close()
+
+
+def test_a_script_in_data_shows_as_text(server, browser):
+    base, logins = server
+    page = browser.new_page()
+    fired = []
+    page.on("dialog", lambda d: (fired.append(d.message), d.dismiss()))
+    _login(page, base, "demo-clerk", logins["demo-clerk"])
+    page.goto(base + "/documents/?number=" + "<script>alert(1)</script>")
+    assert "<script>alert(1)</script>" in page.inner_text("main")
+    assert fired == []
+    page.close()

@@ -1,0 +1,112 @@
+"""The pages a person sees: login, home, the document page with its history in Thai."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from saraban.documents.models import Document
+from tests.conftest import csrf_token_from
+
+
+def _id(session, key):
+    return session.scalar(select(Document.id).where(Document.source_key == key))
+
+
+def test_pages_need_login(client):
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_login_refuses_wrong_password_in_thai(client):
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post(
+        "/login",
+        data={"username": "demo-clerk", "password": "wrong", "csrf_token": csrf_token_from(page)},
+    )
+    assert response.status_code == 200
+    assert "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" in response.get_data(as_text=True)
+
+
+def test_login_without_csrf_token_is_refused(client, app):
+    response = client.post(
+        "/login",
+        data={"username": "demo-clerk", "password": app.config["DEMO_LOGINS"]["demo-clerk"]},
+    )
+    assert response.status_code == 400
+    assert "แบบฟอร์ม" in response.get_data(as_text=True)
+
+
+def test_login_ignores_offsite_next(client, app):
+    page = client.get("/login?next=https://evil.example/").get_data(as_text=True)
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={
+            "username": "demo-clerk",
+            "password": app.config["DEMO_LOGINS"]["demo-clerk"],
+            "csrf_token": csrf_token_from(page),
+        },
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_home_lists_documents_of_the_users_units(login):
+    client = login("demo-clerk")
+    html = client.get("/").get_data(as_text=True)
+    assert "๐๐๓๓.๑๒/๕๐๕๒" in html
+    assert "๐๐๑๐.๐๑๑/๑๕๑๑" not in html  # สงป.'s own copy is not the clerk's
+
+
+def test_document_page_shows_the_paper_trail_in_thai(login, db_session):
+    client = login("demo-admin")
+    html = client.get(f"/documents/{_id(db_session, 'dga-2562-w4099')}").get_data(as_text=True)
+    for expected in ("สพร ๒๕๖๒/ว๔๐๙๙", "๑ พฤศจิกายน ๒๕๖๒", "เลขรับ <strong>๓๐๙๘๗</strong>",
+                     "เลขรับ <strong>๔๓๒๓</strong>", "เลขรับ <strong>๘๐๐๗</strong>",
+                     "๑๔.๕๐ น.", "๑๕.๐๐ น.", "ไม่ระบุเวลา", "๑๑ พ.ย. ๒๕๖๒"):
+        assert expected in html, expected
+    # The stamps appear in time order.
+    assert html.index("๓๐๙๘๗") < html.index("๔๓๒๓") < html.index("๘๐๐๗")
+
+
+def test_memo_page_shows_endorsement_as_on_paper(login, db_session):
+    client = login("demo-admin")
+    html = client.get(f"/documents/{_id(db_session, 'rtp-0033.12-5052')}").get_data(as_text=True)
+    assert "ทราบตามข้อ ๒" in html and "เห็นชอบตามที่เสนอในข้อ ๓" in html
+    assert "ผู้ช่วย ผบ.ตร. ปรท.ผบ.ตร." in html
+    assert "๒๖ พ.ย. ๖๒" in html
+    assert "เลขรับ <strong>๕๐๖๓</strong>" in html and "๑๑.๒๕ น." in html
+    assert "๐๐๓๓.๑๒/๕๑๘๓" in html and "๐๐๓๓.๑๒/๕๑๙๓" in html  # certified copies
+    assert "๐๐๑๐.๐๑๑/๑๕๑๑" in html  # the matter reaches สงป.'s forwarding
+
+
+def test_document_of_another_unit_is_not_found(login, db_session):
+    client = login("demo-staff")  # สงป.
+    response = client.get(f"/documents/{_id(db_session, 'rtp-0033.12-5052')}")
+    assert response.status_code == 404
+    assert "ไม่พบ" in response.get_data(as_text=True)
+
+
+def test_number_search_with_arabic_digits(login):
+    client = login("demo-clerk")
+    html = client.get("/documents/?number=0033.12/5052").get_data(as_text=True)
+    assert "แจ้งผลการสำรวจ" in html and "๑ ฉบับ" in html
+
+
+def test_security_headers(login):
+    response = login("demo-clerk").get("/")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_logout_needs_post_and_ends_session(login):
+    client = login("demo-clerk")
+    html = client.get("/").get_data(as_text=True)
+    assert client.get("/logout").status_code == 405
+    response = client.post("/logout", data={"csrf_token": csrf_token_from(html)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_unknown_page_is_thai_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "ไม่พบหน้า" in response.get_data(as_text=True)
