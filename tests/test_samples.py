@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from saraban.thaidate import BANGKOK, to_arabic_digits
 from sqlalchemy import func, select
 
 from saraban.documents.models import Document
 from saraban.registers.models import Dispatch, Receipt
 from saraban.routing.models import CertifiedCopy, Endorsement, Transfer
+from saraban.thaidate import BANGKOK, to_arabic_digits
 
 
 def _doc(session, key):

@@ -61,7 +61,7 @@ def test_document_page_shows_the_paper_trail_in_thai(login, db_session):
     html = client.get(f"/documents/{_id(db_session, 'dga-2562-w4099')}").get_data(as_text=True)
     for expected in ("สพร ๒๕๖๒/ว๔๐๙๙", "๑ พฤศจิกายน ๒๕๖๒", "เลขรับ <strong>๓๐๙๘๗</strong>",
                      "เลขรับ <strong>๔๓๒๓</strong>", "เลขรับ <strong>๘๐๐๗</strong>",
-                     "๑๔.๕๐ น.", "๑๕.๐๐ น.", "ไม่ระบุเวลา", "๑๑ พ.ย. ๒๕๖๒"):
+                     "๑๔.๕๐ น.", "๑๕.๐๐ น.", "ตราไม่ระบุเวลา", "๑๑ พ.ย. ๒๕๖๒"):
         assert expected in html, expected
     # The stamps appear in time order.
     assert html.index("๓๐๙๘๗") < html.index("๔๓๒๓") < html.index("๘๐๐๗")

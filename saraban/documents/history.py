@@ -174,7 +174,7 @@ def document_history(document: Document) -> list[HistoryEvent]:
                 time_known=e.time_known,
                 unit=e.unit.short_name if e.unit else None,
                 lines=[line.text for line in e.lines],
-                signature=f"{e.signer.rank or ''}\n({e.signer.full_name})\n{e.signature_text}",
+                signature=f"{e.signer.signature_name}\n{e.signature_text}",
                 source_text=e.source_text,
                 object_id=e.id,
             )

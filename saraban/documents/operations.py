@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from saraban.accounts.models import User
 from saraban.documents.access import visible_filter
@@ -31,6 +32,16 @@ def visible_documents(user: User):
     return select(Document).where(visible_filter(user))
 
 
+def _page(stmt, limit: int, offset: int):
+    """One page of documents, newest first, with what a list row shows loaded at once."""
+    return db.session.scalars(
+        stmt.options(joinedload(Document.origin_unit), joinedload(Document.origin_agency))
+        .order_by(Document.doc_date.desc(), Document.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+
+
 def find_by_number(user: User, number: str, *, limit: int = 50, offset: int = 0):
     """Documents the user may see whose number matches exactly or, failing that, in part."""
     norm = normalize_number(number)
@@ -44,19 +55,13 @@ def find_by_number(user: User, number: str, *, limit: int = 50, offset: int = 0)
         pattern = "%" + norm.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = base.where(Document.number_norm.like(pattern, escape="\\"))
         total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = db.session.scalars(
-        stmt.order_by(Document.doc_date.desc(), Document.id.desc()).limit(limit).offset(offset)
-    ).all()
-    return items, total
+    return _page(stmt, limit, offset), total
 
 
 def list_documents(user: User, *, limit: int = 50, offset: int = 0):
     stmt = visible_documents(user)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = db.session.scalars(
-        stmt.order_by(Document.doc_date.desc(), Document.id.desc()).limit(limit).offset(offset)
-    ).all()
-    return items, total
+    return _page(stmt, limit, offset), total
 
 
 def get_visible(user: User, document_id: int) -> Document | None:

@@ -53,6 +53,9 @@ class Agency(TimestampMixin, Base):
     department_code: Mapped[str | None] = mapped_column(String(20))
 
 
+CIVIL_TITLES = frozenset({"นาย", "นาง", "นางสาว"})
+
+
 class Person(TimestampMixin, Base):
     """A signer or officer: rank or title, first and last name."""
 
@@ -77,6 +80,16 @@ class Person(TimestampMixin, Base):
     @property
     def display_name(self) -> str:
         return f"{self.rank} {self.full_name}" if self.rank else self.full_name
+
+    @property
+    def signature_name(self) -> str:
+        """The name under a signature: a rank stands above the bracketed name (พล.ต.ต. /
+        (กฤษฎา สุรเชษฐพงษ์)); a title goes inside the brackets ((นางไอรดา เหลืองวิไล))."""
+        if self.rank and self.rank in CIVIL_TITLES:
+            return f"({self.rank}{self.full_name})"
+        if self.rank:
+            return f"{self.rank}\n({self.full_name})"
+        return f"({self.full_name})"
 
 
 class Position(TimestampMixin, Base):
