@@ -110,3 +110,58 @@ def test_unknown_page_is_thai_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert "ไม่พบหน้า" in response.get_data(as_text=True)
+
+
+def test_commander_home_shows_what_was_proposed(login):
+    html = login("demo-commander").get("/").get_data(as_text=True)
+    assert "เรื่องที่เสนอถึงท่าน" in html
+    assert "๐๐๓๓.๑๒/๕๐๕๒" in html and "เกษียนแล้ว" in html
+
+
+def test_clerk_home_shows_the_units_receipt_register(login):
+    html = login("demo-clerk").get("/").get_data(as_text=True)
+    assert "ทะเบียนหนังสือรับล่าสุดของหน่วย" in html
+    assert "๔๓๒๓" in html and "๘๐๐๗" in html  # สทส. and its ฝอ.๒
+    assert "๕๕๓" not in html  # สงป.'s register is not the clerk's
+
+
+def test_admin_home_shows_the_whole_system(login):
+    html = login("demo-admin").get("/").get_data(as_text=True)
+    assert "ภาพรวมของระบบ" in html and "<strong>๕</strong> หนังสือ" in html
+
+
+def test_document_page_queries_do_not_grow_with_history(login, db_session, app):
+    """No N+1: a document with 40 receipts costs the page as many queries as one with 2."""
+    import datetime as dt
+
+    from sqlalchemy import event
+
+    from saraban.extensions import db
+    from saraban.registers.models import Receipt, Register
+    from tests.conftest import make_document
+
+    client = login("demo-admin")
+    registers = db_session.scalars(select(Register).where(Register.kind == "receipt")).all()
+
+    def page_queries(receipts: int) -> int:
+        doc = make_document(db_session, subject=f"ทดสอบ {receipts}", number=f"ทดสอบ/{receipts}")
+        for i in range(receipts):
+            db_session.add(Receipt(
+                register=registers[i % len(registers)], document=doc, year=2099,
+                number=100000 + receipts * 100 + i,
+                received_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=i)))
+        db_session.commit()
+        count = 0
+
+        def _count(*_args):
+            nonlocal count
+            count += 1
+
+        event.listen(db.engine, "before_cursor_execute", _count)
+        try:
+            assert client.get(f"/documents/{doc.id}").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", _count)
+        return count
+
+    assert 0 < page_queries(40) == page_queries(2)

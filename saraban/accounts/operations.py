@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from saraban.accounts.models import PASSWORD_METHOD, ApiToken, User
@@ -51,3 +51,14 @@ def user_for_token(token: str) -> User | None:
     if row is None or not row.user.active:
         return None
     return row.user
+
+
+def overview_counts() -> dict[str, int]:
+    """The size of the whole installation, for administrators."""
+    from saraban.models import Document, Receipt, Unit
+
+    counts = {}
+    for key, model in (("documents", Document), ("receipts", Receipt), ("units", Unit),
+                       ("users", User)):
+        counts[key] = db.session.scalar(select(func.count()).select_from(model))
+    return counts

@@ -8,10 +8,12 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, login_user, logout_user
 
 from saraban.accounts.forms import LoginForm
-from saraban.accounts.models import User
-from saraban.accounts.operations import authenticate
+from saraban.accounts.models import Role, User
+from saraban.accounts.operations import authenticate, overview_counts
 from saraban.documents.operations import list_documents
 from saraban.extensions import db
+from saraban.registers.operations import recent_receipts
+from saraban.routing.operations import proposals_for
 
 bp = Blueprint("accounts", __name__)
 
@@ -63,9 +65,16 @@ def logout():
 @bp.route("/")
 @login_required
 def home():
+    """What the user has to do now, by role: a clerk's registers, a commander's proposals,
+    the documents of the user's units, and the whole system's size for an administrator."""
     documents, total = list_documents(current_user, limit=20)
-    users_units = current_user.units
+    roles = set(current_user.roles)
     return render_template(
-        "accounts/home.html", documents=documents, total=total, units=users_units
+        "accounts/home.html",
+        documents=documents,
+        total=total,
+        receipts=recent_receipts(current_user) if Role.CLERK in roles else [],
+        proposals=proposals_for(current_user) if Role.COMMANDER in roles else [],
+        overview=overview_counts() if Role.ADMIN in roles else None,
     )
 

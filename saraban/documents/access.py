@@ -18,11 +18,14 @@ from saraban.routing.models import Transfer
 from saraban.units.models import Unit
 
 
-def unit_ids_of(user: User):
-    """A SELECT of the ids of every unit the user belongs to, with units below where allowed."""
+def unit_ids_of(user: User, role=None):
+    """A SELECT of the ids of every unit the user belongs to (in ``role``, when given),
+    with the units below where the membership extends to them."""
     direct = select(Membership.unit_id.label("id"), Membership.with_subunits.label("deep")).where(
         Membership.user_id == user.id
     )
+    if role is not None:
+        direct = direct.where(Membership.role == role)
     tree = direct.cte("member_units", recursive=True)
     child = aliased(Unit)
     tree = tree.union(
@@ -56,14 +59,14 @@ def visible_filter(user: User | None) -> ColumnElement[bool]:
     return and_(clearance, or_(Document.origin_unit_id.in_(units), received_here, sent_here))
 
 
-def member_unit_ids(user: User) -> list[int]:
-    cached = getattr(user, "_saraban_unit_ids", None)
-    if cached is None:
+def member_unit_ids(user: User, role=None) -> list[int]:
+    """The ids of the user's units (in ``role``), read once per user object."""
+    cache = user.__dict__.setdefault("_saraban_unit_ids", {})
+    if role not in cache:
         from saraban.extensions import db
 
-        cached = sorted(db.session.scalars(unit_ids_of(user)).all())
-        user._saraban_unit_ids = cached
-    return cached
+        cache[role] = sorted(db.session.scalars(unit_ids_of(user, role)).all())
+    return cache[role]
 
 
 def can_view(user: User | None, document_id: int) -> bool:
