@@ -61,23 +61,29 @@ def load_samples_command(quiet: bool):
     else:
         click.echo("ข้อมูลตัวอย่างครบแล้ว ไม่มีการเปลี่ยนแปลง (sample data already loaded)")
     if report.new_logins:
-        click.echo("\nบัญชีทดลองใช้ (demo logins) — รหัสผ่านแสดงครั้งนี้ครั้งเดียว:")
+        click.echo("\nบัญชีทดลองใช้ (demo logins):")
         for username, password in report.new_logins:
             click.echo(f"  {username:16} {password}")
         click.echo(f"(เก็บไว้ที่ {report.logins_file} ด้วย)")
+    elif not quiet:
+        _print_demo_logins()
+
+
+def _print_demo_logins() -> None:
+    from saraban.samples.loader import logins_path
+
+    path = logins_path()
+    if path.exists():
+        click.echo(path.read_text(encoding="utf-8").rstrip())
+    else:
+        click.echo("ยังไม่มีบัญชีทดลองใช้: run `saraban load-samples` first")
 
 
 @click.command("demo-logins")
 @with_appcontext
 def demo_logins_command():
     """Print the demo logins written at first start, if the file is still there."""
-    from saraban.samples.loader import logins_path
-
-    path = logins_path()
-    if path.exists():
-        click.echo(path.read_text().rstrip())
-    else:
-        click.echo("ยังไม่มีบัญชีทดลองใช้: run `saraban load-samples` first")
+    _print_demo_logins()
 
 
 @click.command("create-token")
