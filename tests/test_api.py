@@ -113,3 +113,14 @@ def test_openapi_description(client):
     assert {"/documents", "/documents/{document_id}", "/documents/{document_id}/history"} <= set(
         spec["paths"]
     )
+
+
+@pytest.mark.parametrize(
+    "number, total",
+    [("\x00", 0), ("๐๐๓๓.๑๒/๕๐๕๒\x00", 1), ("๐๐๓๓.\u200b๑๒/๕๐๕๒", 1), ("\u200f0033.12/5052", 1),
+     ("'; DROP TABLE document;--", 0), ("%", 0), ("_", 0), ("\\", 0), ("ก" * 120, 0)],
+)
+def test_odd_numbers_are_searched_safely(client, token, number, total):
+    response = client.get("/api/v1/documents", query_string={"number": number}, headers=token())
+    assert response.status_code == 200
+    assert response.json["total"] == total

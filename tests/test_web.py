@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from saraban.documents.models import Document
@@ -165,3 +166,17 @@ def test_document_page_queries_do_not_grow_with_history(login, db_session, app):
         return count
 
     assert 0 < page_queries(40) == page_queries(2)
+
+
+@pytest.mark.parametrize("username", ["\x00", "demo-clerk\x00", "'; --", "ก" * 81, " "])
+def test_odd_login_names_are_refused_cleanly(client, username):
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post(
+        "/login", data={"username": username, "password": "x", "csrf_token": csrf_token_from(page)}
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert any(
+        message in html
+        for message in ("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "กรุณากรอกชื่อผู้ใช้", "ชื่อผู้ใช้ยาวเกิน")
+    )

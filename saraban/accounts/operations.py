@@ -21,7 +21,10 @@ def _dummy_hash() -> str:
 
 
 def authenticate(username: str, password: str) -> User | None:
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    username = username.strip()
+    if not username or not username.isprintable():
+        return None  # no user name holds control characters (and PostgreSQL refuses NUL)
+    user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         check_password_hash(_dummy_hash(), password)
         return None

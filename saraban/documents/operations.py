@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -24,6 +25,9 @@ def normalize_number(text: str | None) -> str | None:
     """
     if text is None:
         return None
+    # control and invisible format characters (NUL, zero-width spaces, RTL marks) never
+    # belong to a number; PostgreSQL refuses NUL outright
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
     text = _PREFIX.sub("", _SPACES.sub(" ", to_arabic_digits(text)).strip())
     return _SPACES.sub("", text).lower() or None
 
