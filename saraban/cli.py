@@ -14,8 +14,12 @@ from flask.cli import FlaskGroup, with_appcontext
 
 def _create_app():
     from saraban import create_app
+    from saraban.config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, load_dotenv=False, set_debug_flag=False)
