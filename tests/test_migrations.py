@@ -42,3 +42,28 @@ def test_database_is_at_head(app, db_session):
 
 def test_migrate_extension_is_configured(app):
     assert isinstance(app.extensions["migrate"].migrate, Migrate)
+
+
+def test_downgrade_to_empty_and_up_again(tmp_path):
+    """The migration can be undone and redone on a fresh database (SQLite)."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
+    from saraban import create_app
+    from saraban.extensions import db
+
+    app = create_app({"ENV": "testing", "SECRET_KEY": "x", "DATA_DIR": str(tmp_path),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}"})
+    with app.app_context():
+        upgrade()
+        assert "receipt" in inspect(db.engine).get_table_names()
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        assert "register_counter" in inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+def test_db_check_command_finds_no_drift(app, db_session):
+    result = app.test_cli_runner().invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output
