@@ -65,6 +65,18 @@ class RegisterCounter(Base):
     __table_args__ = (CheckConstraint("last_number >= 0", name="not_negative"),)
 
 
+def _line_constraints() -> tuple:
+    """One number per register and year; a cancelled line keeps its number and says why."""
+    return (
+        UniqueConstraint("register_id", "year", "number"),
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint(
+            "(status = 'cancelled') = (cancel_reason IS NOT NULL AND cancelled_at IS NOT NULL)",
+            name="cancel_has_reason",
+        ),
+    )
+
+
 class _RegisterLine:
     """Columns shared by receipt and dispatch lines."""
 
@@ -95,14 +107,7 @@ class Receipt(_RegisterLine, TimestampMixin, Base):
     register: Mapped[Register] = relationship()
     document: Mapped[Document] = relationship()
 
-    __table_args__ = (
-        UniqueConstraint("register_id", "year", "number"),
-        CheckConstraint("number > 0", name="number_positive"),
-        CheckConstraint(
-            "(status = 'cancelled') = (cancel_reason IS NOT NULL AND cancelled_at IS NOT NULL)",
-            name="cancel_has_reason",
-        ),
-    )
+    __table_args__ = _line_constraints()
 
 
 class Dispatch(_RegisterLine, TimestampMixin, Base):
@@ -122,11 +127,4 @@ class Dispatch(_RegisterLine, TimestampMixin, Base):
     register: Mapped[Register] = relationship()
     document: Mapped[Document] = relationship()
 
-    __table_args__ = (
-        UniqueConstraint("register_id", "year", "number"),
-        CheckConstraint("number > 0", name="number_positive"),
-        CheckConstraint(
-            "(status = 'cancelled') = (cancel_reason IS NOT NULL AND cancelled_at IS NOT NULL)",
-            name="cancel_has_reason",
-        ),
-    )
+    __table_args__ = _line_constraints()
