@@ -70,4 +70,8 @@ def _configure_sqlite(app: Flask) -> None:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn):
-            conn.exec_driver_sql("BEGIN")
+            # A writing operation asks for the write lock up front (see db.begin_write):
+            # a deferred transaction that read first could not take it later once
+            # another writer has committed.
+            immediate = conn.get_execution_options().get("sqlite_immediate")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import DateTime, Enum, MetaData
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -76,3 +76,21 @@ def enum_column(enum_cls: type[enum.Enum], name: str, **kwargs) -> Mapped:
 
 class TimestampMixin:
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+def begin_write(session) -> None:
+    """Start the session's transaction as a writing one.
+
+    On SQLite this is ``BEGIN IMMEDIATE``: the write lock is taken (waiting up to the busy
+    timeout) before anything is read, so that two clerks never fail on a stale snapshot.
+    A read-only transaction already open is ended first; on other engines nothing changes.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            return  # already writing: this transaction holds the lock
+        session.commit()
+    session.connection(execution_options={"sqlite_immediate": True})

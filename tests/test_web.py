@@ -139,16 +139,20 @@ def test_document_page_queries_do_not_grow_with_history(login, db_session, app):
 
     from saraban.extensions import db
     from saraban.registers.models import Receipt, Register
+    from saraban.units.models import Unit
     from tests.conftest import make_document
 
     client = login("demo-admin")
-    registers = db_session.scalars(select(Register).where(Register.kind == "receipt")).all()
+    units = db_session.scalars(select(Unit).where(Unit.keeps_registers)).all()
+    registers = [Register(unit=units[i % len(units)], kind="receipt", code=f"q{i}", name="q")
+                 for i in range(40)]
+    db_session.add_all(registers)
 
     def page_queries(receipts: int) -> int:
         doc = make_document(db_session, subject=f"ทดสอบ {receipts}", number=f"ทดสอบ/{receipts}")
         for i in range(receipts):
             db_session.add(Receipt(
-                register=registers[i % len(registers)], document=doc, year=2099,
+                register=registers[i], document=doc, year=2099,
                 number=100000 + receipts * 100 + i,
                 received_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=i)))
         db_session.commit()

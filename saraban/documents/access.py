@@ -45,9 +45,7 @@ def visible_filter(user: User | None) -> ColumnElement[bool]:
     clearance = Document.secrecy <= user.clearance
     if user.sees_all:
         return clearance
-    units = member_unit_ids(user)
-    if not units:
-        return false()
+    units = member_unit_ids(user) or [-1]
     registers = select(Register.id).where(Register.unit_id.in_(units)).scalar_subquery()
     received_here = exists().where(
         Receipt.document_id == Document.id, Receipt.register_id.in_(registers)
@@ -56,7 +54,10 @@ def visible_filter(user: User | None) -> ColumnElement[bool]:
         Transfer.document_id == Document.id,
         or_(Transfer.to_unit_id.in_(units), Transfer.from_unit_id.in_(units)),
     )
-    return and_(clearance, or_(Document.origin_unit_id.in_(units), received_here, sent_here))
+    mine = Document.created_by_id == user.id  # entered by him, not yet registered anywhere
+    return and_(
+        clearance, or_(Document.origin_unit_id.in_(units), received_here, sent_here, mine)
+    )
 
 
 def member_unit_ids(user: User, role=None) -> list[int]:

@@ -72,3 +72,59 @@ def get_visible(user: User, document_id: int) -> Document | None:
     return db.session.scalar(
         select(Document).where(Document.id == document_id, visible_filter(user))
     )
+
+
+URGENCY_NAMES = {"normal": 0, "urgent": 1, "very_urgent": 2, "most_urgent": 3,
+                 "ปกติ": 0, "ด่วน": 1, "ด่วนมาก": 2, "ด่วนที่สุด": 3}
+SECRECY_NAMES = {"normal": 0, "confidential": 1, "secret": 2, "top_secret": 3,
+                 "ปกติ": 0, "ลับ": 1, "ลับมาก": 2, "ลับที่สุด": 3}
+
+
+def create_document(user: User, data: dict) -> Document:
+    """A document as received or drafted, not yet in any register (flushes, never commits).
+
+    ``data`` holds ``number``, ``date`` (ISO or Thai), ``subject``, ``sender`` and
+    optionally ``addressee``, ``body``, ``kind``, ``urgency``, ``secrecy``.
+    """
+    from saraban.audit.operations import record
+    from saraban.documents.models import DocumentKind, DocumentStatus
+    from saraban.validation import OperationError, clean_text, read_date, read_level
+
+    if not isinstance(data, dict):
+        raise OperationError("ข้อมูลต้องเป็นออบเจกต์ JSON", "The body must be a JSON object.")
+    kind_raw = data.get("kind") or DocumentKind.EXTERNAL.value
+    try:
+        kind = DocumentKind(kind_raw)
+    except (ValueError, TypeError):
+        choices = ", ".join(k.value for k in DocumentKind)
+        raise OperationError("ชนิดหนังสือไม่ถูกต้อง", f"'kind' must be one of: {choices}.",
+                             field="kind") from None
+    number = clean_text(data.get("number"), "number", "เลขที่หนังสือ", max_length=120)
+    secrecy = read_level(data.get("secrecy"), "secrecy", "ชั้นความลับ", SECRECY_NAMES)
+    if secrecy > user.clearance:
+        raise OperationError("ท่านไม่มีสิทธิ์ลงทะเบียนหนังสือชั้นความลับนี้",
+                             "Your clearance does not cover this secrecy level.",
+                             status=403, field="secrecy")
+    document = Document(
+        kind=kind,
+        number=number,
+        number_norm=normalize_number(number),
+        doc_date=read_date(data.get("date"), "date", "วันที่ของหนังสือ", required=True),
+        subject=clean_text(data.get("subject"), "subject", "เรื่อง", max_length=2000,
+                           required=True),
+        sender_text=clean_text(data.get("sender"), "sender", "ผู้ส่ง / ส่วนราชการ",
+                               max_length=500, required=True),
+        addressee=clean_text(data.get("addressee"), "addressee", "เรียน", max_length=1000,
+                             multiline=True),
+        body=clean_text(data.get("body"), "body", "เนื้อความ", max_length=200_000,
+                        multiline=True),
+        urgency=read_level(data.get("urgency"), "urgency", "ความเร่งด่วน", URGENCY_NAMES),
+        secrecy=secrecy,
+        status=DocumentStatus.REGISTERED,
+        created_by_id=user.id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    record("document.create", user=user, obj=document, document_id=document.id,
+           details={"number": number, "subject": document.subject})
+    return document

@@ -8,10 +8,12 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -128,3 +130,15 @@ class Dispatch(_RegisterLine, TimestampMixin, Base):
     document: Mapped[Document] = relationship()
 
     __table_args__ = _line_constraints()
+
+
+# A document is entered at most once (not cancelled) in a register: the database itself
+# refuses a double registration, even from two requests at the same moment.
+Index(
+    "uq_receipt_active_document",
+    Receipt.register_id,
+    Receipt.document_id,
+    unique=True,
+    sqlite_where=text("status = 'active'"),
+    postgresql_where=text("status = 'active'"),
+)

@@ -1,15 +1,204 @@
-"""Registers: reading them. (Numbering and registration come with the clerk's desk.)"""
+"""Registers: numbering, registering received documents, cancelling, reading.
+
+Numbering rule: a number is taken from the (register, year) counter row inside the
+registering transaction, as its last write before the commit. The counter is moved with
+``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``, which on PostgreSQL locks the row until
+the transaction ends and on SQLite runs under the write lock that ``begin_write`` took.
+So two clerks can never get the same number, and a registration that fails or rolls back
+gives its number back with everything else: the numbers of a year run 1..N without a gap.
+A committed registration that is later cancelled keeps its number, marked cancelled.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload
 
 from saraban.accounts.models import Role, User
-from saraban.documents.access import member_unit_ids
+from saraban.audit.operations import record
+from saraban.db import begin_write, utcnow
+from saraban.documents.access import member_unit_ids, visible_filter
 from saraban.documents.models import Document
 from saraban.extensions import db
-from saraban.registers.models import Receipt, Register
+from saraban.registers.models import (
+    EntryMode,
+    EntryStatus,
+    Receipt,
+    Register,
+    RegisterCounter,
+    RegisterKind,
+)
+from saraban.thaidate import BANGKOK, to_thai_digits
+from saraban.validation import OperationError, clean_text
+
+
+class RegisterError(OperationError):
+    """A refusal about registers and their lines."""
+
+
+def usable_register_ids(user: User) -> list[int]:
+    """Registers the user may write in: those of the units he is a clerk (or an
+    administrator) of; secret registers only with a clearance."""
+    units = sorted(set(member_unit_ids(user, Role.CLERK)) | set(member_unit_ids(user, Role.ADMIN)))
+    if not units:
+        return []
+    stmt = select(Register.id).where(Register.unit_id.in_(units), Register.is_active)
+    if user.clearance < 1:
+        stmt = stmt.where(Register.is_secret.is_(False))
+    return list(db.session.scalars(stmt))
+
+
+def usable_registers(user: User) -> list[Register]:
+    ids = usable_register_ids(user)
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Register)
+            .where(Register.id.in_(ids))
+            .options(joinedload(Register.unit))
+            .order_by(Register.unit_id, Register.kind, Register.id)
+        )
+    )
+
+
+def take_number(register_id: int, year: int) -> int:
+    """The next number of ``register_id`` in ``year``. Call it last in the transaction."""
+    session = db.session
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    stmt = insert(RegisterCounter).values(register_id=register_id, year=year, last_number=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[RegisterCounter.register_id, RegisterCounter.year],
+        set_={"last_number": RegisterCounter.last_number + 1},
+    ).returning(RegisterCounter.last_number)
+    return session.execute(stmt).scalar_one()
+
+
+def _register_for(user: User, register_id: int, kind: RegisterKind) -> Register:
+    register = db.session.get(Register, register_id) if register_id < 2**31 else None
+    if register is None or register.id not in usable_register_ids(user):
+        raise RegisterError("ไม่พบทะเบียนนี้ หรือท่านไม่มีสิทธิ์ใช้ทะเบียนนี้",
+                            "No such register, or you may not use it.", status=404)
+    if register.kind != kind:
+        raise RegisterError(
+            "ทะเบียนนี้ไม่ใช่ทะเบียนหนังสือรับ" if kind == RegisterKind.RECEIPT
+            else "ทะเบียนนี้ไม่ใช่ทะเบียนหนังสือส่ง",
+            f"This is not a {kind.value} register.", status=409)
+    return register
+
+
+def register_receipt(user: User, register_id: int, document_id: int,
+                     received_at: dt.datetime | None = None) -> Receipt:
+    """Enter a document in a receipt register with the next number (flushes, never commits).
+
+    A document already entered (and not cancelled) in the same register is refused:
+    a double-clicked submit never registers twice.
+    """
+    begin_write(db.session)
+    register = _register_for(user, register_id, RegisterKind.RECEIPT)
+    document = db.session.scalar(
+        select(Document).where(Document.id == document_id, visible_filter(user))
+    ) if document_id < 2**31 else None
+    if document is None:
+        raise RegisterError("ไม่พบหนังสือนี้", "No such document.", status=404,
+                            field="document_id")
+    if document.secrecy > 0 and not register.is_secret and _has_secret_register(register):
+        raise RegisterError(
+            "หนังสือลับต้องลงรับในทะเบียนหนังสือลับของหน่วย",
+            "A classified document goes in the unit's secret register.", status=409)
+    existing = _active_receipt(register.id, document.id)
+    if existing is not None:
+        raise _already(existing)
+    received_at = (received_at or utcnow()).replace(microsecond=0)
+    year = received_at.astimezone(BANGKOK).year
+    receipt = Receipt(register=register, document=document, year=year,
+                      received_at=received_at, received_by_id=user.id, mode=EntryMode.LIVE)
+    receipt.number = take_number(register.id, year)  # last: nothing after it can fail
+    db.session.add(receipt)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another request registered the same document here at the same moment. The
+        # caller rolls the transaction back, and the number with it.
+        raise RegisterError(
+            "หนังสือนี้ลงรับในทะเบียนนี้แล้ว (มีการส่งซ้ำ)",
+            "This document was just registered here by another request.", status=409,
+        ) from None
+    record("receipt.register", user=user, obj=receipt, document_id=document.id,
+           unit_id=register.unit_id,
+           details={"register_id": register.id, "year": year, "number": receipt.number})
+    return receipt
+
+
+def _has_secret_register(register: Register) -> bool:
+    return db.session.scalar(
+        select(func.count()).select_from(Register).where(
+            Register.unit_id == register.unit_id, Register.kind == register.kind,
+            Register.is_secret, Register.is_active)
+    ) > 0
+
+
+def _active_receipt(register_id: int, document_id: int) -> Receipt | None:
+    return db.session.scalar(
+        select(Receipt).where(Receipt.register_id == register_id,
+                              Receipt.document_id == document_id,
+                              Receipt.status == EntryStatus.ACTIVE)
+    )
+
+
+def _already(receipt: Receipt) -> RegisterError:
+    number = to_thai_digits(receipt.number)
+    return RegisterError(
+        f"หนังสือนี้ลงรับในทะเบียนนี้แล้ว เลขรับ {number}",
+        f"This document is already registered here as number {receipt.number}.",
+        status=409)
+
+
+def cancel_receipt(user: User, receipt_id: int, reason: str) -> Receipt:
+    """Cancel a registration: the line and its number stay, marked cancelled with why."""
+    begin_write(db.session)
+    reason = clean_text(reason, "reason", "เหตุผลที่ยกเลิก", max_length=500, required=True)
+    receipt = db.session.get(Receipt, receipt_id) if receipt_id < 2**31 else None
+    if receipt is None or receipt.register_id not in usable_register_ids(user):
+        raise RegisterError("ไม่พบรายการลงรับนี้", "No such receipt.", status=404)
+    if receipt.status == EntryStatus.CANCELLED:
+        raise RegisterError("รายการนี้ถูกยกเลิกไปแล้ว", "This receipt is already cancelled.",
+                            status=409)
+    receipt.status = EntryStatus.CANCELLED
+    receipt.cancel_reason = reason
+    receipt.cancelled_at = utcnow()
+    receipt.cancelled_by_id = user.id
+    db.session.flush()
+    record("receipt.cancel", user=user, obj=receipt, document_id=receipt.document_id,
+           unit_id=receipt.register.unit_id,
+           details={"number": receipt.number, "year": receipt.year, "reason": reason})
+    return receipt
+
+
+def register_entries(user: User, register_id: int, year: int, *, limit: int = 100,
+                     offset: int = 0) -> tuple[Register, list[Receipt], int]:
+    """One year of a register, by number, with the documents the user may see."""
+    register = db.session.get(Register, register_id) if register_id < 2**31 else None
+    if register is None or register.id not in usable_register_ids(user):
+        raise RegisterError("ไม่พบทะเบียนนี้ หรือท่านไม่มีสิทธิ์ใช้ทะเบียนนี้",
+                            "No such register, or you may not use it.", status=404)
+    base = (
+        select(Receipt)
+        .join(Receipt.document)
+        .where(Receipt.register_id == register.id, Receipt.year == year,
+               Document.secrecy <= user.clearance)
+    )
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = db.session.scalars(
+        base.options(contains_eager(Receipt.document))
+        .order_by(Receipt.number).limit(limit).offset(offset)
+    ).all()
+    return register, list(rows), total
 
 
 def recent_receipts(user: User, limit: int = 10) -> list[Receipt]:
@@ -29,5 +218,3 @@ def recent_receipts(user: User, limit: int = 10) -> list[Receipt]:
         .order_by(Receipt.received_at.desc(), Receipt.id.desc())
         .limit(limit)
     ).all()
-
-
