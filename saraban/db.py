@@ -90,6 +90,8 @@ def begin_write(session) -> None:
     if session.get_bind().dialect.name != "sqlite":
         return
     if session.in_transaction():
+        if session.connection().get_execution_options().get("sqlite_immediate"):
+            return  # this transaction began as a writing one
         if session.new or session.dirty or session.deleted:
             return  # already writing: this transaction holds the lock
         session.commit()

@@ -29,6 +29,17 @@ def register_web(app: Flask) -> None:
     register_jinja(app)
     register_errors(app)
 
+    @app.before_request
+    def _writes_begin_as_writes():
+        # A request that may write starts its transaction holding SQLite's write lock
+        # (BEGIN IMMEDIATE, waiting its turn), rather than reading first and failing
+        # with "database is locked" when another process wrote in between.
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            from saraban.db import begin_write
+            from saraban.extensions import db
+
+            begin_write(db.session)
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault(

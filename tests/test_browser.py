@@ -10,13 +10,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
+
+from tests.servers import start_server
 
 pytestmark = pytest.mark.browser
 
@@ -31,61 +28,13 @@ def _need_chromium():
         pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _saraban(args, env, **kw):
-    return subprocess.run(
-        [sys.executable, "-m", "saraban.cli", *args],
-        env=env, capture_output=True, text=True, timeout=120, check=True, **kw,
-    )
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     _need_chromium()
-    root = tmp_path_factory.mktemp("server")
-    env = {
-        **os.environ,
-        "SARABAN_ENV": "production",
-        "SARABAN_SECRET_KEY": "browser-test-secret-key-not-for-production",
-        "SARABAN_INSTANCE_PATH": str(root),
-        "SARABAN_DATA_DIR": str(root / "data"),
-        "SARABAN_DATABASE_URL": f"sqlite:///{root / 'saraban.sqlite3'}",
-    }
-    _saraban(["db", "upgrade"], env)
-    output = _saraban(["load-samples", "--quiet"], env).stdout
-    logins = dict(re.findall(r"^\s+(demo-\S+)\s+(\S+)$", output, re.M))
-    assert set(logins) == {"demo-clerk", "demo-commander", "demo-staff", "demo-admin"}, output
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "saraban.cli", "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "2"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/login", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("server did not start: " + (proc.stderr.read() or ""))
-            time.sleep(0.3)
-    yield base, logins
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    proc.stderr.close()
+    running = start_server(tmp_path_factory.mktemp("server"))
+    assert set(running.logins) == {"demo-clerk", "demo-commander", "demo-staff", "demo-admin"}
+    yield running.base, running.logins
+    running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,108 @@
+"""A real Saraban server for tests: migrations, samples and gunicorn, as an office runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def saraban(args: list[str], env: dict) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "saraban.cli", *args],
+        env=env, capture_output=True, text=True, timeout=180,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"saraban {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+@dataclass
+class Server:
+    base: str
+    env: dict
+    logins: dict[str, str]
+    proc: subprocess.Popen
+    log_path: Path
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def token(self, username: str) -> str:
+        if username not in self.tokens:
+            self.tokens[username] = saraban(["create-token", username], self.env).split()[-1]
+        return self.tokens[username]
+
+    def api(self, method: str, path: str, username: str, body=None) -> tuple[int, dict]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.base + "/api/v1" + path, data=data, method=method,
+            headers={"Authorization": f"Bearer {self.token(username)}",
+                     "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def errors(self) -> list[str]:
+        """Tracebacks the server logged."""
+        text = self.log_path.read_text()
+        return [block for block in text.split("\n[") if "Traceback" in block]
+
+
+def start_server(root: Path, database_url: str | None = None, workers: int = 2) -> Server:
+    """Upgrade a fresh database, load the samples and serve with gunicorn on loopback."""
+    env = {
+        **os.environ,
+        "SARABAN_ENV": "production",
+        "SARABAN_SECRET_KEY": "test-server-secret-key-not-for-production",
+        "SARABAN_INSTANCE_PATH": str(root),
+        "SARABAN_DATA_DIR": str(root / "data"),
+        "SARABAN_DATABASE_URL": database_url or f"sqlite:///{root / 'saraban.sqlite3'}",
+    }
+    saraban(["db", "upgrade"], env)
+    output = saraban(["load-samples", "--quiet"], env)
+    logins = dict(re.findall(r"^\s+(demo-\S+)\s+(\S+)$", output, re.M))
+    port = _free_port()
+    log_path = root / "server.log"
+    with open(log_path, "w") as log:  # a file, not a pipe nobody reads: that would block
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "saraban.cli", "serve", "--host", "127.0.0.1",
+             "--port", str(port), "--workers", str(workers)],
+            env=env, stdout=subprocess.DEVNULL, stderr=log, text=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/login", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("server did not start: " + log_path.read_text()) from None
+            time.sleep(0.3)
+    return Server(base, env, logins, proc, log_path)
