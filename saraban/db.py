@@ -79,11 +79,13 @@ class TimestampMixin:
 
 
 def begin_write(session) -> None:
-    """Start the session's transaction as a writing one.
+    """Start the writing part of an operation: call it after the reads and checks, just
+    before the first write, and re-check there what another writer could have changed.
 
-    On SQLite this is ``BEGIN IMMEDIATE``: the write lock is taken (waiting up to the busy
-    timeout) before anything is read, so that two clerks never fail on a stale snapshot.
-    A read-only transaction already open is ended first; on other engines nothing changes.
+    On SQLite this ends the read-only transaction (keeping the loaded objects as they are)
+    and begins ``BEGIN IMMEDIATE``: the write lock is taken, waiting its turn up to the
+    busy timeout, so that two clerks never fail on a stale snapshot and the lock is held
+    only for the writes. On other engines nothing changes: row locks do that work.
     """
     if isinstance(session, scoped_session):
         session = session()
@@ -94,5 +96,10 @@ def begin_write(session) -> None:
             return  # this transaction began as a writing one
         if session.new or session.dirty or session.deleted:
             return  # already writing: this transaction holds the lock
-        session.commit()
+        keep = session.expire_on_commit
+        session.expire_on_commit = False  # nothing was written: what was read stays valid
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = keep
     session.connection(execution_options={"sqlite_immediate": True})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from saraban import thaidate
 from saraban.i18n import LABELS, label
@@ -28,17 +29,6 @@ def register_web(app: Flask) -> None:
 
     register_jinja(app)
     register_errors(app)
-
-    @app.before_request
-    def _writes_begin_as_writes():
-        # A request that may write starts its transaction holding SQLite's write lock
-        # (BEGIN IMMEDIATE, waiting its turn), rather than reading first and failing
-        # with "database is locked" when another process wrote in between.
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            from saraban.db import begin_write
-            from saraban.extensions import db
-
-            begin_write(db.session)
 
     @app.after_request
     def _security_headers(response):
@@ -107,6 +97,22 @@ def register_errors(app: Flask) -> None:
 
     for code in messages:
         app.register_error_handler(code, _handler(code))
+
+    @app.errorhandler(OperationalError)
+    def _busy(error):
+        # SQLite refused a write after its busy timeout (or a writer that did not call
+        # begin_write met a newer snapshot): nothing was written; the user may retry.
+        from saraban.extensions import db
+
+        db.session.rollback()
+        if "locked" not in str(error.orig) and "busy" not in str(error.orig):
+            raise error
+        th = "ขณะนี้มีผู้ใช้บันทึกข้อมูลพร้อมกันจำนวนมาก ยังไม่ได้บันทึก กรุณาลองอีกครั้ง"
+        if request.path.startswith("/api/"):
+            body = {"status": 503, "message": "The database is busy; nothing was saved. "
+                    "Retry.", "message_th": th}
+            return jsonify(error=body), 503, {"Retry-After": "1"}
+        return render_template("errors/error.html", code=503, message=th), 503
 
     @app.errorhandler(CSRFError)
     def _csrf(error):

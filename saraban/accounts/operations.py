@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from saraban.accounts.models import PASSWORD_METHOD, ApiToken, User
 from saraban.audit.operations import record
-from saraban.db import utcnow
+from saraban.db import begin_write, utcnow
 from saraban.extensions import db
 
 
@@ -30,6 +30,7 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     if not user.active or not user.check_password(password):
         return None
+    begin_write(db.session)
     user.last_login_at = utcnow()
     record("login", user=user, obj=user)
     return user
@@ -38,6 +39,7 @@ def authenticate(username: str, password: str) -> User | None:
 def create_token(user: User, name: str = "cli") -> str:
     """A new API token for ``user``; the plain token is returned once and never stored."""
     token = "sb_" + secrets.token_urlsafe(32)
+    begin_write(db.session)
     db.session.add(
         ApiToken(user=user, name=name, token_hash=ApiToken.hash_token(token), prefix=token[:10])
     )
@@ -46,14 +48,15 @@ def create_token(user: User, name: str = "cli") -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == ApiToken.hash_token(token), ApiToken.revoked_at.is_(None)
+    return db.session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == ApiToken.hash_token(token),
+            ApiToken.revoked_at.is_(None),
+            User.active,
         )
     )
-    if row is None or not row.user.active:
-        return None
-    return row.user
 
 
 def overview_counts() -> dict[str, int]:

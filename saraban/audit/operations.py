@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from saraban.audit.models import AuditEvent, AuditHead
 from saraban.db import utcnow
@@ -45,11 +45,13 @@ def record(
     session = db.session
     session.flush()  # obj must have its id
     # Taking the head with an UPDATE first makes concurrent writers wait for each other.
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(id=1))
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, hash=GENESIS)
-        session.add(head)
+    prev_hash = session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(id=1).returning(AuditHead.hash)
+    ).scalar_one_or_none()
+    if prev_hash is None:
+        session.add(AuditHead(id=1, hash=GENESIS))
+        session.flush()
+        prev_hash = GENESIS
     if remote_addr is None:
         remote_addr = _request_addr()
     event = AuditEvent(
@@ -62,13 +64,14 @@ def record(
         document_id=document_id,
         unit_id=unit_id,
         details=details,
-        prev_hash=head.hash,
+        prev_hash=prev_hash,
     )
-    event.hash = _content_hash(event, head.hash)
+    event.hash = _content_hash(event, prev_hash)
     session.add(event)
     session.flush()
-    head.hash = event.hash
-    head.last_event_id = event.id
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash, last_event_id=event.id)
+    )
     return event
 
 

@@ -8,7 +8,7 @@ A membership ``with_subunits`` extends to every unit below.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from saraban.accounts.models import Membership, User
@@ -18,20 +18,25 @@ from saraban.routing.models import Transfer
 from saraban.units.models import Unit
 
 
-def unit_ids_of(user: User, role=None):
-    """A SELECT of the ids of every unit the user belongs to (in ``role``, when given),
-    with the units below where the membership extends to them."""
-    direct = select(Membership.unit_id.label("id"), Membership.with_subunits.label("deep")).where(
-        Membership.user_id == user.id
-    )
-    if role is not None:
-        direct = direct.where(Membership.role == role)
+def _membership_tree():
+    """(role, unit id) for every unit a user belongs to, with the units below where the
+    membership extends to them: one recursive query, built once, for ``:user_id``."""
+    direct = select(
+        Membership.role.label("role"),
+        Membership.unit_id.label("id"),
+        Membership.with_subunits.label("deep"),
+    ).where(Membership.user_id == bindparam("user_id"))
     tree = direct.cte("member_units", recursive=True)
     child = aliased(Unit)
     tree = tree.union(
-        select(child.id, true()).join(tree, and_(child.parent_id == tree.c.id, tree.c.deep))
+        select(tree.c.role, child.id, true()).join(
+            tree, and_(child.parent_id == tree.c.id, tree.c.deep)
+        )
     )
-    return select(tree.c.id)
+    return select(tree.c.role, tree.c.id)
+
+
+_MEMBERSHIP_TREE = _membership_tree()
 
 
 def visible_filter(user: User | None) -> ColumnElement[bool]:
@@ -61,13 +66,19 @@ def visible_filter(user: User | None) -> ColumnElement[bool]:
 
 
 def member_unit_ids(user: User, role=None) -> list[int]:
-    """The ids of the user's units (in ``role``), read once per user object."""
-    cache = user.__dict__.setdefault("_saraban_unit_ids", {})
-    if role not in cache:
+    """The ids of the user's units (in ``role``, or in any role), read once per user
+    object (that is, once per request)."""
+    cache = user.__dict__.get("_saraban_units")
+    if cache is None:
         from saraban.extensions import db
 
-        cache[role] = sorted(db.session.scalars(unit_ids_of(user, role)).all())
-    return cache[role]
+        cache = {None: set()}
+        for unit_role, unit_id in db.session.execute(_MEMBERSHIP_TREE, {"user_id": user.id}):
+            cache.setdefault(unit_role, set()).add(unit_id)
+            cache[None].add(unit_id)
+        cache = {key: sorted(ids) for key, ids in cache.items()}
+        user.__dict__["_saraban_units"] = cache
+    return cache.get(role, [])
 
 
 def can_view(user: User | None, document_id: int) -> bool:

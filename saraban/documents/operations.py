@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from saraban.accounts.models import User
+from saraban.db import begin_write
 from saraban.documents.access import visible_filter
 from saraban.documents.models import Document
 from saraban.extensions import db
@@ -123,6 +124,7 @@ def create_document(user: User, data: dict) -> Document:
         status=DocumentStatus.REGISTERED,
         created_by_id=user.id,
     )
+    begin_write(db.session)
     db.session.add(document)
     db.session.flush()
     record("document.create", user=user, obj=document, document_id=document.id,

@@ -99,7 +99,6 @@ def register_receipt(user: User, register_id: int, document_id: int,
     A document already entered (and not cancelled) in the same register is refused:
     a double-clicked submit never registers twice.
     """
-    begin_write(db.session)
     register = _register_for(user, register_id, RegisterKind.RECEIPT)
     document = db.session.scalar(
         select(Document).where(Document.id == document_id, visible_filter(user))
@@ -111,6 +110,7 @@ def register_receipt(user: User, register_id: int, document_id: int,
         raise RegisterError(
             "หนังสือลับต้องลงรับในทะเบียนหนังสือลับของหน่วย",
             "A classified document goes in the unit's secret register.", status=409)
+    begin_write(db.session)  # the checks below run under the write lock
     existing = _active_receipt(register.id, document.id)
     if existing is not None:
         raise _already(existing)
@@ -161,10 +161,12 @@ def _already(receipt: Receipt) -> RegisterError:
 
 def cancel_receipt(user: User, receipt_id: int, reason: str) -> Receipt:
     """Cancel a registration: the line and its number stay, marked cancelled with why."""
-    begin_write(db.session)
     reason = clean_text(reason, "reason", "เหตุผลที่ยกเลิก", max_length=500, required=True)
-    receipt = db.session.get(Receipt, receipt_id) if receipt_id < 2**31 else None
-    if receipt is None or receipt.register_id not in usable_register_ids(user):
+    registers = usable_register_ids(user)
+    begin_write(db.session)
+    receipt = db.session.get(Receipt, receipt_id, populate_existing=True) if (
+        receipt_id < 2**31) else None
+    if receipt is None or receipt.register_id not in registers:
         raise RegisterError("ไม่พบรายการลงรับนี้", "No such receipt.", status=404)
     if receipt.status == EntryStatus.CANCELLED:
         raise RegisterError("รายการนี้ถูกยกเลิกไปแล้ว", "This receipt is already cancelled.",
