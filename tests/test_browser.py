@@ -29,12 +29,17 @@ def _need_chromium():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def running(tmp_path_factory):
     _need_chromium()
-    running = start_server(tmp_path_factory.mktemp("server"))
-    assert set(running.logins) == {"demo-clerk", "demo-commander", "demo-staff", "demo-admin"}
-    yield running.base, running.logins
-    running.stop()
+    live = start_server(tmp_path_factory.mktemp("server"))
+    assert set(live.logins) == {"demo-clerk", "demo-commander", "demo-staff", "demo-admin"}
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def server(running):
+    return running.base, running.logins
 
 
 @pytest.fixture(scope="module")
@@ -124,4 +129,31 @@ def test_a_script_in_data_shows_as_text(server, browser):
     page.goto(base + "/documents/?number=" + "<script>alert(1)</script>")
     assert "<script>alert(1)</script>" in page.inner_text("main")
     assert fired == []
+    page.close()
+
+
+def test_clerk_receives_with_the_keyboard_and_a_double_click_registers_once(running, browser):
+    base, logins = running.base, running.logins
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, base, "demo-clerk", logins["demo-clerk"])
+    page.get_by_role("link", name="รับหนังสือ").click()
+    page.wait_for_selector("form.receive")
+    # the number field has the focus; Tab moves through the form in reading order
+    page.keyboard.type("กค ๐๔๐๘/ว๙๙")
+    page.keyboard.press("Tab")
+    page.keyboard.type("๒๐ พ.ย. ๖๙")
+    page.keyboard.press("Tab")
+    page.keyboard.type("กรมบัญชีกลาง")
+    page.keyboard.press("Tab")
+    page.keyboard.type("ผบช.สทส.")
+    page.keyboard.press("Tab")
+    page.keyboard.type("ทดสอบกดปุ่มสองครั้ง")
+    _shot(page, "05-receive-form")
+    page.get_by_role("button", name="ลงรับ และออกเลขรับ").dblclick()
+    page.wait_for_selector(".big-number")
+    assert "เลขรับ" in page.inner_text(".done")
+    _shot(page, "06-received")
+    status, found = running.api("GET", "/documents?per_page=100", "demo-clerk")
+    assert status == 200
+    assert [d["subject"] for d in found["items"]].count("ทดสอบกดปุ่มสองครั้ง") == 1
     page.close()

@@ -220,3 +220,41 @@ def recent_receipts(user: User, limit: int = 10) -> list[Receipt]:
         .order_by(Receipt.received_at.desc(), Receipt.id.desc())
         .limit(limit)
     ).all()
+
+
+def receive_document(user: User, register_id: int, data: dict, form_key: str | None) -> Receipt:
+    """Enter a received document and register it, in one transaction (flushes only).
+
+    ``form_key`` identifies one filled form: sending it again (a double click, a retry
+    after a lost answer) gives back the registration already made, never a second one.
+    """
+    from saraban.documents.operations import create_document
+
+    begin_write(db.session)  # so that the check below sees any twin that came first
+    done = receipt_for_form(form_key)
+    if done is not None:
+        return done
+    document = create_document(user, data)
+    key = _form_source_key(form_key)
+    document.source_key = key
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # the same form arrived twice at the same moment: the other one registered it
+        raise RegisterError("แบบฟอร์มนี้ถูกส่งแล้ว กำลังบันทึกอยู่", "This form was already "
+                            "submitted.", status=409) from None
+    return register_receipt(user, register_id, document.id)
+
+
+def _form_source_key(form_key: str | None) -> str | None:
+    return f"form:{form_key}" if form_key and len(form_key) <= 64 else None
+
+
+def receipt_for_form(form_key: str | None) -> Receipt | None:
+    """The registration a filled form already made, if any."""
+    key = _form_source_key(form_key)
+    if key is None:
+        return None
+    return db.session.scalar(
+        select(Receipt).join(Receipt.document).where(Document.source_key == key)
+    )
