@@ -124,3 +124,17 @@ def test_odd_numbers_are_searched_safely(client, token, number, total):
     response = client.get("/api/v1/documents", query_string={"number": number}, headers=token())
     assert response.status_code == 200
     assert response.json["total"] == total
+
+
+def test_every_api_route_is_described(app):
+    import re
+
+    from saraban.api.openapi import SPEC
+
+    described = {(path, method) for path, ops in SPEC["paths"].items() for method in ops}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.rule.endswith("openapi.json"):
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method.lower()) in described, (path, method)

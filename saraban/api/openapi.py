@@ -10,9 +10,12 @@ from saraban.api import bp
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
-def _responses(ok: dict, *codes: int) -> dict:
-    texts = {400: "Bad input", 401: "No valid token", 404: "Not found or not visible"}
-    out = {"200": {"description": "OK", "content": {"application/json": {"schema": ok}}}}
+def _responses(ok: dict, *codes: int, success: int = 200) -> dict:
+    texts = {400: "Bad input", 401: "No valid token", 403: "Not allowed",
+             404: "Not found or not visible", 409: "Conflicts with what is registered",
+             503: "Database busy; nothing saved, retry"}
+    out = {str(success): {"description": "OK",
+                          "content": {"application/json": {"schema": ok}}}}
     for code in codes:
         out[str(code)] = {
             "description": texts[code],
@@ -23,6 +26,11 @@ def _responses(ok: dict, *codes: int) -> dict:
 
 _ID = {"name": "document_id", "in": "path", "required": True,
        "schema": {"type": "integer", "minimum": 1}}
+
+_JSON_BODY = "application/json"
+_RECEIPT = {"$ref": "#/components/schemas/Receipt"}
+_REGISTER_ID = {"name": "register_id", "in": "path", "required": True,
+                "schema": {"type": "integer", "minimum": 1}}
 
 SPEC = {
     "openapi": "3.1.0",
@@ -56,6 +64,83 @@ SPEC = {
                         "page": {"type": "integer"}}},
                     400, 401,
                 ),
+            },
+            "post": {
+                "operationId": "createDocument",
+                "summary": "Enter a received or drafted document (not yet registered)",
+                "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+                    "type": "object", "required": ["date", "subject", "sender"],
+                    "properties": {
+                        "number": {"type": "string", "maxLength": 120},
+                        "date": {"type": "string", "description":
+                                 "YYYY-MM-DD, or a Thai date such as ๒๐ พ.ย. ๒๕๖๙"},
+                        "subject": {"type": "string", "maxLength": 2000},
+                        "sender": {"type": "string", "maxLength": 500},
+                        "addressee": {"type": "string", "maxLength": 1000},
+                        "body": {"type": "string", "maxLength": 200000},
+                        "kind": {"enum": ["external", "internal", "stamped", "directive",
+                                          "publicity", "evidence"]},
+                        "urgency": {"type": ["integer", "string"],
+                                    "description": "0-3 or normal, urgent, very_urgent, "
+                                    "most_urgent"},
+                        "secrecy": {"type": ["integer", "string"],
+                                    "description": "0-3 or normal, confidential, secret, "
+                                    "top_secret"}}}}}},
+                "responses": _responses({"type": "object", "properties": {
+                    "id": {"type": "integer"}, "number": {"type": ["string", "null"]},
+                    "date": {"type": "string", "format": "date"}}},
+                    400, 401, 403, 503, success=201),
+            },
+        },
+        "/registers": {
+            "get": {
+                "operationId": "listRegisters",
+                "summary": "The registers the caller may write in",
+                "responses": _responses({"type": "object", "properties": {"items": {
+                    "type": "array", "items": {"type": "object", "properties": {
+                        "id": {"type": "integer"}, "unit": {"type": "string"},
+                        "kind": {"enum": ["receipt", "dispatch"]}, "code": {"type": "string"},
+                        "name": {"type": "string"}, "secret": {"type": "boolean"}}}}}}, 401),
+            }
+        },
+        "/registers/{register_id}/receipts": {
+            "post": {
+                "operationId": "registerReceipt",
+                "summary": "Enter a document in a receipt register with the next number",
+                "parameters": [_REGISTER_ID],
+                "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+                    "type": "object", "required": ["document_id"], "properties": {
+                        "document_id": {"type": "integer", "minimum": 1}}}}}},
+                "responses": _responses(_RECEIPT, 400, 401, 404, 409, 503, success=201),
+            }
+        },
+        "/registers/{register_id}/entries": {
+            "get": {
+                "operationId": "registerEntries",
+                "summary": "One year of a receipt register, by number",
+                "parameters": [_REGISTER_ID,
+                               {"name": "year", "in": "query", "schema": {
+                                   "type": "integer", "minimum": 1900, "maximum": 2200}},
+                               {"name": "page", "in": "query", "schema": {
+                                   "type": "integer", "minimum": 1, "maximum": 100000}},
+                               {"name": "per_page", "in": "query", "schema": {
+                                   "type": "integer", "minimum": 1, "maximum": 500}}],
+                "responses": _responses({"type": "object", "properties": {
+                    "register_id": {"type": "integer"}, "year": {"type": "integer"},
+                    "total": {"type": "integer"}, "page": {"type": "integer"},
+                    "items": {"type": "array", "items": _RECEIPT}}}, 400, 401, 404),
+            }
+        },
+        "/receipts/{receipt_id}/cancel": {
+            "post": {
+                "operationId": "cancelReceipt",
+                "summary": "Cancel a registration; its number stays, marked cancelled",
+                "parameters": [{"name": "receipt_id", "in": "path", "required": True,
+                                "schema": {"type": "integer", "minimum": 1}}],
+                "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+                    "type": "object", "required": ["reason"], "properties": {
+                        "reason": {"type": "string", "minLength": 1, "maxLength": 500}}}}}},
+                "responses": _responses(_RECEIPT, 400, 401, 404, 409, 503),
             }
         },
         "/documents/{document_id}": {
@@ -111,6 +196,15 @@ SPEC = {
                     "remarks": {"type": ["string", "null"]},
                     "references": {"type": "array", "items": {"type": "object"}},
                     "enclosures": {"type": "array", "items": {"type": "string"}}}}]},
+            "Receipt": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "register_id": {"type": "integer"},
+                "document_id": {"type": "integer"}, "year": {"type": "integer"},
+                "number": {"type": "integer"}, "number_th": {"type": "string"},
+                "received_at": {"type": "string", "format": "date-time"},
+                "received_th": {"type": "string"},
+                "status": {"enum": ["active", "cancelled"]},
+                "cancel_reason": {"type": ["string", "null"]},
+                "mode": {"enum": ["live", "historic"]}}},
             "Event": {"type": "object", "properties": {
                 "kind": {"enum": ["created", "receipt", "dispatch", "transfer", "endorsement",
                                   "certified_copy"]},
