@@ -11,12 +11,15 @@ from saraban.api import ApiError, bp, token_required
 from saraban.api.documents import _int_arg
 from saraban.documents.operations import create_document
 from saraban.extensions import db
+from saraban.pdf import pdf_response
 from saraban.registers.models import Receipt
 from saraban.registers.operations import (
     cancel_receipt,
+    receipt_stamp_pdf,
     register_entries,
     register_receipt,
     usable_registers,
+    visible_receipt,
 )
 from saraban.validation import OperationError
 
@@ -116,3 +119,12 @@ def register_entries_index(register_id: int):
                                                  "subject": r.document.subject}}
                for r in rows],
     )
+
+
+@bp.get("/receipts/<int:receipt_id>/stamp.pdf")
+@token_required
+def receipt_stamp(receipt_id: int):
+    receipt = visible_receipt(g.api_user, receipt_id)
+    if receipt is None:
+        raise ApiError(404, "No such receipt.", "ไม่พบรายการลงรับนี้")
+    return pdf_response(receipt_stamp_pdf(receipt), f"stamp-{receipt.year}-{receipt.number}.pdf")

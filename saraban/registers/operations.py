@@ -258,3 +258,23 @@ def receipt_for_form(form_key: str | None) -> Receipt | None:
     return db.session.scalar(
         select(Receipt).join(Receipt.document).where(Document.source_key == key)
     )
+
+
+def visible_receipt(user: User, receipt_id: int) -> Receipt | None:
+    """A receipt whose document the user may see."""
+    if not 0 < receipt_id < 2**31:
+        return None
+    visible = select(Document.id).where(visible_filter(user))
+    return db.session.scalar(
+        select(Receipt)
+        .where(Receipt.id == receipt_id, Receipt.document_id.in_(visible))
+        .options(joinedload(Receipt.register).joinedload(Register.unit))
+    )
+
+
+def receipt_stamp_pdf(receipt: Receipt) -> bytes:
+    from saraban.pdf.stamp import stamp_pdf
+
+    unit = receipt.register.unit
+    return stamp_pdf(unit.stamp_name or unit.short_name, receipt.number, receipt.received_at,
+                     time_known=receipt.time_known)

@@ -7,13 +7,16 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from saraban.extensions import db
+from saraban.pdf import pdf_response
 from saraban.registers.forms import ReceiveForm
 from saraban.registers.models import Receipt, RegisterKind
 from saraban.registers.operations import (
     receipt_for_form,
+    receipt_stamp_pdf,
     receive_document,
     usable_register_ids,
     usable_registers,
+    visible_receipt,
 )
 from saraban.validation import OperationError
 
@@ -58,3 +61,12 @@ def receive():
         if done is not None and done.register_id not in usable_register_ids(current_user):
             done = None
     return render_template("registers/receive.html", form=form, done=done)
+
+
+@bp.get("/receipts/<int:receipt_id>/stamp.pdf")
+@login_required
+def receipt_stamp(receipt_id: int):
+    receipt = visible_receipt(current_user, receipt_id)
+    if receipt is None:
+        abort(404)
+    return pdf_response(receipt_stamp_pdf(receipt), f"stamp-{receipt.year}-{receipt.number}.pdf")

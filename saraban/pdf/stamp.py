@@ -1,0 +1,110 @@
+"""The receipt stamp (ตรารับ): unit, เลขรับ, วันที่, เวลา in Thai digits, top right.
+
+``stamp_pdf`` makes it as a page of its own; ``stamp_onto`` puts it on the first page of
+a received PDF, as a new file (the original is never changed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PdfReadError
+from reportlab.lib.colors import Color
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import shapeStr
+from reportlab.pdfgen.canvas import Canvas
+
+from saraban.pdf import BOLD, REGULAR, register_fonts
+from saraban.thaidate import BANGKOK, format_date, format_time, to_thai_digits
+
+STAMP_BLUE = Color(0.09, 0.2, 0.6)
+BOX_W, BOX_H, MARGIN = 62 * mm, 27 * mm, 10 * mm
+
+
+class StampError(ValueError):
+    """A PDF that cannot be stamped; the message is in Thai."""
+
+
+def stamp_lines(unit_name: str, number, received_at: dt.datetime | None,
+                time_known: bool = True) -> list[str]:
+    """The stamp's four lines, as the paper stamp reads."""
+    local = received_at.astimezone(BANGKOK) if received_at else None
+    date = format_date(local) if local else "................"
+    time = format_time(local) if local and time_known else "................"
+    return [unit_name, f"เลขรับ {to_thai_digits(number)}", f"วันที่ {date}", f"เวลา {time}"]
+
+
+def draw_stamp(canvas: Canvas, x_right: float, y_top: float, unit_name: str, number,
+               received_at: dt.datetime | None, time_known: bool = True) -> None:
+    """Draw the stamp with its top-right corner at (x_right, y_top)."""
+    register_fonts()
+    lines = stamp_lines(unit_name, number, received_at, time_known)
+    x, y = x_right - BOX_W, y_top - BOX_H
+    canvas.saveState()
+    canvas.setStrokeColor(STAMP_BLUE)
+    canvas.setFillColor(STAMP_BLUE)
+    canvas.setLineWidth(1.2)
+    canvas.roundRect(x, y, BOX_W, BOX_H, 2 * mm)
+    # the unit's name, bold and centred, shrunk to fit the box
+    size = 12.0
+    while size > 7 and pdfmetrics.stringWidth(lines[0], BOLD, size) > BOX_W - 6 * mm:
+        size -= 0.5
+    width = pdfmetrics.stringWidth(lines[0], BOLD, size)
+    canvas.setFont(BOLD, size)
+    canvas.drawString(x + (BOX_W - width) / 2, y_top - 6.5 * mm, shapeStr(lines[0], BOLD, size))
+    canvas.line(x + 3 * mm, y_top - 8.3 * mm, x_right - 3 * mm, y_top - 8.3 * mm)
+    canvas.setFont(REGULAR, 11)
+    for i, line in enumerate(lines[1:]):
+        canvas.drawString(x + 4 * mm, y_top - (13.5 + 5.6 * i) * mm, shapeStr(line, REGULAR, 11))
+    canvas.restoreState()
+
+
+def stamp_pdf(unit_name: str, number, received_at: dt.datetime | None, *,
+              time_known: bool = True) -> bytes:
+    """An A4 page carrying the stamp at its top right."""
+    register_fonts()
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=REGULAR)
+    canvas.setTitle(f"ตรารับ {unit_name} เลขรับ {number}")
+    width, height = A4
+    draw_stamp(canvas, width - MARGIN, height - MARGIN, unit_name, number, received_at,
+               time_known)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def stamp_onto(pdf: bytes, unit_name: str, number, received_at: dt.datetime | None,
+               time_known: bool = True) -> bytes:
+    """A copy of ``pdf`` with the stamp merged onto its first page, top right."""
+    try:
+        reader = PdfReader(io.BytesIO(pdf))
+        if reader.is_encrypted:
+            raise StampError("ไฟล์ PDF มีการเข้ารหัส ไม่สามารถประทับตรารับได้")
+        writer = PdfWriter(clone_from=reader)
+        if not writer.pages:
+            raise StampError("ไฟล์ PDF ไม่มีหน้าเอกสาร")
+        page = writer.pages[0]
+        if page.get("/Rotate"):
+            page.transfer_rotation_to_content()
+        box = page.mediabox
+        overlay = io.BytesIO()
+        register_fonts()
+        canvas = Canvas(overlay, pagesize=(float(box.right), float(box.top)),
+                        initialFontName=REGULAR)
+        draw_stamp(canvas, float(box.right) - MARGIN, float(box.top) - MARGIN, unit_name,
+                   number, received_at, time_known)
+        canvas.showPage()
+        canvas.save()
+        page.merge_page(PdfReader(overlay).pages[0])
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+    except StampError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
+        raise StampError("ไฟล์ PDF เสียหาย อ่านไม่ได้") from error
