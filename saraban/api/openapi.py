@@ -143,6 +143,20 @@ SPEC = {
                 "responses": _responses(_RECEIPT, 400, 401, 404, 409, 503),
             }
         },
+        "/receipts/{receipt_id}/stamp.pdf": {
+            "get": {
+                "operationId": "receiptStamp",
+                "summary": "The receipt stamp (ตรารับ) as an A4 PDF, stamp at the top right",
+                "parameters": [{"name": "receipt_id", "in": "path", "required": True,
+                                "schema": {"type": "integer", "minimum": 1}}],
+                "responses": {
+                    "200": {"description": "PDF",
+                            "content": {"application/pdf": {"schema": {
+                                "type": "string", "format": "binary"}}}},
+                    **{k: v for k, v in _responses({}, 401, 404).items() if k != "200"},
+                },
+            }
+        },
         "/documents/{document_id}": {
             "get": {
                 "operationId": "getDocument",
