@@ -157,6 +157,23 @@ SPEC = {
                 },
             }
         },
+        "/documents/{document_id}/dispatch": {
+            "post": {
+                "operationId": "issueDispatch",
+                "summary": "Give the document the unit's next outgoing number (ที่ ...)",
+                "parameters": [_ID],
+                "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+                    "type": "object", "required": ["register_id"], "properties": {
+                        "register_id": {"type": "integer", "minimum": 1},
+                        "to": {"type": "string", "maxLength": 1000}}}}}},
+                "responses": _responses({"type": "object", "properties": {
+                    "id": {"type": "integer"}, "register_id": {"type": "integer"},
+                    "document_id": {"type": "integer"}, "year": {"type": "integer"},
+                    "number": {"type": "integer"}, "number_text": {"type": "string"},
+                    "dispatched_at": {"type": "string", "format": "date-time"}}},
+                    400, 401, 404, 409, 503, success=201),
+            }
+        },
         "/documents/{document_id}": {
             "get": {
                 "operationId": "getDocument",

@@ -15,6 +15,7 @@ from saraban.pdf import pdf_response
 from saraban.registers.models import Receipt
 from saraban.registers.operations import (
     cancel_receipt,
+    issue_dispatch,
     receipt_stamp_pdf,
     register_entries,
     register_receipt,
@@ -128,3 +129,16 @@ def receipt_stamp(receipt_id: int):
     if receipt is None:
         raise ApiError(404, "No such receipt.", "ไม่พบรายการลงรับนี้")
     return pdf_response(receipt_stamp_pdf(receipt), f"stamp-{receipt.year}-{receipt.number}.pdf")
+
+
+@bp.post("/documents/<int:document_id>/dispatch")
+@token_required
+def documents_dispatch(document_id: int):
+    data = _json_body()
+    dispatch = issue_dispatch(g.api_user, _int_field(data, "register_id"), document_id,
+                              data.get("to"))
+    db.session.commit()
+    local = dispatch.dispatched_at.astimezone(thaidate.BANGKOK)
+    return jsonify(id=dispatch.id, register_id=dispatch.register_id, document_id=document_id,
+                   year=dispatch.year, number=dispatch.number, number_text=dispatch.number_text,
+                   dispatched_at=local.isoformat()), 201

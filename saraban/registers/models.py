@@ -49,6 +49,9 @@ class Register(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(255))
     is_secret: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A dispatch register's series mark before the running number: "ว" for circulars
+    # (๐๐๓๓.๑๒/ว๑๒๓); empty for the ordinary series (๐๐๓๓.๑๒/๕๐๕๒).
+    series: Mapped[str] = mapped_column(String(10), default="", server_default="")
 
     unit: Mapped[Unit] = relationship()
 
@@ -138,6 +141,17 @@ Index(
     "uq_receipt_active_document",
     Receipt.register_id,
     Receipt.document_id,
+    unique=True,
+    sqlite_where=text("status = 'active'"),
+    postgresql_where=text("status = 'active'"),
+)
+
+
+# An outgoing number is given once per document (not cancelled) in a dispatch register.
+Index(
+    "uq_dispatch_active_document",
+    Dispatch.register_id,
+    Dispatch.document_id,
     unique=True,
     sqlite_where=text("status = 'active'"),
     postgresql_where=text("status = 'active'"),

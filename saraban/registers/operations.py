@@ -23,8 +23,10 @@ from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
 from saraban.documents.access import member_unit_ids, visible_filter
 from saraban.documents.models import Document
+from saraban.documents.operations import normalize_number
 from saraban.extensions import db
 from saraban.registers.models import (
+    Dispatch,
     EntryMode,
     EntryStatus,
     Receipt,
@@ -278,3 +280,55 @@ def receipt_stamp_pdf(receipt: Receipt) -> bytes:
     unit = receipt.register.unit
     return stamp_pdf(unit.stamp_name or unit.short_name, receipt.number, receipt.received_at,
                      time_known=receipt.time_known)
+
+
+def issue_dispatch(user: User, register_id: int, document_id: int,
+                   to_text: str | None = None) -> Dispatch:
+    """Give a document the unit's next outgoing number, ``ที่ <code>/<series><number>``
+    (๐๐๓๓.๑๒/๕๐๕๒, or ๐๐๓๓.๑๒/ว๑๒๓ in the circular series). The number, the date and the
+    subject are from then on the document's own (flushes, never commits)."""
+    register = _register_for(user, register_id, RegisterKind.DISPATCH)
+    unit = register.unit
+    if not unit.doc_code:
+        raise RegisterError(
+            f"หน่วย {unit.short_name} ยังไม่มีเลขประจำของเจ้าของเรื่อง ให้ผู้ดูแลระบบกำหนดก่อน",
+            f"Unit {unit.short_name} has no document code yet.", status=409)
+    document = db.session.scalar(
+        select(Document).where(Document.id == document_id, visible_filter(user))
+    ) if 0 < document_id < 2**31 else None
+    if document is None:
+        raise RegisterError("ไม่พบหนังสือนี้", "No such document.", status=404,
+                            field="document_id")
+    to_text = clean_text(to_text, "to", "ถึง", max_length=1000)
+    begin_write(db.session)
+    existing = db.session.scalar(
+        select(Dispatch).where(Dispatch.document_id == document.id,
+                               Dispatch.status == EntryStatus.ACTIVE)
+    )
+    if existing is not None:
+        raise RegisterError(
+            f"หนังสือนี้ออกเลขไปแล้ว ที่ {existing.number_text}",
+            f"This document already has the outgoing number {existing.number_text}.",
+            status=409)
+    now = utcnow().replace(microsecond=0)
+    year = now.astimezone(BANGKOK).year
+    dispatch = Dispatch(register=register, document=document, year=year,
+                        dispatched_at=now, to_text=to_text, dispatched_by_id=user.id,
+                        mode=EntryMode.LIVE)
+    dispatch.number = take_number(register.id, year)  # last
+    dispatch.number_text = to_thai_digits(f"{unit.doc_code}/{register.series}{dispatch.number}")
+    document.number = dispatch.number_text
+    document.number_norm = normalize_number(document.number)
+    document.doc_date = now.astimezone(BANGKOK).date()
+    if document.origin_unit_id is None and document.origin_agency_id is None:
+        document.origin_unit_id = unit.id
+    db.session.add(dispatch)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise RegisterError("หนังสือนี้เพิ่งออกเลขไป (มีการส่งซ้ำ)",
+                            "This document was just numbered by another request.",
+                            status=409) from None
+    record("dispatch.issue", user=user, obj=dispatch, document_id=document.id,
+           unit_id=unit.id, details={"number": dispatch.number_text, "year": year})
+    return dispatch

@@ -182,6 +182,7 @@ class _Loader:
                 code=ref["code"],
                 name=ref["name"],
                 is_secret=ref.get("is_secret", False),
+                series=ref.get("series", ""),
             )
             self.s.add(register)
         return register
