@@ -180,6 +180,23 @@ def login(client, app):
     return _login
 
 
+@pytest.fixture()
+def bearer(db_session):
+    """API headers with a new token for a demo user."""
+    from sqlalchemy import select
+
+    from saraban.accounts.models import User
+    from saraban.accounts.operations import create_token
+
+    def _headers(username: str = "demo-admin") -> dict:
+        user = db_session.scalar(select(User).where(User.username == username))
+        value = create_token(user, "test")
+        db_session.commit()
+        return {"Authorization": f"Bearer {value}"}
+
+    return _headers
+
+
 # -- plain factories ----------------------------------------------------------------------
 
 def make_unit(session, short_name=None, parent=None, **kw):

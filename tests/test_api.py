@@ -5,20 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from saraban.accounts.models import User
-from saraban.accounts.operations import create_token
 from saraban.documents.models import Document
 
 
 @pytest.fixture()
-def token(db_session):
-    def _token(username="demo-admin"):
-        user = db_session.scalar(select(User).where(User.username == username))
-        value = create_token(user, "test")
-        db_session.commit()
-        return {"Authorization": f"Bearer {value}"}
-
-    return _token
+def token(bearer):
+    return bearer
 
 
 def test_needs_a_token(client):

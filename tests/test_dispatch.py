@@ -5,18 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from saraban.accounts.models import User
-from saraban.accounts.operations import create_token
 from saraban.registers.models import Register
 from saraban.units.models import Unit
 
 
 @pytest.fixture()
-def h(db_session):
-    user = db_session.scalar(select(User).where(User.username == "demo-clerk"))
-    token = create_token(user)
-    db_session.commit()
-    return {"Authorization": f"Bearer {token}"}
+def h(bearer):
+    return bearer("demo-clerk")
 
 
 def _register(db_session, code):

@@ -7,21 +7,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from saraban.accounts.models import User
-from saraban.accounts.operations import create_token
 from saraban.registers.models import Receipt, Register, RegisterCounter
 from saraban.units.models import Unit
 
 
 @pytest.fixture()
-def headers(db_session):
-    def _headers(username="demo-clerk"):
-        user = db_session.scalar(select(User).where(User.username == username))
-        value = create_token(user, "test")
-        db_session.commit()
-        return {"Authorization": f"Bearer {value}"}
-
-    return _headers
+def headers(bearer):
+    return lambda username="demo-clerk": bearer(username)
 
 
 @pytest.fixture()

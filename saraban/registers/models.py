@@ -135,24 +135,13 @@ class Dispatch(_RegisterLine, TimestampMixin, Base):
     __table_args__ = _line_constraints()
 
 
-# A document is entered at most once (not cancelled) in a register: the database itself
-# refuses a double registration, even from two requests at the same moment.
-Index(
-    "uq_receipt_active_document",
-    Receipt.register_id,
-    Receipt.document_id,
-    unique=True,
-    sqlite_where=text("status = 'active'"),
-    postgresql_where=text("status = 'active'"),
-)
+def _once_while_active(line, name: str) -> Index:
+    """The database itself refuses a document entered twice (not cancelled) in one
+    register, even from two requests at the same moment."""
+    active = text("status = 'active'")
+    return Index(name, line.register_id, line.document_id, unique=True,
+                 sqlite_where=active, postgresql_where=active)
 
 
-# An outgoing number is given once per document (not cancelled) in a dispatch register.
-Index(
-    "uq_dispatch_active_document",
-    Dispatch.register_id,
-    Dispatch.document_id,
-    unique=True,
-    sqlite_where=text("status = 'active'"),
-    postgresql_where=text("status = 'active'"),
-)
+_once_while_active(Receipt, "uq_receipt_active_document")
+_once_while_active(Dispatch, "uq_dispatch_active_document")
