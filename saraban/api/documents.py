@@ -121,3 +121,44 @@ def documents_history(document_id: int):
     return jsonify(
         document_id=document.id, events=[event_json(e) for e in document_history(document)]
     )
+
+
+@bp.post("/documents/<int:document_id>/files")
+@token_required
+def documents_attach(document_id: int):
+    from saraban.documents.files import attach_scan
+    from saraban.extensions import db
+
+    upload = request.files.get("file")
+    if upload is None:
+        raise ApiError(400, "Send the file as multipart/form-data field 'file'.",
+                       "กรุณาส่งไฟล์ในช่อง 'file' แบบ multipart/form-data", "file")
+    made = attach_scan(g.api_user, document_id, upload.filename, upload.read())
+    db.session.commit()
+    return jsonify(files=[file_json(f) for f in made]), 201
+
+
+@bp.get("/documents/<int:document_id>/files/<int:file_id>")
+@token_required
+def documents_file(document_id: int, file_id: int):
+    from saraban.documents.files import read, visible_file
+
+    found = visible_file(g.api_user, document_id, file_id)
+    if found is None:
+        raise ApiError(404, "No such file.", "ไม่พบไฟล์นี้")
+    return file_response(found, read(found.file))
+
+
+def file_json(f) -> dict:
+    return {"id": f.id, "role": f.role.value, "filename": f.filename,
+            "sha256": f.file.sha256, "size": f.file.size, "media_type": f.file.media_type}
+
+
+def file_response(f, data: bytes):
+    from flask import Response
+
+    # Served as what the content is, never as HTML; downloaded, not rendered, unless a PDF.
+    disposition = "inline" if f.file.media_type == "application/pdf" else "attachment"
+    return Response(data, mimetype=f.file.media_type, headers={
+        "Content-Disposition": f'{disposition}; filename="file-{f.id}"',
+        "Content-Security-Policy": "sandbox"})

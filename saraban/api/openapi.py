@@ -13,6 +13,7 @@ _ERROR = {"$ref": "#/components/schemas/Error"}
 def _responses(ok: dict, *codes: int, success: int = 200) -> dict:
     texts = {400: "Bad input", 401: "No valid token", 403: "Not allowed",
              404: "Not found or not visible", 409: "Conflicts with what is registered",
+             413: "Too large", 415: "Not a PDF, PNG, JPEG or TIFF (judged by content)",
              503: "Database busy; nothing saved, retry"}
     out = {str(success): {"description": "OK",
                           "content": {"application/json": {"schema": ok}}}}
@@ -172,6 +173,33 @@ SPEC = {
                     "number": {"type": "integer"}, "number_text": {"type": "string"},
                     "dispatched_at": {"type": "string", "format": "date-time"}}},
                     400, 401, 404, 409, 503, success=201),
+            }
+        },
+        "/documents/{document_id}/files": {
+            "post": {
+                "operationId": "attachScan",
+                "summary": "Keep a scan (PDF, PNG, JPEG, TIFF by content); a received PDF also "
+                "gets a stamped copy",
+                "parameters": [_ID],
+                "requestBody": {"required": True, "content": {"multipart/form-data": {
+                    "schema": {"type": "object", "required": ["file"], "properties": {
+                        "file": {"type": "string", "format": "binary"}}}}}},
+                "responses": _responses({"type": "object", "properties": {"files": {
+                    "type": "array", "items": {"type": "object"}}}},
+                    400, 401, 403, 404, 413, 415, 503, success=201),
+            }
+        },
+        "/documents/{document_id}/files/{file_id}": {
+            "get": {
+                "operationId": "getFile",
+                "summary": "A file of the document, as stored",
+                "parameters": [_ID, {"name": "file_id", "in": "path", "required": True,
+                                     "schema": {"type": "integer", "minimum": 1}}],
+                "responses": {
+                    "200": {"description": "The file", "content": {"application/octet-stream": {
+                        "schema": {"type": "string", "format": "binary"}}}},
+                    **{k: v for k, v in _responses({}, 401, 404).items() if k != "200"},
+                },
             }
         },
         "/documents/{document_id}": {

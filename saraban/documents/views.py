@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from saraban.documents.access import visible_filter
 from saraban.documents.history import document_history, matter_document_ids, related_documents
-from saraban.documents.models import Document
+from saraban.documents.models import Document, DocumentFile
 from saraban.documents.operations import find_by_number, get_visible, list_documents
 from saraban.extensions import db
 
@@ -59,7 +59,43 @@ def show(document_id: int):
     ).all()
     visible_ids = {d.id for d in matter}  # related documents all belong to the matter
     related = [r for r in related_documents(document) if r.document.id in visible_ids]
+    files = db.session.scalars(
+        select(DocumentFile).where(DocumentFile.document_id == document.id)
+        .options(joinedload(DocumentFile.file)).order_by(DocumentFile.id)
+    ).all()
     return render_template(
-        "documents/show.html", document=document, history=history, related=related, matter=matter
+        "documents/show.html", document=document, history=history, related=related,
+        matter=matter, files=files,
     )
 
+
+
+@bp.post("/<int:document_id>/files")
+@login_required
+def attach(document_id: int):
+    from saraban.documents.files import attach_scan
+    from saraban.validation import OperationError
+
+    upload = request.files.get("file")
+    try:
+        made = attach_scan(current_user, document_id, upload.filename if upload else None,
+                           upload.read() if upload else b"")
+        db.session.commit()
+    except OperationError as error:
+        db.session.rollback()
+        flash(error.message_th, "error")
+    else:
+        flash("บันทึกไฟล์แล้ว" + (" พร้อมสำเนาที่ประทับตรารับ" if len(made) > 1 else ""), "info")
+    return redirect(url_for("documents.show", document_id=document_id) + "#files")
+
+
+@bp.get("/<int:document_id>/files/<int:file_id>")
+@login_required
+def download_file(document_id: int, file_id: int):
+    from saraban.api.documents import file_response
+    from saraban.documents.files import read, visible_file
+
+    found = visible_file(current_user, document_id, file_id)
+    if found is None:
+        abort(404)
+    return file_response(found, read(found.file))

@@ -1,0 +1,128 @@
+"""Scans: recognised by content, kept as sent, stamped when the document was received."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+from sqlalchemy import select
+
+from saraban.documents.models import Document
+from tests.conftest import csrf_token_from
+from tests.test_pdf_stamp import dark, raster
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def _pdf(pages: int = 2) -> bytes:
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    for i in range(pages):
+        canvas.drawString(100, 400, f"scan page {i + 1}")
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _memo(db_session):
+    return db_session.scalar(select(Document.id).where(Document.source_key == "rtp-0033.12-5052"))
+
+
+def _upload(client, headers, doc_id, data, name="scan.pdf"):
+    return client.post(f"/api/v1/documents/{doc_id}/files", headers=headers,
+                       data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def test_a_pdf_scan_of_a_received_document_gets_a_stamped_copy(client, bearer, db_session):
+    h = bearer("demo-clerk")
+    original = _pdf(2)
+    response = _upload(client, h, _memo(db_session), original)
+    assert response.status_code == 201, response.json
+    scan, stamped = response.json["files"]
+    assert (scan["role"], stamped["role"]) == ("scan", "stamped")
+    assert scan["sha256"] == hashlib.sha256(original).hexdigest()
+    kept = client.get(f"/api/v1/documents/{_memo(db_session)}/files/{scan['id']}", headers=h)
+    assert kept.data == original  # the original, unchanged
+    copy = client.get(f"/api/v1/documents/{_memo(db_session)}/files/{stamped['id']}",
+                      headers=h).data
+    assert len(PdfReader(io.BytesIO(copy)).pages) == 2
+    assert dark(raster(copy), 0.6, 0.0, 1.0, 0.15) > 100
+    again = _upload(client, h, _memo(db_session), original)
+    assert [f["id"] for f in again.json["files"]] == [scan["id"], stamped["id"]]
+
+
+def test_images_are_kept_by_content_not_name(client, bearer, db_session):
+    response = _upload(client, bearer("demo-clerk"), _memo(db_session), PNG, name="photo.pdf")
+    assert response.status_code == 201
+    assert [(f["role"], f["media_type"]) for f in response.json["files"]] == [
+        ("scan", "image/png")]
+
+
+def _encrypted() -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pdf(1))))
+    writer.encrypt("x")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data, name, status, words",
+    [
+        (b"MZ\x90\x00 an executable", "scan.pdf", 415, "ตรวจจากเนื้อไฟล์"),
+        (b"<html><script>alert(1)</script>", "scan.png", 415, "PDF, PNG, JPEG, TIFF"),
+        (b"", "scan.pdf", 400, "ไฟล์ว่างเปล่า"),
+        (b"%PDF-1.7\n garbage", "scan.pdf", 400, "เสียหาย"),
+        ("encrypted", "scan.pdf", 400, "เข้ารหัส"),
+    ],
+)
+def test_bad_files_are_refused_in_thai_and_nothing_is_kept(client, bearer, db_session, data,
+                                                           name, status, words):
+    if data == "encrypted":
+        data = _encrypted()
+    h = bearer("demo-clerk")
+    response = _upload(client, h, _memo(db_session), data, name)
+    assert response.status_code == status and words in response.json["error"]["message_th"]
+    assert client.get(f"/api/v1/documents/{_memo(db_session)}", headers=h).status_code == 200
+    from saraban.documents.models import DocumentFile
+
+    assert db_session.scalars(select(DocumentFile)).all() == []
+
+
+def test_too_large_is_413(client, bearer, db_session, app):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    try:
+        response = _upload(client, bearer("demo-clerk"), _memo(db_session), _pdf(1) + b" " * 20_000)
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    assert response.status_code == 413 and response.json["error"]["message_th"]
+
+
+def test_staff_may_not_attach_and_others_cannot_read(client, bearer, db_session):
+    memo = _memo(db_session)
+    made = _upload(client, bearer("demo-clerk"), memo, PNG).json["files"][0]
+    assert _upload(client, bearer("demo-staff"), memo, PNG).status_code in (403, 404)
+    hidden = client.get(f"/api/v1/documents/{memo}/files/{made['id']}",
+                        headers=bearer("demo-staff"))
+    assert hidden.status_code == 404
+
+
+def test_upload_from_the_document_page(login, db_session):
+    client = login("demo-clerk")
+    memo = _memo(db_session)
+    page = client.get(f"/documents/{memo}").get_data(as_text=True)
+    response = client.post(f"/documents/{memo}/files", data={
+        "csrf_token": csrf_token_from(page), "file": (io.BytesIO(_pdf(1)), "หนังสือ.pdf")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "บันทึกไฟล์แล้ว พร้อมสำเนาที่ประทับตรารับ" in page
+    assert "stamped-หนังสือ.pdf" in page
