@@ -33,6 +33,19 @@ _RECEIPT = {"$ref": "#/components/schemas/Receipt"}
 _REGISTER_ID = {"name": "register_id", "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 1}}
 
+_TRANSFER = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "document_id": {"type": "integer"},
+    "kind": {"type": "string"}, "purpose": {"type": "string"},
+    "from_unit_id": {"type": ["integer", "null"]}, "to_unit_id": {"type": ["integer", "null"]},
+    "status": {"enum": ["sent", "opened", "accepted", "returned", "recalled"]},
+    "sent_at": {"type": ["string", "null"], "format": "date-time"},
+    "accepted_at": {"type": ["string", "null"], "format": "date-time"},
+    "due_date": {"type": ["string", "null"], "format": "date"},
+    "return_reason": {"type": ["string", "null"]}}}
+_TRANSFERS = {"type": "object", "properties": {"items": {"type": "array", "items": _TRANSFER}}}
+_TRANSFER_ID = {"name": "transfer_id", "in": "path", "required": True,
+                "schema": {"type": "integer", "minimum": 1}}
+
 SPEC = {
     "openapi": "3.1.0",
     "info": {
@@ -200,6 +213,63 @@ SPEC = {
                         "schema": {"type": "string", "format": "binary"}}}},
                     **{k: v for k, v in _responses({}, 401, 404).items() if k != "200"},
                 },
+            }
+        },
+        "/documents/{document_id}/transfers": {
+            "post": {
+                "operationId": "sendTransfers",
+                "summary": "Forward to one unit or circulate to many (each accepts it with its "
+                "own receipt number)",
+                "parameters": [_ID],
+                "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+                    "type": "object", "required": ["to"], "properties": {
+                        "to": {"type": "array", "items": {"type": "integer"}, "minItems": 1,
+                               "maxItems": 500},
+                        "purpose": {"enum": ["inform", "consider", "act", "sign", "publicize",
+                                             "other"]},
+                        "purpose_text": {"type": "string", "maxLength": 500},
+                        "due_date": {"type": "string"},
+                        "from_unit": {"type": "integer"},
+                        "note": {"type": "string", "maxLength": 2000}}}}}},
+                "responses": _responses(_TRANSFERS, 400, 401, 403, 404, 409, 503, success=201),
+            }
+        },
+        "/transfers/inbox": {
+            "get": {
+                "operationId": "inbox",
+                "summary": "What waits in the caller's units, most urgent and oldest first",
+                "responses": _responses(_TRANSFERS, 401),
+            }
+        },
+        "/transfers/{transfer_id}/accept": {
+            "post": {
+                "operationId": "acceptTransfer",
+                "summary": "Accept: the document gets this unit's receipt number",
+                "parameters": [_TRANSFER_ID],
+                "requestBody": {"content": {_JSON_BODY: {"schema": {
+                    "type": "object", "properties": {
+                        "register_id": {"type": "integer", "minimum": 1}}}}}},
+                "responses": _responses({"type": "object", "properties": {
+                    "transfer": _TRANSFER, "receipt": _RECEIPT}}, 400, 401, 403, 404, 409, 503),
+            }
+        },
+        "/transfers/{transfer_id}/recall": {
+            "post": {
+                "operationId": "recallTransfer",
+                "summary": "The sender pulls back a transfer not yet opened",
+                "parameters": [_TRANSFER_ID],
+                "responses": _responses(_TRANSFER, 401, 404, 409, 503),
+            }
+        },
+        "/transfers/{transfer_id}/return": {
+            "post": {
+                "operationId": "returnTransfer",
+                "summary": "The destination sends it back with a reason",
+                "parameters": [_TRANSFER_ID],
+                "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+                    "type": "object", "required": ["reason"], "properties": {
+                        "reason": {"type": "string", "minLength": 1, "maxLength": 1000}}}}}},
+                "responses": _responses(_TRANSFER, 400, 401, 404, 409, 503),
             }
         },
         "/documents/{document_id}": {

@@ -42,6 +42,7 @@ class TransferStatus(StrEnum):
     ACCEPTED = "accepted"
     RETURNED = "returned"
     RECALLED = "recalled"  # pulled back by the sender before acceptance
+    RECORDED = "recorded"  # a hop entered from a paper record: nothing waits on it
 
 
 class Transfer(TimestampMixin, Base):
@@ -71,6 +72,11 @@ class Transfer(TimestampMixin, Base):
     receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"))
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     note: Mapped[str | None] = mapped_column(Text)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    # who accepted, returned or pulled it back, and why it was returned
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    returned_at: Mapped[dt.datetime | None]
+    return_reason: Mapped[str | None] = mapped_column(Text)
 
     document: Mapped[Document] = relationship(foreign_keys=[document_id])
     via_document: Mapped[Document | None] = relationship(foreign_keys=[via_document_id])
@@ -89,6 +95,10 @@ class Transfer(TimestampMixin, Base):
         ),
         CheckConstraint(
             "status <> 'accepted' OR accepted_at IS NOT NULL", name="accepted_has_time"
+        ),
+        CheckConstraint(
+            "status <> 'returned' OR (returned_at IS NOT NULL AND return_reason IS NOT NULL)",
+            name="returned_has_reason",
         ),
     )
 

@@ -1,4 +1,5 @@
-"""Routing: reading what moved where. (Sending and accepting come with the desks.)"""
+"""Routing: moving documents between units (forward, circulate, accept, pull back, return)
+and reading what moved where."""
 
 from __future__ import annotations
 
@@ -8,10 +9,21 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from saraban.accounts.models import Role, User
-from saraban.documents.access import member_unit_ids
+from saraban.audit.operations import record
+from saraban.db import begin_write, utcnow
+from saraban.documents.access import member_unit_ids, visible_filter
 from saraban.documents.models import Document
 from saraban.extensions import db
-from saraban.routing.models import Endorsement, EndorsementStatus, Transfer, TransferKind
+from saraban.routing.models import (
+    Endorsement,
+    EndorsementStatus,
+    Purpose,
+    Transfer,
+    TransferKind,
+    TransferStatus,
+)
+from saraban.units.models import Unit
+from saraban.validation import OperationError, clean_text, read_date
 
 
 @dataclass
@@ -48,3 +60,172 @@ def proposals_for(user: User, limit: int = 10) -> list[Proposal]:
         .limit(limit)
     ).all()
     return [Proposal(transfer, bool(flag)) for transfer, flag in rows]
+
+
+class RoutingError(OperationError):
+    """A refusal about moving documents."""
+
+
+_PURPOSE_WORDS = {p.value for p in Purpose}
+
+
+def _from_unit_for(user: User, unit_id: int | None) -> int:
+    """The unit the user sends for: the one named, if he belongs to it, or his first."""
+    mine = member_unit_ids(user)
+    if unit_id is None and mine:
+        clerk_units = member_unit_ids(user, Role.CLERK)
+        return (clerk_units or mine)[0]
+    if unit_id is None or unit_id not in mine:
+        raise RoutingError("ท่านไม่ได้สังกัดหน่วยที่ส่ง", "You do not belong to the sending unit.",
+                           status=403, field="from_unit")
+    return unit_id
+
+
+def send_transfers(user: User, document_id: int, to_unit_ids: list[int], *,
+                   purpose: str = "inform", purpose_text: str | None = None,
+                   due_date=None, from_unit_id: int | None = None,
+                   note: str | None = None) -> list[Transfer]:
+    """Forward a document to one unit, or circulate it to many (flushes, never commits).
+    Each destination finds it in its inbox; accepting it gives it a receipt number there."""
+    document = db.session.scalar(
+        select(Document).where(Document.id == document_id, visible_filter(user))
+    ) if 0 < document_id < 2**31 else None
+    if document is None:
+        raise RoutingError("ไม่พบหนังสือนี้", "No such document.", status=404)
+    if document.secrecy >= 3:
+        raise RoutingError("หนังสือลับที่สุดไม่ส่งต่อทางระบบ ให้ส่งตัวหนังสือตามระเบียบ",
+                           "Top-secret documents are not circulated electronically.",
+                           status=409)
+    source = _from_unit_for(user, from_unit_id)
+    if not isinstance(to_unit_ids, list) or not to_unit_ids or len(to_unit_ids) > 500 or any(
+            isinstance(u, bool) or not isinstance(u, int) for u in to_unit_ids):
+        raise RoutingError("กรุณาเลือกหน่วยปลายทางอย่างน้อยหนึ่งหน่วย",
+                           "'to' must list one or more unit ids.", field="to")
+    targets = {u.id: u for u in db.session.scalars(
+        select(Unit).where(Unit.id.in_(to_unit_ids), Unit.is_active))}
+    unknown = [u for u in to_unit_ids if u not in targets]
+    if unknown:
+        raise RoutingError(f"ไม่พบหน่วยปลายทาง ({len(unknown)} หน่วย)",
+                           f"Unknown destination units: {unknown[:10]}.", status=404, field="to")
+    if source in targets:
+        raise RoutingError("ส่งถึงหน่วยของตนเองไม่ได้", "A unit cannot send to itself.",
+                           field="to")
+    if purpose not in _PURPOSE_WORDS:
+        raise RoutingError("วัตถุประสงค์ไม่ถูกต้อง",
+                           f"'purpose' must be one of: {', '.join(sorted(_PURPOSE_WORDS))}.",
+                           field="purpose")
+    purpose_text = clean_text(purpose_text, "purpose_text", "วัตถุประสงค์", max_length=500)
+    note = clean_text(note, "note", "หมายเหตุ", max_length=2000, multiline=True)
+    due = read_date(due_date, "due_date", "กำหนดเสร็จ")
+    kind = TransferKind.CIRCULATE if len(targets) > 1 else TransferKind.FORWARD
+    begin_write(db.session)
+    now = utcnow().replace(microsecond=0)
+    made = []
+    for unit_id in dict.fromkeys(to_unit_ids):
+        transfer = Transfer(document=document, kind=kind, purpose=Purpose(purpose),
+                            purpose_text=purpose_text, from_unit_id=source, to_unit_id=unit_id,
+                            sent_at=now, sent_by_id=user.id, note=note, due_date=due,
+                            status=TransferStatus.SENT)
+        db.session.add(transfer)
+        made.append(transfer)
+    db.session.flush()
+    record("transfer.send", user=user, obj=made[0], document_id=document.id, unit_id=source,
+           details={"to": list(targets), "purpose": purpose, "kind": kind.value})
+    return made
+
+
+def _transfer_for(user: User, transfer_id: int, *, side: str) -> Transfer:
+    transfer = db.session.get(Transfer, transfer_id, populate_existing=True) if (
+        0 < transfer_id < 2**31) else None
+    units = member_unit_ids(user)
+    unit_id = None if transfer is None else (
+        transfer.to_unit_id if side == "to" else transfer.from_unit_id)
+    if transfer is None or unit_id not in units:
+        raise RoutingError("ไม่พบรายการส่งนี้", "No such transfer.", status=404)
+    return transfer
+
+
+def _must_be_waiting(transfer: Transfer) -> None:
+    if transfer.status not in (TransferStatus.SENT, TransferStatus.OPENED):
+        said = {"accepted": "ลงรับไปแล้ว", "returned": "ส่งคืนไปแล้ว",
+                "recalled": "ผู้ส่งดึงกลับไปแล้ว",
+                "recorded": "บันทึกจากเอกสารกระดาษ ไม่มีผู้รอรับ"}[transfer.status.value]
+        raise RoutingError(f"รายการนี้{said}", f"This transfer is already {transfer.status}.",
+                           status=409)
+
+
+def accept_transfer(user: User, transfer_id: int, register_id: int | None = None) -> Transfer:
+    """Accept a document sent to the user's unit: it gets that unit's receipt number."""
+    from saraban.registers.operations import register_receipt, usable_registers
+
+    begin_write(db.session)
+    transfer = _transfer_for(user, transfer_id, side="to")
+    _must_be_waiting(transfer)
+    if register_id is None:
+        mine = [r for r in usable_registers(user)
+                if r.kind == "receipt" and r.unit_id == transfer.to_unit_id and not r.is_secret]
+        if not mine:
+            raise RoutingError("หน่วยนี้ไม่มีทะเบียนหนังสือรับที่ท่านใช้ได้",
+                               "No receipt register of this unit is yours to use.", status=403)
+        register_id = mine[0].id
+    receipt = register_receipt(user, register_id, transfer.document_id)
+    transfer.status = TransferStatus.ACCEPTED
+    transfer.accepted_at = receipt.received_at
+    transfer.receipt_id = receipt.id
+    transfer.handled_by_id = user.id
+    db.session.flush()
+    record("transfer.accept", user=user, obj=transfer, document_id=transfer.document_id,
+           unit_id=transfer.to_unit_id, details={"receipt_number": receipt.number})
+    return transfer
+
+
+def recall_transfer(user: User, transfer_id: int) -> Transfer:
+    """The sender pulls back a transfer the destination has not opened yet."""
+    begin_write(db.session)
+    transfer = _transfer_for(user, transfer_id, side="from")
+    if transfer.status != TransferStatus.SENT:
+        _must_be_waiting(transfer)
+        raise RoutingError("ปลายทางเปิดดูแล้ว ดึงกลับไม่ได้",
+                           "The destination has opened it; it cannot be pulled back.",
+                           status=409)
+    transfer.status = TransferStatus.RECALLED
+    transfer.handled_by_id = user.id
+    db.session.flush()
+    record("transfer.recall", user=user, obj=transfer, document_id=transfer.document_id,
+           unit_id=transfer.from_unit_id)
+    return transfer
+
+
+def return_transfer(user: User, transfer_id: int, reason: str | None) -> Transfer:
+    """The destination sends it back, saying why (ส่งคืน)."""
+    reason = clean_text(reason, "reason", "เหตุผลที่ส่งคืน", max_length=1000, required=True)
+    begin_write(db.session)
+    transfer = _transfer_for(user, transfer_id, side="to")
+    _must_be_waiting(transfer)
+    transfer.status = TransferStatus.RETURNED
+    transfer.returned_at = utcnow().replace(microsecond=0)
+    transfer.return_reason = reason
+    transfer.handled_by_id = user.id
+    db.session.flush()
+    record("transfer.return", user=user, obj=transfer, document_id=transfer.document_id,
+           unit_id=transfer.to_unit_id, details={"reason": reason})
+    return transfer
+
+
+def inbox(user: User, limit: int = 100) -> list[Transfer]:
+    """What waits in the user's units: sent to them and not yet accepted or returned,
+    most urgent and oldest first."""
+    units = member_unit_ids(user)
+    if not units:
+        return []
+    return list(db.session.scalars(
+        select(Transfer)
+        .join(Transfer.document)
+        .where(Transfer.to_unit_id.in_(units),
+               Transfer.status.in_([TransferStatus.SENT, TransferStatus.OPENED]),
+               Document.secrecy <= user.clearance)
+        .options(contains_eager(Transfer.document), joinedload(Transfer.from_unit),
+                 joinedload(Transfer.to_unit))
+        .order_by(Document.urgency.desc(), Transfer.sent_at, Transfer.id)
+        .limit(limit)
+    ))

@@ -331,7 +331,7 @@ class _Loader:
             to_text=t.get("to_text"),
             sent_at=_at(sent_day, t.get("time")) if sent_day else None,
             sent_time_known=bool(t.get("time")),
-            status=TransferStatus.SENT,
+            status=TransferStatus.RECORDED,  # from paper: nothing waits on it
             note=t.get("note"),
         )
 

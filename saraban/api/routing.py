@@ -1,0 +1,90 @@
+"""Moving documents in the JSON API: forward or circulate, inbox, accept, recall, return."""
+
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from saraban import thaidate
+from saraban.api import bp, token_required
+from saraban.api.registers import _json_body, receipt_json
+from saraban.extensions import db
+from saraban.routing.models import Transfer
+from saraban.routing.operations import (
+    accept_transfer,
+    inbox,
+    recall_transfer,
+    return_transfer,
+    send_transfers,
+)
+
+
+def transfer_json(t: Transfer) -> dict:
+    def local(value):
+        return value.astimezone(thaidate.BANGKOK).isoformat() if value else None
+
+    return {
+        "id": t.id, "document_id": t.document_id, "kind": t.kind.value,
+        "purpose": t.purpose.value, "purpose_text": t.purpose_text,
+        "from_unit_id": t.from_unit_id, "to_unit_id": t.to_unit_id, "status": t.status.value,
+        "sent_at": local(t.sent_at), "accepted_at": local(t.accepted_at),
+        "due_date": t.due_date.isoformat() if t.due_date else None,
+        "return_reason": t.return_reason,
+    }
+
+
+@bp.post("/documents/<int:document_id>/transfers")
+@token_required
+def transfers_create(document_id: int):
+    data = _json_body()
+    to = data.get("to")
+    made = send_transfers(
+        g.api_user, document_id, [to] if isinstance(to, int) else to,
+        purpose=data.get("purpose") or "inform", purpose_text=data.get("purpose_text"),
+        due_date=data.get("due_date"), from_unit_id=data.get("from_unit"),
+        note=data.get("note"),
+    )
+    db.session.commit()
+    return jsonify(items=[transfer_json(t) for t in made]), 201
+
+
+@bp.get("/transfers/inbox")
+@token_required
+def transfers_inbox():
+    return jsonify(items=[
+        {**transfer_json(t), "document": {"number": t.document.number,
+                                          "subject": t.document.subject},
+         "from_unit": t.from_unit.short_name if t.from_unit else None}
+        for t in inbox(g.api_user)
+    ])
+
+
+@bp.post("/transfers/<int:transfer_id>/accept")
+@token_required
+def transfers_accept(transfer_id: int):
+    from saraban.registers.models import Receipt
+
+    data = _json_body()
+    register_id = data.get("register_id")
+    if register_id is not None and (isinstance(register_id, bool)
+                                    or not isinstance(register_id, int)):
+        register_id = -1  # refused below as an unknown register
+    transfer = accept_transfer(g.api_user, transfer_id, register_id)
+    db.session.commit()
+    receipt = db.session.get(Receipt, transfer.receipt_id)
+    return jsonify(transfer=transfer_json(transfer), receipt=receipt_json(receipt))
+
+
+@bp.post("/transfers/<int:transfer_id>/recall")
+@token_required
+def transfers_recall(transfer_id: int):
+    transfer = recall_transfer(g.api_user, transfer_id)
+    db.session.commit()
+    return jsonify(transfer_json(transfer))
+
+
+@bp.post("/transfers/<int:transfer_id>/return")
+@token_required
+def transfers_return(transfer_id: int):
+    transfer = return_transfer(g.api_user, transfer_id, _json_body().get("reason"))
+    db.session.commit()
+    return jsonify(transfer_json(transfer))
