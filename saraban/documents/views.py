@@ -12,6 +12,7 @@ from saraban.documents.history import document_history, matter_document_ids, rel
 from saraban.documents.models import Document, DocumentFile
 from saraban.documents.operations import find_by_number, get_visible, list_documents
 from saraban.extensions import db
+from saraban.routing.views import destination_units
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -65,7 +66,7 @@ def show(document_id: int):
     ).all()
     return render_template(
         "documents/show.html", document=document, history=history, related=related,
-        matter=matter, files=files,
+        matter=matter, files=files, units=destination_units(),
     )
 
 

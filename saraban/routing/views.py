@@ -1,0 +1,70 @@
+"""Pages for moving documents: the unit's inbox and the forward form."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from saraban.extensions import db
+from saraban.routing.operations import accept_transfer, inbox, return_transfer, send_transfers
+from saraban.thaidate import to_thai_digits
+from saraban.units.models import Unit
+from saraban.validation import OperationError
+
+bp = Blueprint("routing", __name__)
+
+
+def _run(action, done: str):
+    """Run one operation, commit, and say in Thai what happened (or why not)."""
+    try:
+        result = action()
+        db.session.commit()
+    except OperationError as error:
+        db.session.rollback()
+        flash(error.message_th, "error")
+        return None
+    flash(done, "info")
+    return result
+
+
+@bp.get("/inbox")
+@login_required
+def inbox_page():
+    return render_template("routing/inbox.html", transfers=inbox(current_user))
+
+
+@bp.post("/transfers/<int:transfer_id>/accept")
+@login_required
+def accept(transfer_id: int):
+    transfer = _run(lambda: accept_transfer(current_user, transfer_id), "ลงรับแล้ว")
+    if transfer is not None:
+        flash(f"เลขรับ {to_thai_digits(transfer.receipt.number)}", "info")
+        return redirect(url_for("documents.show", document_id=transfer.document_id))
+    return redirect(url_for("routing.inbox_page"))
+
+
+@bp.post("/transfers/<int:transfer_id>/return")
+@login_required
+def give_back(transfer_id: int):
+    _run(lambda: return_transfer(current_user, transfer_id, request.form.get("reason")),
+         "ส่งคืนแล้ว")
+    return redirect(url_for("routing.inbox_page"))
+
+
+@bp.post("/documents/<int:document_id>/forward")
+@login_required
+def forward(document_id: int):
+    to = [int(v) for v in request.form.getlist("to") if v.isdigit() and len(v) < 10]
+    made = _run(lambda: send_transfers(
+        current_user, document_id, to, purpose=request.form.get("purpose") or "inform",
+        purpose_text=request.form.get("purpose_text"), due_date=request.form.get("due_date"),
+    ), "ส่งแล้ว")
+    if made:
+        flash(f"ส่งถึง {to_thai_digits(len(made))} หน่วยแล้ว", "info")
+    return redirect(url_for("documents.show", document_id=document_id) + "#forward")
+
+
+def destination_units() -> list[Unit]:
+    return list(db.session.scalars(
+        select(Unit).where(Unit.is_active).order_by(Unit.parent_id.nulls_first(), Unit.id)))
