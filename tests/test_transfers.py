@@ -121,3 +121,19 @@ def test_top_secret_documents_stay_off_the_network(client, bearer, db_session):
                            json={"to": [_unit(db_session, "สทส.")]})
     assert response.status_code == 409 and "ลับที่สุด" in response.json["error"]["message_th"]
     assert db_session.get(Document, doc).secrecy == 3
+
+
+def test_opening_the_document_ends_the_senders_chance_to_recall(client, setup, db_session):
+    from saraban.accounts.models import User
+    from saraban.routing.operations import mark_opened
+
+    ict, _ = setup
+    doc = _letter(client, ict)
+    transfer = client.post(f"/api/v1/documents/{doc}/transfers", headers=ict,
+                           json={"to": [_unit(db_session, "ฝอ.สงป.")]}).json["items"][0]
+    reader = db_session.scalar(select(User).where(User.username == "clerk-budget"))
+    assert mark_opened(reader, doc) == 1
+    db_session.commit()
+    assert mark_opened(reader, doc) == 0
+    refused = client.post(f"/api/v1/transfers/{transfer['id']}/recall", headers=ict)
+    assert refused.status_code == 409 and "เปิดดูแล้ว" in refused.json["error"]["message_th"]

@@ -12,6 +12,7 @@ from saraban.documents.history import document_history, matter_document_ids, rel
 from saraban.documents.models import Document, DocumentFile
 from saraban.documents.operations import find_by_number, get_visible, list_documents
 from saraban.extensions import db
+from saraban.routing.operations import mark_opened
 from saraban.routing.views import destination_units
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -50,6 +51,8 @@ def show(document_id: int):
     document = get_visible(current_user, document_id)
     if document is None:
         abort(404)  # the same answer whether it does not exist or may not be seen
+    if mark_opened(current_user, document.id):
+        db.session.commit()
     history = document_history(document)
     matter_ids = matter_document_ids(document.id)
     matter = db.session.scalars(

@@ -229,3 +229,26 @@ def inbox(user: User, limit: int = 100) -> list[Transfer]:
         .order_by(Document.urgency.desc(), Transfer.sent_at, Transfer.id)
         .limit(limit)
     ))
+
+
+def mark_opened(user: User, document_id: int) -> int:
+    """The destination has opened the document: its waiting transfers can no longer be
+    pulled back. Returns how many were marked (flushes, never commits)."""
+    units = member_unit_ids(user)
+    if not units:
+        return 0
+    waiting = select(Transfer.id).where(Transfer.document_id == document_id,
+                                        Transfer.to_unit_id.in_(units),
+                                        Transfer.status == TransferStatus.SENT)
+    if db.session.scalar(waiting.limit(1)) is None:
+        return 0  # the common case: reading writes nothing
+    begin_write(db.session)
+    now = utcnow().replace(microsecond=0)
+    marked = 0
+    for transfer in db.session.scalars(select(Transfer).where(Transfer.id.in_(waiting))):
+        transfer.status = TransferStatus.OPENED
+        transfer.opened_at = now
+        marked += 1
+    db.session.flush()
+    record("transfer.open", user=user, document_id=document_id, details={"count": marked})
+    return marked
