@@ -125,3 +125,23 @@ def register_errors(app: Flask) -> None:
             code=400,
             message="แบบฟอร์มหมดอายุหรือไม่ถูกต้อง กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง",
         ), 400
+
+
+def run_operation(action, done: str | None = None):
+    """Run one operation for a page, commit, and say in Thai what happened or why not.
+    Gives the operation's result, or None when it was refused (and nothing was saved)."""
+    from flask import flash
+
+    from saraban.extensions import db
+    from saraban.validation import OperationError
+
+    try:
+        result = action()
+        db.session.commit()
+    except OperationError as error:
+        db.session.rollback()
+        flash(error.message_th, "error")
+        return None
+    if done:
+        flash(done, "info")
+    return result

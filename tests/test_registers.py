@@ -158,3 +158,62 @@ def test_bad_registration_bodies(client, headers, fresh_register, payload):
     response = client.post(f"/api/v1/registers/{fresh_register}/receipts", data=payload,
                            content_type="application/json", headers=headers())
     assert response.status_code == 400 and response.json["error"]["message_th"]
+
+
+def test_a_historic_stamp_keeps_its_number_and_live_numbering_goes_on_after_it(
+        client, headers, fresh_register, db_session):
+    h = headers()
+    doc = _new_document(client, h, date="2026-11-20")
+    entered = client.post(f"/api/v1/registers/{fresh_register}/receipts", headers=h, json={
+        "document_id": doc, "number": "๕๐๖๓", "date": "๒๑ พ.ย. ๖๙", "time": "๑๑.๒๕ น.",
+        "source_text": "เลขรับ ๕๐๖๓ วันที่ ๒๑ พ.ย. ๖๙ เวลา ๑๑.๒๕"})
+    assert entered.status_code == 201, entered.json
+    body = entered.json
+    assert (body["number"], body["mode"], body["flags"]) == (5063, "historic", [])
+    assert body["received_at"] == "2026-11-21T11:25:00+07:00"
+    # the same number again, in the same register and year: refused, in Thai
+    again = client.post(f"/api/v1/registers/{fresh_register}/receipts", headers=h, json={
+        "document_id": _new_document(client, h), "number": 5063, "date": "2026-11-22"})
+    assert again.status_code == 409 and "๕๐๖๓" in again.json["error"]["message_th"]
+    # live numbering continues after the paper number, never reusing one
+    live = client.post(f"/api/v1/registers/{fresh_register}/receipts", headers=h,
+                       json={"document_id": _new_document(client, h)})
+    assert live.json["number"] == 5064
+    # a lower paper number still free is accepted and does not move the counter back
+    lower = client.post(f"/api/v1/registers/{fresh_register}/receipts", headers=h, json={
+        "document_id": _new_document(client, h), "number": 17, "date": "2026-11-02"})
+    assert lower.status_code == 201 and lower.json["received_at"].endswith("T00:00:00+07:00")
+    counter = db_session.get(RegisterCounter, (fresh_register, 2026), populate_existing=True)
+    assert counter.last_number == 5064
+
+
+def test_a_stamp_dated_before_its_document_is_flagged_not_refused(
+        client, headers, fresh_register):
+    h = headers()
+    doc = _new_document(client, h, date="2026-11-20")
+    entered = client.post(f"/api/v1/registers/{fresh_register}/receipts", headers=h, json={
+        "document_id": doc, "number": 12, "date": "๑๙ พ.ย. ๒๕๖๙"})
+    assert entered.status_code == 201
+    assert entered.json["flags"] == ["before_document_date"]
+    assert "T00:00:00" in entered.json["received_at"]  # no time on the stamp
+
+
+@pytest.mark.parametrize(("body", "field", "thai"), [
+    ({"number": "abc", "date": "๒๑ พ.ย. ๖๙"}, "number", "จำนวนเต็มบวก"),
+    ({"number": 0, "date": "๒๑ พ.ย. ๖๙"}, "number", "จำนวนเต็มบวก"),
+    ({"number": 5}, "date", "วันที่"),
+    ({"number": 5, "date": "๓๑ ก.พ. ๖๙"}, "date", "วันที่รับ"),
+    ({"number": 5, "date": "๒๑ พ.ย. ๖๙", "time": "๒๕.๐๐"}, "time", "ชั่วโมง"),
+    ({"number": 5, "date": "๒๑ พ.ย. ๗๙"}, "received_at", "อนาคต"),
+])
+def test_bad_historic_entries_are_refused_and_save_nothing(
+        client, headers, fresh_register, db_session, body, field, thai):
+    h = headers()
+    doc = _new_document(client, h)
+    response = client.post(f"/api/v1/registers/{fresh_register}/receipts", headers=h,
+                           json={"document_id": doc, **body})
+    assert response.status_code == 400, response.json
+    assert response.json["error"]["field"] == field
+    assert thai in response.json["error"]["message_th"]
+    assert db_session.scalar(select(Receipt).where(
+        Receipt.register_id == fresh_register)) is None

@@ -33,6 +33,25 @@ _RECEIPT = {"$ref": "#/components/schemas/Receipt"}
 _REGISTER_ID = {"name": "register_id", "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 1}}
 
+_DISPATCH = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "register_id": {"type": "integer"},
+    "document_id": {"type": "integer"}, "year": {"type": "integer"},
+    "number": {"type": "integer"}, "number_text": {"type": "string"},
+    "dispatched_at": {"type": "string", "format": "date-time"},
+    "to": {"type": ["string", "null"]}, "status": {"enum": ["active", "cancelled"]},
+    "mode": {"enum": ["live", "historic"]}}}
+_PERIOD = [
+    {"name": "year", "in": "query", "description": "Calendar year (CE); default this year",
+     "schema": {"type": "integer", "minimum": 1900, "maximum": 2200}},
+    {"name": "month", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 12}},
+    {"name": "day", "in": "query", "description": "With a month only",
+     "schema": {"type": "integer", "minimum": 1, "maximum": 31}},
+]
+_LINE = {"type": "object", "description": "The register's columns as printed, in Thai",
+         "properties": {name: {"type": "string"} for name in (
+             "number", "doc_number", "doc_date", "sender", "addressee", "subject", "action",
+             "remarks")}}
+
 _TRANSFER = {"type": "object", "properties": {
     "id": {"type": "integer"}, "document_id": {"type": "integer"},
     "kind": {"type": "string"}, "purpose": {"type": "string"},
@@ -120,29 +139,71 @@ SPEC = {
         "/registers/{register_id}/receipts": {
             "post": {
                 "operationId": "registerReceipt",
-                "summary": "Enter a document in a receipt register with the next number",
+                "summary": "Enter a document in a receipt register with the next number; "
+                "or, with `number` and `date`, enter a paper stamp with its original number "
+                "(refused when the number is taken; flagged when dated before the document)",
                 "parameters": [_REGISTER_ID],
                 "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
                     "type": "object", "required": ["document_id"], "properties": {
-                        "document_id": {"type": "integer", "minimum": 1}}}}}},
+                        "document_id": {"type": "integer", "minimum": 1},
+                        "number": {"type": ["integer", "string"], "description":
+                                   "A historic stamp's number (Thai digits allowed)"},
+                        "date": {"type": "string", "description":
+                                 "The stamp's date as written (๒๕ พ.ย. ๖๒) or ISO"},
+                        "time": {"type": "string", "description":
+                                 "The stamp's time (๑๑.๒๕ น.); leave out when illegible"},
+                        "source_text": {"type": "string", "maxLength": 2000}}}}}},
                 "responses": _responses(_RECEIPT, 400, 401, 404, 409, 503, success=201),
             }
         },
         "/registers/{register_id}/entries": {
             "get": {
                 "operationId": "registerEntries",
-                "summary": "One year of a receipt register, by number",
-                "parameters": [_REGISTER_ID,
-                               {"name": "year", "in": "query", "schema": {
-                                   "type": "integer", "minimum": 1900, "maximum": 2200}},
+                "summary": "A receipt or dispatch register for a year, a month or a day, by "
+                "number, with the regulation's columns in `line`",
+                "parameters": [_REGISTER_ID, *_PERIOD,
                                {"name": "page", "in": "query", "schema": {
                                    "type": "integer", "minimum": 1, "maximum": 100000}},
                                {"name": "per_page", "in": "query", "schema": {
                                    "type": "integer", "minimum": 1, "maximum": 500}}],
                 "responses": _responses({"type": "object", "properties": {
-                    "register_id": {"type": "integer"}, "year": {"type": "integer"},
+                    "register_id": {"type": "integer"},
+                    "kind": {"enum": ["receipt", "dispatch"]}, "year": {"type": "integer"},
+                    "month": {"type": ["integer", "null"]},
+                    "day": {"type": ["integer", "null"]},
                     "total": {"type": "integer"}, "page": {"type": "integer"},
-                    "items": {"type": "array", "items": _RECEIPT}}}, 400, 401, 404),
+                    "items": {"type": "array", "items": {"type": "object", "properties": {
+                        "id": {"type": "integer"}, "number": {"type": "integer"},
+                        "status": {"enum": ["active", "cancelled"]},
+                        "document": {"type": ["object", "null"]},
+                        "line": _LINE}}}}}, 400, 401, 404),
+            }
+        },
+        "/registers/{register_id}/print.pdf": {
+            "get": {
+                "operationId": "registerPrint",
+                "summary": "The register for a period as a printable A4 PDF (at most 5,000 "
+                "lines: print a long year month by month)",
+                "parameters": [_REGISTER_ID, *_PERIOD],
+                "responses": {
+                    "200": {"description": "PDF", "content": {"application/pdf": {
+                        "schema": {"type": "string", "format": "binary"}}}},
+                    **{k: v for k, v in _responses({}, 400, 401, 404, 413).items()
+                       if k != "200"},
+                },
+            }
+        },
+        "/registers/{register_id}/export.csv": {
+            "get": {
+                "operationId": "registerExport",
+                "summary": "The register for a period as CSV in UTF-8 with a byte-order mark "
+                "(opens in Excel)",
+                "parameters": [_REGISTER_ID, *_PERIOD],
+                "responses": {
+                    "200": {"description": "CSV", "content": {"text/csv": {
+                        "schema": {"type": "string"}}}},
+                    **{k: v for k, v in _responses({}, 400, 401, 404).items() if k != "200"},
+                },
             }
         },
         "/receipts/{receipt_id}/cancel": {
@@ -180,12 +241,37 @@ SPEC = {
                     "type": "object", "required": ["register_id"], "properties": {
                         "register_id": {"type": "integer", "minimum": 1},
                         "to": {"type": "string", "maxLength": 1000}}}}}},
+                "responses": _responses(_DISPATCH, 400, 401, 404, 409, 503, success=201),
+            }
+        },
+        "/documents/{document_id}/certified-copies": {
+            "post": {
+                "operationId": "issueCertifiedCopy",
+                "summary": "A certified copy (สำเนาถูกต้อง) by a named officer, numbered in a "
+                "dispatch register of the issuing unit and circulated to units",
+                "parameters": [_ID],
+                "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+                    "type": "object",
+                    "required": ["register_id", "certifier_name", "certifier_position"],
+                    "properties": {
+                        "register_id": {"type": "integer", "minimum": 1},
+                        "certifier_name": {"type": "string", "maxLength": 200},
+                        "certifier_position": {"type": "string", "maxLength": 300},
+                        "to": {"type": "array", "items": {"type": "integer"}},
+                        "addressee": {"type": "string", "maxLength": 1000},
+                        "subject": {"type": "string", "maxLength": 2000},
+                        "purpose": {"enum": ["inform", "consider", "act", "sign",
+                                             "publicize", "other"]},
+                        "purpose_text": {"type": "string", "maxLength": 500},
+                        "due_date": {"type": "string"},
+                        "note": {"type": "string", "maxLength": 255}}}}}},
                 "responses": _responses({"type": "object", "properties": {
-                    "id": {"type": "integer"}, "register_id": {"type": "integer"},
-                    "document_id": {"type": "integer"}, "year": {"type": "integer"},
-                    "number": {"type": "integer"}, "number_text": {"type": "string"},
-                    "dispatched_at": {"type": "string", "format": "date-time"}}},
-                    400, 401, 404, 409, 503, success=201),
+                    "id": {"type": "integer"}, "source_id": {"type": "integer"},
+                    "copy_id": {"type": "integer"}, "number": {"type": "string"},
+                    "date": {"type": "string", "format": "date"},
+                    "certifier": {"type": "string"},
+                    "transfers": {"type": "array", "items": _TRANSFER}}},
+                    400, 401, 403, 404, 409, 503, success=201),
             }
         },
         "/documents/{document_id}/files": {
@@ -333,7 +419,8 @@ SPEC = {
                 "received_th": {"type": "string"},
                 "status": {"enum": ["active", "cancelled"]},
                 "cancel_reason": {"type": ["string", "null"]},
-                "mode": {"enum": ["live", "historic"]}}},
+                "mode": {"enum": ["live", "historic"]},
+                "flags": {"type": "array", "items": {"enum": ["before_document_date"]}}}},
             "Event": {"type": "object", "properties": {
                 "kind": {"enum": ["created", "receipt", "dispatch", "transfer", "endorsement",
                                   "certified_copy"]},

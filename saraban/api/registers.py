@@ -12,12 +12,15 @@ from saraban.api.documents import _int_arg
 from saraban.documents.operations import create_document
 from saraban.extensions import db
 from saraban.pdf import pdf_response
-from saraban.registers.models import Receipt
+from saraban.registers.listing import Period, RegisterLine, export_register, register_lines
+from saraban.registers.models import Dispatch, Receipt
 from saraban.registers.operations import (
     cancel_receipt,
+    enter_historic_receipt,
     issue_dispatch,
+    read_stamp_time,
+    receipt_flags,
     receipt_stamp_pdf,
-    register_entries,
     register_receipt,
     usable_registers,
     visible_receipt,
@@ -64,6 +67,7 @@ def receipt_json(r: Receipt) -> dict:
         "status": r.status.value,
         "cancel_reason": r.cancel_reason,
         "mode": r.mode.value,
+        "flags": receipt_flags(r),
     }
 
 
@@ -90,7 +94,17 @@ def documents_create():
 @token_required
 def receipts_create(register_id: int):
     data = _json_body()
-    receipt = register_receipt(g.api_user, register_id, _int_field(data, "document_id"))
+    document_id = _int_field(data, "document_id")
+    if data.get("number") is None:
+        receipt = register_receipt(g.api_user, register_id, document_id)
+    else:  # a paper stamp entered with its original number, date and time
+        if not isinstance(data.get("date"), str):
+            raise ApiError(400, "A historic entry needs the stamp's 'date'.",
+                           "การลงตรารับเดิมต้องระบุวันที่บนตรา", "date")
+        received_at, time_known = read_stamp_time(data["date"], data.get("time"))
+        receipt = enter_historic_receipt(g.api_user, register_id, document_id,
+                                         data["number"], received_at, time_known=time_known,
+                                         source_text=data.get("source_text"))
     db.session.commit()
     return jsonify(receipt_json(receipt)), 201
 
@@ -104,22 +118,72 @@ def receipts_cancel(receipt_id: int):
     return jsonify(receipt_json(receipt))
 
 
+def dispatch_json(d: Dispatch) -> dict:
+    local = d.dispatched_at.astimezone(thaidate.BANGKOK)
+    return {
+        "id": d.id,
+        "register_id": d.register_id,
+        "document_id": d.document_id,
+        "year": d.year,
+        "number": d.number,
+        "number_text": d.number_text,
+        "dispatched_at": local.isoformat(),
+        "to": d.to_text,
+        "status": d.status.value,
+        "cancel_reason": d.cancel_reason,
+        "mode": d.mode.value,
+    }
+
+
+def _period() -> Period:
+    this_year = dt.datetime.now(thaidate.BANGKOK).year
+    year = _int_arg("year", this_year, 1900, 2200)
+    month = _int_arg("month", 0, 0, 12) or None
+    day = _int_arg("day", 0, 0, 31) or None
+    return Period.read(year, month, day)
+
+
+def _line_json(line: RegisterLine) -> dict:
+    entry = line.entry
+    body = receipt_json(entry) if isinstance(entry, Receipt) else dispatch_json(entry)
+    body["document"] = None if line.masked else {
+        "number": line.document.number, "subject": line.document.subject}
+    body["line"] = dict(zip(
+        ("number", "doc_number", "doc_date", "sender", "addressee", "subject", "action",
+         "remarks"), line.cells(), strict=True))
+    return body
+
+
 @bp.get("/registers/<int:register_id>/entries")
 @token_required
 def register_entries_index(register_id: int):
-    this_year = dt.datetime.now(thaidate.BANGKOK).year
-    year = _int_arg("year", this_year, 1900, 2200)
+    period = _period()
     page = _int_arg("page", 1, 1, 100_000)
     per_page = _int_arg("per_page", 100, 1, 500)
-    register, rows, total = register_entries(
-        g.api_user, register_id, year, limit=per_page, offset=(page - 1) * per_page
+    register, lines, total = register_lines(
+        g.api_user, register_id, period, limit=per_page, offset=(page - 1) * per_page
     )
-    return jsonify(
-        register_id=register.id, year=year, total=total, page=page,
-        items=[{**receipt_json(r), "document": {"number": r.document.number,
-                                                 "subject": r.document.subject}}
-               for r in rows],
-    )
+    return jsonify(register_id=register.id, kind=register.kind.value, year=period.year,
+                   month=period.month, day=period.day, total=total, page=page,
+                   items=[_line_json(ln) for ln in lines])
+
+
+def _export(register_id: int, what: str):
+    export = export_register(g.api_user, register_id, _period(), what)
+    db.session.commit()
+    return export.response()
+
+
+@bp.get("/registers/<int:register_id>/print.pdf")
+@token_required
+def register_print(register_id: int):
+    return _export(register_id, "pdf")
+
+
+@bp.get("/registers/<int:register_id>/export.csv")
+@token_required
+def register_export(register_id: int):
+    return _export(register_id, "csv")
 
 
 @bp.get("/receipts/<int:receipt_id>/stamp.pdf")
@@ -138,7 +202,4 @@ def documents_dispatch(document_id: int):
     dispatch = issue_dispatch(g.api_user, _int_field(data, "register_id"), document_id,
                               data.get("to"))
     db.session.commit()
-    local = dispatch.dispatched_at.astimezone(thaidate.BANGKOK)
-    return jsonify(id=dispatch.id, register_id=dispatch.register_id, document_id=document_id,
-                   year=dispatch.year, number=dispatch.number, number_text=dispatch.number_text,
-                   dispatched_at=local.isoformat()), 201
+    return jsonify(dispatch_json(dispatch)), 201

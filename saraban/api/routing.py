@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import g, jsonify
+from sqlalchemy import select
 
 from saraban import thaidate
 from saraban.api import bp, token_required
 from saraban.api.registers import _json_body, receipt_json
 from saraban.extensions import db
+from saraban.routing.copies import issue_certified_copy
 from saraban.routing.models import Transfer
 from saraban.routing.operations import (
     accept_transfer,
@@ -88,3 +90,17 @@ def transfers_return(transfer_id: int):
     transfer = return_transfer(g.api_user, transfer_id, _json_body().get("reason"))
     db.session.commit()
     return jsonify(transfer_json(transfer))
+
+
+@bp.post("/documents/<int:document_id>/certified-copies")
+@token_required
+def certified_copies_create(document_id: int):
+    certified = issue_certified_copy(g.api_user, document_id, _json_body())
+    db.session.commit()
+    copy = certified.copy
+    transfers = db.session.scalars(
+        select(Transfer).where(Transfer.document_id == copy.id).order_by(Transfer.id)).all()
+    return jsonify(id=certified.id, source_id=document_id, copy_id=copy.id,
+                   number=copy.number, date=copy.doc_date.isoformat(),
+                   certifier=certified.certifier_text,
+                   transfers=[transfer_json(t) for t in transfers]), 201

@@ -59,6 +59,18 @@ def _place(unit, agency) -> str | None:
     return None
 
 
+def _receipt_lines(r: Receipt, came_by: Transfer | None, document: Document) -> list[str]:
+    lines = []
+    if came_by and (came_by.from_unit or came_by.from_agency):
+        lines.append(f"จาก {_place(came_by.from_unit, came_by.from_agency)}")
+    received = r.received_at.astimezone(thaidate.BANGKOK).date()
+    if document.doc_date and received < document.doc_date:
+        lines.append("ตรารับลงวันที่ก่อนวันที่ของหนังสือ โปรดตรวจสอบ")
+    if r.status == EntryStatus.CANCELLED:
+        lines.append(f"ยกเลิก: {r.cancel_reason}")
+    return lines
+
+
 def document_history(document: Document) -> list[HistoryEvent]:
     session = db.session
     events: list[HistoryEvent] = []
@@ -101,9 +113,7 @@ def document_history(document: Document) -> list[HistoryEvent]:
                 unit=r.register.unit.short_name,
                 number=str(r.number),
                 title=r.register.unit.stamp_name or r.register.unit.short_name,
-                lines=[f"จาก {_place(t.from_unit, t.from_agency) or t.note or ''}".strip()]
-                if t and (t.from_unit or t.from_agency)
-                else [],
+                lines=_receipt_lines(r, t, document),
                 source_text=r.source_text,
                 cancelled=r.status == EntryStatus.CANCELLED,
                 object_id=r.id,

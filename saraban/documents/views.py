@@ -12,6 +12,8 @@ from saraban.documents.history import document_history, matter_document_ids, rel
 from saraban.documents.models import Document, DocumentFile
 from saraban.documents.operations import find_by_number, get_visible, list_documents
 from saraban.extensions import db
+from saraban.registers.models import RegisterKind
+from saraban.registers.operations import active_dispatch, usable_registers
 from saraban.routing.operations import mark_opened
 from saraban.routing.views import destination_units
 
@@ -67,9 +69,13 @@ def show(document_id: int):
         select(DocumentFile).where(DocumentFile.document_id == document.id)
         .options(joinedload(DocumentFile.file)).order_by(DocumentFile.id)
     ).all()
+    registers = usable_registers(current_user)
     return render_template(
         "documents/show.html", document=document, history=history, related=related,
         matter=matter, files=files, units=destination_units(),
+        receipt_registers=[r for r in registers if r.kind == RegisterKind.RECEIPT],
+        dispatch_registers=[r for r in registers if r.kind == RegisterKind.DISPATCH],
+        dispatch=active_dispatch(document.id) if registers else None,
     )
 
 

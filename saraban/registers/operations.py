@@ -34,7 +34,15 @@ from saraban.registers.models import (
     RegisterCounter,
     RegisterKind,
 )
-from saraban.thaidate import BANGKOK, to_thai_digits
+from saraban.thaidate import (
+    BANGKOK,
+    ThaiDateError,
+    format_date,
+    parse_date,
+    parse_time,
+    to_arabic_digits,
+    to_thai_digits,
+)
 from saraban.validation import OperationError, clean_text
 
 
@@ -81,8 +89,25 @@ def take_number(register_id: int, year: int) -> int:
     return session.execute(stmt).scalar_one()
 
 
+def raise_counter(register_id: int, year: int, number: int) -> None:
+    """Make sure the next live number of ``year`` comes after ``number``, a number used on
+    paper before the register moved here (a historic entry). Never lowers the counter."""
+    session = db.session
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    greatest = func.greatest if dialect == "postgresql" else func.max  # SQLite's 2-arg max
+    stmt = insert(RegisterCounter).values(register_id=register_id, year=year,
+                                          last_number=number)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[RegisterCounter.register_id, RegisterCounter.year],
+        set_={"last_number": greatest(RegisterCounter.last_number,
+                                      stmt.excluded.last_number)},
+    )
+    session.execute(stmt)
+
+
 def _register_for(user: User, register_id: int, kind: RegisterKind) -> Register:
-    register = db.session.get(Register, register_id) if register_id < 2**31 else None
+    register = db.session.get(Register, register_id) if 0 < register_id < 2**31 else None
     if register is None or register.id not in usable_register_ids(user):
         raise RegisterError("ไม่พบทะเบียนนี้ หรือท่านไม่มีสิทธิ์ใช้ทะเบียนนี้",
                             "No such register, or you may not use it.", status=404)
@@ -137,6 +162,99 @@ def register_receipt(user: User, register_id: int, document_id: int,
     return receipt
 
 
+def enter_historic_receipt(user: User, register_id: int, document_id: int, number,
+                           received_at: dt.datetime, *, time_known: bool = True,
+                           source_text: str | None = None) -> Receipt:
+    """Enter a paper receipt stamp with its original number, date and time (flushes only).
+
+    A number already in the register for that year, cancelled or not, is refused. The
+    year's counter is raised to the number, so that live numbering goes on after it and
+    never hands out a number that paper already used. A date before the document's own
+    date is accepted as written on the stamp, and flagged (``receipt_flags``).
+    """
+    register = _register_for(user, register_id, RegisterKind.RECEIPT)
+    if isinstance(number, str):
+        number = to_arabic_digits(number.strip())
+        number = int(number) if number.isdigit() else None
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 < number < 10**7:
+        raise RegisterError("เลขรับต้องเป็นจำนวนเต็มบวก เช่น ๕๐๖๓",
+                            "The receipt number must be a positive whole number.",
+                            status=400, field="number")
+    document = db.session.scalar(
+        select(Document).where(Document.id == document_id, visible_filter(user))
+    ) if 0 < document_id < 2**31 else None
+    if document is None:
+        raise RegisterError("ไม่พบหนังสือนี้", "No such document.", status=404,
+                            field="document_id")
+    now = utcnow()
+    if received_at > now + dt.timedelta(minutes=5):
+        raise RegisterError("วันเวลาที่รับเป็นวันในอนาคต กรุณาตรวจสอบตรารับอีกครั้ง",
+                            "The stamp's date is in the future.", status=400,
+                            field="received_at")
+    source_text = clean_text(source_text, "source_text", "ข้อความบนตรา", max_length=2000)
+    year = received_at.astimezone(BANGKOK).year
+    begin_write(db.session)
+    taken = db.session.scalar(
+        select(Receipt).where(Receipt.register_id == register.id, Receipt.year == year,
+                              Receipt.number == number))
+    if taken is not None:
+        raise _taken(number, year, taken)
+    existing = _active_receipt(register.id, document.id)
+    if existing is not None:
+        raise _already(existing)
+    receipt = Receipt(register=register, document=document, year=year, number=number,
+                      received_at=received_at.replace(microsecond=0), time_known=time_known,
+                      received_by_id=user.id, mode=EntryMode.HISTORIC,
+                      source_text=source_text)
+    db.session.add(receipt)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise _taken(number, year, None) from None
+    raise_counter(register.id, year, number)
+    record("receipt.historic", user=user, obj=receipt, document_id=document.id,
+           unit_id=register.unit_id,
+           details={"register_id": register.id, "year": year, "number": number,
+                    "received_at": receipt.received_at.isoformat(),
+                    "time_known": time_known, "flags": receipt_flags(receipt)})
+    return receipt
+
+
+def read_stamp_time(date_text, time_text=None) -> tuple[dt.datetime, bool]:
+    """A stamp's date and time as written ("๒๕ พ.ย. ๖๒", "๑๑.๒๕ น."), in Bangkok; without
+    a legible time, the day's start and ``time_known`` false."""
+    try:
+        day = parse_date(date_text)
+    except ThaiDateError as error:
+        raise RegisterError(f"วันที่รับ: {error}", f"date: {error.message_en}", status=400,
+                            field="date") from None
+    time_known = bool(time_text and str(time_text).strip())
+    try:
+        at = parse_time(time_text) if time_known else dt.time()
+    except ThaiDateError as error:
+        raise RegisterError(f"เวลาที่รับ: {error}", f"time: {error.message_en}", status=400,
+                            field="time") from None
+    return dt.datetime.combine(day, at, BANGKOK), time_known
+
+
+def _taken(number: int, year: int, taken: Receipt | None) -> RegisterError:
+    by = (f" (ลงรับเมื่อ {format_date(taken.received_at.astimezone(BANGKOK))})"
+          if taken is not None else "")
+    return RegisterError(
+        f"เลขรับ {to_thai_digits(number)} ของปี พ.ศ. {to_thai_digits(year + 543)} "
+        f"มีอยู่แล้วในทะเบียนนี้{by}",
+        f"Number {number} of {year} is already taken in this register.", status=409,
+        field="number")
+
+
+def receipt_flags(receipt: Receipt) -> list[str]:
+    """What a reader should check about a line: ``before_document_date`` when the stamp
+    is dated before the document itself."""
+    doc_date = receipt.document.doc_date
+    received = receipt.received_at.astimezone(BANGKOK).date()
+    return ["before_document_date"] if doc_date and received < doc_date else []
+
+
 def _has_secret_register(register: Register) -> bool:
     return db.session.scalar(
         select(func.count()).select_from(Register).where(
@@ -182,27 +300,6 @@ def cancel_receipt(user: User, receipt_id: int, reason: str) -> Receipt:
            unit_id=receipt.register.unit_id,
            details={"number": receipt.number, "year": receipt.year, "reason": reason})
     return receipt
-
-
-def register_entries(user: User, register_id: int, year: int, *, limit: int = 100,
-                     offset: int = 0) -> tuple[Register, list[Receipt], int]:
-    """One year of a register, by number, with the documents the user may see."""
-    register = db.session.get(Register, register_id) if register_id < 2**31 else None
-    if register is None or register.id not in usable_register_ids(user):
-        raise RegisterError("ไม่พบทะเบียนนี้ หรือท่านไม่มีสิทธิ์ใช้ทะเบียนนี้",
-                            "No such register, or you may not use it.", status=404)
-    base = (
-        select(Receipt)
-        .join(Receipt.document)
-        .where(Receipt.register_id == register.id, Receipt.year == year,
-               Document.secrecy <= user.clearance)
-    )
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = db.session.scalars(
-        base.options(contains_eager(Receipt.document))
-        .order_by(Receipt.number).limit(limit).offset(offset)
-    ).all()
-    return register, list(rows), total
 
 
 def recent_receipts(user: User, limit: int = 10) -> list[Receipt]:
@@ -301,10 +398,7 @@ def issue_dispatch(user: User, register_id: int, document_id: int,
                             field="document_id")
     to_text = clean_text(to_text, "to", "ถึง", max_length=1000)
     begin_write(db.session)
-    existing = db.session.scalar(
-        select(Dispatch).where(Dispatch.document_id == document.id,
-                               Dispatch.status == EntryStatus.ACTIVE)
-    )
+    existing = active_dispatch(document.id)
     if existing is not None:
         raise RegisterError(
             f"หนังสือนี้ออกเลขไปแล้ว ที่ {existing.number_text}",
@@ -332,3 +426,11 @@ def issue_dispatch(user: User, register_id: int, document_id: int,
     record("dispatch.issue", user=user, obj=dispatch, document_id=document.id,
            unit_id=unit.id, details={"number": dispatch.number_text, "year": year})
     return dispatch
+
+
+def active_dispatch(document_id: int) -> Dispatch | None:
+    """The document's outgoing number, if it has one."""
+    return db.session.scalar(
+        select(Dispatch).where(Dispatch.document_id == document_id,
+                               Dispatch.status == EntryStatus.ACTIVE)
+        .options(joinedload(Dispatch.register).joinedload(Register.unit)))

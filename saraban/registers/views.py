@@ -1,6 +1,9 @@
-"""The clerk's pages: receive (ลงรับ) a document."""
+"""The clerk's pages: receive (ลงรับ) a document; read, print and export the registers."""
 
 from __future__ import annotations
+
+import datetime as dt
+import math
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -9,8 +12,19 @@ from wtforms.fields.choices import SelectChoice
 from saraban.extensions import db
 from saraban.pdf import pdf_response
 from saraban.registers.forms import ReceiveForm
+from saraban.registers.listing import (
+    PRINT_LIMIT,
+    Period,
+    export_register,
+    register_lines,
+    register_title,
+)
 from saraban.registers.models import Receipt, RegisterKind
 from saraban.registers.operations import (
+    enter_historic_receipt,
+    issue_dispatch,
+    read_stamp_time,
+    receipt_flags,
     receipt_for_form,
     receipt_stamp_pdf,
     receive_document,
@@ -18,7 +32,9 @@ from saraban.registers.operations import (
     usable_registers,
     visible_receipt,
 )
+from saraban.thaidate import BANGKOK, to_thai_digits
 from saraban.validation import OperationError
+from saraban.web import run_operation
 
 bp = Blueprint("registers", __name__)
 
@@ -70,3 +86,111 @@ def receipt_stamp(receipt_id: int):
     if receipt is None:
         abort(404)
     return pdf_response(receipt_stamp_pdf(receipt), f"stamp-{receipt.year}-{receipt.number}.pdf")
+
+
+PAGE_SIZE = 100
+
+
+def _period() -> Period:
+    today = dt.datetime.now(BANGKOK).date()
+    args = request.args
+    if "year" not in args:
+        return Period(today.year, today.month)
+    try:
+        return Period.read(args.get("year"), args.get("month"), args.get("day"))
+    except OperationError:
+        abort(400)
+
+
+@bp.get("/registers")
+@login_required
+def registers_index():
+    registers = usable_registers(current_user)
+    if not registers:
+        abort(403)
+    return render_template("registers/index.html", registers=registers)
+
+
+@bp.get("/registers/<int:register_id>")
+@login_required
+def register_page(register_id: int):
+    period = _period()
+    raw = request.args.get("page", "1")
+    page = max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+    try:
+        register, lines, total = register_lines(current_user, register_id, period,
+                                                limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    except OperationError:
+        abort(404)
+    return render_template(
+        "registers/show.html", register=register, lines=lines, total=total, period=period,
+        page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), title=register_title(register),
+        print_limit=PRINT_LIMIT, this_year=dt.datetime.now(BANGKOK).year,
+    )
+
+
+def _export(register_id: int, what: str):
+    period = _period()
+    try:
+        export = export_register(current_user, register_id, period, what)
+    except OperationError as error:
+        db.session.rollback()
+        if error.status == 404:
+            abort(404)
+        flash(error.message_th, "error")
+        return redirect(url_for("registers.register_page", register_id=register_id,
+                                year=period.year, month=period.month, day=period.day))
+    db.session.commit()
+    return export.response()
+
+
+@bp.get("/registers/<int:register_id>/print.pdf")
+@login_required
+def register_print(register_id: int):
+    return _export(register_id, "pdf")
+
+
+@bp.get("/registers/<int:register_id>/export.csv")
+@login_required
+def register_export(register_id: int):
+    return _export(register_id, "csv")
+
+
+def _back_to(document_id: int, anchor: str = "clerk"):
+    return redirect(url_for("documents.show", document_id=document_id) + f"#{anchor}")
+
+
+@bp.post("/documents/<int:document_id>/historic-receipt")
+@login_required
+def historic_receipt(document_id: int):
+    """Enter a paper stamp (number, date, time as written) for a document."""
+    form = request.form
+
+    def enter():
+        received_at, time_known = read_stamp_time(form.get("date"), form.get("time"))
+        return enter_historic_receipt(
+            current_user, _form_int("register_id"), document_id, form.get("number", ""),
+            received_at, time_known=time_known, source_text=form.get("source_text"))
+
+    receipt = run_operation(enter)
+    if receipt is not None:
+        flash(f"บันทึกตรารับเดิมแล้ว เลขรับ {to_thai_digits(receipt.number)}", "info")
+        if receipt_flags(receipt):
+            flash("โปรดตรวจสอบ: วันที่บนตรารับอยู่ก่อนวันที่ของหนังสือ", "error")
+    return _back_to(document_id)
+
+
+@bp.post("/documents/<int:document_id>/dispatch")
+@login_required
+def dispatch(document_id: int):
+    """Give a document the unit's next outgoing number (ออกเลขหนังสือส่ง)."""
+    made = run_operation(lambda: issue_dispatch(
+        current_user, _form_int("register_id"), document_id, request.form.get("to")))
+    if made is not None:
+        flash(f"ออกเลขแล้ว ที่ {made.number_text}", "info")
+    return _back_to(document_id)
+
+
+def _form_int(name: str) -> int:
+    raw = request.form.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else 0

@@ -7,25 +7,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from saraban.extensions import db
+from saraban.routing.copies import issue_certified_copy
 from saraban.routing.operations import accept_transfer, inbox, return_transfer, send_transfers
 from saraban.thaidate import to_thai_digits
 from saraban.units.models import Unit
-from saraban.validation import OperationError
+from saraban.web import run_operation
 
 bp = Blueprint("routing", __name__)
-
-
-def _run(action, done: str):
-    """Run one operation, commit, and say in Thai what happened (or why not)."""
-    try:
-        result = action()
-        db.session.commit()
-    except OperationError as error:
-        db.session.rollback()
-        flash(error.message_th, "error")
-        return None
-    flash(done, "info")
-    return result
 
 
 @bp.get("/inbox")
@@ -37,7 +25,7 @@ def inbox_page():
 @bp.post("/transfers/<int:transfer_id>/accept")
 @login_required
 def accept(transfer_id: int):
-    transfer = _run(lambda: accept_transfer(current_user, transfer_id), "ลงรับแล้ว")
+    transfer = run_operation(lambda: accept_transfer(current_user, transfer_id), "ลงรับแล้ว")
     if transfer is not None:
         flash(f"เลขรับ {to_thai_digits(transfer.receipt.number)}", "info")
         return redirect(url_for("documents.show", document_id=transfer.document_id))
@@ -47,7 +35,7 @@ def accept(transfer_id: int):
 @bp.post("/transfers/<int:transfer_id>/return")
 @login_required
 def give_back(transfer_id: int):
-    _run(lambda: return_transfer(current_user, transfer_id, request.form.get("reason")),
+    run_operation(lambda: return_transfer(current_user, transfer_id, request.form.get("reason")),
          "ส่งคืนแล้ว")
     return redirect(url_for("routing.inbox_page"))
 
@@ -56,7 +44,7 @@ def give_back(transfer_id: int):
 @login_required
 def forward(document_id: int):
     to = [int(v) for v in request.form.getlist("to") if v.isdigit() and len(v) < 10]
-    made = _run(lambda: send_transfers(
+    made = run_operation(lambda: send_transfers(
         current_user, document_id, to, purpose=request.form.get("purpose") or "inform",
         purpose_text=request.form.get("purpose_text"), due_date=request.form.get("due_date"),
     ), "ส่งแล้ว")
@@ -68,3 +56,17 @@ def forward(document_id: int):
 def destination_units() -> list[Unit]:
     return list(db.session.scalars(
         select(Unit).where(Unit.is_active).order_by(Unit.parent_id.nulls_first(), Unit.id)))
+
+
+@bp.post("/documents/<int:document_id>/certified-copies")
+@login_required
+def certified_copy(document_id: int):
+    form = request.form
+    data = {key: form.get(key) for key in ("register_id", "certifier_name", "certifier_position",
+                                           "addressee", "purpose", "purpose_text", "due_date")}
+    data["to"] = [int(v) for v in form.getlist("to") if v.isdigit() and len(v) < 10]
+    made = run_operation(lambda: issue_certified_copy(current_user, document_id, data))
+    if made is None:
+        return redirect(url_for("documents.show", document_id=document_id) + "#clerk")
+    flash(f"ทำสำเนาถูกต้องแล้ว ที่ {made.copy.number}", "info")
+    return redirect(url_for("documents.show", document_id=made.copy_id))

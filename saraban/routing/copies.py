@@ -1,0 +1,150 @@
+"""Certified copies (สำเนาถูกต้อง): a copy certified by a named officer, numbered in the
+unit's dispatch register and circulated, linked to the document it copies.
+
+The copy is a document of its own (the circular of the seed: ๐๐๓๓.๑๒/๕๑๘๓ copies the memo
+๐๐๓๓.๑๒/๕๐๕๒ with its endorsement). It carries the original's files under the role
+``certified``, without storing them twice, and cites the original.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from saraban.accounts.models import User
+from saraban.audit.operations import record
+from saraban.db import begin_write, utcnow
+from saraban.documents.access import visible_filter
+from saraban.documents.models import (
+    Document,
+    DocumentFile,
+    DocumentKind,
+    DocumentReference,
+    DocumentStatus,
+    FileRole,
+    ReferenceRelation,
+)
+from saraban.extensions import db
+from saraban.registers.models import Register, RegisterKind
+from saraban.registers.operations import issue_dispatch, usable_register_ids
+from saraban.routing.models import CertifiedCopy, Transfer
+from saraban.routing.operations import RoutingError, send_transfers
+from saraban.thaidate import BANGKOK, format_date, to_thai_digits
+from saraban.units.models import Unit
+from saraban.validation import clean_text
+
+# The file a copy is made from, best first: the stamped copy shows where it was received.
+_FILE_PREFERENCE = (FileRole.STAMPED, FileRole.SCAN, FileRole.ORIGINAL, FileRole.CERTIFIED)
+
+
+def citation(source: Document) -> str:
+    """How a copy cites its original: หนังสือ สทส. ที่ ๐๐๓๓.๑๒/๕๐๕๒ ลง ๒๒ พ.ย. ๒๕๖๒."""
+    origin = source.origin_unit or source.origin_agency
+    sender = origin.short_name if origin is not None else (source.sender_text or "")
+    parts = [f"หนังสือ {sender}".strip()]
+    if source.number:
+        parts.append(f"ที่ {to_thai_digits(source.number)}")
+    if source.doc_date:
+        parts.append(f"ลง {format_date(source.doc_date)}")
+    parts.append(f"เรื่อง {source.subject}")
+    return " ".join(parts)
+
+
+def issue_certified_copy(user: User, source_id: int, data: dict) -> CertifiedCopy:
+    """Make a certified copy of ``source_id``, number it and circulate it (flushes only).
+
+    ``data``: ``register_id`` (a dispatch register of the issuing unit), ``certifier_name``
+    and ``certifier_position`` (the officer who certifies), ``to`` (unit ids, may be
+    empty), and optionally ``addressee``, ``subject``, ``purpose``, ``purpose_text``,
+    ``due_date``, ``note``. The outgoing number is taken last.
+    """
+    source = db.session.scalar(
+        select(Document).where(Document.id == source_id, visible_filter(user))
+    ) if isinstance(source_id, int) and 0 < source_id < 2**31 else None
+    if source is None:
+        raise RoutingError("ไม่พบหนังสือนี้", "No such document.", status=404)
+    if source.secrecy >= 3:
+        raise RoutingError("หนังสือลับที่สุดไม่ทำสำเนาเวียนทางระบบ ให้ดำเนินการตามระเบียบ",
+                           "Top-secret documents are not copied electronically.", status=409)
+    register_id = data.get("register_id")
+    if isinstance(register_id, str) and register_id.isdigit():
+        register_id = int(register_id)
+    register = db.session.get(Register, register_id) if (
+        isinstance(register_id, int) and not isinstance(register_id, bool)
+        and 0 < register_id < 2**31) else None
+    if (register is None or register.kind != RegisterKind.DISPATCH
+            or register.id not in usable_register_ids(user)):
+        raise RoutingError("กรุณาเลือกทะเบียนหนังสือส่งของหน่วยที่ทำสำเนา",
+                           "'register_id' must be a dispatch register you keep.",
+                           status=400, field="register_id")
+    name = clean_text(data.get("certifier_name"), "certifier_name", "ชื่อผู้รับรองสำเนา",
+                      max_length=200, required=True)
+    position = clean_text(data.get("certifier_position"), "certifier_position",
+                          "ตำแหน่งผู้รับรองสำเนา", max_length=300, required=True)
+    note = clean_text(data.get("note"), "note", "หมายเหตุ", max_length=255)
+    to = data.get("to") or []
+    unit = register.unit
+    subject = clean_text(data.get("subject"), "subject", "เรื่อง", max_length=2000) or (
+        f"{source.subject} (สำเนาถูกต้อง)")
+    purpose_text = clean_text(data.get("purpose_text"), "purpose_text", "ข้อความ",
+                              max_length=500)
+    today = utcnow().astimezone(BANGKOK).date()
+
+    begin_write(db.session)
+    copy = Document(
+        kind=DocumentKind.INTERNAL,
+        subject=subject,
+        addressee=clean_text(data.get("addressee"), "addressee", "เรียน", max_length=1000,
+                             multiline=True),
+        sender_text=unit.short_name,
+        origin_unit_id=unit.id,
+        doc_date=today,
+        body="\n".join(x for x in ("สำเนาถูกต้อง", purpose_text, citation(source)) if x),
+        urgency=source.urgency,
+        secrecy=source.secrecy,
+        signature_text=f"({name})\n{position}",
+        status=DocumentStatus.REGISTERED,
+        created_by_id=user.id,
+    )
+    copy.references.append(DocumentReference(
+        relation=ReferenceRelation.CITES, target=source, text=citation(source), position=0))
+    db.session.add(copy)
+    db.session.flush()
+    source_file = _best_file(source.id)
+    if source_file is not None:
+        db.session.add(DocumentFile(
+            document_id=copy.id, file_id=source_file.file_id, role=FileRole.CERTIFIED,
+            filename=f"สำเนาถูกต้อง-{source_file.filename}"[:255], uploaded_by_id=user.id))
+    certified = CertifiedCopy(source=source, copy=copy, certifier_text=f"({name})\n{position}",
+                              certified_on=today, note=note)
+    db.session.add(certified)
+    transfers: list[Transfer] = []
+    if to:
+        transfers = send_transfers(user, copy.id, to, purpose=data.get("purpose") or "inform",
+                                   purpose_text=purpose_text, due_date=data.get("due_date"),
+                                   from_unit_id=unit.id)
+    # the outgoing number, last: nothing after it can fail
+    dispatch = issue_dispatch(user, register.id, copy.id,
+                              copy.addressee or _unit_names([t.to_unit_id for t in transfers]))
+    record("certified_copy.issue", user=user, obj=certified, document_id=source.id,
+           unit_id=unit.id,
+           details={"copy_id": copy.id, "number": dispatch.number_text,
+                    "certifier": f"{name} {position}", "to": [t.to_unit_id for t in transfers]})
+    return certified
+
+
+def _unit_names(ids: list[int]) -> str | None:
+    if not ids:
+        return None
+    return ", ".join(db.session.scalars(
+        select(Unit.short_name).where(Unit.id.in_(ids)).order_by(Unit.id)))
+
+
+def _best_file(document_id: int) -> DocumentFile | None:
+    files = db.session.scalars(
+        select(DocumentFile).where(DocumentFile.document_id == document_id)
+        .order_by(DocumentFile.id)).all()
+    for role in _FILE_PREFERENCE:
+        for f in files:
+            if f.role == role:
+                return f
+    return None
