@@ -82,3 +82,47 @@ def test_another_units_register_is_refused(login, db_session):
 
 def test_staff_have_no_receipt_form(login):
     assert login("demo-staff").get("/receive").status_code == 403
+
+
+def _pdf() -> bytes:
+    from saraban.pdf.stamp import stamp_pdf
+
+    return stamp_pdf("หนังสือจากกรมบัญชีกลาง", 1, None)
+
+
+def test_a_scan_sent_with_the_form_is_kept_with_a_stamped_copy(login, db_session):
+    import io
+
+    from saraban.documents.models import DocumentFile
+
+    client = login("demo-clerk")
+    html, key, register = _form(client)
+    response = client.post("/receive", data=_data(
+        html, key, register, subject="หนังสือพร้อมไฟล์สแกน",
+        scan=(io.BytesIO(_pdf()), "letter.pdf")), content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "ไฟล์ ๒ ไฟล์" in page
+    doc = db_session.scalar(select(Document).where(Document.subject == "หนังสือพร้อมไฟล์สแกน"))
+    roles = sorted(f.role.value for f in db_session.scalars(
+        select(DocumentFile).where(DocumentFile.document_id == doc.id)))
+    assert roles == ["scan", "stamped"]
+
+
+def test_a_wrong_or_damaged_scan_registers_nothing_and_keeps_the_form(login, db_session):
+    import io
+
+    client = login("demo-clerk")
+    for content, name, message in [
+        (b"MZ\x90\x00 not a scan at all", "letter.pdf", "ตรวจจากเนื้อไฟล์"),
+        (b"%PDF-1.7\n garbage without any objects", "letter.pdf", "ไฟล์ PDF เสียหาย"),
+    ]:
+        html, key, register = _form(client)
+        before = _count(db_session)
+        response = client.post("/receive", data=_data(
+            html, key, register, subject="เรื่องที่ต้องไม่หาย",
+            scan=(io.BytesIO(content), name)), content_type="multipart/form-data")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and message in page
+        assert "เรื่องที่ต้องไม่หาย" in page and "กค ๐๔๐๘/ว๑๒" in page  # nothing typed is lost
+        assert _count(db_session) == before

@@ -92,6 +92,22 @@ def _check_pdf(data: bytes) -> None:
                              "The PDF is damaged and cannot be read.", field="file") from error
 
 
+def check_upload(data: bytes) -> str:
+    """The media type of an upload the saraban accepts, or a refusal saying why in Thai:
+    empty, not a PDF/PNG/JPEG/TIFF by its content, or a damaged or encrypted PDF."""
+    if not data:
+        raise OperationError("ไม่ได้เลือกไฟล์ หรือไฟล์ว่างเปล่า", "The file is empty.",
+                             field="file")
+    media_type = sniff(data)
+    if media_type is None:
+        raise OperationError(f"รับเฉพาะไฟล์ {ALLOWED} (ตรวจจากเนื้อไฟล์ ไม่ใช่ชื่อไฟล์)",
+                             f"Only {ALLOWED} files are accepted (judged by content).",
+                             status=415, field="file")
+    if media_type == "application/pdf":
+        _check_pdf(data)
+    return media_type
+
+
 def attach_scan(user: User, document_id: int, filename: str | None,
                 data: bytes) -> list[DocumentFile]:
     """Keep a scan of a document, and a stamped copy of a PDF scan of a received document
@@ -104,16 +120,7 @@ def attach_scan(user: User, document_id: int, filename: str | None,
     if not (member_unit_ids(user, Role.CLERK) or member_unit_ids(user, Role.ADMIN)):
         raise OperationError("เฉพาะเจ้าหน้าที่สารบรรณจึงแนบไฟล์ได้",
                              "Only clerks may attach files.", status=403)
-    if not data:
-        raise OperationError("ไม่ได้เลือกไฟล์ หรือไฟล์ว่างเปล่า", "The file is empty.",
-                             field="file")
-    media_type = sniff(data)
-    if media_type is None:
-        raise OperationError(f"รับเฉพาะไฟล์ {ALLOWED} (ตรวจจากเนื้อไฟล์ ไม่ใช่ชื่อไฟล์)",
-                             f"Only {ALLOWED} files are accepted (judged by content).",
-                             status=415, field="file")
-    if media_type == "application/pdf":
-        _check_pdf(data)
+    media_type = check_upload(data)
     name = clean_text(Path(filename or "scan").name, "filename", "ชื่อไฟล์", max_length=200)
     name = name or "scan"
     stamped_bytes = _stamped_copy(document, data) if media_type == "application/pdf" else None

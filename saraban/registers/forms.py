@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -50,6 +51,7 @@ class ReceiveForm(FlaskForm):
         DataRequired("กรุณากรอกเรื่อง"), Length(max=2000, message="เรื่องยาวเกิน ๒,๐๐๐ ตัวอักษร")])
     urgency = ChoiceField("ชั้นความเร็ว", choices=URGENCY_CHOICES, default="0")
     secrecy = ChoiceField("ชั้นความลับ", choices=SECRECY_CHOICES, default="0")
+    scan = FileField("ไฟล์สแกนหนังสือ (ถ้ามี: PDF, PNG, JPEG, TIFF)")
     # One key per filled form: a double-clicked submit carries the same key twice.
     form_key = HiddenField()
 

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from saraban.documents.files import check_upload
 from saraban.extensions import db
 from saraban.pdf import pdf_response
 from saraban.registers.forms import ReceiveForm
@@ -49,7 +50,9 @@ def receive():
     form.register_id.choices = [
         SelectChoice(str(r.id), f"{r.name} ({r.unit.short_name})") for r in registers
     ]
-    if form.validate_on_submit():
+    submitted = form.validate_on_submit()
+    scan = _checked_scan(form) if submitted else None
+    if submitted and not form.scan.errors:
         data = {key: getattr(form, key).data for key in
                 ("number", "date", "sender", "addressee", "subject", "urgency", "secrecy")}
         data["urgency"], data["secrecy"] = int(data["urgency"]), int(data["secrecy"])
@@ -64,6 +67,8 @@ def receive():
             if receipt is None:
                 flash(error.message_th, "error")
         if receipt is not None:
+            if scan is not None:
+                _attach(receipt, *scan)
             return redirect(url_for("registers.receive", done=receipt.id,
                                     register=receipt.register_id))
     elif request.method == "GET":
@@ -77,6 +82,35 @@ def receive():
         if done is not None and done.register_id not in usable_register_ids(current_user):
             done = None
     return render_template("registers/receive.html", form=form, done=done)
+
+
+def _checked_scan(form: ReceiveForm) -> tuple[str, bytes] | None:
+    """The uploaded scan, checked before anything is registered: a wrong or damaged file
+    is refused with the form kept as typed, and nothing is saved."""
+    upload = form.scan.data
+    if upload is None or not getattr(upload, "filename", ""):
+        return None
+    data = upload.read()
+    try:
+        check_upload(data)
+    except OperationError as error:
+        form.scan.errors = [*form.scan.errors, error.message_th]
+        return None
+    return upload.filename, data
+
+
+def _attach(receipt: Receipt, filename: str, data: bytes) -> None:
+    """Keep the scan of a just-registered document, with its stamped copy. The number was
+    committed first, so that stamping never holds the register's counter."""
+    from saraban.documents.files import attach_scan
+
+    try:
+        attach_scan(current_user, receipt.document_id, filename, data)
+        db.session.commit()
+    except OperationError as error:
+        db.session.rollback()
+        flash(f"ลงรับแล้ว แต่แนบไฟล์ไม่สำเร็จ: {error.message_th} กรุณาแนบไฟล์อีกครั้ง"
+              "ที่หน้าหนังสือ", "error")
 
 
 @bp.get("/receipts/<int:receipt_id>/stamp.pdf")
