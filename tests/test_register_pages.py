@@ -176,3 +176,24 @@ def test_api_export_and_bad_periods(client, bearer, db_session):
     assert bad.status_code == 400 and bad.json["error"]["field"] == "period"
     assert client.get(f"/api/v1/registers/{register.id}/entries?month=13",
                       headers=headers).status_code == 400
+
+
+def test_the_printed_register_is_an_a4_pdf_with_the_font_embedded(login, db_session, tmp_path):
+    import subprocess
+
+    from pypdf import PdfReader
+
+    from tests.test_pdf_register import _need
+
+    register = _register(db_session)
+    response = login("demo-clerk").get(f"/registers/{register.id}/print.pdf?year=2562")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    width, height = (float(x) for x in reader.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (842, 595)  # A4 landscape
+    path = tmp_path / "register.pdf"
+    path.write_bytes(response.data)
+    fonts = subprocess.run([_need("pdffonts"), str(path)], capture_output=True, text=True,
+                           check=True).stdout
+    rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
+    assert rows and all("Sarabun" in r[0] and r[-5] == "yes" for r in rows)  # embedded
