@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import os
+import socket
 import sys
 import tempfile
 import time
@@ -30,13 +33,7 @@ from tests.servers import start_server  # noqa: E402
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children, from /proc."""
     total = 0
-    pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    except OSError:
-        pass
-    for p in pids:
+    for p in _pids(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -44,6 +41,27 @@ def rss_mb(pid: int) -> float:
         except OSError:
             pass
     return total / 1024
+
+
+def _pids(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [pid, *(int(c) for c in children)]
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its children."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in _pids(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError):
+            pass
+    return total / tick
 
 
 def raw_rate(url: str, register_id: int, document_id: int, count: int) -> float:
@@ -109,17 +127,21 @@ def main() -> None:
             batch, documents = documents[: n * args.per_client], documents[n * args.per_client:]
 
             def register(doc_id):
-                status, body = server.api("POST", f"/registers/{register_id}/receipts",
-                                          "demo-clerk", {"document_id": doc_id})
+                status, body = post_raw(server.base, f"/api/v1/registers/{register_id}/receipts",
+                                        server.token("demo-clerk"), {"document_id": doc_id})
                 assert status == 201, body
                 return body["number"]
 
-            start = time.perf_counter()
+            start, server_cpu, client_cpu = time.perf_counter(), cpu_s(server.proc.pid), \
+                time.process_time()
             with ThreadPoolExecutor(n) as pool:
                 numbers = list(pool.map(register, batch))
             elapsed = time.perf_counter() - start
+            server_cpu = (cpu_s(server.proc.pid) - server_cpu) / len(batch) * 1000
+            client_cpu = (time.process_time() - client_cpu) / len(batch) * 1000
             assert len(set(numbers)) == len(numbers)
-            rows.append((n, len(batch) / elapsed, rss_mb(server.proc.pid)))
+            rows.append((n, len(batch) / elapsed, rss_mb(server.proc.pid), server_cpu,
+                         client_cpu))
         raw = raw_rate(url, register_id, documents_first(server, register_id), 500)
     finally:
         server.stop()
@@ -127,10 +149,28 @@ def main() -> None:
     name = url.split(":", 1)[0].split("+")[0]
     print(f"\nSaraban registration benchmark — {name}, gunicorn {args.workers} workers, "
           f"{args.per_client} registrations per client")
-    print(f"{'clients':>7} {'registrations/s':>16} {'server RSS MB':>14}")
-    for n, rate, mem in rows:
-        print(f"{n:>7} {rate:>16.1f} {mem:>14.1f}")
+    print(f"{'clients':>7} {'registrations/s':>16} {'server RSS MB':>14} "
+          f"{'server CPU ms/reg':>18} {'client CPU ms/reg':>18}")
+    for n, rate, mem, server_cpu, client_cpu in rows:
+        print(f"{n:>7} {rate:>16.1f} {mem:>14.1f} {server_cpu:>18.2f} {client_cpu:>18.2f}")
     print(f"raw database alone (counter + insert, one transaction each): {raw:.0f}/s")
+
+
+def post_raw(base: str, path: str, token: str, body: dict) -> tuple[int, dict]:
+    """One POST over a plain socket: the load generator shares the machine's two cores with
+    the server, so it must cost as little as it can (urllib costs several times more)."""
+    host, port = base.split("//", 1)[1].rsplit(":", 1)
+    data = json.dumps(body).encode()
+    request = (f"POST {path} HTTP/1.0\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+               f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+               ).encode() + data
+    with socket.create_connection((host, int(port)), timeout=60) as conn:
+        conn.sendall(request)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    head, _, payload = b"".join(chunks).partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), json.loads(payload or b"{}")
 
 
 def documents_first(server, register_id: int) -> int:

@@ -105,8 +105,9 @@ def receipts_create(register_id: int):
         receipt = enter_historic_receipt(g.api_user, register_id, document_id,
                                          data["number"], received_at, time_known=time_known,
                                          source_text=data.get("source_text"))
+    answer = receipt_json(receipt)  # from what is in hand, before the commit expires it
     db.session.commit()
-    return jsonify(receipt_json(receipt)), 201
+    return jsonify(answer), 201
 
 
 @bp.post("/receipts/<int:receipt_id>/cancel")

@@ -39,18 +39,11 @@ def _membership_tree():
 _MEMBERSHIP_TREE = _membership_tree()
 
 
-def visible_filter(user: User | None) -> ColumnElement[bool]:
-    """A WHERE clause on ``Document`` for what ``user`` may see.
-
-    The user's units are read first (one small query, cached on the user for the request),
-    so that the database sees plain lists and can use its indexes on the unit columns.
-    """
-    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
-        return false()
-    clearance = Document.secrecy <= user.clearance
-    if user.sees_all:
-        return clearance
-    units = member_unit_ids(user) or [-1]
+def _rule(sees_all: bool, clearance, units, user_id) -> ColumnElement[bool]:
+    """The visibility rule, over SQL expressions for the clearance, unit ids and user id."""
+    level = Document.secrecy <= clearance
+    if sees_all:
+        return level
     registers = select(Register.id).where(Register.unit_id.in_(units)).scalar_subquery()
     received_here = exists().where(
         Receipt.document_id == Document.id, Receipt.register_id.in_(registers)
@@ -59,10 +52,49 @@ def visible_filter(user: User | None) -> ColumnElement[bool]:
         Transfer.document_id == Document.id,
         or_(Transfer.to_unit_id.in_(units), Transfer.from_unit_id.in_(units)),
     )
-    mine = Document.created_by_id == user.id  # entered by him, not yet registered anywhere
-    return and_(
-        clearance, or_(Document.origin_unit_id.in_(units), received_here, sent_here, mine)
+    mine = Document.created_by_id == user_id  # entered by him, not yet registered anywhere
+    return and_(level, or_(Document.origin_unit_id.in_(units), received_here, sent_here, mine))
+
+
+def _allowed(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.active
+
+
+def visible_filter(user: User | None) -> ColumnElement[bool]:
+    """A WHERE clause on ``Document`` for what ``user`` may see.
+
+    The user's units are read first (one small query, cached on the user for the request),
+    so that the database sees plain lists and can use its indexes on the unit columns.
+    """
+    if not _allowed(user):
+        return false()
+    return _rule(user.sees_all, user.clearance, member_unit_ids(user) or [-1], user.id)
+
+
+# One document by id, if visible: the statements are built once (per kind of user) and
+# run with parameters, as the busiest operations (registering, sending) all start here.
+_ONE_VISIBLE = {
+    sees_all: select(Document).where(
+        Document.id == bindparam("document_id"),
+        _rule(sees_all, bindparam("clearance"), bindparam("units", expanding=True),
+              bindparam("user_id")),
     )
+    for sees_all in (False, True)
+}
+
+
+def visible_document(user: User | None, document_id) -> Document | None:
+    """The document, if it exists and ``user`` may see it; None otherwise (the same
+    answer either way, so that ids reveal nothing)."""
+    from saraban.extensions import db
+
+    if (not _allowed(user) or isinstance(document_id, bool) or not isinstance(document_id, int)
+            or not 0 < document_id < 2**31):
+        return None
+    params = {"document_id": document_id, "clearance": user.clearance, "user_id": user.id}
+    if not user.sees_all:
+        params["units"] = member_unit_ids(user) or [-1]
+    return db.session.scalar(_ONE_VISIBLE[user.sees_all], params)
 
 
 def member_unit_ids(user: User, role=None) -> list[int]:
@@ -82,7 +114,4 @@ def member_unit_ids(user: User, role=None) -> list[int]:
 
 
 def can_view(user: User | None, document_id: int) -> bool:
-    from saraban.extensions import db
-
-    stmt = select(Document.id).where(Document.id == document_id, visible_filter(user))
-    return db.session.execute(stmt).first() is not None
+    return visible_document(user, document_id) is not None

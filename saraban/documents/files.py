@@ -18,7 +18,7 @@ from sqlalchemy import select
 from saraban.accounts.models import Role, User
 from saraban.audit.operations import record
 from saraban.db import begin_write
-from saraban.documents.access import member_unit_ids, visible_filter
+from saraban.documents.access import member_unit_ids, visible_document, visible_filter
 from saraban.documents.models import Document, DocumentFile, FileRole, StoredFile
 from saraban.extensions import db
 from saraban.validation import OperationError, clean_text
@@ -112,9 +112,7 @@ def attach_scan(user: User, document_id: int, filename: str | None,
                 data: bytes) -> list[DocumentFile]:
     """Keep a scan of a document, and a stamped copy of a PDF scan of a received document
     (flushes, never commits). Returns the files made: the scan, then the stamped copy."""
-    document = db.session.scalar(
-        select(Document).where(Document.id == document_id, visible_filter(user))
-    ) if 0 < document_id < 2**31 else None
+    document = visible_document(user, document_id)
     if document is None:
         raise OperationError("ไม่พบหนังสือนี้", "No such document.", status=404)
     if not (member_unit_ids(user, Role.CLERK) or member_unit_ids(user, Role.ADMIN)):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from saraban.accounts.models import User
 from saraban.db import begin_write
-from saraban.documents.access import visible_filter
+from saraban.documents.access import visible_document, visible_filter
 from saraban.documents.models import Document
 from saraban.extensions import db
 from saraban.thaidate import to_arabic_digits
@@ -70,9 +70,7 @@ def list_documents(user: User, *, limit: int = 50, offset: int = 0):
 
 
 def get_visible(user: User, document_id: int) -> Document | None:
-    return db.session.scalar(
-        select(Document).where(Document.id == document_id, visible_filter(user))
-    )
+    return visible_document(user, document_id)
 
 
 URGENCY_NAMES = {"normal": 0, "urgent": 1, "very_urgent": 2, "most_urgent": 3,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from saraban.accounts.models import Role, User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
-from saraban.documents.access import member_unit_ids, visible_filter
+from saraban.documents.access import member_unit_ids, visible_document, visible_filter
 from saraban.documents.models import Document
 from saraban.documents.operations import normalize_number
 from saraban.extensions import db
@@ -53,12 +53,7 @@ class RegisterError(OperationError):
 def usable_register_ids(user: User) -> list[int]:
     """Registers the user may write in: those of the units he is a clerk (or an
     administrator) of; secret registers only with a clearance."""
-    units = sorted(set(member_unit_ids(user, Role.CLERK)) | set(member_unit_ids(user, Role.ADMIN)))
-    if not units:
-        return []
-    stmt = select(Register.id).where(Register.unit_id.in_(units), Register.is_active)
-    if user.clearance < 1:
-        stmt = stmt.where(Register.is_secret.is_(False))
+    stmt = _usable_registers_stmt(user).with_only_columns(Register.id)
     return list(db.session.scalars(stmt))
 
 
@@ -106,9 +101,20 @@ def raise_counter(register_id: int, year: int, number: int) -> None:
     session.execute(stmt)
 
 
+def _usable_registers_stmt(user: User):
+    units = sorted(set(member_unit_ids(user, Role.CLERK)) | set(member_unit_ids(user, Role.ADMIN)))
+    stmt = select(Register).where(Register.unit_id.in_(units), Register.is_active)
+    if user.clearance < 1:
+        stmt = stmt.where(Register.is_secret.is_(False))
+    return stmt
+
+
 def _register_for(user: User, register_id: int, kind: RegisterKind) -> Register:
-    register = db.session.get(Register, register_id) if 0 < register_id < 2**31 else None
-    if register is None or register.id not in usable_register_ids(user):
+    register = db.session.scalar(
+        _usable_registers_stmt(user).where(Register.id == register_id)
+        .options(joinedload(Register.unit))
+    ) if 0 < register_id < 2**31 else None
+    if register is None:
         raise RegisterError("ไม่พบทะเบียนนี้ หรือท่านไม่มีสิทธิ์ใช้ทะเบียนนี้",
                             "No such register, or you may not use it.", status=404)
     if register.kind != kind:
@@ -127,9 +133,7 @@ def register_receipt(user: User, register_id: int, document_id: int,
     a double-clicked submit never registers twice.
     """
     register = _register_for(user, register_id, RegisterKind.RECEIPT)
-    document = db.session.scalar(
-        select(Document).where(Document.id == document_id, visible_filter(user))
-    ) if document_id < 2**31 else None
+    document = visible_document(user, document_id)
     if document is None:
         raise RegisterError("ไม่พบหนังสือนี้", "No such document.", status=404,
                             field="document_id")
@@ -180,9 +184,7 @@ def enter_historic_receipt(user: User, register_id: int, document_id: int, numbe
         raise RegisterError("เลขรับต้องเป็นจำนวนเต็มบวก เช่น ๕๐๖๓",
                             "The receipt number must be a positive whole number.",
                             status=400, field="number")
-    document = db.session.scalar(
-        select(Document).where(Document.id == document_id, visible_filter(user))
-    ) if 0 < document_id < 2**31 else None
+    document = visible_document(user, document_id)
     if document is None:
         raise RegisterError("ไม่พบหนังสือนี้", "No such document.", status=404,
                             field="document_id")
@@ -390,9 +392,7 @@ def issue_dispatch(user: User, register_id: int, document_id: int,
         raise RegisterError(
             f"หน่วย {unit.short_name} ยังไม่มีเลขประจำของเจ้าของเรื่อง ให้ผู้ดูแลระบบกำหนดก่อน",
             f"Unit {unit.short_name} has no document code yet.", status=409)
-    document = db.session.scalar(
-        select(Document).where(Document.id == document_id, visible_filter(user))
-    ) if 0 < document_id < 2**31 else None
+    document = visible_document(user, document_id)
     if document is None:
         raise RegisterError("ไม่พบหนังสือนี้", "No such document.", status=404,
                             field="document_id")

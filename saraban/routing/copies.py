@@ -13,7 +13,7 @@ from sqlalchemy import select
 from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
-from saraban.documents.access import visible_filter
+from saraban.documents.access import visible_document
 from saraban.documents.models import (
     Document,
     DocumentFile,
@@ -57,9 +57,7 @@ def issue_certified_copy(user: User, source_id: int, data: dict) -> CertifiedCop
     empty), and optionally ``addressee``, ``subject``, ``purpose``, ``purpose_text``,
     ``due_date``, ``note``. The outgoing number is taken last.
     """
-    source = db.session.scalar(
-        select(Document).where(Document.id == source_id, visible_filter(user))
-    ) if isinstance(source_id, int) and 0 < source_id < 2**31 else None
+    source = visible_document(user, source_id)
     if source is None:
         raise RoutingError("ไม่พบหนังสือนี้", "No such document.", status=404)
     if source.secrecy >= 3:

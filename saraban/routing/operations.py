@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from saraban.accounts.models import Role, User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
-from saraban.documents.access import member_unit_ids, visible_filter
+from saraban.documents.access import member_unit_ids, visible_document
 from saraban.documents.models import Document
 from saraban.extensions import db
 from saraban.routing.models import (
@@ -87,9 +87,7 @@ def send_transfers(user: User, document_id: int, to_unit_ids: list[int], *,
                    note: str | None = None) -> list[Transfer]:
     """Forward a document to one unit, or circulate it to many (flushes, never commits).
     Each destination finds it in its inbox; accepting it gives it a receipt number there."""
-    document = db.session.scalar(
-        select(Document).where(Document.id == document_id, visible_filter(user))
-    ) if 0 < document_id < 2**31 else None
+    document = visible_document(user, document_id)
     if document is None:
         raise RoutingError("ไม่พบหนังสือนี้", "No such document.", status=404)
     if document.secrecy >= 3:
