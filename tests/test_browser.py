@@ -157,3 +157,28 @@ def test_clerk_receives_with_the_keyboard_and_a_double_click_registers_once(runn
     assert status == 200
     assert [d["subject"] for d in found["items"]].count("ทดสอบกดปุ่มสองครั้ง") == 1
     page.close()
+
+
+def test_clerk_gets_the_sender_suggested_and_reads_the_register(running, browser):
+    base, logins = running.base, running.logins
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, base, "demo-clerk", logins["demo-clerk"])
+    # a letter from กรมบัญชีกลาง was received before (the test above, or the seed's own)
+    status, body = running.api("POST", "/documents", "demo-clerk", {
+        "number": "กค ๐๔๐๘/ว๕๐", "date": "2026-11-19", "subject": "หนังสือฉบับก่อน",
+        "sender": "กรมบัญชีกลาง", "addressee": "ผบช.สทส."})
+    assert status == 201, body
+    page.goto(base + "/receive")
+    page.keyboard.type("กค 0408/ว51")
+    page.keyboard.press("Tab")  # leaving the number asks who used this number before
+    page.wait_for_function("document.querySelector('#sender').value !== ''")
+    assert page.input_value("#sender") == "กรมบัญชีกลาง"
+    assert "โปรดตรวจสอบ" in page.inner_text("form.receive")
+    _shot(page, "07-receive-suggested")
+    # the register of this month, as a page, with its print and export links
+    page.get_by_role("link", name="ทะเบียน", exact=True).click()
+    page.get_by_role("link", name="ทะเบียนหนังสือรับ").first.click()
+    page.wait_for_selector("table.register")
+    assert page.get_by_role("link", name="พิมพ์ทะเบียน (PDF)").count() == 1
+    _shot(page, "08-register-page")
+    page.close()

@@ -126,3 +126,30 @@ def test_a_wrong_or_damaged_scan_registers_nothing_and_keeps_the_form(login, db_
         assert response.status_code == 200 and message in page
         assert "เรื่องที่ต้องไม่หาย" in page and "กค ๐๔๐๘/ว๑๒" in page  # nothing typed is lost
         assert _count(db_session) == before
+
+
+def test_the_form_suggests_the_sender_from_the_number_and_back(login, db_session):
+    client = login("demo-clerk")
+    html, key, register = _form(client)
+    assert "receive.js" in html and "data-suggest" in html
+    client.post("/receive", data=_data(html, key, register, number="กค ๐๔๐๘/ว๑๒"))
+    # a later letter of the same sender, typed in Arabic digits
+    found = client.get("/receive/suggest?number=กค 0408/ว99").json
+    assert found["sender"] == "กรมบัญชีกลาง" and found["addressee"] == "ผบช.สทส."
+    back = client.get("/receive/suggest?sender=กรมบัญชีกลาง").json
+    assert back["number_prefix"] == "กค ๐๔๐๘/"
+    nothing = client.get("/receive/suggest?number=ไม่มี%25_/1").json
+    assert nothing == {"sender": None, "addressee": None, "number_prefix": None}
+
+
+def test_suggestions_come_only_from_letters_the_user_may_see(login, db_session):
+    client = login("demo-clerk")
+    html, key, register = _form(client)
+    client.post("/receive", data=_data(html, key, register, number="ลข ๙๙๙/๑",
+                                       sender="หน่วยที่คนอื่นมองไม่เห็น"))
+    page = client.get("/receive").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token_from(page)})
+    other = login("demo-staff")  # another command: never received this letter
+    assert other.get("/receive/suggest?number=ลข ๙๙๙/๒").json["sender"] is None
+    assert other.get("/receive/suggest?sender=หน่วยที่คนอื่นมองไม่เห็น").json[
+        "number_prefix"] is None

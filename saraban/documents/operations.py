@@ -128,3 +128,46 @@ def create_document(user: User, data: dict) -> Document:
     record("document.create", user=user, obj=document, document_id=document.id,
            details={"number": number, "subject": document.subject})
     return document
+
+
+def suggest_from_sender(user: User, number: str | None = None,
+                        sender: str | None = None) -> dict:
+    """What the receipt form can fill in from letters already received from the same
+    sender: a number typed as ``กค ๐๔๐๘/ว๑๒`` suggests who sent it (กรมบัญชีกลาง last
+    time), a sender typed suggests his number's prefix (``กค ๐๔๐๘/``). Only letters the
+    user may see are consulted."""
+    out: dict = {"sender": None, "addressee": None, "number_prefix": None}
+    norm = normalize_number((number or "")[:120])
+    if norm and "/" in norm:
+        prefix = norm.rsplit("/", 1)[0] + "/"
+        like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = db.session.execute(
+            select(Document.sender_text, Document.addressee)
+            .where(visible_filter(user), Document.number_norm.like(like, escape="\\"),
+                   Document.sender_text.is_not(None))
+            .order_by(Document.id.desc()).limit(20)
+        ).all()
+        if rows:
+            out["sender"] = _most_common([r.sender_text for r in rows])
+            out["addressee"] = _most_common([r.addressee for r in rows if r.addressee])
+    sender = (sender or "").strip()[:500]
+    if sender:
+        numbers = db.session.scalars(
+            select(Document.number)
+            .where(visible_filter(user), Document.sender_text == sender,
+                   Document.number.contains("/"))
+            .order_by(Document.id.desc()).limit(20)
+        ).all()
+        prefixes = [n.rsplit("/", 1)[0] + "/" for n in numbers]
+        out["number_prefix"] = _most_common(prefixes)
+    return out
+
+
+def _most_common(values: list):
+    """The most frequent value, the latest first among equals."""
+    if not values:
+        return None
+    counts: dict = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    return max(counts, key=lambda v: (counts[v], -values.index(v)))

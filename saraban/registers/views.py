@@ -113,6 +113,18 @@ def _attach(receipt: Receipt, filename: str, data: bytes) -> None:
               "ที่หน้าหนังสือ", "error")
 
 
+@bp.get("/receive/suggest")
+@login_required
+def receive_suggest():
+    """What the receipt form may fill in, from letters already received (JSON)."""
+    from flask import jsonify
+
+    from saraban.documents.operations import suggest_from_sender
+
+    return jsonify(suggest_from_sender(current_user, request.args.get("number"),
+                                       request.args.get("sender")))
+
+
 @bp.get("/receipts/<int:receipt_id>/stamp.pdf")
 @login_required
 def receipt_stamp(receipt_id: int):
