@@ -218,6 +218,19 @@ SPEC = {
                 "responses": _responses(_RECEIPT, 400, 401, 404, 409, 503),
             }
         },
+        "/dispatches/{dispatch_id}/cancel": {
+            "post": {
+                "operationId": "cancelDispatch",
+                "summary": "Cancel an outgoing number: the register keeps it, marked cancelled; "
+                "the document may be numbered again",
+                "parameters": [{"name": "dispatch_id", "in": "path", "required": True,
+                                "schema": {"type": "integer", "minimum": 1}}],
+                "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+                    "type": "object", "required": ["reason"], "properties": {
+                        "reason": {"type": "string", "minLength": 1, "maxLength": 500}}}}}},
+                "responses": _responses(_DISPATCH, 400, 401, 404, 409, 503),
+            }
+        },
         "/receipts/{receipt_id}/stamp.pdf": {
             "get": {
                 "operationId": "receiptStamp",

@@ -15,6 +15,7 @@ from saraban.pdf import pdf_response
 from saraban.registers.listing import Period, RegisterLine, export_register, register_lines
 from saraban.registers.models import Dispatch, Receipt
 from saraban.registers.operations import (
+    cancel_dispatch,
     cancel_receipt,
     enter_historic_receipt,
     issue_dispatch,
@@ -153,6 +154,16 @@ def _line_json(line: RegisterLine) -> dict:
         ("number", "doc_number", "doc_date", "sender", "addressee", "subject", "action",
          "remarks"), line.cells(), strict=True))
     return body
+
+
+@bp.post("/dispatches/<int:dispatch_id>/cancel")
+@token_required
+def dispatches_cancel(dispatch_id: int):
+    data = _json_body()
+    dispatch = cancel_dispatch(g.api_user, dispatch_id, data.get("reason"))
+    answer = dispatch_json(dispatch)
+    db.session.commit()
+    return jsonify(answer)
 
 
 @bp.get("/registers/<int:register_id>/entries")

@@ -57,3 +57,31 @@ class ReceiveForm(FlaskForm):
 
     def new_key(self) -> None:
         self.form_key.data = uuid.uuid4().hex
+
+
+KIND_CHOICES = [SelectChoice("internal", "หนังสือภายใน (บันทึกข้อความ)"),
+                SelectChoice("external", "หนังสือภายนอก"),
+                SelectChoice("stamped", "หนังสือประทับตรา"),
+                SelectChoice("directive", "หนังสือสั่งการ"),
+                SelectChoice("publicity", "หนังสือประชาสัมพันธ์")]
+
+
+class SendForm(FlaskForm):
+    """ส่งหนังสือ: an outgoing document of the unit, numbered when saved."""
+
+    register_id = ChoiceField("ทะเบียนหนังสือส่ง", coerce=int)
+    kind = ChoiceField("ชนิดหนังสือ", choices=KIND_CHOICES, default="internal")
+    to = StringField("ถึง / เรียน", validators=[
+        DataRequired("กรุณากรอกผู้รับหนังสือ"),
+        Length(max=1000, message="ข้อความยาวเกิน ๑,๐๐๐ ตัวอักษร")])
+    subject = TextAreaField("เรื่อง", validators=[
+        DataRequired("กรุณากรอกเรื่อง"), Length(max=2000, message="เรื่องยาวเกิน ๒,๐๐๐ ตัวอักษร")])
+    body = TextAreaField("เนื้อความโดยย่อ (ถ้ามี)", validators=[
+        Length(max=200_000, message="เนื้อความยาวเกินกำหนด")])
+    urgency = ChoiceField("ชั้นความเร็ว", choices=URGENCY_CHOICES, default="0")
+    secrecy = ChoiceField("ชั้นความลับ", choices=SECRECY_CHOICES, default="0")
+    scan = FileField("ไฟล์หนังสือที่ลงนามแล้ว (ถ้ามี: PDF, PNG, JPEG, TIFF)")
+    form_key = HiddenField()
+
+    def new_key(self) -> None:
+        self.form_key.data = uuid.uuid4().hex

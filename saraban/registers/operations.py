@@ -283,25 +283,42 @@ def _already(receipt: Receipt) -> RegisterError:
 
 def cancel_receipt(user: User, receipt_id: int, reason: str) -> Receipt:
     """Cancel a registration: the line and its number stay, marked cancelled with why."""
+    return _cancel(user, Receipt, receipt_id, reason)
+
+
+def cancel_dispatch(user: User, dispatch_id: int, reason: str) -> Dispatch:
+    """Cancel an outgoing number: the register line keeps it, marked cancelled with why;
+    the document loses it (it may be numbered again, with a new number)."""
+    dispatch = _cancel(user, Dispatch, dispatch_id, reason)
+    document = dispatch.document
+    if document.number == dispatch.number_text:
+        document.number = document.number_norm = None
+        db.session.flush()
+    return dispatch
+
+
+def _cancel(user: User, line, line_id: int, reason: str):
     reason = clean_text(reason, "reason", "เหตุผลที่ยกเลิก", max_length=500, required=True)
     registers = usable_register_ids(user)
     begin_write(db.session)
-    receipt = db.session.get(Receipt, receipt_id, populate_existing=True) if (
-        receipt_id < 2**31) else None
-    if receipt is None or receipt.register_id not in registers:
-        raise RegisterError("ไม่พบรายการลงรับนี้", "No such receipt.", status=404)
-    if receipt.status == EntryStatus.CANCELLED:
-        raise RegisterError("รายการนี้ถูกยกเลิกไปแล้ว", "This receipt is already cancelled.",
+    entry = db.session.get(line, line_id, populate_existing=True) if (
+        isinstance(line_id, int) and 0 < line_id < 2**31) else None
+    receipt = line is Receipt
+    if entry is None or entry.register_id not in registers:
+        raise RegisterError("ไม่พบรายการลงรับนี้" if receipt else "ไม่พบรายการออกเลขนี้",
+                            f"No such {'receipt' if receipt else 'dispatch'}.", status=404)
+    if entry.status == EntryStatus.CANCELLED:
+        raise RegisterError("รายการนี้ถูกยกเลิกไปแล้ว", "This line is already cancelled.",
                             status=409)
-    receipt.status = EntryStatus.CANCELLED
-    receipt.cancel_reason = reason
-    receipt.cancelled_at = utcnow()
-    receipt.cancelled_by_id = user.id
+    entry.status = EntryStatus.CANCELLED
+    entry.cancel_reason = reason
+    entry.cancelled_at = utcnow()
+    entry.cancelled_by_id = user.id
     db.session.flush()
-    record("receipt.cancel", user=user, obj=receipt, document_id=receipt.document_id,
-           unit_id=receipt.register.unit_id,
-           details={"number": receipt.number, "year": receipt.year, "reason": reason})
-    return receipt
+    record("receipt.cancel" if receipt else "dispatch.cancel", user=user, obj=entry,
+           document_id=entry.document_id, unit_id=entry.register.unit_id,
+           details={"number": entry.number, "year": entry.year, "reason": reason})
+    return entry
 
 
 def recent_receipts(user: User, limit: int = 10) -> list[Receipt]:
@@ -345,6 +362,41 @@ def receive_document(user: User, register_id: int, data: dict, form_key: str | N
         raise RegisterError("แบบฟอร์มนี้ถูกส่งแล้ว กำลังบันทึกอยู่", "This form was already "
                             "submitted.", status=409) from None
     return register_receipt(user, register_id, document.id)
+
+
+def send_document(user: User, register_id: int, data: dict, form_key: str | None) -> Dispatch:
+    """Write down an outgoing document of the register's unit and give it the next
+    outgoing number, in one transaction (flushes only). ``data`` is as for
+    ``create_document``; the sender is the unit and the date the day it is numbered.
+    The same ``form_key`` twice gives back the number already issued."""
+    from saraban.documents.operations import create_document
+
+    register = _register_for(user, register_id, RegisterKind.DISPATCH)
+    begin_write(db.session)
+    done = dispatch_for_form(form_key)
+    if done is not None:
+        return done
+    today = utcnow().astimezone(BANGKOK).date()
+    document = create_document(user, {**data, "sender": register.unit.short_name,
+                                      "date": today.isoformat(), "number": None})
+    document.origin_unit_id = register.unit_id
+    document.source_key = _form_source_key(form_key)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise RegisterError("แบบฟอร์มนี้ถูกส่งแล้ว กำลังบันทึกอยู่",
+                            "This form was already submitted.", status=409) from None
+    return issue_dispatch(user, register.id, document.id, data.get("to"))
+
+
+def dispatch_for_form(form_key: str | None) -> Dispatch | None:
+    """The outgoing number a filled form already issued, if any."""
+    key = _form_source_key(form_key)
+    if key is None:
+        return None
+    return db.session.scalar(
+        select(Dispatch).join(Dispatch.document).where(Document.source_key == key)
+    )
 
 
 def _form_source_key(form_key: str | None) -> str | None:

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from saraban.documents.files import check_upload
 from saraban.extensions import db
 from saraban.pdf import pdf_response
-from saraban.registers.forms import ReceiveForm
+from saraban.registers.forms import ReceiveForm, SendForm
 from saraban.registers.listing import (
     PRINT_LIMIT,
     Period,
@@ -20,8 +20,11 @@ from saraban.registers.listing import (
     register_lines,
     register_title,
 )
-from saraban.registers.models import Receipt, RegisterKind
+from saraban.registers.models import Dispatch, Receipt, RegisterKind
 from saraban.registers.operations import (
+    cancel_dispatch,
+    cancel_receipt,
+    dispatch_for_form,
     enter_historic_receipt,
     issue_dispatch,
     read_stamp_time,
@@ -29,6 +32,7 @@ from saraban.registers.operations import (
     receipt_for_form,
     receipt_stamp_pdf,
     receive_document,
+    send_document,
     usable_register_ids,
     usable_registers,
     visible_receipt,
@@ -84,7 +88,7 @@ def receive():
     return render_template("registers/receive.html", form=form, done=done)
 
 
-def _checked_scan(form: ReceiveForm) -> tuple[str, bytes] | None:
+def _checked_scan(form: ReceiveForm | SendForm) -> tuple[str, bytes] | None:
     """The uploaded scan, checked before anything is registered: a wrong or damaged file
     is refused with the form kept as typed, and nothing is saved."""
     upload = form.scan.data
@@ -99,13 +103,13 @@ def _checked_scan(form: ReceiveForm) -> tuple[str, bytes] | None:
     return upload.filename, data
 
 
-def _attach(receipt: Receipt, filename: str, data: bytes) -> None:
-    """Keep the scan of a just-registered document, with its stamped copy. The number was
-    committed first, so that stamping never holds the register's counter."""
+def _attach(entry: Receipt | Dispatch, filename: str, data: bytes) -> None:
+    """Keep the scan of a just-numbered document (with a stamped copy of a received PDF).
+    The number was committed first, so that stamping never holds the register's counter."""
     from saraban.documents.files import attach_scan
 
     try:
-        attach_scan(current_user, receipt.document_id, filename, data)
+        attach_scan(current_user, entry.document_id, filename, data)
         db.session.commit()
     except OperationError as error:
         db.session.rollback()
@@ -123,6 +127,75 @@ def receive_suggest():
 
     return jsonify(suggest_from_sender(current_user, request.args.get("number"),
                                        request.args.get("sender")))
+
+
+@bp.route("/send", methods=["GET", "POST"])
+@login_required
+def send():
+    """ส่งหนังสือ: write down an outgoing document and give it its number at once."""
+    registers = [r for r in usable_registers(current_user) if r.kind == RegisterKind.DISPATCH]
+    if not registers:
+        abort(403)
+    form = SendForm()
+    form.register_id.choices = [
+        SelectChoice(str(r.id), f"{r.name} ({r.unit.short_name})"
+                     + (f" — ชุด {r.series}" if r.series else "")) for r in registers
+    ]
+    submitted = form.validate_on_submit()
+    scan = _checked_scan(form) if submitted else None
+    if submitted and not form.scan.errors:
+        data = {"kind": form.kind.data, "addressee": form.to.data, "to": form.to.data,
+                "subject": form.subject.data, "body": form.body.data or None,
+                "urgency": int(form.urgency.data), "secrecy": int(form.secrecy.data)}
+        made = None
+        try:
+            made = send_document(current_user, form.register_id.data, data, form.form_key.data)
+            db.session.commit()
+        except OperationError as error:
+            db.session.rollback()
+            made = dispatch_for_form(form.form_key.data)  # its twin got there first
+            if made is None:
+                flash(error.message_th, "error")
+        if made is not None:
+            if scan is not None:
+                _attach(made, *scan)
+            return redirect(url_for("registers.send", done=made.id, register=made.register_id))
+    elif request.method == "GET":
+        form.register_id.data = request.args.get("register", type=int) or registers[0].id
+    if not form.form_key.data or request.method == "GET":
+        form.new_key()
+    done = None
+    done_id = request.args.get("done", type=int)
+    if done_id and done_id < 2**31:
+        done = db.session.get(Dispatch, done_id)
+        if done is not None and done.register_id not in usable_register_ids(current_user):
+            done = None
+    return render_template("registers/send.html", form=form, done=done)
+
+
+@bp.post("/receipts/<int:receipt_id>/cancel")
+@login_required
+def receipt_cancel(receipt_id: int):
+    made = run_operation(lambda: cancel_receipt(current_user, receipt_id,
+                                                request.form.get("reason")),
+                         "ยกเลิกการลงรับแล้ว เลขรับเดิมยังคงอยู่ในทะเบียน")
+    return _back_to(made.document_id if made else _document_of(Receipt, receipt_id), "history")
+
+
+@bp.post("/dispatches/<int:dispatch_id>/cancel")
+@login_required
+def dispatch_cancel(dispatch_id: int):
+    made = run_operation(lambda: cancel_dispatch(current_user, dispatch_id,
+                                                 request.form.get("reason")),
+                         "ยกเลิกเลขหนังสือส่งแล้ว เลขเดิมยังคงอยู่ในทะเบียน")
+    return _back_to(made.document_id if made else _document_of(Dispatch, dispatch_id))
+
+
+def _document_of(line, line_id: int) -> int:
+    entry = db.session.get(line, line_id) if 0 < line_id < 2**31 else None
+    if entry is None or entry.register_id not in usable_register_ids(current_user):
+        abort(404)
+    return entry.document_id
 
 
 @bp.get("/receipts/<int:receipt_id>/stamp.pdf")
