@@ -218,6 +218,19 @@ SPEC = {
                 "responses": _responses(_RECEIPT, 400, 401, 404, 409, 503),
             }
         },
+        "/documents/{document_id}/corrections": {
+            "post": {
+                "operationId": "issueCorrection",
+                "summary": "Correct a document already numbered for sending: a new document, "
+                "numbered next in the same register, that cites it and says what it corrects",
+                "parameters": [_ID],
+                "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+                    "type": "object", "required": ["correction"], "properties": {
+                        "correction": {"type": "string", "minLength": 1, "maxLength": 5000},
+                        "subject": {"type": "string", "maxLength": 2000}}}}}},
+                "responses": _responses(_DISPATCH, 400, 401, 404, 409, 503, success=201),
+            }
+        },
         "/dispatches/{dispatch_id}/cancel": {
             "post": {
                 "operationId": "cancelDispatch",
@@ -378,7 +391,27 @@ SPEC = {
                 "parameters": [_ID],
                 "responses": _responses({"$ref": "#/components/schemas/DocumentDetail"},
                                         401, 404),
-            }
+            },
+            "patch": {
+                "operationId": "updateDocument",
+                "summary": "Correct typing mistakes (clerks); the audit trail keeps before and "
+                "after. Number, date and subject are locked once the document has its "
+                "outgoing number (409): issue a correction instead",
+                "parameters": [_ID],
+                "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+                    "type": "object", "minProperties": 1, "additionalProperties": False,
+                    "properties": {
+                        "number": {"type": ["string", "null"], "maxLength": 120},
+                        "date": {"type": "string"},
+                        "subject": {"type": "string", "maxLength": 2000},
+                        "sender": {"type": ["string", "null"], "maxLength": 500},
+                        "addressee": {"type": ["string", "null"], "maxLength": 1000},
+                        "body": {"type": ["string", "null"]},
+                        "urgency": {"type": ["integer", "string"]},
+                        "remarks": {"type": ["string", "null"], "maxLength": 5000}}}}}},
+                "responses": _responses({"$ref": "#/components/schemas/DocumentDetail"},
+                                        400, 401, 403, 404, 409, 503),
+            },
         },
         "/documents/{document_id}/history": {
             "get": {

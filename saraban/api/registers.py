@@ -9,7 +9,7 @@ from flask import g, jsonify, request
 from saraban import thaidate
 from saraban.api import ApiError, bp, token_required
 from saraban.api.documents import _int_arg
-from saraban.documents.operations import create_document
+from saraban.documents.operations import create_document, update_document
 from saraban.extensions import db
 from saraban.pdf import pdf_response
 from saraban.registers.listing import Period, RegisterLine, export_register, register_lines
@@ -18,6 +18,7 @@ from saraban.registers.operations import (
     cancel_dispatch,
     cancel_receipt,
     enter_historic_receipt,
+    issue_correction,
     issue_dispatch,
     read_stamp_time,
     receipt_flags,
@@ -154,6 +155,26 @@ def _line_json(line: RegisterLine) -> dict:
         ("number", "doc_number", "doc_date", "sender", "addressee", "subject", "action",
          "remarks"), line.cells(), strict=True))
     return body
+
+
+@bp.patch("/documents/<int:document_id>")
+@token_required
+def documents_update(document_id: int):
+    from saraban.api.documents import document_detail_json
+
+    document = update_document(g.api_user, document_id, _json_body())
+    answer = document_detail_json(document)
+    db.session.commit()
+    return jsonify(answer)
+
+
+@bp.post("/documents/<int:document_id>/corrections")
+@token_required
+def documents_correct(document_id: int):
+    made = issue_correction(g.api_user, document_id, _json_body())
+    answer = dispatch_json(made)
+    db.session.commit()
+    return jsonify(answer), 201
 
 
 @bp.post("/dispatches/<int:dispatch_id>/cancel")

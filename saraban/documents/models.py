@@ -117,6 +117,7 @@ class ReferenceRelation(StrEnum):
     REPLIES_TO = "replies_to"  # ตอบ
     BACKGROUND = "background"  # เรื่องเดิม
     ENDORSED_ON = "endorsed_on"  # ท้ายหนังสือ: the circular carries the endorsement made on it
+    CORRECTS = "corrects"  # แก้ไข: a numbered document that corrects one already sent
 
 
 class DocumentReference(Base):

@@ -171,3 +171,79 @@ def _most_common(values: list):
     for v in values:
         counts[v] = counts.get(v, 0) + 1
     return max(counts, key=lambda v: (counts[v], -values.index(v)))
+
+
+# What an edit may change, with its Thai name; the first three are locked once the
+# document has its outgoing number.
+EDITABLE = {"number": "เลขที่หนังสือ", "date": "วันที่ของหนังสือ", "subject": "เรื่อง",
+            "sender": "ผู้ส่ง", "addressee": "เรียน", "body": "เนื้อความ",
+            "urgency": "ชั้นความเร็ว", "remarks": "หมายเหตุ"}
+LOCKED_AFTER_DISPATCH = ("number", "date", "subject")
+
+
+def update_document(user: User, document_id: int, data: dict) -> Document:
+    """Correct a typing mistake in a document (flushes only); the audit trail keeps the
+    fields before and after. A document numbered for sending keeps its number, date and
+    subject: a correction of those is a new numbered document (``issue_correction``)."""
+    from saraban.accounts.models import Role
+    from saraban.audit.operations import record
+    from saraban.documents.access import member_unit_ids
+    from saraban.registers.operations import active_dispatch
+    from saraban.validation import OperationError, clean_text, read_date, read_level
+
+    if not isinstance(data, dict) or not data:
+        raise OperationError("ไม่มีข้อมูลที่จะแก้ไข", "Nothing to change.")
+    unknown = sorted(set(data) - set(EDITABLE))
+    if unknown:
+        raise OperationError("แก้ไขได้เฉพาะ " + ", ".join(EDITABLE.values()),
+                             f"Unknown fields: {', '.join(unknown)}.", field=unknown[0])
+    document = visible_document(user, document_id)
+    if document is None:
+        raise OperationError("ไม่พบหนังสือนี้", "No such document.", status=404)
+    if not (member_unit_ids(user, Role.CLERK) or member_unit_ids(user, Role.ADMIN)):
+        raise OperationError("เฉพาะเจ้าหน้าที่สารบรรณจึงแก้ไขรายละเอียดหนังสือได้",
+                             "Only clerks may edit documents.", status=403)
+    dispatch = active_dispatch(document.id)
+    if dispatch is not None:
+        locked = [EDITABLE[k] for k in LOCKED_AFTER_DISPATCH if k in data]
+        if locked:
+            raise OperationError(
+                f"หนังสือนี้ออกเลขแล้ว (ที่ {dispatch.number_text}) {' '.join(locked)} "
+                "แก้ไขไม่ได้ ให้ทำหนังสือแก้ไขเป็นฉบับใหม่ที่อ้างถึงฉบับนี้",
+                "This document has its outgoing number: its number, date and subject are "
+                "locked. Issue a correction instead.", status=409,
+                field=next(k for k in LOCKED_AFTER_DISPATCH if k in data))
+    new: dict = {}
+    if "number" in data:
+        new["number"] = clean_text(data["number"], "number", "เลขที่หนังสือ", max_length=120)
+    if "date" in data:
+        new["doc_date"] = read_date(data["date"], "date", "วันที่ของหนังสือ", required=True)
+    if "subject" in data:
+        new["subject"] = clean_text(data["subject"], "subject", "เรื่อง", max_length=2000,
+                                    required=True)
+    if "sender" in data:
+        new["sender_text"] = clean_text(data["sender"], "sender", "ผู้ส่ง", max_length=500)
+    for key, limit in (("addressee", 1000), ("body", 200_000), ("remarks", 5000)):
+        if key in data:
+            new[key] = clean_text(data[key], key, EDITABLE[key], max_length=limit,
+                                  multiline=True)
+    if "urgency" in data:
+        new["urgency"] = read_level(data["urgency"], "urgency", "ชั้นความเร็ว", URGENCY_NAMES)
+    before = {k: _plain(getattr(document, k)) for k in new}
+    changed = {k: v for k, v in new.items() if getattr(document, k) != v}
+    if not changed:
+        return document
+    begin_write(db.session)
+    for key, value in changed.items():
+        setattr(document, key, value)
+    if "number" in changed:
+        document.number_norm = normalize_number(document.number)
+    db.session.flush()
+    record("document.update", user=user, obj=document, document_id=document.id,
+           details={"before": {k: before[k] for k in changed},
+                    "after": {k: _plain(v) for k, v in changed.items()}})
+    return document
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value

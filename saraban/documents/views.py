@@ -80,6 +80,20 @@ def show(document_id: int):
 
 
 
+@bp.post("/<int:document_id>/edit")
+@login_required
+def edit(document_id: int):
+    from saraban.documents.operations import EDITABLE, LOCKED_AFTER_DISPATCH, update_document
+    from saraban.web import run_operation
+
+    locked = active_dispatch(document_id) is not None
+    data = {key: request.form.get(key) for key in EDITABLE
+            if key in request.form and not (locked and key in LOCKED_AFTER_DISPATCH)}
+    run_operation(lambda: update_document(current_user, document_id, data),
+                  "บันทึกการแก้ไขแล้ว")
+    return redirect(url_for("documents.show", document_id=document_id) + "#clerk")
+
+
 @bp.post("/<int:document_id>/files")
 @login_required
 def attach(document_id: int):

@@ -486,3 +486,46 @@ def active_dispatch(document_id: int) -> Dispatch | None:
         select(Dispatch).where(Dispatch.document_id == document_id,
                                Dispatch.status == EntryStatus.ACTIVE)
         .options(joinedload(Dispatch.register).joinedload(Register.unit)))
+
+
+def issue_correction(user: User, document_id: int, data: dict) -> Dispatch:
+    """Correct a document already numbered for sending: a new document of the same unit,
+    numbered next in the same register, that cites the original and says what it
+    corrects (``correction``, required). The original is never changed (flushes only)."""
+    from saraban.documents.models import DocumentReference, ReferenceRelation
+    from saraban.documents.operations import create_document
+
+    original = visible_document(user, document_id)
+    if original is None:
+        raise RegisterError("ไม่พบหนังสือนี้", "No such document.", status=404)
+    dispatch = active_dispatch(original.id)
+    if dispatch is None:
+        raise RegisterError("หนังสือนี้ยังไม่ได้ออกเลข แก้ไขรายละเอียดได้โดยตรง",
+                            "This document has no outgoing number: edit it directly.",
+                            status=409)
+    if not isinstance(data, dict):
+        raise RegisterError("ข้อมูลต้องเป็นออบเจกต์ JSON", "The body must be a JSON object.")
+    correction = clean_text(data.get("correction"), "correction", "ข้อความที่แก้ไข",
+                            max_length=5000, required=True, multiline=True)
+    cited = (f"หนังสือ {dispatch.register.unit.short_name} ที่ {dispatch.number_text} "
+             f"ลงวันที่ {format_date(original.doc_date)} เรื่อง {original.subject}")
+    document = create_document(user, {
+        "kind": original.kind.value, "date": utcnow().astimezone(BANGKOK).date().isoformat(),
+        "subject": clean_text(data.get("subject"), "subject", "เรื่อง", max_length=2000)
+        or f"แก้ไข{cited}"[:2000],
+        "sender": original.sender_text or dispatch.register.unit.short_name,
+        "addressee": original.addressee, "body": f"ตาม{cited}\n{correction}",
+        "urgency": original.urgency, "secrecy": original.secrecy,
+    })
+    document.origin_unit_id = dispatch.register.unit_id
+    document.references.append(DocumentReference(
+        relation=ReferenceRelation.CORRECTS, target_id=original.id, position=0,
+        text=f"แก้ไข{cited}: {correction}"))
+    db.session.flush()
+    made = issue_dispatch(user, dispatch.register_id, document.id,
+                          dispatch.to_text or original.addressee)
+    record("dispatch.correct", user=user, obj=made, document_id=original.id,
+           unit_id=dispatch.register.unit_id,
+           details={"original": dispatch.number_text, "correction_number": made.number_text,
+                    "correction": correction})
+    return made

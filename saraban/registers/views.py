@@ -26,6 +26,7 @@ from saraban.registers.operations import (
     cancel_receipt,
     dispatch_for_form,
     enter_historic_receipt,
+    issue_correction,
     issue_dispatch,
     read_stamp_time,
     receipt_flags,
@@ -308,6 +309,18 @@ def dispatch(document_id: int):
     if made is not None:
         flash(f"ออกเลขแล้ว ที่ {made.number_text}", "info")
     return _back_to(document_id)
+
+
+@bp.post("/documents/<int:document_id>/corrections")
+@login_required
+def correction(document_id: int):
+    made = run_operation(lambda: issue_correction(
+        current_user, document_id, {"correction": request.form.get("correction"),
+                                    "subject": request.form.get("subject") or None}))
+    if made is None:
+        return _back_to(document_id)
+    flash(f"ออกหนังสือแก้ไขแล้ว ที่ {made.number_text}", "info")
+    return redirect(url_for("documents.show", document_id=made.document_id))
 
 
 def _form_int(name: str) -> int:
