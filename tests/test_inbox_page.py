@@ -61,3 +61,31 @@ def test_forward_to_nowhere_is_explained(login):
     assert response.status_code == 302
     shown = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "กรุณาเลือกหน่วยปลายทางอย่างน้อยหนึ่งหน่วย" in shown
+
+
+def test_a_transfer_not_yet_opened_is_pulled_back_from_the_document_page(
+        login, client, bearer, db_session):
+    from sqlalchemy import select
+
+    from saraban.routing.models import Transfer
+    from saraban.units.models import Unit
+    from tests.conftest import csrf_token_from
+
+    headers = bearer("demo-clerk")
+    doc = client.post("/api/v1/documents", headers=headers, json={
+        "date": "2026-11-20", "subject": "ส่งผิดหน่วย ต้องดึงกลับ", "sender": "สทส."}).json["id"]
+    budget = db_session.scalar(select(Unit.id).where(Unit.short_name == "ฝอ.สงป."))
+    web = login("demo-clerk")
+    page = web.get(f"/documents/{doc}").get_data(as_text=True)
+    web.post(f"/documents/{doc}/forward", data={
+        "csrf_token": csrf_token_from(page), "to": [str(budget)], "purpose": "act"})
+    page = web.get(f"/documents/{doc}").get_data(as_text=True)
+    assert "ส่งแล้ว รอปลายทางเปิด" in page and "ดึงกลับ" in page
+    transfer = db_session.scalar(select(Transfer).where(Transfer.document_id == doc))
+    answer = web.post(f"/transfers/{transfer.id}/recall", data={
+        "csrf_token": csrf_token_from(page), "document_id": str(doc)}, follow_redirects=True)
+    assert "ดึงหนังสือกลับแล้ว" in answer.get_data(as_text=True)
+    assert db_session.get(Transfer, transfer.id, populate_existing=True).status.value == "recalled"
+    again = web.post(f"/transfers/{transfer.id}/recall", data={
+        "csrf_token": csrf_token_from(page), "document_id": str(doc)}, follow_redirects=True)
+    assert "รายการนี้ผู้ส่งดึงกลับไปแล้ว" in again.get_data(as_text=True)

@@ -197,3 +197,9 @@ def test_the_printed_register_is_an_a4_pdf_with_the_font_embedded(login, db_sess
                            check=True).stdout
     rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
     assert rows and all("Sarabun" in r[0] and r[-5] == "yes" for r in rows)  # embedded
+
+
+def test_plain_csv_has_no_byte_order_mark(login, db_session):
+    register = _register(db_session)
+    data = login("demo-clerk").get(f"/registers/{register.id}/export.csv?year=2562&bom=0").data
+    assert not data.startswith(b"\xef\xbb\xbf") and "๔๓๒๓" in data.decode("utf-8")

@@ -198,7 +198,10 @@ SPEC = {
                 "operationId": "registerExport",
                 "summary": "The register for a period as CSV in UTF-8 with a byte-order mark "
                 "(opens in Excel)",
-                "parameters": [_REGISTER_ID, *_PERIOD],
+                "parameters": [_REGISTER_ID, *_PERIOD,
+                               {"name": "bom", "in": "query", "description":
+                                "0 for plain UTF-8 without the byte-order mark",
+                                "schema": {"enum": ["0", "1"]}}],
                 "responses": {
                     "200": {"description": "CSV", "content": {"text/csv": {
                         "schema": {"type": "string"}}}},

@@ -202,7 +202,8 @@ def register_entries_index(register_id: int):
 
 
 def _export(register_id: int, what: str):
-    export = export_register(g.api_user, register_id, _period(), what)
+    export = export_register(g.api_user, register_id, _period(), what,
+                             bom=request.args.get("bom") != "0")
     db.session.commit()
     return export.response()
 

@@ -14,7 +14,7 @@ from saraban.documents.operations import find_by_number, get_visible, list_docum
 from saraban.extensions import db
 from saraban.registers.models import RegisterKind
 from saraban.registers.operations import active_dispatch, usable_registers
-from saraban.routing.operations import mark_opened
+from saraban.routing.operations import mark_opened, recallable_transfers
 from saraban.routing.views import destination_units
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -76,6 +76,7 @@ def show(document_id: int):
         receipt_registers=[r for r in registers if r.kind == RegisterKind.RECEIPT],
         dispatch_registers=[r for r in registers if r.kind == RegisterKind.DISPATCH],
         dispatch=active_dispatch(document.id) if registers else None,
+        recallable=recallable_transfers(current_user, document.id),
     )
 
 

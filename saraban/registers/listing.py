@@ -299,9 +299,11 @@ class Export:
             "Content-Disposition": f'{disposition}; filename="{self.filename}"'})
 
 
-def export_register(user: User, register_id: int, period: Period, what: str) -> Export:
-    """A register's period as a printable PDF (``pdf``) or CSV (``csv``); the export is
-    recorded in the audit trail (flushes, never commits)."""
+def export_register(user: User, register_id: int, period: Period, what: str, *,
+                    bom: bool = True) -> Export:
+    """A register's period as a printable PDF (``pdf``) or CSV (``csv``: with a byte-order
+    mark for Excel, or plain UTF-8 for other tools); the export is recorded in the audit
+    trail (flushes, never commits)."""
     register, lines, total = register_lines(user, register_id, period,
                                             limit=PRINT_LIMIT if what == "pdf" else None)
     if what == "pdf" and total > PRINT_LIMIT:
@@ -315,4 +317,5 @@ def export_register(user: User, register_id: int, period: Period, what: str) -> 
     if what == "pdf":
         return Export(register_pdf_bytes(register, period, lines), "application/pdf",
                       f"{name}.pdf")
-    return Export(register_csv(register, lines), "text/csv; charset=utf-8", f"{name}.csv")
+    return Export(register_csv(register, lines, bom=bom), "text/csv; charset=utf-8",
+                  f"{name}.csv")

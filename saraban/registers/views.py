@@ -252,7 +252,8 @@ def register_page(register_id: int):
 def _export(register_id: int, what: str):
     period = _period()
     try:
-        export = export_register(current_user, register_id, period, what)
+        export = export_register(current_user, register_id, period, what,
+                                 bom=request.args.get("bom") != "0")
     except OperationError as error:
         db.session.rollback()
         if error.status == 404:

@@ -250,3 +250,17 @@ def mark_opened(user: User, document_id: int) -> int:
     db.session.flush()
     record("transfer.open", user=user, document_id=document_id, details={"count": marked})
     return marked
+
+
+def recallable_transfers(user: User, document_id: int) -> list[Transfer]:
+    """Transfers of a document sent by the user's units that nobody has opened yet: the
+    ones he may still pull back."""
+    units = member_unit_ids(user)
+    if not units:
+        return []
+    return list(db.session.scalars(
+        select(Transfer)
+        .where(Transfer.document_id == document_id, Transfer.from_unit_id.in_(units),
+               Transfer.status == TransferStatus.SENT)
+        .options(joinedload(Transfer.to_unit))
+        .order_by(Transfer.id)))

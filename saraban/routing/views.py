@@ -8,7 +8,13 @@ from sqlalchemy import select
 
 from saraban.extensions import db
 from saraban.routing.copies import issue_certified_copy
-from saraban.routing.operations import accept_transfer, inbox, return_transfer, send_transfers
+from saraban.routing.operations import (
+    accept_transfer,
+    inbox,
+    recall_transfer,
+    return_transfer,
+    send_transfers,
+)
 from saraban.thaidate import to_thai_digits
 from saraban.units.models import Unit
 from saraban.web import run_operation
@@ -37,6 +43,20 @@ def accept(transfer_id: int):
 def give_back(transfer_id: int):
     run_operation(lambda: return_transfer(current_user, transfer_id, request.form.get("reason")),
          "ส่งคืนแล้ว")
+    return redirect(url_for("routing.inbox_page"))
+
+
+@bp.post("/transfers/<int:transfer_id>/recall")
+@login_required
+def recall(transfer_id: int):
+    transfer = run_operation(lambda: recall_transfer(current_user, transfer_id),
+                             "ดึงหนังสือกลับแล้ว")
+    if transfer is not None:
+        return redirect(url_for("documents.show", document_id=transfer.document_id)
+                        + "#forward")
+    back = request.form.get("document_id", "")
+    if back.isdigit() and len(back) < 10:
+        return redirect(url_for("documents.show", document_id=int(back)) + "#forward")
     return redirect(url_for("routing.inbox_page"))
 
 
