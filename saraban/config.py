@@ -44,7 +44,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ENV": env,
         "DATA_DIR": str(data_dir),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # a server's connections can go stale (restarts); a SQLite file's cannot
+        "SQLALCHEMY_ENGINE_OPTIONS": (
+            {} if database_url.startswith("sqlite") else {"pool_pre_ping": True}),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": (_env("COOKIE_SECURE", "0") == "1"),

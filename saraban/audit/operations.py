@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from sqlalchemy import update
+from sqlalchemy import bindparam
 
 from saraban.audit.models import AuditEvent, AuditHead
 from saraban.db import utcnow
@@ -14,21 +14,27 @@ from saraban.extensions import db
 GENESIS = "0" * 64
 
 
-def _content_hash(event: AuditEvent, prev_hash: str) -> str:
-    content = {
-        "occurred_at": event.occurred_at.isoformat(),
-        "user_id": event.user_id,
-        "remote_addr": event.remote_addr,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "document_id": event.document_id,
-        "unit_id": event.unit_id,
-        "details": event.details,
-        "prev_hash": prev_hash,
-    }
+_FIELDS = ("occurred_at", "user_id", "remote_addr", "action", "object_type", "object_id",
+           "document_id", "unit_id", "details")
+
+
+def _content_hash(event, prev_hash: str) -> str:
+    """The SHA-256 of an event's content and the previous hash (``event`` is an AuditEvent
+    or a dict of its fields)."""
+    get = event.get if isinstance(event, dict) else lambda name: getattr(event, name)
+    content = {name: get(name) for name in _FIELDS}
+    content["occurred_at"] = content["occurred_at"].isoformat()
+    content["prev_hash"] = prev_hash
     raw = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+# Built once: every change of state runs these three statements.
+_events, _head = AuditEvent.__table__, AuditHead.__table__
+_TAKE_HEAD = _head.update().where(_head.c.id == 1).values(id=1).returning(_head.c.hash)
+_ADD_EVENT = _events.insert().returning(_events.c.id)
+_MOVE_HEAD = _head.update().where(_head.c.id == 1).values(
+    hash=bindparam("new_hash"), last_event_id=bindparam("event_id"))
 
 
 def record(
@@ -40,39 +46,35 @@ def record(
     unit_id: int | None = None,
     details: dict | None = None,
     remote_addr: str | None = None,
-) -> AuditEvent:
-    """Append an event to the chain in the current transaction (flushes, never commits)."""
+) -> int:
+    """Append an event to the chain in the current transaction (flushes, never commits);
+    gives the event's id."""
     session = db.session
     session.flush()  # obj must have its id
     # Taking the head with an UPDATE first makes concurrent writers wait for each other.
-    prev_hash = session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(id=1).returning(AuditHead.hash)
-    ).scalar_one_or_none()
+    prev_hash = session.execute(_TAKE_HEAD).scalar_one_or_none()
     if prev_hash is None:
         session.add(AuditHead(id=1, hash=GENESIS))
         session.flush()
         prev_hash = GENESIS
     if remote_addr is None:
         remote_addr = _request_addr()
-    event = AuditEvent(
-        occurred_at=utcnow().replace(microsecond=0),
-        user_id=getattr(user, "id", user),
-        remote_addr=remote_addr,
-        action=action,
-        object_type=type(obj).__name__ if obj is not None else None,
-        object_id=getattr(obj, "id", None),
-        document_id=document_id,
-        unit_id=unit_id,
-        details=details,
-        prev_hash=prev_hash,
-    )
-    event.hash = _content_hash(event, prev_hash)
-    session.add(event)
-    session.flush()
-    session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash, last_event_id=event.id)
-    )
-    return event
+    event = {
+        "occurred_at": utcnow().replace(microsecond=0),
+        "user_id": getattr(user, "id", user),
+        "remote_addr": remote_addr,
+        "action": action,
+        "object_type": type(obj).__name__ if obj is not None else None,
+        "object_id": getattr(obj, "id", None),
+        "document_id": document_id,
+        "unit_id": unit_id,
+        "details": details,
+        "prev_hash": prev_hash,
+    }
+    event["hash"] = _content_hash(event, prev_hash)
+    event_id = session.execute(_ADD_EVENT, event).scalar_one()
+    session.execute(_MOVE_HEAD, {"new_hash": event["hash"], "event_id": event_id})
+    return event_id
 
 
 def _request_addr() -> str | None:
