@@ -29,6 +29,9 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+from saraban.search.models import include_name  # noqa: E402
+
+
 def run_migrations_online():
     def process_revision_directives(context, revision, directives):
         # no empty revision when the models did not change
@@ -39,6 +42,7 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("include_name", include_name)
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():

@@ -35,6 +35,8 @@ from saraban.routing.models import (
     TransferKind,
     TransferStatus,
 )
+from saraban.search import index as _search_index  # noqa: F401  (keeps the index current)
+from saraban.search.models import SearchText
 from saraban.units.models import (
     Agency,
     Delegation,
@@ -51,6 +53,6 @@ __all__ = [
     "DocumentReference", "DocumentStatus", "Enclosure", "Endorsement", "EndorsementLine",
     "EndorsementStatus", "EntryMode", "EntryStatus", "Membership", "Order", "OrderStatus",
     "Person", "Position", "PositionHolding", "Purpose", "Receipt", "ReferenceRelation",
-    "Register", "RegisterCounter", "RegisterKind", "Role", "Secrecy", "StoredFile",
+    "Register", "RegisterCounter", "RegisterKind", "Role", "SearchText", "Secrecy", "StoredFile",
     "Transfer", "TransferKind", "TransferStatus", "Unit", "Urgency", "User",
 ]

@@ -23,7 +23,10 @@ def test_no_drift_between_models_and_migrations(app, db_session):
 
     with app.app_context():
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            from saraban.search.models import include_name
+
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_name": include_name})
             diff = compare_metadata(context, db.metadata)
     assert diff == [], diff
 

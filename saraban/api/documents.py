@@ -9,6 +9,7 @@ from saraban.api import ApiError, bp, token_required
 from saraban.documents.history import HistoryEvent, document_history
 from saraban.documents.models import Document, Secrecy, Urgency
 from saraban.documents.operations import find_by_number, get_visible, list_documents
+from saraban.search.operations import Query, search_documents
 
 MAX_PAGE_SIZE = 100
 
@@ -94,8 +95,11 @@ def documents_index():
     if len(number) > 120:
         raise ApiError(400, "'number' is too long.", "'number' ยาวเกินไป", "number")
     offset = (page - 1) * per_page
+    query = Query.read(request.args)
     if number:
         items, total = find_by_number(g.api_user, number, limit=per_page, offset=offset)
+    elif not query.empty:
+        items, total = search_documents(g.api_user, query, limit=per_page, offset=offset)
     else:
         items, total = list_documents(g.api_user, limit=per_page, offset=offset)
     return jsonify(items=[document_json(d) for d in items], total=total, page=page)

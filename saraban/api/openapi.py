@@ -79,11 +79,22 @@ SPEC = {
         "/documents": {
             "get": {
                 "operationId": "listDocuments",
-                "summary": "Documents the caller may see, newest first; filter by number",
+                "summary": "Documents the caller may see, newest first; find by number, or "
+                "search any Thai substring of number, subject, body, sender, addressee, "
+                "references, endorsements and receipt numbers",
                 "parameters": [
                     {"name": "number", "in": "query", "schema": {"type": "string",
                      "maxLength": 120},
                      "description": "Document number in Thai or Arabic digits (exact, or part)"},
+                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
+                     "description": "Words or part of a word, Thai or Arabic digits alike"},
+                    {"name": "date_from", "in": "query", "schema": {"type": "string"},
+                     "description": "The document's date from (Thai or ISO)"},
+                    {"name": "date_to", "in": "query", "schema": {"type": "string"}},
+                    {"name": "kind", "in": "query", "schema": {"enum": [
+                        "external", "internal", "stamped", "directive", "publicity",
+                        "evidence"]}},
+                    {"name": "urgency", "in": "query", "schema": {"enum": ["0", "1", "2", "3"]}},
                     {"name": "page", "in": "query",
                      "schema": {"type": "integer", "minimum": 1, "maximum": 100000}},
                     {"name": "per_page", "in": "query",

@@ -30,18 +30,31 @@ def _page() -> int:
 @bp.route("/")
 @login_required
 def index():
+    from saraban.search.operations import Query, search_documents
+    from saraban.validation import OperationError
+
     number = (request.args.get("number") or "").strip()[:120]
     page = _page()
     offset = (page - 1) * PAGE_SIZE
+    try:
+        query = Query.read(request.args)
+    except OperationError as error:
+        flash(error.message_th, "error")
+        query = Query()
     if number:
         items, total = find_by_number(current_user, number, limit=PAGE_SIZE, offset=offset)
+    elif not query.empty:
+        items, total = search_documents(current_user, query, limit=PAGE_SIZE, offset=offset)
     else:
         items, total = list_documents(current_user, limit=PAGE_SIZE, offset=offset)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "documents/index.html",
         documents=items,
         total=total,
         number=number,
+        query=query,
+        args=args,
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
     )

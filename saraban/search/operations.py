@@ -1,0 +1,120 @@
+"""Finding documents: a Thai substring anywhere in a document's search text, with filters,
+always within what the user may see (the permission rule is part of the same SQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select, text
+from sqlalchemy.orm import joinedload
+
+from saraban.accounts.models import User
+from saraban.documents.access import visible_filter
+from saraban.documents.models import Document, DocumentKind
+from saraban.documents.operations import normalize_number
+from saraban.extensions import db
+from saraban.search.models import SearchText
+from saraban.search.text import normalize
+from saraban.validation import OperationError, read_date
+
+MAX_QUERY = 200
+
+
+@dataclass
+class Query:
+    """What the user asked for; every part optional."""
+
+    q: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    kind: str | None = None
+    urgency: int | None = None
+
+    @classmethod
+    def read(cls, args) -> Query:
+        """From request arguments, refusing what cannot be read with a Thai message."""
+        q = (args.get("q") or "").strip()
+        if len(q) > MAX_QUERY:
+            raise OperationError(f"คำค้นยาวเกิน {MAX_QUERY} ตัวอักษร",
+                                 f"'q' is longer than {MAX_QUERY} characters.", field="q")
+        kind = args.get("kind") or None
+        if kind is not None and kind not in {k.value for k in DocumentKind}:
+            raise OperationError("ชนิดหนังสือไม่ถูกต้อง", "Unknown 'kind'.", field="kind")
+        urgency = args.get("urgency") or None
+        if urgency is not None:
+            if urgency not in ("0", "1", "2", "3"):
+                raise OperationError("ชั้นความเร็วไม่ถูกต้อง", "'urgency' must be 0-3.",
+                                     field="urgency")
+            urgency = int(urgency)
+        query = cls(q=q, kind=kind, urgency=urgency,
+                    date_from=read_date(args.get("date_from") or None, "date_from",
+                                        "ตั้งแต่วันที่"),
+                    date_to=read_date(args.get("date_to") or None, "date_to", "ถึงวันที่"))
+        if query.date_from and query.date_to and query.date_from > query.date_to:
+            raise OperationError("วันเริ่มต้นอยู่หลังวันสิ้นสุด", "'date_from' is after 'date_to'.",
+                                 field="date_from")
+        return query
+
+    @property
+    def empty(self) -> bool:
+        return not (self.q or self.date_from or self.date_to or self.kind
+                    or self.urgency is not None)
+
+
+def _matching_ids(needle: str):
+    """Ids of documents whose search text contains ``needle`` (already normalised)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "sqlite" and len(needle) >= 3:
+        # FTS5 trigram: an exact substring match, quoted as one FTS5 string
+        phrase = '"' + needle.replace('"', '""') + '"'
+        return select(text("rowid")).select_from(text("search_fts")).where(
+            text("search_fts MATCH :phrase").bindparams(phrase=phrase))
+    # PostgreSQL: LIKE is served by the pg_trgm index from three characters; shorter
+    # needles, on either database, are a scan of the search text
+    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return select(SearchText.document_id).where(SearchText.content.like(pattern, escape="\\"))
+
+
+def search_documents(user: User, query: Query, *, limit: int = 20, offset: int = 0):
+    """One page of the documents the user may see that match, newest first, and the total."""
+    stmt = select(Document).where(visible_filter(user))
+    needle = normalize(query.q)
+    if needle:
+        stmt = stmt.where(Document.id.in_(_matching_ids(needle)))
+    if query.date_from:
+        stmt = stmt.where(Document.doc_date >= query.date_from)
+    if query.date_to:
+        stmt = stmt.where(Document.doc_date <= query.date_to)
+    if query.kind:
+        stmt = stmt.where(Document.kind == query.kind)
+    if query.urgency is not None:
+        stmt = stmt.where(Document.urgency == query.urgency)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    order = [Document.doc_date.desc().nulls_last(), Document.id.desc()]
+    number = normalize_number(query.q)
+    if number:  # the letter whose number was typed comes first, then the newest
+        order.insert(0, case((Document.number_norm == number, 0), else_=1))
+    items = db.session.scalars(
+        stmt.options(joinedload(Document.origin_unit), joinedload(Document.origin_agency))
+        .order_by(*order)
+        .limit(limit).offset(offset)
+    ).all()
+    return items, total
+
+
+def database_can_index_thai(session=None) -> tuple[bool, str]:
+    """Whether the database can index Thai substrings, and a message to show if not.
+    pg_trgm makes no trigrams of Thai letters under the C locale: it indexes nothing."""
+    session = session or db.session
+    if session.get_bind().dialect.name != "postgresql":
+        return True, ""
+    ctype = session.scalar(text(
+        "SELECT datctype FROM pg_database WHERE datname = current_database()"))
+    if ctype in ("C", "POSIX"):
+        return False, (
+            f"ฐานข้อมูลใช้ LC_CTYPE={ctype} ซึ่ง pg_trgm ไม่สร้างดัชนีอักษรไทย การค้นหาจะช้ามาก "
+            "ให้สร้างฐานข้อมูลใหม่ด้วย LC_CTYPE 'C.UTF-8' หรือ 'th_TH.UTF-8' "
+            f"(the database's LC_CTYPE is {ctype}: pg_trgm indexes no Thai; recreate it with "
+            "LC_CTYPE 'C.UTF-8' or 'th_TH.UTF-8')")
+    return True, ""

@@ -1,0 +1,154 @@
+"""Thai search: substring hits equal a brute-force scan, digits either way, permissions."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from saraban.documents.models import Document
+from saraban.search.models import SearchText
+from saraban.search.text import normalize
+
+CORPUS = [
+    ("ขอเชิญประชุมคณะกรรมการพัฒนารัฐบาลดิจิทัล", "สำนักงานพัฒนารัฐบาลดิจิทัล", "กข ๐๔๐๘/ว๑๒"),
+    ("รายงานผลการใช้จ่ายงบประมาณ ประจำปี ๒๕๖๙", "กรมบัญชีกลาง", "กค 0408/ว99"),
+    ("การจัดซื้อน้ำดื่มสำหรับสำนักงาน", "กองพัสดุ", "พด ๑๒/๓๔๕"),
+    ("ขอความอนุเคราะห์ตรวจสอบนํ้าประปา", "การประปานครหลวง", "กปน 55/2569"),  # นํ้า typed oddly
+    ("แจ้งกำหนดการตรวจราชการ", "สำนักงานตำรวจแห่งชาติ", "๐๐๑๑.๒/๗๘"),
+]
+QUERIES = ["รัฐบาล", "ดิจิทัล", "งบ", "น้ำ", "นํ้า", "ปี", "ดี", "ก", "0408", "๐๔๐๘", "ว๑๒",
+           "ว12", "2569", "๒๕๖๙", "ตรวจ", "สำนักงาน", "ไม่มีคำนี้แน่นอน", "/", "ประปา",
+           "ขอ", "ส่ง", "%", "_", "\"ab"]
+
+
+@pytest.fixture()
+def corpus(client, bearer, db_session):
+    headers = bearer("demo-clerk")
+    ids = []
+    for subject, sender, number in CORPUS:
+        answer = client.post("/api/v1/documents", headers=headers, json={
+            "number": number, "date": "2026-11-20", "subject": subject, "sender": sender})
+        assert answer.status_code == 201, answer.json
+        ids.append(answer.json["id"])
+    return headers, ids
+
+
+def _hits(client, headers, q):
+    answer = client.get("/api/v1/documents", headers=headers,
+                        query_string={"q": q, "per_page": 100})
+    assert answer.status_code == 200, answer.json
+    return {d["id"] for d in answer.json["items"]}, answer.json["total"]
+
+
+@pytest.mark.parametrize("q", QUERIES)
+def test_hits_equal_a_brute_force_scan(client, corpus, db_session, q):
+    headers, _ = corpus
+    rows = db_session.execute(select(SearchText.document_id, SearchText.content)).all()
+    expected = {doc_id for doc_id, content in rows if normalize(q) in content}
+    # what the clerk may see: every document here was created by him or is in his units
+    visible, total = _hits(client, headers, q)
+    visible_all = {d["id"] for d in client.get(
+        "/api/v1/documents", headers=headers, query_string={"per_page": 100}).json["items"]}
+    assert visible == expected & visible_all
+    assert total == len(visible)
+
+
+def test_every_document_is_indexed_and_follows_its_changes(client, corpus, db_session):
+    headers, ids = corpus
+    assert db_session.scalar(select(SearchText.content).where(
+        SearchText.document_id == ids[0])).startswith("กข 0408/ว12")
+    client.patch(f"/api/v1/documents/{ids[2]}", headers=headers,
+                 json={"subject": "การจัดซื้อกาแฟสำหรับสำนักงาน"})
+    assert ids[2] in _hits(client, headers, "กาแฟ")[0]
+    assert ids[2] not in _hits(client, headers, "น้ำดื่ม")[0]
+    missing = db_session.scalar(select(Document.id).where(
+        ~Document.id.in_(select(SearchText.document_id))).limit(1))
+    assert missing is None  # the samples too: indexed when they were loaded
+
+
+def test_receipt_numbers_and_endorsements_are_found(client, bearer, db_session):
+    headers = bearer("demo-commander")
+    memo = db_session.scalar(select(Document.id).where(
+        Document.source_key == "rtp-0033.12-5052"))
+    assert memo in _hits(client, headers, "เห็นชอบตามที่เสนอ")[0]  # endorsement text
+    assert memo in _hits(client, headers, "เลขรับ ๕๐๖๓")[0]  # the stamp of its receipt
+    assert memo in _hits(client, headers, "0033.12/5052")[0]
+
+
+def test_search_never_shows_what_the_user_may_not_see(client, corpus, bearer):
+    headers, ids = corpus
+    other = bearer("demo-staff")  # สงป.: none of these letters came its way
+    hits, total = _hits(client, other, "สำนักงาน")
+    assert not hits & set(ids)
+    assert total == len(hits)
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    ({"q": "x" * 201}, "q"), ({"date_from": "๓๑ ก.พ. ๖๙"}, "date_from"),
+    ({"kind": "poem"}, "kind"), ({"urgency": "9"}, "urgency"),
+    ({"date_from": "2026-12-01", "date_to": "2026-11-01"}, "date_from"),
+])
+def test_bad_search_input_is_refused_in_both_languages(client, bearer, args, field):
+    answer = client.get("/api/v1/documents", headers=bearer("demo-clerk"), query_string=args)
+    assert answer.status_code == 400
+    assert answer.json["error"]["field"] == field and answer.json["error"]["message_th"]
+
+
+def test_filters_narrow_the_search(client, corpus):
+    headers, ids = corpus
+    hits, _ = _hits(client, headers, "สำนักงาน")
+    assert hits >= {ids[0], ids[2], ids[4]}
+    answer = client.get("/api/v1/documents", headers=headers, query_string={
+        "q": "สำนักงาน", "date_from": "๒๑ พ.ย. ๖๙"})
+    assert answer.json["total"] == 0
+
+
+def test_the_search_page_in_thai(login, corpus):
+    page = login("demo-clerk").get("/documents/?q=รัฐบาลดิจิทัล").get_data(as_text=True)
+    assert "ผลการค้นหา “รัฐบาลดิจิทัล”" in page and "ขอเชิญประชุมคณะกรรมการพัฒนารัฐบาลดิจิทัล" in page
+
+
+def test_reindex_and_check_commands(app, db_session):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "ดัชนีค้นหาครบ" in result.output
+
+
+def test_a_c_locale_postgresql_database_is_named_not_silently_used():
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import Session
+
+    from saraban.search.operations import database_can_index_thai
+
+    url = os.environ.get("SARABAN_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("needs PostgreSQL (SARABAN_TEST_DATABASE_URL)")
+    name = f"saraban_c_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE template0 LC_CTYPE 'C' "
+                          "LC_COLLATE 'C' ENCODING 'UTF8'"))
+    engine = create_engine(url.rsplit("/", 1)[0] + "/" + name)
+    try:
+        with Session(engine) as session:
+            ok, message = database_can_index_thai(session)
+        assert not ok and "LC_CTYPE=C" in message and "C.UTF-8" in message
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE {name}"))
+        admin.dispose()
+
+
+def test_the_letter_whose_number_is_typed_comes_first(client, bearer, db_session):
+    headers = bearer("demo-admin")
+    memo = db_session.scalar(select(Document.id).where(
+        Document.source_key == "rtp-0033.12-5052"))
+    items = client.get("/api/v1/documents", headers=headers,
+                       query_string={"q": "0033.12/5052"}).json["items"]
+    assert len(items) > 1 and items[0]["id"] == memo  # the circulars that cite it follow
