@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from saraban.documents.models import Document
+from saraban.documents.models import Document, DocumentReference
 from saraban.search.models import SearchText
 from saraban.search.text import normalize
 
@@ -152,3 +152,76 @@ def test_the_letter_whose_number_is_typed_comes_first(client, bearer, db_session
     items = client.get("/api/v1/documents", headers=headers,
                        query_string={"q": "0033.12/5052"}).json["items"]
     assert len(items) > 1 and items[0]["id"] == memo  # the circulars that cite it follow
+
+
+def _count_queries(db_session, action) -> int:
+    from sqlalchemy import event
+
+    statements = []
+    listener = lambda *a: statements.append(a[2])  # noqa: E731
+    engine = db_session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def test_the_chain_of_the_seed_matter_and_its_fixed_cost(client, bearer, db_session):
+    headers = bearer("demo-admin")
+    memo = db_session.scalar(select(Document.id).where(
+        Document.source_key == "rtp-0033.12-5052"))
+    chain = client.get(f"/api/v1/documents/{memo}/chain", headers=headers).json
+    numbers = [n["number"] for n in chain["nodes"]]
+    assert numbers[:2] == ["สพร ๒๕๖๒/ว๔๐๙๙", "๐๐๓๓.๑๒/๕๐๕๒"]  # the DGA letter, then the memo
+    assert "๐๐๑๐.๐๑๑/๑๕๑๑" in numbers  # on to สงป.'s own circular
+    by_id = {n["id"]: n["number"] for n in chain["nodes"]}
+    assert {(by_id[x["from"]], by_id[x["to"]], x["relation"]) for x in chain["links"]} >= {
+        ("๐๐๓๓.๑๒/๕๐๕๒", "สพร ๒๕๖๒/ว๔๐๙๙", "cites"),
+        ("๐๐๓๓.๑๒/๕๑๘๓", "๐๐๓๓.๑๒/๕๐๕๒", "copy_of")}
+    assert [n["current"] for n in chain["nodes"]].count(True) == 1
+    # a longer chain costs the same number of queries
+    short = _count_queries(db_session, lambda: client.get(
+        f"/api/v1/documents/{memo}/chain", headers=headers))
+    previous = memo
+    for i in range(6):
+        made = client.post("/api/v1/documents", headers=headers, json={
+            "date": "2026-11-20", "subject": f"ต่อเนื่อง {i}", "sender": "สทส."}).json["id"]
+        db_session.add(DocumentReference(document_id=made, target_id=previous,
+                                         relation="cites", text="อ้างถึง", position=0))
+        db_session.commit()
+        previous = made
+    assert len(client.get(f"/api/v1/documents/{memo}/chain", headers=headers).json[
+        "nodes"]) == len(chain["nodes"]) + 6
+    assert _count_queries(db_session, lambda: client.get(
+        f"/api/v1/documents/{memo}/chain", headers=headers)) == short
+
+
+def test_the_chain_shows_only_what_the_user_may_see(client, bearer, db_session):
+    memo = db_session.scalar(select(Document.id).where(
+        Document.source_key == "rtp-0033.12-5052"))
+    chain = client.get(f"/api/v1/documents/{memo}/chain", headers=bearer("demo-commander")).json
+    visible = {d["id"] for d in client.get("/api/v1/documents", headers=bearer(
+        "demo-commander"), query_string={"per_page": 100}).json["items"]}
+    assert {n["id"] for n in chain["nodes"]} <= visible
+    ids = {n["id"] for n in chain["nodes"]}
+    assert all(x["from"] in ids and x["to"] in ids for x in chain["links"])
+
+
+def test_documents_that_passed_through_a_unit(client, bearer, db_session):
+    from saraban.units.models import Unit
+
+    headers = bearer("demo-admin")
+    budget = db_session.scalar(select(Unit.id).where(Unit.short_name == "ฝอ.สงป."))
+    through = client.get("/api/v1/documents", headers=headers, query_string={
+        "passed_through": budget, "per_page": 100}).json["items"]
+    numbers = {d["number"] for d in through}
+    # the seed: the circular reached สงป.'s office, which sent on its own ๑๕๑๑
+    assert {"๐๐๑๐.๐๑๑/๑๕๑๑", "๐๐๓๓.๑๒/๕๑๙๓"} <= numbers
+    assert "สพร ๒๕๖๒/ว๔๐๙๙" not in numbers  # the DGA letter never went there
+    own = client.get("/api/v1/documents", headers=headers, query_string={
+        "unit": budget}).json["items"]
+    assert {d["number"] for d in own} == {"๐๐๑๐.๐๑๑/๑๕๑๑"}
+    assert client.get("/api/v1/documents", headers=headers,
+                      query_string={"unit": "x"}).status_code == 400

@@ -127,6 +127,21 @@ def documents_history(document_id: int):
     )
 
 
+@bp.get("/documents/<int:document_id>/chain")
+@token_required
+def documents_chain(document_id: int):
+    from saraban.documents.history import matter_chain
+
+    document = _visible_or_404(document_id)
+    documents, links = matter_chain(g.api_user, document)
+    return jsonify(
+        document_id=document.id,
+        nodes=[{**document_json(d), "current": d.id == document.id} for d in documents],
+        links=[{"from": x.source_id, "to": x.target_id, "relation": x.relation}
+               for x in links],
+    )
+
+
 @bp.post("/documents/<int:document_id>/files")
 @token_required
 def documents_attach(document_id: int):

@@ -95,6 +95,11 @@ SPEC = {
                         "external", "internal", "stamped", "directive", "publicity",
                         "evidence"]}},
                     {"name": "urgency", "in": "query", "schema": {"enum": ["0", "1", "2", "3"]}},
+                    {"name": "unit", "in": "query", "schema": {"type": "integer", "minimum": 1},
+                     "description": "Documents of this unit"},
+                    {"name": "passed_through", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1},
+                     "description": "Documents made, received, sent or forwarded by this unit"},
                     {"name": "page", "in": "query",
                      "schema": {"type": "integer", "minimum": 1, "maximum": 100000}},
                     {"name": "per_page", "in": "query",
@@ -426,6 +431,23 @@ SPEC = {
                 "responses": _responses({"$ref": "#/components/schemas/DocumentDetail"},
                                         400, 401, 403, 404, 409, 503),
             },
+        },
+        "/documents/{document_id}/chain": {
+            "get": {
+                "operationId": "getDocumentChain",
+                "summary": "The matter (เรื่อง) the document belongs to: every document linked "
+                "by references, replies, corrections and certified copies that the caller may "
+                "see, oldest first, with the links among them",
+                "parameters": [_ID],
+                "responses": _responses({"type": "object", "properties": {
+                    "document_id": {"type": "integer"},
+                    "nodes": {"type": "array", "items": {"$ref": "#/components/schemas/Document"}},
+                    "links": {"type": "array", "items": {"type": "object", "properties": {
+                        "from": {"type": "integer"}, "to": {"type": "integer"},
+                        "relation": {"enum": ["cites", "replies_to", "background",
+                                             "endorsed_on", "corrects", "copy_of"]}}}}}},
+                    401, 404),
+            }
         },
         "/documents/{document_id}/history": {
             "get": {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import joinedload, selectinload
 
 from saraban import thaidate
@@ -257,25 +257,67 @@ def related_documents(document: Document) -> list[Relation]:
     return unique
 
 
+_MATTER = text("""
+WITH RECURSIVE links(a, b) AS (
+    SELECT document_id, target_id FROM document_reference WHERE target_id IS NOT NULL
+    UNION ALL
+    SELECT source_id, copy_id FROM certified_copy
+), matter(id) AS (
+    SELECT CAST(:document_id AS INTEGER)
+    UNION
+    SELECT CASE WHEN links.a = matter.id THEN links.b ELSE links.a END
+    FROM links JOIN matter ON links.a = matter.id OR links.b = matter.id
+)
+SELECT id FROM matter LIMIT :limit
+""")
+
+
 def matter_document_ids(document_id: int, limit: int = 500) -> list[int]:
-    """Every document linked to this one through references and certified copies."""
-    session = db.session
-    seen = {document_id}
-    frontier = {document_id}
-    while frontier and len(seen) < limit:
-        refs = session.execute(
-            select(DocumentReference.document_id, DocumentReference.target_id).where(
-                DocumentReference.target_id.is_not(None),
-                or_(DocumentReference.document_id.in_(frontier),
-                    DocumentReference.target_id.in_(frontier)),
-            )
-        ).all()
-        copies = session.execute(
-            select(CertifiedCopy.source_id, CertifiedCopy.copy_id).where(
-                or_(CertifiedCopy.source_id.in_(frontier), CertifiedCopy.copy_id.in_(frontier))
-            )
-        ).all()
-        linked = {x for pair in (*refs, *copies) for x in pair}
-        frontier = linked - seen
-        seen |= frontier
-    return sorted(seen)
+    """Every document linked to this one through references and certified copies, at any
+    distance: one recursive query, however long the chain."""
+    rows = db.session.execute(_MATTER, {"document_id": document_id, "limit": limit})
+    return sorted(row[0] for row in rows)
+
+
+@dataclass
+class Link:
+    source_id: int
+    target_id: int
+    relation: str  # cites, replies_to, background, endorsed_on, corrects, copy_of
+
+
+def matter_links(ids: list[int]) -> list[Link]:
+    """The links among these documents (two queries)."""
+    if not ids:
+        return []
+    refs = db.session.execute(
+        select(DocumentReference.document_id, DocumentReference.target_id,
+               DocumentReference.relation)
+        .where(DocumentReference.document_id.in_(ids), DocumentReference.target_id.in_(ids))
+        .order_by(DocumentReference.id))
+    links = [Link(a, b, r.value) for a, b, r in refs]
+    copies = db.session.execute(
+        select(CertifiedCopy.copy_id, CertifiedCopy.source_id)
+        .where(CertifiedCopy.copy_id.in_(ids), CertifiedCopy.source_id.in_(ids))
+        .order_by(CertifiedCopy.id))
+    links += [Link(a, b, "copy_of") for a, b in copies]
+    unique = {(x.source_id, x.target_id, x.relation): x for x in links}
+    return list(unique.values())
+
+
+def matter_chain(user, document: Document) -> tuple[list[Document], list[Link]]:
+    """The matter a document belongs to, as the user may see it: its documents oldest
+    first and the links among them. A fixed number of queries, however long the chain."""
+    from sqlalchemy.orm import joinedload as _joined
+
+    from saraban.documents.access import visible_filter
+
+    ids = matter_document_ids(document.id)
+    documents = db.session.scalars(
+        select(Document)
+        .where(Document.id.in_(ids), visible_filter(user))
+        .options(_joined(Document.origin_unit), _joined(Document.origin_agency))
+        .order_by(Document.doc_date, Document.id)
+    ).all()
+    seen = [d.id for d in documents]
+    return list(documents), matter_links(seen)

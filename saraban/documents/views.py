@@ -7,9 +7,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from saraban.documents.access import visible_filter
-from saraban.documents.history import document_history, matter_document_ids, related_documents
-from saraban.documents.models import Document, DocumentFile
+from saraban.documents.history import document_history, matter_chain, related_documents
+from saraban.documents.models import DocumentFile
 from saraban.documents.operations import find_by_number, get_visible, list_documents
 from saraban.extensions import db
 from saraban.registers.models import RegisterKind
@@ -69,13 +68,7 @@ def show(document_id: int):
     if mark_opened(current_user, document.id):
         db.session.commit()
     history = document_history(document)
-    matter_ids = matter_document_ids(document.id)
-    matter = db.session.scalars(
-        select(Document)
-        .where(Document.id.in_(matter_ids), visible_filter(current_user))
-        .options(joinedload(Document.origin_unit), joinedload(Document.origin_agency))
-        .order_by(Document.doc_date, Document.id)
-    ).all()
+    matter, links = matter_chain(current_user, document)
     visible_ids = {d.id for d in matter}  # related documents all belong to the matter
     related = [r for r in related_documents(document) if r.document.id in visible_ids]
     files = db.session.scalars(
@@ -85,13 +78,23 @@ def show(document_id: int):
     registers = usable_registers(current_user)
     return render_template(
         "documents/show.html", document=document, history=history, related=related,
-        matter=matter, files=files, units=destination_units(),
+        matter=matter, matter_links=_links_by_source(matter, links), files=files,
+        units=destination_units(),
         receipt_registers=[r for r in registers if r.kind == RegisterKind.RECEIPT],
         dispatch_registers=[r for r in registers if r.kind == RegisterKind.DISPATCH],
         dispatch=active_dispatch(document.id) if registers else None,
         recallable=recallable_transfers(current_user, document.id),
     )
 
+
+
+def _links_by_source(documents, links) -> dict[int, list[tuple[str, str]]]:
+    """For each document of the matter: (relation, number of the document it points at)."""
+    numbers = {d.id: d.number or "" for d in documents}
+    out: dict[int, list[tuple[str, str]]] = {}
+    for link in links:
+        out.setdefault(link.source_id, []).append((link.relation, numbers[link.target_id]))
+    return out
 
 
 @bp.post("/<int:document_id>/edit")

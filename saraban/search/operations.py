@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import case, exists, func, or_, select, text
 from sqlalchemy.orm import joinedload
 
 from saraban.accounts.models import User
@@ -14,6 +14,8 @@ from saraban.documents.access import visible_filter
 from saraban.documents.models import Document, DocumentKind
 from saraban.documents.operations import normalize_number
 from saraban.extensions import db
+from saraban.registers.models import Receipt, Register
+from saraban.routing.models import Transfer
 from saraban.search.models import SearchText
 from saraban.search.text import normalize
 from saraban.validation import OperationError, read_date
@@ -30,6 +32,8 @@ class Query:
     date_to: dt.date | None = None
     kind: str | None = None
     urgency: int | None = None
+    unit: int | None = None  # from this unit
+    passed_through: int | None = None  # made, received, sent or forwarded by this unit
 
     @classmethod
     def read(cls, args) -> Query:
@@ -47,7 +51,8 @@ class Query:
                 raise OperationError("ชั้นความเร็วไม่ถูกต้อง", "'urgency' must be 0-3.",
                                      field="urgency")
             urgency = int(urgency)
-        query = cls(q=q, kind=kind, urgency=urgency,
+        query = cls(q=q, kind=kind, urgency=urgency, unit=_unit_arg(args, "unit"),
+                    passed_through=_unit_arg(args, "passed_through"),
                     date_from=read_date(args.get("date_from") or None, "date_from",
                                         "ตั้งแต่วันที่"),
                     date_to=read_date(args.get("date_to") or None, "date_to", "ถึงวันที่"))
@@ -59,7 +64,16 @@ class Query:
     @property
     def empty(self) -> bool:
         return not (self.q or self.date_from or self.date_to or self.kind
-                    or self.urgency is not None)
+                    or self.urgency is not None or self.unit or self.passed_through)
+
+
+def _unit_arg(args, name: str) -> int | None:
+    raw = args.get(name) or None
+    if raw is None:
+        return None
+    if not str(raw).isdigit() or not 0 < int(raw) < 2**31:
+        raise OperationError("หน่วยไม่ถูกต้อง", f"'{name}' must be a unit id.", field=name)
+    return int(raw)
 
 
 def _matching_ids(needle: str):
@@ -90,6 +104,18 @@ def search_documents(user: User, query: Query, *, limit: int = 20, offset: int =
         stmt = stmt.where(Document.kind == query.kind)
     if query.urgency is not None:
         stmt = stmt.where(Document.urgency == query.urgency)
+    if query.unit:
+        stmt = stmt.where(Document.origin_unit_id == query.unit)
+    if query.passed_through:
+        unit = query.passed_through
+        registers = select(Register.id).where(Register.unit_id == unit)
+        stmt = stmt.where(or_(
+            Document.origin_unit_id == unit,
+            exists().where(Receipt.document_id == Document.id,
+                           Receipt.register_id.in_(registers)),
+            exists().where(Transfer.document_id == Document.id,
+                           or_(Transfer.to_unit_id == unit, Transfer.from_unit_id == unit)),
+        ))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     order = [Document.doc_date.desc().nulls_last(), Document.id.desc()]
     number = normalize_number(query.q)
