@@ -31,6 +31,7 @@ __all__ = [
     "fiscal_year",
     "format_date",
     "format_datetime",
+    "format_duration",
     "format_time",
     "parse_date",
     "parse_time",
@@ -235,6 +236,23 @@ def format_datetime(value: dt.datetime, style: str = "short", digits: str = "tha
     if value.tzinfo is not None:
         value = value.astimezone(BANGKOK)
     return f"{format_date(value, style, digits)} {format_time(value.time(), digits)}"
+
+
+def format_duration(delta: dt.timedelta, exact: bool = True, digits: str = "thai") -> str:
+    """"๓ วัน ๔ ชั่วโมง", "๔๐ นาที"; with ``exact`` false (a date without a time on one
+    side), whole days between the dates: "ประมาณ ๓ วัน", or "ภายในวันเดียวกัน"."""
+    seconds = max(0, int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    if not exact:
+        text = f"ประมาณ {days} วัน" if days else "ภายในวันเดียวกัน"
+    elif days:
+        text = f"{days} วัน" + (f" {hours} ชั่วโมง" if hours else "")
+    elif hours:
+        text = f"{hours} ชั่วโมง" + (f" {rest // 60} นาที" if rest // 60 else "")
+    else:
+        text = f"{rest // 60} นาที"
+    return _digits(text, digits)
 
 
 def fiscal_year(d) -> int:

@@ -64,6 +64,9 @@ def register_jinja(app: Flask) -> None:
     f["thai_digits"] = lambda s: (
         thaidate.to_thai_digits(s) if _digits() == "thai" else thaidate.to_arabic_digits(s)
     ) if s is not None else ""
+    f["thai_duration"] = lambda delta, exact=True: (
+        thaidate.format_duration(delta, exact, _digits()) if delta is not None else ""
+    )
     f["label"] = label
     app.jinja_env.globals["LABELS"] = LABELS
 

@@ -130,3 +130,17 @@ def test_every_api_route_is_described(app):
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in described, (path, method)
+
+
+def test_the_history_says_how_long_each_unit_kept_the_letter(client, token, db_session):
+    from saraban.documents.models import Document
+
+    doc_id = db_session.scalar(select(Document.id).where(
+        Document.source_key == "dga-2562-w4099"))
+    events = client.get(f"/api/v1/documents/{doc_id}/history", headers=token()).json["events"]
+    stays = [(e["unit"], e["stay_th"]) for e in events if e["kind"] == "receipt"]
+    assert stays and all(isinstance(e["stay_exact"], bool) for e in events)
+    # ตร. stamped it without a time on the day สทส. stamped it; ten minutes later the division
+    assert stays[0] == ("ตร.", "ภายในวันเดียวกัน"), stays
+    assert stays[1] == ("สทส.", "๑๐ นาที"), stays
+    assert stays[-1][1] is None  # still there, or gone on without a record

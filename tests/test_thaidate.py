@@ -143,3 +143,16 @@ def test_time_round_trip(t, digits):
 @given(st.text(alphabet="0123456789กขคงพยศ./ "))
 def test_digit_conversion_round_trip(s):
     assert to_arabic_digits(to_thai_digits(s)) == s
+
+
+def test_durations_read_as_thai_clerks_say_them():
+    import datetime as dt
+
+    from saraban.thaidate import format_duration
+
+    assert format_duration(dt.timedelta(days=3, hours=4)) == "๓ วัน ๔ ชั่วโมง"
+    assert format_duration(dt.timedelta(hours=2, minutes=5)) == "๒ ชั่วโมง ๕ นาที"
+    assert format_duration(dt.timedelta(minutes=40)) == "๔๐ นาที"
+    assert format_duration(dt.timedelta(days=10), exact=False) == "ประมาณ ๑๐ วัน"
+    assert format_duration(dt.timedelta(hours=3), exact=False) == "ภายในวันเดียวกัน"
+    assert format_duration(dt.timedelta(days=1), digits="arabic") == "1 วัน"

@@ -83,6 +83,9 @@ def event_json(e: HistoryEvent) -> dict:
         "source_text": e.source_text,
         "cancelled": e.cancelled,
         "related_document_id": e.related_document_id,
+        "stay_seconds": int(e.stay.total_seconds()) if e.stay is not None else None,
+        "stay_exact": e.stay_exact,
+        "stay_th": thaidate.format_duration(e.stay, e.stay_exact) if e.stay is not None else None,
     }
 
 

@@ -517,7 +517,11 @@ SPEC = {
                 "signature": {"type": ["string", "null"]},
                 "source_text": {"type": ["string", "null"]},
                 "cancelled": {"type": "boolean"},
-                "related_document_id": {"type": ["integer", "null"]}}},
+                "related_document_id": {"type": ["integer", "null"]},
+                "stay_seconds": {"type": ["integer", "null"], "description":
+                                 "for a receipt: time at that unit until it sent it on"},
+                "stay_exact": {"type": "boolean"},
+                "stay_th": {"type": ["string", "null"]}}},
         },
     },
 }

@@ -37,6 +37,9 @@ class HistoryEvent:
     cancelled: bool = False
     related_document_id: int | None = None
     object_id: int | None = None
+    # for a receipt: how long the document stayed at that unit before it went on
+    stay: dt.timedelta | None = None
+    stay_exact: bool = True  # false when a paper stamp gave only the day
 
     @property
     def date(self) -> dt.date | None:
@@ -211,7 +214,27 @@ def document_history(document: Document) -> list[HistoryEvent]:
         )
 
     events.sort(key=HistoryEvent.sort_key)
+    _measure_stays(events)
     return events
+
+
+def _measure_stays(events: list[HistoryEvent]) -> None:
+    """For each receipt, the time until the document left that unit: the unit sent it on,
+    or (on a paper trail, where only the stamps are known) the next unit stamped it."""
+    for i, e in enumerate(events):
+        if e.kind != "receipt" or e.cancelled or e.at is None:
+            continue
+        for later in events[i + 1:]:
+            if later.at is None or later.cancelled:
+                continue
+            sent_on = later.kind == "transfer" and later.unit == e.unit
+            arrived_elsewhere = later.kind == "receipt" and later.unit != e.unit
+            if sent_on or arrived_elsewhere:
+                e.stay_exact = e.time_known and later.time_known
+                # with a stamp that gave only its day, count whole days between the dates
+                e.stay = (later.at - e.at) if e.stay_exact else dt.timedelta(
+                    days=(later.date - e.date).days)
+                break
 
 
 @dataclass
