@@ -85,6 +85,10 @@ def build(documents: int) -> None:
             db.session.execute(insert(SearchText), texts)
             db.session.commit()
             bar.update(len(docs))
+    if db.session.get_bind().dialect.name == "postgresql":  # ids were given explicitly
+        db.session.execute(text("SELECT setval(pg_get_serial_sequence('document', 'id'), "
+                                "(SELECT max(id) FROM document))"))
+        db.session.commit()
 
 
 def long_trail(hops: int) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from saraban.documents.models import Document
 from tests.conftest import csrf_token_from
-from tests.test_pdf_stamp import dark, raster
+from tests.pdftools import dark, raster
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
        b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"

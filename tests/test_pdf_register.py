@@ -4,9 +4,7 @@ the PDF's fonts with pdffonts, and the page rasterised with pdftoppm. No databas
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
 import subprocess
 import unicodedata
 
@@ -21,6 +19,7 @@ from saraban.pdf import BOLD, REGULAR, register_fonts
 from saraban.pdf.register import CANCELLED_GREY, COLUMNS, RegisterRow, _table, register_pdf
 from saraban.pdf.thaiwrap import clusters, paragraph, wrap_lines
 from saraban.thaidate import to_thai_digits
+from tests.pdftools import dark, need, raster
 
 LONG = ("สำนักงานพัฒนารัฐบาลดิจิทัล (องค์การมหาชน) ขอความร่วมมือหน่วยงานของรัฐดำเนินการตาม"
         "ข้อเสนอแนะในการพัฒนารัฐบาลดิจิทัลของประเทศไทย")
@@ -34,35 +33,10 @@ def fonts():
     register_fonts()
 
 
-def _need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        message = "poppler-utils is not installed (apt-get install poppler-utils)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
-def raster(pdf: bytes, page: int = 1, dpi: int = 60) -> tuple[int, int, bytes]:
-    """The page in grey as (width, height, pixels), from pdftoppm's PGM output."""
-    _need("pdftoppm")
-    out = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-f", str(page), "-l", str(page),
-                          "-"], input=pdf, capture_output=True, check=True).stdout
-    parts = out.split(maxsplit=4)  # P5 header: magic, width, height, maxval, then the bytes
-    assert parts[0] == b"P5"
-    return int(parts[1]), int(parts[2]), parts[4]
 
 
-def dark(image, x0: float, y0: float, x1: float, y1: float) -> int:
-    """Dark pixels in a region given in fractions of the page (0,0 top left)."""
-    width, height, pixels = image
-    return sum(
-        1
-        for y in range(int(y0 * height), int(y1 * height))
-        for x in range(int(x0 * width), int(x1 * width))
-        if pixels[y * width + x] < 128
-    )
 
 
 def _boundaries(text: str) -> set[int]:
@@ -194,13 +168,13 @@ def test_register_pdf_pages_title_and_page_numbers(register_60):
         text = page.extract_text()
         assert f"หน้า {to_thai_digits(i)} / {to_thai_digits(pages)}" in text
         assert "การปฏิบัติ" in text and "หมายเหตุ" in text  # the heading row on every page
-    info = subprocess.run([_need("pdfinfo"), "-"], input=register_60, capture_output=True,
+    info = subprocess.run([need("pdfinfo"), "-"], input=register_60, capture_output=True,
                           check=True).stdout.decode()
     assert re.search(r"^Pages:\s+(\d+)$", info, re.M).group(1) == str(pages)
 
 
 def test_register_pdf_embeds_sarabun(register_60):
-    out = subprocess.run([_need("pdffonts"), "-"], input=register_60, capture_output=True,
+    out = subprocess.run([need("pdffonts"), "-"], input=register_60, capture_output=True,
                          check=True).stdout.decode()
     fonts = out.splitlines()[2:]
     assert any("Sarabun-Regular" in f for f in fonts) and any("Sarabun-Bold" in f for f in fonts)

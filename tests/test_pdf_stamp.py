@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import shutil
-import subprocess
 
 import pytest
 from pypdf import PdfReader, PdfWriter
@@ -16,38 +13,15 @@ from sqlalchemy import select
 
 from saraban.pdf.stamp import StampError, stamp_lines, stamp_onto, stamp_pdf
 from saraban.thaidate import BANGKOK
+from tests.pdftools import dark, raster
 
 AT = dt.datetime(2019, 11, 11, 14, 50, tzinfo=BANGKOK)
 
 
-def _need_pdftoppm():
-    if shutil.which("pdftoppm") is None:
-        message = "poppler-utils is not installed (apt-get install poppler-utils)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
 
 
-def raster(pdf: bytes, page: int = 1, dpi: int = 50) -> tuple[int, int, bytes]:
-    """The page in grey as (width, height, pixels), from pdftoppm's PGM output."""
-    _need_pdftoppm()
-    out = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-f", str(page), "-l", str(page),
-                          "-"], input=pdf, capture_output=True, check=True).stdout
-    # P5 header: magic, width, height, maxval, then the bytes
-    parts = out.split(maxsplit=4)
-    assert parts[0] == b"P5"
-    return int(parts[1]), int(parts[2]), parts[4]
 
 
-def dark(image, x0: float, y0: float, x1: float, y1: float) -> int:
-    """Dark pixels in a region given in fractions of the page (0,0 top left)."""
-    width, height, pixels = image
-    return sum(
-        1
-        for y in range(int(y0 * height), int(y1 * height))
-        for x in range(int(x0 * width), int(x1 * width))
-        if pixels[y * width + x] < 128
-    )
 
 
 def test_stamp_lines_in_thai_digits():

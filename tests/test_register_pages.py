@@ -183,7 +183,7 @@ def test_the_printed_register_is_an_a4_pdf_with_the_font_embedded(login, db_sess
 
     from pypdf import PdfReader
 
-    from tests.test_pdf_register import _need
+    from tests.pdftools import need
 
     register = _register(db_session)
     response = login("demo-clerk").get(f"/registers/{register.id}/print.pdf?year=2562")
@@ -193,7 +193,7 @@ def test_the_printed_register_is_an_a4_pdf_with_the_font_embedded(login, db_sess
     assert (round(width), round(height)) == (842, 595)  # A4 landscape
     path = tmp_path / "register.pdf"
     path.write_bytes(response.data)
-    fonts = subprocess.run([_need("pdffonts"), str(path)], capture_output=True, text=True,
+    fonts = subprocess.run([need("pdffonts"), str(path)], capture_output=True, text=True,
                            check=True).stdout
     rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
     assert rows and all("Sarabun" in r[0] and r[-5] == "yes" for r in rows)  # embedded

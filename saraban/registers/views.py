@@ -48,34 +48,46 @@ bp = Blueprint("registers", __name__)
 @bp.route("/receive", methods=["GET", "POST"])
 @login_required
 def receive():
-    registers = [r for r in usable_registers(current_user) if r.kind == RegisterKind.RECEIPT]
+    """รับหนังสือ: enter a received document and give it its receipt number at once."""
+
+    def register(form: ReceiveForm):
+        data = {key: getattr(form, key).data for key in
+                ("number", "date", "sender", "addressee", "subject")}
+        data["urgency"], data["secrecy"] = int(form.urgency.data), int(form.secrecy.data)
+        return receive_document(current_user, form.register_id.data, data, form.form_key.data)
+
+    return _numbering_form(ReceiveForm(), RegisterKind.RECEIPT, register, receipt_for_form,
+                           Receipt, "registers.receive", "registers/receive.html")
+
+
+def _numbering_form(form, kind: RegisterKind, numbered, twin, line, endpoint: str,
+                    template: str):
+    """The receipt and send forms: check, number in one transaction, keep the scan,
+    and show the next empty form with the number just given. The same filled form sent
+    twice (a double click, a retry) gives back the first number, never a second one."""
+    registers = [r for r in usable_registers(current_user) if r.kind == kind]
     if not registers:
         abort(403)
-    form = ReceiveForm()
     form.register_id.choices = [
-        SelectChoice(str(r.id), f"{r.name} ({r.unit.short_name})") for r in registers
+        SelectChoice(str(r.id), f"{r.name} ({r.unit.short_name})"
+                     + (f" — ชุด {r.series}" if r.series else "")) for r in registers
     ]
     submitted = form.validate_on_submit()
     scan = _checked_scan(form) if submitted else None
     if submitted and not form.scan.errors:
-        data = {key: getattr(form, key).data for key in
-                ("number", "date", "sender", "addressee", "subject", "urgency", "secrecy")}
-        data["urgency"], data["secrecy"] = int(data["urgency"]), int(data["secrecy"])
-        receipt = None
+        made = None
         try:
-            receipt = receive_document(current_user, form.register_id.data, data,
-                                       form.form_key.data)
+            made = numbered(form)
             db.session.commit()
         except OperationError as error:
             db.session.rollback()
-            receipt = receipt_for_form(form.form_key.data)  # its twin got there first
-            if receipt is None:
+            made = twin(form.form_key.data)  # its twin got there first
+            if made is None:
                 flash(error.message_th, "error")
-        if receipt is not None:
+        if made is not None:
             if scan is not None:
-                _attach(receipt, *scan)
-            return redirect(url_for("registers.receive", done=receipt.id,
-                                    register=receipt.register_id))
+                _attach(made, *scan)
+            return redirect(url_for(endpoint, done=made.id, register=made.register_id))
     elif request.method == "GET":
         form.register_id.data = request.args.get("register", type=int) or registers[0].id
     if not form.form_key.data or request.method == "GET":
@@ -83,10 +95,10 @@ def receive():
     done = None
     done_id = request.args.get("done", type=int)
     if done_id and done_id < 2**31:
-        done = db.session.get(Receipt, done_id)
+        done = db.session.get(line, done_id)
         if done is not None and done.register_id not in usable_register_ids(current_user):
             done = None
-    return render_template("registers/receive.html", form=form, done=done)
+    return render_template(template, form=form, done=done)
 
 
 def _checked_scan(form: ReceiveForm | SendForm) -> tuple[str, bytes] | None:
@@ -134,44 +146,15 @@ def receive_suggest():
 @login_required
 def send():
     """ส่งหนังสือ: write down an outgoing document and give it its number at once."""
-    registers = [r for r in usable_registers(current_user) if r.kind == RegisterKind.DISPATCH]
-    if not registers:
-        abort(403)
-    form = SendForm()
-    form.register_id.choices = [
-        SelectChoice(str(r.id), f"{r.name} ({r.unit.short_name})"
-                     + (f" — ชุด {r.series}" if r.series else "")) for r in registers
-    ]
-    submitted = form.validate_on_submit()
-    scan = _checked_scan(form) if submitted else None
-    if submitted and not form.scan.errors:
+
+    def number(form: SendForm):
         data = {"kind": form.kind.data, "addressee": form.to.data, "to": form.to.data,
                 "subject": form.subject.data, "body": form.body.data or None,
                 "urgency": int(form.urgency.data), "secrecy": int(form.secrecy.data)}
-        made = None
-        try:
-            made = send_document(current_user, form.register_id.data, data, form.form_key.data)
-            db.session.commit()
-        except OperationError as error:
-            db.session.rollback()
-            made = dispatch_for_form(form.form_key.data)  # its twin got there first
-            if made is None:
-                flash(error.message_th, "error")
-        if made is not None:
-            if scan is not None:
-                _attach(made, *scan)
-            return redirect(url_for("registers.send", done=made.id, register=made.register_id))
-    elif request.method == "GET":
-        form.register_id.data = request.args.get("register", type=int) or registers[0].id
-    if not form.form_key.data or request.method == "GET":
-        form.new_key()
-    done = None
-    done_id = request.args.get("done", type=int)
-    if done_id and done_id < 2**31:
-        done = db.session.get(Dispatch, done_id)
-        if done is not None and done.register_id not in usable_register_ids(current_user):
-            done = None
-    return render_template("registers/send.html", form=form, done=done)
+        return send_document(current_user, form.register_id.data, data, form.form_key.data)
+
+    return _numbering_form(SendForm(), RegisterKind.DISPATCH, number, dispatch_for_form,
+                           Dispatch, "registers.send", "registers/send.html")
 
 
 @bp.post("/receipts/<int:receipt_id>/cancel")

@@ -1,0 +1,42 @@
+"""Checking PDFs as a person would: poppler-utils' pdftoppm and pdffonts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+
+def need(tool: str) -> str:
+    """The path of a poppler-utils tool; without it the test skips, or fails in CI."""
+    path = shutil.which(tool)
+    if path is None:
+        message = "poppler-utils is not installed (apt-get install poppler-utils)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def raster(pdf: bytes, page: int = 1, dpi: int = 60) -> tuple[int, int, bytes]:
+    """The page in grey as (width, height, pixels), from pdftoppm's PGM output."""
+    out = subprocess.run([need("pdftoppm"), "-r", str(dpi), "-gray", "-f", str(page),
+                          "-l", str(page), "-"], input=pdf, capture_output=True,
+                         check=True).stdout
+    # P5 header: magic, width, height, maxval, then the bytes
+    parts = out.split(maxsplit=4)
+    assert parts[0] == b"P5"
+    return int(parts[1]), int(parts[2]), parts[4]
+
+
+def dark(image, x0: float, y0: float, x1: float, y1: float) -> int:
+    """Dark pixels in a region given in fractions of the page (0,0 top left)."""
+    width, height, pixels = image
+    return sum(
+        1
+        for y in range(int(y0 * height), int(y1 * height))
+        for x in range(int(x0 * width), int(x1 * width))
+        if pixels[y * width + x] < 128
+    )
