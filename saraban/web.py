@@ -17,6 +17,7 @@ def register_web(app: Flask) -> None:
     from saraban.documents.views import bp as documents_bp
     from saraban.extensions import csrf, login_manager
     from saraban.registers.views import bp as registers_bp
+    from saraban.reports.views import bp as reports_bp
     from saraban.routing.views import bp as routing_bp
 
     login_manager.user_loader(load_user)
@@ -28,6 +29,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(registers_bp)
     app.register_blueprint(routing_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 

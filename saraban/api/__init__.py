@@ -55,4 +55,4 @@ def _no_store(response):
     return response
 
 
-from saraban.api import documents, openapi, registers, routing  # noqa: E402,F401  (routes)
+from saraban.api import documents, openapi, registers, reports, routing  # noqa: E402,F401

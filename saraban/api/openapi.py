@@ -432,6 +432,30 @@ SPEC = {
                                         400, 401, 403, 404, 409, 503),
             },
         },
+        "/reports/pendency": {
+            "get": {
+                "operationId": "pendencyReport",
+                "summary": "Where documents wait: per unit the caller commands or administers "
+                "and month of receipt, received, acted on, average and 90th-percentile time "
+                "to act, and what still waits by age",
+                "parameters": [
+                    {"name": "date_from", "in": "query", "schema": {"type": "string"},
+                     "description": "Received from (Thai or ISO date); default a year ago"},
+                    {"name": "date_to", "in": "query", "schema": {"type": "string"}}],
+                "responses": _responses({"type": "object", "properties": {
+                    "date_from": {"type": "string", "format": "date"},
+                    "date_to": {"type": "string", "format": "date"},
+                    "ages": {"type": "array", "items": {"type": "string"}},
+                    "items": {"type": "array", "items": {"type": "object", "properties": {
+                        "unit": {"type": "string"}, "unit_id": {"type": "integer"},
+                        "year": {"type": "integer"}, "month": {"type": "integer"},
+                        "received": {"type": "integer"}, "acted": {"type": "integer"},
+                        "average_seconds": {"type": ["integer", "null"]},
+                        "p90_seconds": {"type": ["integer", "null"]},
+                        "waiting_by_age": {"type": "array", "items": {"type": "integer"}}}}}}},
+                    400, 401, 403),
+            }
+        },
         "/documents/{document_id}/chain": {
             "get": {
                 "operationId": "getDocumentChain",

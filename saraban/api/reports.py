@@ -1,0 +1,29 @@
+"""Reports in the JSON API: where documents wait."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from saraban.api import ApiError, bp, token_required
+from saraban.reports.operations import AGES, pendency, report_units
+from saraban.reports.views import read_period
+
+
+@bp.get("/reports/pendency")
+@token_required
+def reports_pendency():
+    if not report_units(g.api_user):
+        raise ApiError(403, "Only commanders and administrators see this report.",
+                       "รายงานนี้สำหรับผู้บังคับบัญชาและผู้ดูแลระบบ")
+    start, end = read_period(request.args)
+    rows = pendency(g.api_user, start, end)
+    return jsonify(date_from=start.isoformat(), date_to=end.isoformat(),
+                   ages=[label for _, label in AGES], items=[{
+                       "unit": r.unit.short_name, "unit_id": r.unit.id, "year": r.year,
+                       "month": r.month, "received": r.received, "acted": r.acted,
+                       "average_seconds": _seconds(r.average), "p90_seconds": _seconds(r.p90),
+                       "waiting_by_age": r.waiting} for r in rows])
+
+
+def _seconds(value) -> int | None:
+    return None if value is None else round(value.total_seconds())

@@ -1,0 +1,44 @@
+"""The pendency report page (หนังสือค้าง และระยะเวลาดำเนินการ) and its CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, abort, flash, render_template, request
+from flask_login import current_user, login_required
+
+from saraban.reports.operations import AGES, duration_th, pendency, pendency_csv, report_units
+from saraban.thaidate import BANGKOK
+from saraban.validation import OperationError, read_date
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def read_period(args) -> tuple[dt.date, dt.date]:
+    """date_from and date_to as typed (Thai or ISO); by default the last twelve months."""
+    today = dt.datetime.now(BANGKOK).date()
+    end = read_date(args.get("date_to") or None, "date_to", "ถึงวันที่") or today
+    start = read_date(args.get("date_from") or None, "date_from", "ตั้งแต่วันที่") or (
+        end.replace(day=1) - dt.timedelta(days=334)).replace(day=1)
+    return start, end
+
+
+@bp.get("/pendency")
+@login_required
+def pendency_page():
+    if not report_units(current_user):
+        abort(403)
+    try:
+        start, end = read_period(request.args)
+        rows = pendency(current_user, start, end)
+    except OperationError as error:
+        flash(error.message_th, "error")
+        start, end = read_period({})
+        rows = pendency(current_user, start, end)
+    if request.args.get("format") == "csv":
+        return Response(pendency_csv(rows), mimetype="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="pendency-{start}-{end}.csv"'})
+    widest = max((r.received for r in rows), default=0) or 1
+    return render_template("reports/pendency.html", rows=rows, start=start, end=end,
+                           ages=[label for _, label in AGES], widest=widest,
+                           duration_th=duration_th, args=request.args)
