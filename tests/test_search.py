@@ -225,3 +225,23 @@ def test_documents_that_passed_through_a_unit(client, bearer, db_session):
     assert {d["number"] for d in own} == {"๐๐๑๐.๐๑๑/๑๕๑๑"}
     assert client.get("/api/v1/documents", headers=headers,
                       query_string={"unit": "x"}).status_code == 400
+
+
+def test_register_year_status_and_secrecy_filters(client, bearer, db_session):
+    from saraban.registers.models import Register
+    from saraban.units.models import Unit
+
+    headers = bearer("demo-admin")
+    register = db_session.scalar(select(Register.id).join(Register.unit).where(
+        Unit.short_name == "สทส.", Register.kind == "receipt", Register.code == "main"))
+    found = client.get("/api/v1/documents", headers=headers, query_string={
+        "register": register, "year": "2562"}).json["items"]
+    assert [d["number"] for d in found] == ["สพร ๒๕๖๒/ว๔๐๙๙"]  # stamped ๔๓๒๓ there
+    assert client.get("/api/v1/documents", headers=headers, query_string={
+        "register": register, "year": "2563"}).json["total"] == 0
+    assert client.get("/api/v1/documents", headers=headers, query_string={
+        "status": "closed"}).json["total"] == 0
+    for args, field in (({"status": "lost"}, "status"), ({"secrecy": "5"}, "secrecy"),
+                        ({"register": register, "year": "abc"}, "year")):
+        answer = client.get("/api/v1/documents", headers=headers, query_string=args)
+        assert answer.status_code == 400 and answer.json["error"]["field"] == field

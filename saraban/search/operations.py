@@ -11,10 +11,10 @@ from sqlalchemy.orm import joinedload
 
 from saraban.accounts.models import User
 from saraban.documents.access import visible_filter
-from saraban.documents.models import Document, DocumentKind
+from saraban.documents.models import Document, DocumentKind, DocumentStatus
 from saraban.documents.operations import normalize_number
 from saraban.extensions import db
-from saraban.registers.models import Receipt, Register
+from saraban.registers.models import Dispatch, Receipt, Register
 from saraban.routing.models import Transfer
 from saraban.search.models import SearchText
 from saraban.search.text import normalize
@@ -34,6 +34,10 @@ class Query:
     urgency: int | None = None
     unit: int | None = None  # from this unit
     passed_through: int | None = None  # made, received, sent or forwarded by this unit
+    status: str | None = None
+    secrecy: int | None = None
+    register: int | None = None  # entered in this receipt or dispatch register
+    year: int | None = None  # with ``register``: of that register's year (CE)
 
     @classmethod
     def read(cls, args) -> Query:
@@ -53,6 +57,10 @@ class Query:
             urgency = int(urgency)
         query = cls(q=q, kind=kind, urgency=urgency, unit=_unit_arg(args, "unit"),
                     passed_through=_unit_arg(args, "passed_through"),
+                    status=_choice(args, "status", {s.value for s in DocumentStatus},
+                                   "สถานะ"),
+                    secrecy=_level(args, "secrecy", "ชั้นความลับ"),
+                    register=_unit_arg(args, "register"), year=_year(args),
                     date_from=read_date(args.get("date_from") or None, "date_from",
                                         "ตั้งแต่วันที่"),
                     date_to=read_date(args.get("date_to") or None, "date_to", "ถึงวันที่"))
@@ -64,7 +72,31 @@ class Query:
     @property
     def empty(self) -> bool:
         return not (self.q or self.date_from or self.date_to or self.kind
-                    or self.urgency is not None or self.unit or self.passed_through)
+                    or self.urgency is not None or self.unit or self.passed_through
+                    or self.status or self.secrecy is not None or self.register)
+
+
+def _choice(args, name: str, allowed: set[str], thai: str) -> str | None:
+    value = args.get(name) or None
+    if value is not None and value not in allowed:
+        raise OperationError(f"{thai}ไม่ถูกต้อง", f"Unknown '{name}'.", field=name)
+    return value
+
+
+def _level(args, name: str, thai: str) -> int | None:
+    value = _choice(args, name, {"0", "1", "2", "3"}, thai)
+    return None if value is None else int(value)
+
+
+def _year(args) -> int | None:
+    raw = args.get("year") or None
+    if raw is None:
+        return None
+    year = int(raw) if str(raw).isdigit() else 0
+    year = year - 543 if year > 2400 else year
+    if not 1900 <= year <= 2200:
+        raise OperationError("ปีไม่ถูกต้อง เช่น ๒๕๖๙", "'year' must be a year.", field="year")
+    return year
 
 
 def _unit_arg(args, name: str) -> int | None:
@@ -104,6 +136,18 @@ def search_documents(user: User, query: Query, *, limit: int = 20, offset: int =
         stmt = stmt.where(Document.kind == query.kind)
     if query.urgency is not None:
         stmt = stmt.where(Document.urgency == query.urgency)
+    if query.status:
+        stmt = stmt.where(Document.status == query.status)
+    if query.secrecy is not None:
+        stmt = stmt.where(Document.secrecy == query.secrecy)
+    if query.register:
+        lines = []
+        for line in (Receipt, Dispatch):
+            where = [line.register_id == query.register]
+            if query.year:
+                where.append(line.year == query.year)
+            lines.append(select(line.document_id).where(*where))
+        stmt = stmt.where(Document.id.in_(lines[0].union(lines[1])))
     if query.unit:
         stmt = stmt.where(Document.origin_unit_id == query.unit)
     if query.passed_through:
