@@ -173,8 +173,8 @@ def main() -> None:
             ids = _matching_ids(normalize(q))
             page = (select(Document.id).where(Document.id.in_(ids))
                     .order_by(Document.doc_date.desc(), Document.id.desc()).limit(20))
-            count = select(db.func.count()).select_from(
-                select(Document.id).where(Document.id.in_(ids)).subquery())
+            count = select(db.func.count()).select_from(  # counted up to 1,000 as the app does
+                select(Document.id).where(Document.id.in_(ids)).limit(1001).subquery())
 
         def call():
             with engine.connect() as conn:

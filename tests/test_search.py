@@ -245,3 +245,18 @@ def test_register_year_status_and_secrecy_filters(client, bearer, db_session):
                         ({"register": register, "year": "abc"}, "year")):
         answer = client.get("/api/v1/documents", headers=headers, query_string=args)
         assert answer.status_code == 400 and answer.json["error"]["field"] == field
+
+
+def test_a_common_word_is_counted_up_to_the_limit_and_paged_newest_first(
+        client, corpus, monkeypatch):
+    import saraban.search.operations as search
+
+    headers, ids = corpus
+    everything = client.get("/api/v1/documents", headers=headers, query_string={
+        "q": "สำนักงาน", "per_page": 100}).json
+    assert everything["more"] is False and everything["total"] >= 3
+    monkeypatch.setattr(search, "COUNT_LIMIT", 2)
+    capped = client.get("/api/v1/documents", headers=headers, query_string={
+        "q": "สำนักงาน", "per_page": 100}).json
+    assert capped["more"] is True and capped["total"] == 2
+    assert [d["id"] for d in capped["items"]] == [d["id"] for d in everything["items"]]

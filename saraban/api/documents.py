@@ -99,13 +99,15 @@ def documents_index():
         raise ApiError(400, "'number' is too long.", "'number' ยาวเกินไป", "number")
     offset = (page - 1) * per_page
     query = Query.read(request.args)
+    more = False
     if number:
         items, total = find_by_number(g.api_user, number, limit=per_page, offset=offset)
     elif not query.empty:
-        items, total = search_documents(g.api_user, query, limit=per_page, offset=offset)
+        found = search_documents(g.api_user, query, limit=per_page, offset=offset)
+        items, total, more = found.items, found.total, found.more
     else:
         items, total = list_documents(g.api_user, limit=per_page, offset=offset)
-    return jsonify(items=[document_json(d) for d in items], total=total, page=page)
+    return jsonify(items=[document_json(d) for d in items], total=total, more=more, page=page)
 
 
 def _visible_or_404(document_id: int) -> Document:

@@ -117,7 +117,10 @@ SPEC = {
                     {"type": "object", "required": ["items", "total"], "properties": {
                         "items": {"type": "array",
                                   "items": {"$ref": "#/components/schemas/Document"}},
-                        "total": {"type": "integer"},
+                        "total": {"type": "integer", "description":
+                                  "a search counts up to 1,000; see 'more'"},
+                        "more": {"type": "boolean", "description":
+                                 "the search found more than 'total'"},
                         "page": {"type": "integer"}}},
                     400, 401,
                 ),

@@ -33,6 +33,7 @@ def index():
     from saraban.validation import OperationError
 
     number = (request.args.get("number") or "").strip()[:120]
+    more = False
     page = _page()
     offset = (page - 1) * PAGE_SIZE
     try:
@@ -43,7 +44,8 @@ def index():
     if number:
         items, total = find_by_number(current_user, number, limit=PAGE_SIZE, offset=offset)
     elif not query.empty:
-        items, total = search_documents(current_user, query, limit=PAGE_SIZE, offset=offset)
+        found = search_documents(current_user, query, limit=PAGE_SIZE, offset=offset)
+        items, total, more = found.items, found.total, found.more
     else:
         items, total = list_documents(current_user, limit=PAGE_SIZE, offset=offset)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -51,6 +53,7 @@ def index():
         "documents/index.html",
         documents=items,
         total=total,
+        more=more,
         number=number,
         query=query,
         args=args,

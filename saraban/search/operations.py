@@ -21,6 +21,7 @@ from saraban.search.text import normalize
 from saraban.validation import OperationError, read_date
 
 MAX_QUERY = 200
+COUNT_LIMIT = 1000
 
 
 @dataclass
@@ -122,8 +123,10 @@ def _matching_ids(needle: str):
     return select(SearchText.document_id).where(SearchText.content.like(pattern, escape="\\"))
 
 
-def search_documents(user: User, query: Query, *, limit: int = 20, offset: int = 0):
-    """One page of the documents the user may see that match, newest first, and the total."""
+def search_documents(user: User, query: Query, *, limit: int = 20,
+                     offset: int = 0) -> SearchResult:
+    """One page of the documents the user may see that match, newest first, and how many
+    match (counted up to COUNT_LIMIT)."""
     stmt = select(Document).where(visible_filter(user))
     needle = normalize(query.q)
     if needle:
@@ -160,17 +163,30 @@ def search_documents(user: User, query: Query, *, limit: int = 20, offset: int =
             exists().where(Transfer.document_id == Document.id,
                            or_(Transfer.to_unit_id == unit, Transfer.from_unit_id == unit)),
         ))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    order = [Document.doc_date.desc().nulls_last(), Document.id.desc()]
+    # Counting stops past COUNT_LIMIT: a common word is "more than 1,000", and the page of
+    # a common word is then read newest first along the date index instead of sorting
+    # every hit.
+    counted = db.session.scalar(
+        select(func.count()).select_from(stmt.limit(COUNT_LIMIT + 1).subquery()))
+    common = counted > COUNT_LIMIT
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    newest = Document.doc_date.desc() if sqlite else Document.doc_date.desc().nulls_last()
+    order = [newest, Document.id.desc()]
     number = normalize_number(query.q)
-    if number:  # the letter whose number was typed comes first, then the newest
+    if number and not common:  # the letter whose number was typed first, then the newest
         order.insert(0, case((Document.number_norm == number, 0), else_=1))
-    items = db.session.scalars(
-        stmt.options(joinedload(Document.origin_unit), joinedload(Document.origin_agency))
-        .order_by(*order)
-        .limit(limit).offset(offset)
-    ).all()
-    return items, total
+    page = stmt.options(joinedload(Document.origin_unit), joinedload(Document.origin_agency))
+    if common and sqlite:
+        page = page.with_hint(Document, "INDEXED BY ix_document_doc_date", "sqlite")
+    items = db.session.scalars(page.order_by(*order).limit(limit).offset(offset)).unique().all()
+    return SearchResult(list(items), min(counted, COUNT_LIMIT), common)
+
+
+@dataclass
+class SearchResult:
+    items: list[Document]
+    total: int  # at most COUNT_LIMIT
+    more: bool  # there are more than COUNT_LIMIT
 
 
 def database_can_index_thai(session=None) -> tuple[bool, str]:
