@@ -170,8 +170,8 @@ def search_documents(user: User, query: Query, *, limit: int = 20,
         select(func.count()).select_from(stmt.limit(COUNT_LIMIT + 1).subquery()))
     common = counted > COUNT_LIMIT
     sqlite = db.session.get_bind().dialect.name == "sqlite"
-    newest = Document.doc_date.desc() if sqlite else Document.doc_date.desc().nulls_last()
-    order = [newest, Document.id.desc()]
+    # as the document list orders; plain DESC lets both databases walk the date index
+    order = [Document.doc_date.desc(), Document.id.desc()]
     number = normalize_number(query.q)
     if number and not common:  # the letter whose number was typed first, then the newest
         order.insert(0, case((Document.number_norm == number, 0), else_=1))
