@@ -115,3 +115,19 @@ def member_unit_ids(user: User, role=None) -> list[int]:
 
 def can_view(user: User | None, document_id: int) -> bool:
     return visible_document(user, document_id) is not None
+
+
+def document_for_clerk(user: User | None, document_id, doing_th: str, doing_en: str):
+    """The document, for a change only clerks (or administrators) make: 404 when the user
+    may not see it, 403 when he keeps no register. ``doing_th``/``doing_en`` name the
+    change in the refusal ("แนบไฟล์", "attach files")."""
+    from saraban.accounts.models import Role
+    from saraban.validation import OperationError
+
+    document = visible_document(user, document_id)
+    if document is None:
+        raise OperationError("ไม่พบหนังสือนี้", "No such document.", status=404)
+    if not (member_unit_ids(user, Role.CLERK) or member_unit_ids(user, Role.ADMIN)):
+        raise OperationError(f"เฉพาะเจ้าหน้าที่สารบรรณจึง{doing_th}ได้",
+                             f"Only clerks may {doing_en}.", status=403)
+    return document

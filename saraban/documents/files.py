@@ -15,10 +15,13 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from saraban.accounts.models import Role, User
+from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.db import begin_write
-from saraban.documents.access import member_unit_ids, visible_document, visible_filter
+from saraban.documents.access import (
+    document_for_clerk,
+    visible_filter,
+)
 from saraban.documents.models import Document, DocumentFile, FileRole, StoredFile
 from saraban.extensions import db
 from saraban.validation import OperationError, clean_text
@@ -112,12 +115,7 @@ def attach_scan(user: User, document_id: int, filename: str | None,
                 data: bytes) -> list[DocumentFile]:
     """Keep a scan of a document, and a stamped copy of a PDF scan of a received document
     (flushes, never commits). Returns the files made: the scan, then the stamped copy."""
-    document = visible_document(user, document_id)
-    if document is None:
-        raise OperationError("ไม่พบหนังสือนี้", "No such document.", status=404)
-    if not (member_unit_ids(user, Role.CLERK) or member_unit_ids(user, Role.ADMIN)):
-        raise OperationError("เฉพาะเจ้าหน้าที่สารบรรณจึงแนบไฟล์ได้",
-                             "Only clerks may attach files.", status=403)
+    document = document_for_clerk(user, document_id, "แนบไฟล์", "attach files")
     media_type = check_upload(data)
     name = clean_text(Path(filename or "scan").name, "filename", "ชื่อไฟล์", max_length=200)
     name = name or "scan"

@@ -185,9 +185,8 @@ def update_document(user: User, document_id: int, data: dict) -> Document:
     """Correct a typing mistake in a document (flushes only); the audit trail keeps the
     fields before and after. A document numbered for sending keeps its number, date and
     subject: a correction of those is a new numbered document (``issue_correction``)."""
-    from saraban.accounts.models import Role
     from saraban.audit.operations import record
-    from saraban.documents.access import member_unit_ids
+    from saraban.documents.access import document_for_clerk
     from saraban.registers.operations import active_dispatch
     from saraban.validation import OperationError, clean_text, read_date, read_level
 
@@ -197,12 +196,8 @@ def update_document(user: User, document_id: int, data: dict) -> Document:
     if unknown:
         raise OperationError("แก้ไขได้เฉพาะ " + ", ".join(EDITABLE.values()),
                              f"Unknown fields: {', '.join(unknown)}.", field=unknown[0])
-    document = visible_document(user, document_id)
-    if document is None:
-        raise OperationError("ไม่พบหนังสือนี้", "No such document.", status=404)
-    if not (member_unit_ids(user, Role.CLERK) or member_unit_ids(user, Role.ADMIN)):
-        raise OperationError("เฉพาะเจ้าหน้าที่สารบรรณจึงแก้ไขรายละเอียดหนังสือได้",
-                             "Only clerks may edit documents.", status=403)
+    document = document_for_clerk(user, document_id, "แก้ไขรายละเอียดหนังสือ",
+                                  "edit documents")
     dispatch = active_dispatch(document.id)
     if dispatch is not None:
         locked = [EDITABLE[k] for k in LOCKED_AFTER_DISPATCH if k in data]
