@@ -31,7 +31,7 @@ from saraban.registers.models import (
     Register,
     RegisterKind,
 )
-from saraban.registers.operations import RegisterError, usable_register_ids
+from saraban.registers.operations import RegisterError, register_for
 from saraban.routing.models import Transfer, TransferStatus
 from saraban.thaidate import (
     BANGKOK,
@@ -194,12 +194,8 @@ class RegisterLine:
 
 
 def readable_register(user: User, register_id: int) -> Register:
-    """A register the user keeps (as its unit's clerk or administrator)."""
-    register = db.session.get(Register, register_id) if 0 < register_id < 2**31 else None
-    if register is None or register.id not in usable_register_ids(user):
-        raise RegisterError("ไม่พบทะเบียนนี้ หรือท่านไม่มีสิทธิ์ใช้ทะเบียนนี้",
-                            "No such register, or you may not use it.", status=404)
-    return register
+    """A register the user keeps (as its unit's clerk or administrator), of either kind."""
+    return register_for(user, register_id, None)
 
 
 def register_lines(user: User, register_id: int, period: Period, *, limit: int | None = 100,

@@ -58,47 +58,40 @@ def usable_register_ids(user: User) -> list[int]:
 
 
 def usable_registers(user: User) -> list[Register]:
-    ids = usable_register_ids(user)
-    if not ids:
-        return []
-    return list(
-        db.session.scalars(
-            select(Register)
-            .where(Register.id.in_(ids))
-            .options(joinedload(Register.unit))
-            .order_by(Register.unit_id, Register.kind, Register.id)
-        )
-    )
+    return list(db.session.scalars(
+        _usable_registers_stmt(user)
+        .options(joinedload(Register.unit))
+        .order_by(Register.unit_id, Register.kind, Register.id)
+    ))
+
+
+def _counter_upsert(register_id: int, year: int, first: int, moved):
+    """INSERT the (register, year) counter at ``first``, or move it with ``moved``."""
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    stmt = insert(RegisterCounter).values(register_id=register_id, year=year,
+                                          last_number=first)
+    return stmt.on_conflict_do_update(
+        index_elements=[RegisterCounter.register_id, RegisterCounter.year],
+        set_={"last_number": moved(stmt, dialect)})
 
 
 def take_number(register_id: int, year: int) -> int:
     """The next number of ``register_id`` in ``year``. Call it last in the transaction."""
-    session = db.session
-    dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    stmt = insert(RegisterCounter).values(register_id=register_id, year=year, last_number=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[RegisterCounter.register_id, RegisterCounter.year],
-        set_={"last_number": RegisterCounter.last_number + 1},
-    ).returning(RegisterCounter.last_number)
-    return session.execute(stmt).scalar_one()
+    stmt = _counter_upsert(register_id, year, 1,
+                           lambda _stmt, _dialect: RegisterCounter.last_number + 1)
+    return db.session.execute(stmt.returning(RegisterCounter.last_number)).scalar_one()
 
 
 def raise_counter(register_id: int, year: int, number: int) -> None:
     """Make sure the next live number of ``year`` comes after ``number``, a number used on
     paper before the register moved here (a historic entry). Never lowers the counter."""
-    session = db.session
-    dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    greatest = func.greatest if dialect == "postgresql" else func.max  # SQLite's 2-arg max
-    stmt = insert(RegisterCounter).values(register_id=register_id, year=year,
-                                          last_number=number)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[RegisterCounter.register_id, RegisterCounter.year],
-        set_={"last_number": greatest(RegisterCounter.last_number,
-                                      stmt.excluded.last_number)},
-    )
-    session.execute(stmt)
+
+    def greatest(stmt, dialect):
+        larger = func.greatest if dialect == "postgresql" else func.max  # SQLite: 2-arg max
+        return larger(RegisterCounter.last_number, stmt.excluded.last_number)
+
+    db.session.execute(_counter_upsert(register_id, year, number, greatest))
 
 
 def _usable_registers_stmt(user: User):
@@ -109,7 +102,9 @@ def _usable_registers_stmt(user: User):
     return stmt
 
 
-def _register_for(user: User, register_id: int, kind: RegisterKind) -> Register:
+def register_for(user: User, register_id: int, kind: RegisterKind | None) -> Register:
+    """A register the user keeps (as its unit's clerk or administrator), of ``kind``
+    when one is named."""
     register = db.session.scalar(
         _usable_registers_stmt(user).where(Register.id == register_id)
         .options(joinedload(Register.unit))
@@ -117,7 +112,7 @@ def _register_for(user: User, register_id: int, kind: RegisterKind) -> Register:
     if register is None:
         raise RegisterError("ไม่พบทะเบียนนี้ หรือท่านไม่มีสิทธิ์ใช้ทะเบียนนี้",
                             "No such register, or you may not use it.", status=404)
-    if register.kind != kind:
+    if kind is not None and register.kind != kind:
         raise RegisterError(
             "ทะเบียนนี้ไม่ใช่ทะเบียนหนังสือรับ" if kind == RegisterKind.RECEIPT
             else "ทะเบียนนี้ไม่ใช่ทะเบียนหนังสือส่ง",
@@ -132,7 +127,7 @@ def register_receipt(user: User, register_id: int, document_id: int,
     A document already entered (and not cancelled) in the same register is refused:
     a double-clicked submit never registers twice.
     """
-    register = _register_for(user, register_id, RegisterKind.RECEIPT)
+    register = register_for(user, register_id, RegisterKind.RECEIPT)
     document = visible_document(user, document_id)
     if document is None:
         raise RegisterError("ไม่พบหนังสือนี้", "No such document.", status=404,
@@ -176,7 +171,7 @@ def enter_historic_receipt(user: User, register_id: int, document_id: int, numbe
     never hands out a number that paper already used. A date before the document's own
     date is accepted as written on the stamp, and flagged (``receipt_flags``).
     """
-    register = _register_for(user, register_id, RegisterKind.RECEIPT)
+    register = register_for(user, register_id, RegisterKind.RECEIPT)
     if isinstance(number, str):
         number = to_arabic_digits(number.strip())
         number = int(number) if number.isdigit() else None
@@ -371,7 +366,7 @@ def send_document(user: User, register_id: int, data: dict, form_key: str | None
     The same ``form_key`` twice gives back the number already issued."""
     from saraban.documents.operations import create_document
 
-    register = _register_for(user, register_id, RegisterKind.DISPATCH)
+    register = register_for(user, register_id, RegisterKind.DISPATCH)
     begin_write(db.session)
     done = dispatch_for_form(form_key)
     if done is not None:
@@ -438,7 +433,7 @@ def issue_dispatch(user: User, register_id: int, document_id: int,
     """Give a document the unit's next outgoing number, ``ที่ <code>/<series><number>``
     (๐๐๓๓.๑๒/๕๐๕๒, or ๐๐๓๓.๑๒/ว๑๒๓ in the circular series). The number, the date and the
     subject are from then on the document's own (flushes, never commits)."""
-    register = _register_for(user, register_id, RegisterKind.DISPATCH)
+    register = register_for(user, register_id, RegisterKind.DISPATCH)
     unit = register.unit
     if not unit.doc_code:
         raise RegisterError(
