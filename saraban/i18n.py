@@ -68,6 +68,12 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "corrects": ("แก้ไขหนังสือ", "Corrects"),
         "corrects_by": ("แก้ไขโดย", "Corrected by"),
     },
+    "delegation": {
+        "on_behalf": ("ปฏิบัติราชการแทน (ปรท.)", "On behalf of"),
+        "acting": ("รักษาราชการแทน (รรท.)", "Acting for"),
+        "doing_for": ("ทำการแทน", "Doing for"),
+        "caretaker": ("รักษาการแทน", "Caretaker for"),
+    },
     "event": {
         "receipt": ("ลงรับ", "Received"),
         "dispatch": ("ออกเลขส่ง", "Numbered for dispatch"),

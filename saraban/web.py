@@ -15,6 +15,8 @@ def register_web(app: Flask) -> None:
     from saraban.accounts.views import load_user
     from saraban.api import bp as api_bp
     from saraban.documents.views import bp as documents_bp
+    from saraban.endorsements.views import bp as endorsements_bp
+    from saraban.endorsements.views import register_template_helpers
     from saraban.extensions import csrf, login_manager
     from saraban.registers.views import bp as registers_bp
     from saraban.reports.views import bp as reports_bp
@@ -30,10 +32,12 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(registers_bp)
     app.register_blueprint(routing_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(endorsements_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 
     register_jinja(app)
+    register_template_helpers(app)
     register_errors(app)
 
     @app.after_request

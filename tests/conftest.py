@@ -231,3 +231,7 @@ def make_document(session, subject="หนังสือทดสอบ", numbe
     session.add(doc)
     session.flush()
     return doc
+
+
+# the commander's desk world, for tests/test_endorsements.py and tests/test_desk_pages.py
+from tests.deskworld import desk  # noqa: E402,F401

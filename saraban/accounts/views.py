@@ -11,9 +11,9 @@ from saraban.accounts.forms import LoginForm
 from saraban.accounts.models import Role, User
 from saraban.accounts.operations import authenticate, overview_counts
 from saraban.documents.operations import list_documents
+from saraban.endorsements.operations import proposals_for
 from saraban.extensions import db
 from saraban.registers.operations import recent_receipts
-from saraban.routing.operations import proposals_for
 
 bp = Blueprint("accounts", __name__)
 
@@ -74,7 +74,7 @@ def home():
         documents=documents,
         total=total,
         receipts=recent_receipts(current_user) if Role.CLERK in roles else [],
-        proposals=proposals_for(current_user) if Role.COMMANDER in roles else [],
+        proposals=proposals_for(current_user, limit=10),
         overview=overview_counts() if Role.ADMIN in roles else None,
     )
 

@@ -55,4 +55,11 @@ def _no_store(response):
     return response
 
 
-from saraban.api import documents, openapi, registers, reports, routing  # noqa: E402,F401
+from saraban.api import (  # noqa: E402,F401
+    documents,
+    endorsements,
+    openapi,
+    registers,
+    reports,
+    routing,
+)

@@ -320,7 +320,11 @@ SPEC = {
                                              "publicize", "other"]},
                         "purpose_text": {"type": "string", "maxLength": 500},
                         "due_date": {"type": "string"},
-                        "note": {"type": "string", "maxLength": 255}}}}}},
+                        "note": {"type": "string", "maxLength": 255},
+                        "endorsement_id": {"type": "integer", "description":
+                                           "A signed endorsement on the source: the copy "
+                                           "circulates it and cites it (ตามบันทึกสั่งการ ...)"}
+                    }}}}},
                 "responses": _responses({"type": "object", "properties": {
                     "id": {"type": "integer"}, "source_id": {"type": "integer"},
                     "copy_id": {"type": "integer"}, "number": {"type": "string"},
@@ -372,6 +376,8 @@ SPEC = {
                         "purpose_text": {"type": "string", "maxLength": 500},
                         "due_date": {"type": "string"},
                         "from_unit": {"type": "integer"},
+                        "kind": {"enum": ["forward", "propose"], "description":
+                                 "propose: up to one unit's commander (เสนอ), to endorse"},
                         "note": {"type": "string", "maxLength": 2000}}}}}},
                 "responses": _responses(_TRANSFERS, 400, 401, 403, 404, 409, 503, success=201),
             }
@@ -560,6 +566,164 @@ SPEC = {
         },
     },
 }
+
+
+_ORDER = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "endorsement_id": {"type": "integer"},
+    "to_unit_id": {"type": ["integer", "null"]}, "to_unit": {"type": ["string", "null"]},
+    "to_user_id": {"type": ["integer", "null"]}, "instruction": {"type": "string"},
+    "due_date": {"type": ["string", "null"], "format": "date"},
+    "status": {"enum": ["open", "done", "cancelled"]}, "overdue": {"type": "boolean"},
+    "transfer_id": {"type": ["integer", "null"]},
+    "done_at": {"type": ["string", "null"], "format": "date-time"},
+    "done_note": {"type": ["string", "null"]}}}
+_ENDORSEMENT = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "document_id": {"type": "integer"},
+    "status": {"enum": ["draft", "signed"]}, "unit": {"type": ["string", "null"]},
+    "lines": {"type": "array", "items": {"type": "string"}},
+    "signer": {"type": "object"}, "capacity": {"type": "object"},
+    "signature_text": {"type": "string", "description": "ผู้ช่วย ผบ.ตร. ปรท.ผบ.ตร."},
+    "signature_block": {"type": "string",
+                        "description": "rank, (name), position line and date, as on paper"},
+    "signed_at": {"type": ["string", "null"], "format": "date-time"},
+    "corrects_id": {"type": ["integer", "null"]},
+    "circular_citation": {"type": ["string", "null"], "description":
+                          "บันทึกสั่งการ ตร. ลง ๒๖ พ.ย.๖๒ ท้ายหนังสือ สทส. ที่ ..."},
+    "orders": {"type": "array", "items": _ORDER}}}
+_ENDORSE_BODY = {"type": "object", "properties": {
+    "lines": {"type": "array", "items": {"type": "string", "maxLength": 1000},
+              "minItems": 1, "maxItems": 30},
+    "capacity": {"type": "string", "description": "A key from GET /capacities "
+                 "(own:<position id> or delegation:<delegation id>); default the first"},
+    "orders": {"type": "array", "maxItems": 50, "items": {"type": "object", "properties": {
+        "to_unit": {"type": "integer"}, "to_user": {"type": "integer"},
+        "instruction": {"type": "string", "maxLength": 1000},
+        "due_date": {"type": "string", "description": "ISO or Thai date"}}}},
+    "corrects": {"type": "integer", "description": "The signed endorsement this corrects"}}}
+_DELEGATION = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "person_id": {"type": "integer"},
+    "position_id": {"type": "integer"},
+    "kind": {"enum": ["on_behalf", "acting", "doing_for", "caretaker"]},
+    "kind_th": {"type": "string"}, "start_date": {"type": "string", "format": "date"},
+    "end_date": {"type": ["string", "null"], "format": "date"},
+    "authority": {"type": ["string", "null"]}, "in_force": {"type": "boolean"}}}
+_EID = {"name": "endorsement_id", "in": "path", "required": True,
+        "schema": {"type": "integer", "minimum": 1}}
+_DID = {"name": "delegation_id", "in": "path", "required": True,
+        "schema": {"type": "integer", "minimum": 1}}
+_NONE = {"204": {"description": "Deleted"}}
+_PDF = {"200": {"description": "PDF", "content": {"application/pdf": {
+    "schema": {"type": "string", "format": "binary"}}}}}
+
+
+def _items(schema: dict) -> dict:
+    return {"type": "object", "properties": {"items": {"type": "array", "items": schema}}}
+
+
+def _no_body(*codes: int) -> dict:
+    return {k: v for k, v in _responses({}, *codes).items() if k != "200"}
+
+
+SPEC["paths"].update({
+    "/proposals": {"get": {
+        "operationId": "proposals",
+        "summary": "The commander's inbox: documents proposed (เสนอ) to the units he "
+        "endorses for, most urgent and newest first; waiting=1 for those not endorsed yet",
+        "parameters": [{"name": "waiting", "in": "query", "schema": {"enum": ["1", "0"]}}],
+        "responses": _responses(_items({"type": "object"}), 401)}},
+    "/capacities": {"get": {
+        "operationId": "capacities",
+        "summary": "The capacities the caller may sign in today: his positions, and each "
+        "delegation in force (ปรท., รรท., ทำการแทน, รักษาการแทน)",
+        "responses": _responses(_items({"type": "object", "properties": {
+            "key": {"type": "string"}, "signature_text": {"type": "string"},
+            "delegation_id": {"type": ["integer", "null"]}}}), 401)}},
+    "/documents/{document_id}/endorsements": {
+        "get": {"operationId": "endorsements",
+                "summary": "Signed endorsements in order, and the caller's own drafts",
+                "parameters": [_ID], "responses": _responses(_items(_ENDORSEMENT), 401, 404)},
+        "post": {"operationId": "draftEndorsement",
+                 "summary": "A draft endorsement by the commander the document was proposed "
+                 "to (or his acting deputy); \"sign\": true signs it at once. Send an "
+                 "Idempotency-Key header to make a retry harmless",
+                 "parameters": [_ID],
+                 "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+                     **_ENDORSE_BODY, "required": ["lines"], "properties": {
+                         **_ENDORSE_BODY["properties"], "sign": {"type": "boolean"}}}}}},
+                 "responses": _responses(_ENDORSEMENT, 400, 401, 403, 404, 409, 503,
+                                         success=201)}},
+    "/endorsements/{endorsement_id}": {
+        "get": {"operationId": "endorsement", "parameters": [_EID],
+                "summary": "One endorsement (a draft only for its writer)",
+                "responses": _responses(_ENDORSEMENT, 401, 404)},
+        "patch": {"operationId": "updateEndorsement", "parameters": [_EID],
+                  "summary": "Change a draft; a signed endorsement answers 409",
+                  "requestBody": {"required": True, "content": {_JSON_BODY: {
+                      "schema": _ENDORSE_BODY}}},
+                  "responses": _responses(_ENDORSEMENT, 400, 401, 403, 404, 409)},
+        "delete": {"operationId": "deleteEndorsement", "parameters": [_EID],
+                   "summary": "Delete a draft; a signed endorsement answers 409",
+                   "responses": {**_NONE, **_no_body(401, 403, 404, 409)}}},
+    "/endorsements/{endorsement_id}/sign": {"post": {
+        "operationId": "signEndorsement", "parameters": [_EID],
+        "summary": "Sign a draft: fixed from now on; the capacity must be in force today; "
+        "each order becomes a task with a transfer of the document to its unit",
+        "responses": _responses(_ENDORSEMENT, 401, 403, 404, 409, 503)}},
+    "/orders": {"get": {
+        "operationId": "orders",
+        "summary": "Orders given to the caller or his units (given=1: those he gave and "
+        "that are still open; done=1: with the finished ones), overdue marked",
+        "parameters": [{"name": "given", "in": "query", "schema": {"enum": ["1", "0"]}},
+                       {"name": "done", "in": "query", "schema": {"enum": ["1", "0"]}}],
+        "responses": _responses(_items(_ORDER), 401)}},
+    "/orders/{order_id}/complete": {"post": {
+        "operationId": "completeOrder",
+        "parameters": [{"name": "order_id", "in": "path", "required": True,
+                        "schema": {"type": "integer", "minimum": 1}}],
+        "summary": "The assignee reports the order done, with a note",
+        "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+            "type": "object", "required": ["note"],
+            "properties": {"note": {"type": "string", "maxLength": 2000}}}}}},
+        "responses": _responses(_ORDER, 400, 401, 404, 409)}},
+    "/delegations": {
+        "get": {"operationId": "delegations",
+                "summary": "All delegations (administrators) or the caller's own",
+                "parameters": [{"name": "on", "in": "query", "description":
+                                "Only those in force on this date",
+                                "schema": {"type": "string"}}],
+                "responses": _responses(_items(_DELEGATION), 400, 401)},
+        "post": {"operationId": "createDelegation",
+                 "summary": "Record that a person acts for a position over a period "
+                 "(administrators); kind may be written ปรท., พรท. (read as ปรท.), รรท.",
+                 "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+                     "type": "object",
+                     "required": ["person_id", "position_id", "kind", "start_date"],
+                     "properties": {"person_id": {"type": "integer"},
+                                    "position_id": {"type": "integer"},
+                                    "kind": {"type": "string"},
+                                    "start_date": {"type": "string"},
+                                    "end_date": {"type": "string"},
+                                    "authority": {"type": "string", "maxLength": 1000}}}}}},
+                 "responses": _responses(_DELEGATION, 400, 401, 403, 409, success=201)}},
+    "/delegations/{delegation_id}": {
+        "patch": {"operationId": "endDelegation", "parameters": [_DID],
+                  "summary": "Set its last day; never before an endorsement signed under it",
+                  "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+                      "type": "object", "required": ["end_date"],
+                      "properties": {"end_date": {"type": "string"}}}}}},
+                  "responses": _responses(_DELEGATION, 400, 401, 403, 404, 409)},
+        "delete": {"operationId": "deleteDelegation", "parameters": [_DID],
+                   "summary": "Remove one entered by mistake; one signed under answers 409",
+                   "responses": {**_NONE, **_no_body(401, 403, 404, 409)}}},
+    "/documents/{document_id}/endorsement-sheet.pdf": {"get": {
+        "operationId": "endorsementSheet", "parameters": [_ID],
+        "summary": "ใบเกษียน: the endorsements as on paper, with room to sign by hand",
+        "responses": {**_PDF, **_no_body(401, 404)}}},
+    "/documents/{document_id}/routing-slip.pdf": {"get": {
+        "operationId": "routingSlip", "parameters": [_ID],
+        "summary": "ใบปะหน้าเสนอ: the cover slip of the latest proposal",
+        "responses": {**_PDF, **_no_body(401, 404)}}},
+})
 
 
 @bp.get("/openapi.json")

@@ -43,7 +43,7 @@ def transfers_create(document_id: int):
         g.api_user, document_id, [to] if isinstance(to, int) else to,
         purpose=data.get("purpose") or "inform", purpose_text=data.get("purpose_text"),
         due_date=data.get("due_date"), from_unit_id=data.get("from_unit"),
-        note=data.get("note"),
+        note=data.get("note"), propose=data.get("kind") == "propose",
     )
     db.session.commit()
     return jsonify(items=[transfer_json(t) for t in made]), 201

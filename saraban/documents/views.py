@@ -10,6 +10,8 @@ from sqlalchemy.orm import joinedload
 from saraban.documents.history import document_history, matter_chain, related_documents
 from saraban.documents.models import DocumentFile
 from saraban.documents.operations import find_by_number, get_visible, list_documents
+from saraban.endorsements.operations import bangkok_today
+from saraban.endorsements.views import panel_for
 from saraban.extensions import db
 from saraban.registers.models import RegisterKind
 from saraban.registers.operations import active_dispatch, usable_registers
@@ -87,6 +89,7 @@ def show(document_id: int):
         dispatch_registers=[r for r in registers if r.kind == RegisterKind.DISPATCH],
         dispatch=active_dispatch(document.id) if registers else None,
         recallable=recallable_transfers(current_user, document.id),
+        desk=panel_for(current_user, document), today=bangkok_today(),
     )
 
 

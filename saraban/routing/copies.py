@@ -23,10 +23,11 @@ from saraban.documents.models import (
     FileRole,
     ReferenceRelation,
 )
+from saraban.endorsements.operations import circular_citation, circular_text
 from saraban.extensions import db
 from saraban.registers.models import Register, RegisterKind
 from saraban.registers.operations import issue_dispatch, usable_register_ids
-from saraban.routing.models import CertifiedCopy, Transfer
+from saraban.routing.models import CertifiedCopy, Endorsement, EndorsementStatus, Transfer
 from saraban.routing.operations import RoutingError, send_transfers
 from saraban.thaidate import BANGKOK, format_date, to_thai_digits
 from saraban.units.models import Unit
@@ -55,7 +56,8 @@ def issue_certified_copy(user: User, source_id: int, data: dict) -> CertifiedCop
     ``data``: ``register_id`` (a dispatch register of the issuing unit), ``certifier_name``
     and ``certifier_position`` (the officer who certifies), ``to`` (unit ids, may be
     empty), and optionally ``addressee``, ``subject``, ``purpose``, ``purpose_text``,
-    ``due_date``, ``note``. The outgoing number is taken last.
+    ``due_date``, ``note``, and ``endorsement_id``: a signed endorsement on the source that
+    the copy circulates, cited as the seed's circulars do. The outgoing number is taken last.
     """
     source = visible_document(user, source_id)
     if source is None:
@@ -85,7 +87,13 @@ def issue_certified_copy(user: User, source_id: int, data: dict) -> CertifiedCop
         f"{source.subject} (สำเนาถูกต้อง)")
     purpose_text = clean_text(data.get("purpose_text"), "purpose_text", "ข้อความ",
                               max_length=500)
+    endorsement = _endorsement_on(source, data.get("endorsement_id"))
     today = utcnow().astimezone(BANGKOK).date()
+    body = ["สำเนาถูกต้อง", purpose_text, citation(source)]
+    if endorsement is not None:  # the circular carries the endorsement (the seed's ว๕๑๘๓)
+        body = ["สำเนาถูกต้อง", circular_text(endorsement, purpose_text or "เพื่อโปรดทราบ")]
+        subject = clean_text(data.get("subject"), "subject", "เรื่อง", max_length=2000) or (
+            f"{source.subject} (สำเนาถูกต้อง เวียนตาม{_authority(endorsement)})")
 
     begin_write(db.session)
     copy = Document(
@@ -96,15 +104,20 @@ def issue_certified_copy(user: User, source_id: int, data: dict) -> CertifiedCop
         sender_text=unit.short_name,
         origin_unit_id=unit.id,
         doc_date=today,
-        body="\n".join(x for x in ("สำเนาถูกต้อง", purpose_text, citation(source)) if x),
+        body="\n".join(x for x in body if x),
         urgency=source.urgency,
         secrecy=source.secrecy,
         signature_text=f"({name})\n{position}",
         status=DocumentStatus.REGISTERED,
         created_by_id=user.id,
     )
-    copy.references.append(DocumentReference(
-        relation=ReferenceRelation.CITES, target=source, text=citation(source), position=0))
+    if endorsement is not None:
+        copy.references.append(DocumentReference(
+            relation=ReferenceRelation.ENDORSED_ON, target=source,
+            text=circular_citation(endorsement), position=0))
+    else:
+        copy.references.append(DocumentReference(
+            relation=ReferenceRelation.CITES, target=source, text=citation(source), position=0))
     db.session.add(copy)
     db.session.flush()
     source_file = _best_file(source.id)
@@ -128,6 +141,27 @@ def issue_certified_copy(user: User, source_id: int, data: dict) -> CertifiedCop
            details={"copy_id": copy.id, "number": dispatch.number_text,
                     "certifier": f"{name} {position}", "to": [t.to_unit_id for t in transfers]})
     return certified
+
+
+def _endorsement_on(source: Document, value) -> Endorsement | None:
+    """The signed endorsement on ``source`` that the copy circulates, if one is named."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    found = db.session.get(Endorsement, value) if (
+        isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31) else None
+    if (found is None or found.document_id != source.id
+            or found.status != EndorsementStatus.SIGNED):
+        raise RoutingError("เกษียนที่อ้างต้องเป็นเกษียนที่ลงนามแล้วบนหนังสือฉบับนี้",
+                           "'endorsement_id' must be a signed endorsement on this document.",
+                           field="endorsement_id")
+    return found
+
+
+def _authority(endorsement: Endorsement) -> str:
+    """บันทึกสั่งการ ตร.: the first words of the citation."""
+    return " ".join(circular_citation(endorsement).split()[:2])
 
 
 def _unit_names(ids: list[int]) -> str | None:

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saraban.db import Base, StrEnum, TimestampMixin, enum_column
@@ -138,6 +147,8 @@ class Endorsement(TimestampMixin, Base):
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("endorsement.id"))
     source_text: Mapped[str | None] = mapped_column(Text)  # OCR of a paper endorsement
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The page form it came from: the same form sent twice (a double click) makes one.
+    form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     document: Mapped[Document] = relationship()
     unit: Mapped[Unit | None] = relationship()
@@ -150,7 +161,9 @@ class Endorsement(TimestampMixin, Base):
         order_by="EndorsementLine.position",
         cascade="all, delete-orphan",
     )
-    orders: Mapped[list[Order]] = relationship(back_populates="endorsement")
+    orders: Mapped[list[Order]] = relationship(
+        back_populates="endorsement", order_by="Order.id", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         CheckConstraint("status <> 'signed' OR signed_at IS NOT NULL", name="signed_has_time"),
@@ -197,6 +210,7 @@ class Order(TimestampMixin, Base):
 
     endorsement: Mapped[Endorsement] = relationship(back_populates="orders")
     to_unit: Mapped[Unit | None] = relationship()
+    transfer: Mapped[Transfer | None] = relationship()
 
     __table_args__ = (
         CheckConstraint(
@@ -204,6 +218,7 @@ class Order(TimestampMixin, Base):
             name="has_assignee",
         ),
         CheckConstraint("status <> 'done' OR done_at IS NOT NULL", name="done_has_time"),
+        Index("ix_work_order_status_due_date", "status", "due_date"),
     )
 
 

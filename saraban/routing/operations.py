@@ -3,9 +3,7 @@ and reading what moved where."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from saraban.accounts.models import Role, User
@@ -15,8 +13,6 @@ from saraban.documents.access import member_unit_ids, visible_document
 from saraban.documents.models import Document
 from saraban.extensions import db
 from saraban.routing.models import (
-    Endorsement,
-    EndorsementStatus,
     Purpose,
     Transfer,
     TransferKind,
@@ -24,42 +20,6 @@ from saraban.routing.models import (
 )
 from saraban.units.models import Unit
 from saraban.validation import OperationError, clean_text, read_date
-
-
-@dataclass
-class Proposal:
-    transfer: Transfer
-    endorsed: bool
-
-
-def proposals_for(user: User, limit: int = 10) -> list[Proposal]:
-    """Documents proposed (เสนอ) to the units the user commands, most urgent and newest
-    first, each marked whether the unit has endorsed it yet."""
-    units = member_unit_ids(user, Role.COMMANDER)
-    if not units:
-        return []
-    endorsed = (
-        exists()
-        .where(
-            Endorsement.document_id == Transfer.document_id,
-            Endorsement.unit_id == Transfer.to_unit_id,
-            Endorsement.status == EndorsementStatus.SIGNED,
-        )
-        .label("endorsed")
-    )
-    rows = db.session.execute(
-        select(Transfer, endorsed)
-        .join(Transfer.document)
-        .where(
-            Transfer.kind == TransferKind.PROPOSE,
-            Transfer.to_unit_id.in_(units),
-            Document.secrecy <= user.clearance,
-        )
-        .options(contains_eager(Transfer.document), joinedload(Transfer.from_unit))
-        .order_by(Document.urgency.desc(), Transfer.sent_at.desc(), Transfer.id.desc())
-        .limit(limit)
-    ).all()
-    return [Proposal(transfer, bool(flag)) for transfer, flag in rows]
 
 
 class RoutingError(OperationError):
@@ -84,9 +44,10 @@ def _from_unit_for(user: User, unit_id: int | None) -> int:
 def send_transfers(user: User, document_id: int, to_unit_ids: list[int], *,
                    purpose: str = "inform", purpose_text: str | None = None,
                    due_date=None, from_unit_id: int | None = None,
-                   note: str | None = None) -> list[Transfer]:
+                   note: str | None = None, propose: bool = False) -> list[Transfer]:
     """Forward a document to one unit, or circulate it to many (flushes, never commits).
-    Each destination finds it in its inbox; accepting it gives it a receipt number there."""
+    Each destination finds it in its inbox; accepting it gives it a receipt number there.
+    ``propose`` sends it up (เสนอ) to one unit's commander, who may then endorse it."""
     document = visible_document(user, document_id)
     if document is None:
         raise RoutingError("ไม่พบหนังสือนี้", "No such document.", status=404)
@@ -115,7 +76,11 @@ def send_transfers(user: User, document_id: int, to_unit_ids: list[int], *,
     purpose_text = clean_text(purpose_text, "purpose_text", "วัตถุประสงค์", max_length=500)
     note = clean_text(note, "note", "หมายเหตุ", max_length=2000, multiline=True)
     due = read_date(due_date, "due_date", "กำหนดเสร็จ")
-    kind = TransferKind.CIRCULATE if len(targets) > 1 else TransferKind.FORWARD
+    if propose and len(targets) != 1:
+        raise RoutingError("เสนอหนังสือได้ครั้งละหนึ่งหน่วย",
+                           "A proposal goes to exactly one unit.", field="to")
+    kind = (TransferKind.PROPOSE if propose else
+            TransferKind.CIRCULATE if len(targets) > 1 else TransferKind.FORWARD)
     begin_write(db.session)
     now = utcnow().replace(microsecond=0)
     made = []

@@ -67,6 +67,7 @@ def forward(document_id: int):
     made = run_operation(lambda: send_transfers(
         current_user, document_id, to, purpose=request.form.get("purpose") or "inform",
         purpose_text=request.form.get("purpose_text"), due_date=request.form.get("due_date"),
+        propose=request.form.get("propose") == "1",
     ), "ส่งแล้ว")
     if made:
         flash(f"ส่งถึง {to_thai_digits(len(made))} หน่วยแล้ว", "info")
@@ -83,7 +84,8 @@ def destination_units() -> list[Unit]:
 def certified_copy(document_id: int):
     form = request.form
     data = {key: form.get(key) for key in ("register_id", "certifier_name", "certifier_position",
-                                           "addressee", "purpose", "purpose_text", "due_date")}
+                                           "addressee", "purpose", "purpose_text", "due_date",
+                                           "endorsement_id")}
     data["to"] = [int(v) for v in form.getlist("to") if v.isdigit() and len(v) < 10]
     made = run_operation(lambda: issue_certified_copy(current_user, document_id, data))
     if made is None:
