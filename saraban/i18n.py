@@ -81,6 +81,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "endorsement": ("เกษียนสั่งการ", "Endorsed"),
         "certified_copy": ("สำเนาถูกต้อง", "Certified copy"),
         "order": ("สั่งการ", "Order"),
+        "order_done": ("รายงานผลตามที่สั่งการ", "Order reported done"),
         "created": ("จัดทำหนังสือ", "Document dated"),
     },
 }

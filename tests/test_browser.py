@@ -184,3 +184,55 @@ def test_clerk_gets_the_sender_suggested_and_reads_the_register(running, browser
     assert page.get_by_role("link", name="พิมพ์ทะเบียน (PDF)").count() == 1
     _shot(page, "08-register-page")
     page.close()
+
+
+def test_a_proposal_is_endorsed_and_becomes_the_assignees_task(running, browser):
+    """The clerk proposes a letter, the commander endorses and orders, the assignee sees it."""
+    base, logins = running.base, running.logins
+    status, letter = running.api("POST", "/documents", "demo-clerk", {
+        "number": "กค ๐๔๐๘/ว๗๗", "date": "2026-11-20", "subject": "ขอความร่วมมือรายงานผลการเบิกจ่าย",
+        "sender": "กรมบัญชีกลาง", "addressee": "ผบ.ตร."})
+    assert status == 201, letter
+    doc = letter["id"]
+    clerk = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(clerk, base, "demo-clerk", logins["demo-clerk"])
+    clerk.goto(f"{base}/documents/{doc}")
+    clerk.get_by_text("ส่งต่อ / เวียนหนังสือ").click()
+    office = clerk.locator("#to option", has_text="สง.ผู้ช่วย ผบ.ตร.(ปร ๓)").first
+    clerk.select_option("#to", value=office.get_attribute("value"))
+    clerk.select_option("#purpose", value="consider")
+    clerk.get_by_label("เสนอผู้บังคับบัญชาของหน่วยที่เลือก", exact=False).check()
+    clerk.locator("section.forward button[type=submit]").click()
+    clerk.wait_for_selector(".flash, .messages, [role=status]", timeout=10000)
+    clerk.close()
+
+    commander = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(commander, base, "demo-commander", logins["demo-commander"])
+    commander.get_by_role("link", name="หนังสือเสนอ").click()
+    assert "ขอความร่วมมือรายงานผลการเบิกจ่าย" in commander.inner_text("ol.proposals")
+    _shot(commander, "09-commander-desk")
+    commander.get_by_role("link", name="อ่านและเกษียน").first.click()
+    commander.wait_for_selector("section.endorse form")
+    commander.get_by_label("ทราบ", exact=True).check()
+    commander.get_by_label("ข้อความเกษียน").fill("มอบ สงป. พิจารณาดำเนินการ")
+    budget = commander.locator("#order-0-unit option", has_text="สงป.").first
+    commander.select_option("#order-0-unit", value=budget.get_attribute("value"))
+    commander.fill("#order-0-instruction", "รวบรวมผลการเบิกจ่ายและรายงาน")
+    commander.fill("#order-0-due", "๓๐ ธ.ค. ๒๕๖๙")
+    commander.get_by_role("button", name="ลงนาม").click()
+    commander.wait_for_selector(".minute")
+    minute = commander.inner_text("section.endorse")
+    assert "- ทราบ" in minute and "(ปิยะ อุทัยโย)" in minute and "ผู้ช่วย ผบ.ตร." in minute
+    _shot(commander, "10-endorsed")
+    commander.close()
+
+    staff = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(staff, base, "demo-staff", logins["demo-staff"])
+    staff.get_by_role("link", name="งานสั่งการ").click()
+    tasks = staff.inner_text("ol.tasks")
+    assert "รวบรวมผลการเบิกจ่ายและรายงาน" in tasks and "ขอความร่วมมือรายงานผลการเบิกจ่าย" in tasks
+    _shot(staff, "11-assignee-tasks")
+    staff.get_by_label("ผลการดำเนินการ").fill("รายงานแล้วตามหนังสือ สงป. ที่ ๑")
+    staff.get_by_role("button", name="รายงานผล").click()
+    staff.wait_for_selector("p.empty")
+    staff.close()

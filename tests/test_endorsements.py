@@ -112,7 +112,10 @@ def test_a_commander_endorses_orders_and_the_assignee_reports_done(client, desk,
     assert given["items"] == []  # done: nothing left to follow up
     history = client.get(f"/api/v1/documents/{desk.memo}/history",
                          headers=desk.headers["commander"]).json["events"]
+    kinds = [ev["kind"] for ev in history]
+    assert kinds.index("endorsement") < kinds.index("order_done")
     assert [ev["lines"] for ev in history if ev["kind"] == "endorsement"] == [["อนุมัติ"]]
+    assert [ev["lines"] for ev in history if ev["kind"] == "order_done"] == [["ดำเนินการแล้ว"]]
 
 
 def test_a_signed_endorsement_never_changes(client, desk, db_session):
@@ -174,6 +177,15 @@ def test_the_acting_deputy_signs_for_the_head_within_the_delegation_only(
     assert signed.json["capacity"]["acting_kind"] == "on_behalf"
 
 
+def test_the_capacity_may_be_named_as_written_with_the_ocrs_prt(client, desk):
+    made = _draft(client, desk, who="deputy", capacity="รอง ผบก.ทดสอบ  พรท.ผบก.ทดสอบ")
+    assert made.status_code == 201, made.json
+    assert made.json["signature_text"] == "รอง ผบก.ทดสอบ ปรท.ผบก.ทดสอบ"
+    assert made.json["capacity"]["delegation_id"] == desk.delegation.id
+    unknown = _draft(client, desk, who="deputy", capacity="รอง ผบก.ทดสอบ รรท.ผบก.ทดสอบ")
+    assert unknown.status_code == 400 and unknown.json["error"]["field"] == "capacity"
+
+
 def test_signing_for_a_position_without_a_delegation_is_refused(client, desk, db_session):
     other = Delegation(person_id=db_session.get(Delegation, desk.delegation.id).person_id,
                        position=desk.deputy_position, kind=DelegationKind.ACTING,
@@ -192,6 +204,12 @@ def test_only_the_commander_proposed_to_may_endorse(client, desk, who):
     assert refused.status_code in (403, 404), refused.json
     if refused.status_code == 403:
         assert "เสนอถึงท่าน" in refused.json["error"]["message_th"]
+
+
+def test_an_administrator_who_sees_everything_may_not_endorse(client, bearer, desk):
+    refused = client.post(f"/api/v1/documents/{desk.memo}/endorsements",
+                          headers=bearer("demo-admin"), json={"lines": ["อนุมัติ"]})
+    assert refused.status_code == 403 and "เสนอถึงท่าน" in refused.json["error"]["message_th"]
 
 
 def test_an_outsider_sees_nothing_of_it(client, desk):

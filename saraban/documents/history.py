@@ -16,11 +16,19 @@ from saraban import thaidate
 from saraban.documents.models import Document, DocumentReference
 from saraban.extensions import db
 from saraban.registers.models import Dispatch, EntryStatus, Receipt, Register
-from saraban.routing.models import CertifiedCopy, Endorsement, EndorsementStatus, Transfer
+from saraban.routing.models import (
+    CertifiedCopy,
+    Endorsement,
+    EndorsementStatus,
+    Order,
+    OrderStatus,
+    Transfer,
+)
 
 # Events on the same instant keep the order in which they happen on paper.
-_KIND_ORDER = {"created": 0, "dispatch": 1, "transfer": 2, "receipt": 3, "endorsement": 4,
-               "certified_copy": 5}
+# An endorsement comes before the transfers its orders make at the moment of signing.
+_KIND_ORDER = {"created": 0, "dispatch": 1, "endorsement": 2, "transfer": 3, "receipt": 4,
+               "certified_copy": 5, "order_done": 6}
 
 
 @dataclass
@@ -177,6 +185,7 @@ def document_history(document: Document) -> list[HistoryEvent]:
             selectinload(Endorsement.lines),
             joinedload(Endorsement.signer),
             joinedload(Endorsement.unit),
+            selectinload(Endorsement.orders).joinedload(Order.to_unit),
         )
     ).all()
     for e in endorsements:
@@ -192,6 +201,12 @@ def document_history(document: Document) -> list[HistoryEvent]:
                 object_id=e.id,
             )
         )
+        for o in e.orders:
+            if o.status == OrderStatus.DONE:
+                events.append(HistoryEvent(
+                    kind="order_done", at=o.done_at, time_known=True,
+                    unit=o.to_unit.short_name if o.to_unit else None,
+                    title=o.instruction, lines=[o.done_note or ""], object_id=o.id))
 
     copies = session.scalars(
         select(CertifiedCopy)

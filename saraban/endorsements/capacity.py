@@ -146,7 +146,8 @@ def capacities_for(person: Person | None, day: dt.date) -> list[Capacity]:
 
 
 def choose_capacity(person: Person | None, day: dt.date, key: str | None) -> Capacity:
-    """The capacity named by ``key`` (the first one when None), or a clear refusal."""
+    """The capacity named by ``key`` (the first one when None), or by its position line as
+    written ("ผู้ช่วย ผบ.ตร. พรท.ผบ.ตร."), or a clear refusal."""
     options = capacities_for(person, day)
     if not options:
         raise CapacityError(
@@ -158,6 +159,11 @@ def choose_capacity(person: Person | None, day: dt.date, key: str | None) -> Cap
     for option in options:
         if option.key == key:
             return option
+    if isinstance(key, str) and not key.startswith(("own:", "delegation:")):
+        written = read_capacity(key).text  # as written on paper; พรท. is read as ปรท.
+        for option in options:
+            if option.text == written:
+                return option
     if isinstance(key, str) and key.startswith("delegation:"):
         raise CapacityError(
             "คำสั่งให้ทำแทนนี้ไม่มีผลในวันนี้ (หมดอายุ ยังไม่เริ่ม หรือไม่ใช่ของท่าน) "

@@ -89,10 +89,11 @@ def proposals_for(user: User, limit: int = 50, waiting_only: bool = False) -> li
     units = endorsing_unit_ids(user)
     if not units:
         return []
-    endorsed = exists().where(
+    endorsed = exists().where(  # signed by that unit since it was proposed
         Endorsement.document_id == Transfer.document_id,
         Endorsement.unit_id == Transfer.to_unit_id,
         Endorsement.status == EndorsementStatus.SIGNED,
+        or_(Transfer.sent_at.is_(None), Endorsement.signed_at >= Transfer.sent_at),
     )
     query = (
         select(Transfer, endorsed.label("endorsed"))
@@ -443,6 +444,7 @@ def is_overdue(order: Order, today: dt.date | None = None) -> bool:
 
 _ORDER_LOAD = (contains_eager(Order.endorsement).joinedload(Endorsement.document),
                contains_eager(Order.endorsement).joinedload(Endorsement.signer),
+               contains_eager(Order.endorsement).selectinload(Endorsement.lines),
                joinedload(Order.to_unit))
 
 
