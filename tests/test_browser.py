@@ -138,7 +138,10 @@ def test_clerk_receives_with_the_keyboard_and_a_double_click_registers_once(runn
     _login(page, base, "demo-clerk", logins["demo-clerk"])
     page.get_by_role("link", name="รับหนังสือ").click()
     page.wait_for_selector("form.receive")
+    from playwright.sync_api import expect
+
     # the number field has the focus; Tab moves through the form in reading order
+    expect(page.locator("#number")).to_be_focused()
     page.keyboard.type("กค ๐๔๐๘/ว๙๙")
     page.keyboard.press("Tab")
     page.keyboard.type("๒๐ พ.ย. ๖๙")
@@ -169,11 +172,13 @@ def test_clerk_gets_the_sender_suggested_and_reads_the_register(running, browser
         "sender": "กรมบัญชีกลาง", "addressee": "ผบช.สทส."})
     assert status == 201, body
     page.goto(base + "/receive")
+    from playwright.sync_api import expect
+
+    # the browser gives the number field its autofocus a moment after the page loads
+    expect(page.locator("#number")).to_be_focused()
     page.keyboard.type("กค 0408/ว51")
     page.keyboard.press("Tab")  # leaving the number asks who used this number before
     # (polled by Playwright itself: the page's CSP forbids evaluating strings)
-    from playwright.sync_api import expect
-
     expect(page.locator("#sender")).to_have_value("กรมบัญชีกลาง")
     assert "โปรดตรวจสอบ" in page.inner_text("form.receive")
     _shot(page, "07-receive-suggested")
