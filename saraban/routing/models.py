@@ -170,6 +170,9 @@ class Endorsement(TimestampMixin, Base):
         CheckConstraint(
             "(acting_kind IS NULL) = (acting_position_id IS NULL)", name="acting_complete"
         ),
+        # "has this unit endorsed it?": without it SQLite walks every endorsement of the
+        # unit for each proposal (20 s for 20,000 proposals)
+        Index("ix_endorsement_document_unit", "document_id", "unit_id"),
     )
 
 
