@@ -1,0 +1,590 @@
+"""Writing a backup of the database and the stored files, and restoring one (see the
+package's docstring for the format and the rules)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import enum
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import JSON, Integer, Table, bindparam, func, inspect, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from saraban.audit.operations import GENESIS
+from saraban.db import Base, begin_write, utcnow
+from saraban.extensions import db
+from saraban.validation import OperationError
+
+FORMAT = "saraban-backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+# Tables made from the others: not backed up, rebuilt at restore. (SQLite's FTS5 table
+# ``search_fts`` is not in the metadata at all: triggers fill it from ``search_text``.)
+DERIVED = ("search_text",)
+_BATCH = 1000
+_CHUNK = 1 << 20
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class BackupError(OperationError):
+    """A backup or restore refused, with a Thai and an English message."""
+
+    def __init__(self, message_th: str, message_en: str):
+        super().__init__(message_th, message_en, status=409)
+
+    def __str__(self) -> str:
+        return f"{self.message_th}\n{self.message_en}"
+
+
+@dataclass
+class Summary:
+    path: Path
+    tables: int
+    rows: int
+    files: int
+    bytes: int
+    seconds: float
+
+
+def backed_up_tables() -> list[Table]:
+    """Every table a backup holds, parents before children (the order of a restore)."""
+    from saraban import models  # noqa: F401  (every model on the metadata)
+
+    return [t for t in Base.metadata.sorted_tables if t.name not in DERIVED]
+
+
+# -- backup -------------------------------------------------------------------------------
+
+def backup(path: str | os.PathLike) -> Summary:
+    """Write a consistent backup of this installation into ``path`` (new or empty).
+
+    It is built beside ``path`` and renamed into place at the end, so a directory with a
+    ``manifest.json`` is always a complete backup; a failed one leaves nothing behind.
+    """
+    started = time.monotonic()
+    target = Path(path).absolute()
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise BackupError(f"{target} มีอยู่แล้วและไม่ใช่โฟลเดอร์ว่าง ให้ระบุโฟลเดอร์ใหม่หรือโฟลเดอร์ว่าง",
+                          f"{target} exists and is not an empty directory: give a new or "
+                          "empty one.")
+    if not target.parent.is_dir():
+        raise BackupError(f"ไม่พบโฟลเดอร์ {target.parent}",
+                          f"The directory {target.parent} does not exist.")
+    # mkdtemp makes it readable by its owner only: a backup holds password hashes
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        manifest = _snapshot(work)
+        manifest["files"] = _copy_stored_files(manifest.pop("stored"), work)
+        _write_file(work / MANIFEST, _manifest_text(manifest).encode())
+        if target.exists():
+            target.rmdir()
+        work.rename(target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return _summary(target, manifest, started)
+
+
+def _snapshot(work: Path) -> dict:
+    """Every table into ``work/tables`` from one read transaction; the manifest so far,
+    with the stored files the snapshot refers to under ``stored``."""
+    from alembic.migration import MigrationContext
+
+    from saraban import __version__
+    from saraban.audit.models import AuditHead
+    from saraban.documents.models import StoredFile
+
+    (work / "tables").mkdir()
+    engine = db.engine
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        # SQLite: the app's "begin" hook issues a deferred BEGIN; the snapshot is taken at
+        # the first read below and kept until the end of the transaction (WAL mode).
+        with conn.begin():
+            revision = MigrationContext.configure(conn).get_current_revision()
+            if revision is None:
+                raise BackupError("ฐานข้อมูลยังไม่ได้สร้างตาราง (ยังไม่ได้สั่ง saraban db upgrade)",
+                                  "The database has no schema yet (run saraban db upgrade).")
+            tables = [_dump_table(conn, table, work / "tables")
+                      for table in backed_up_tables()]
+            stored = conn.execute(select(StoredFile.sha256, StoredFile.size)
+                                  .order_by(StoredFile.id)).all()
+            head = conn.scalar(select(AuditHead.hash).where(AuditHead.id == 1))
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "saraban_version": __version__,
+        "alembic_revision": revision,
+        "created_at": utcnow().isoformat(timespec="seconds"),
+        "dialect": engine.dialect.name,
+        "audit_head": head or GENESIS,
+        "derived": list(DERIVED),
+        "tables": tables,
+        "stored": [(sha, size) for sha, size in stored],
+    }
+
+
+def _dump_table(conn: Connection, table: Table, directory: Path) -> dict:
+    """Write ``table`` as JSON lines in primary-key order; its manifest entry."""
+    names = [c.name for c in table.columns]
+    order = list(table.primary_key.columns) or list(table.columns)
+    result = conn.execute(select(table).order_by(*order), execution_options={"yield_per": _BATCH})
+    digest, rows, size = hashlib.sha256(), 0, 0
+    path = directory / f"{table.name}.jsonl"
+    with open(path, "wb") as fh:
+        for row in result:
+            line = json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False,
+                              separators=(",", ":"), default=_plain).encode() + b"\n"
+            fh.write(line)
+            digest.update(line)
+            rows += 1
+            size += len(line)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return {"name": table.name, "path": f"tables/{table.name}.jsonl", "rows": rows,
+            "bytes": size, "sha256": digest.hexdigest(), "columns": names}
+
+
+def _manifest_text(manifest: dict) -> str:
+    """The manifest as JSON with one table or file per line, to be read by people too."""
+    def dumps(value):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+    lines = []
+    for key, value in manifest.items():
+        if key in ("tables", "files") and value:
+            items = ",\n".join(f"  {dumps(item)}" for item in value)
+            lines.append(f" {dumps(key)}: [\n{items}\n ]")
+        else:
+            lines.append(f" {dumps(key)}: {dumps(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def _plain(value):
+    """A JSON value for what the json module cannot write itself."""
+    if isinstance(value, dt.date | dt.time):  # datetimes too; aware ones keep their offset
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return base64.b64encode(bytes(value)).decode()
+    raise TypeError(f"cannot write a {type(value).__name__} to a backup")
+
+
+def _copy_stored_files(stored: list[tuple[str, int]], work: Path) -> list[dict]:
+    """Copy each stored file into ``work/files``, checking its SHA-256 and size; refuse
+    the backup, naming them, when any is missing or does not match."""
+    from saraban.documents.files import file_path
+
+    entries, problems = [], []
+    for sha, size in stored:
+        relative = _file_relpath(sha)
+        try:
+            copied_sha, copied_size = _copy_checked(file_path(sha), work / relative)
+        except FileNotFoundError:
+            problems.append((sha, "หายไป", "missing"))
+            continue
+        if copied_sha != sha or copied_size != size:
+            problems.append((sha, "เนื้อไฟล์ไม่ตรงกับค่าแฮช (เสียหาย)", "damaged: its digest "
+                             "or size does not match"))
+            continue
+        entries.append({"path": relative, "bytes": size, "sha256": sha})
+    if problems:
+        data_dir = Path(current_app.config["DATA_DIR"]) / "files"
+        raise BackupError(
+            f"ไม่ได้ทำข้อมูลสำรอง: ไฟล์ที่เก็บไว้ใน {data_dir} มีปัญหา {len(problems)} ไฟล์ "
+            + "; ".join(f"{sha} {th}" for sha, th, _ in problems[:10]),
+            f"No backup made: {len(problems)} stored files in {data_dir} are missing or "
+            "damaged: " + "; ".join(f"{sha} {en}" for sha, _, en in problems[:10]))
+    return entries
+
+
+def _file_relpath(sha: str) -> str:
+    return f"files/{sha[:2]}/{sha[2:4]}/{sha}"
+
+
+def _copy_checked(source: Path, destination: Path) -> tuple[str, int]:
+    """Copy ``source`` to ``destination`` (atomically, via a temporary file beside it);
+    the SHA-256 and size of the bytes copied. Nothing is left behind on failure."""
+    digest, size = hashlib.sha256(), 0
+    with open(source, "rb") as src:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=destination.parent, prefix=".copy-")
+        try:
+            with os.fdopen(fd, "wb") as dst:
+                while chunk := src.read(_CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    dst.write(chunk)
+                dst.flush()
+                os.fsync(dst.fileno())
+            os.chmod(tmp, 0o640)
+            os.replace(tmp, destination)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return digest.hexdigest(), size
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _summary(path: Path, manifest: dict, started: float) -> Summary:
+    return Summary(
+        path=path, tables=len(manifest["tables"]),
+        rows=sum(t["rows"] for t in manifest["tables"]), files=len(manifest["files"]),
+        bytes=sum(t["bytes"] for t in manifest["tables"])
+        + sum(f["bytes"] for f in manifest["files"]),
+        seconds=time.monotonic() - started)
+
+
+# -- restore ------------------------------------------------------------------------------
+
+def restore(path: str | os.PathLike) -> Summary:
+    """Restore the backup in ``path`` into this installation, which must be empty."""
+    started = time.monotonic()
+    source = Path(path).absolute()
+    manifest = read_manifest(source)
+    head = _schema_head()
+    if manifest["alembic_revision"] != head:
+        raise BackupError(
+            f"ข้อมูลสำรองนี้ทำจากฐานข้อมูลรุ่น {manifest['alembic_revision']} แต่โปรแกรมนี้ใช้รุ่น "
+            f"{head}: ให้กู้คืนด้วย saraban รุ่นที่ทำข้อมูลสำรอง แล้วจึงสั่ง saraban db upgrade",
+            f"The backup is of schema revision {manifest['alembic_revision']}, this program "
+            f"is at {head}: restore with the saraban version that made it, then run "
+            "saraban db upgrade.")
+    verify_backup(source, manifest)  # before anything is written
+    _prepare_database(head)
+    created: list[Path] = []
+    try:
+        begin_write(db.session)  # SQLite: the write lock, then check again under it
+        _refuse_unless_empty()
+        conn = db.session.connection()
+        tables = backed_up_tables()
+        entries = {entry["name"]: entry for entry in manifest["tables"]}
+        pending = []
+        for position, table in enumerate(tables):
+            later = {t.name for t in tables[position + 1:]}
+            with _refusing(table.name):
+                pending += _load_table(conn, table, source / entries[table.name]["path"],
+                                       later)
+        for name, statement, updates in pending:  # the links to rows that came later
+            with _refusing(name):
+                conn.execute(statement, updates)
+        if conn.dialect.name == "postgresql":
+            _move_sequences(conn)
+        for entry in manifest["files"]:
+            _restore_file(source / entry["path"], entry["sha256"], created)
+        _rebuild_search_index()
+        _check_audit_chain(manifest["audit_head"])
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for made in created:  # files no row refers to any more
+            made.unlink(missing_ok=True)
+        raise
+    return _summary(source, manifest, started)
+
+
+def read_manifest(source: Path) -> dict:
+    try:
+        manifest = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BackupError(f"ไม่พบ {MANIFEST} ใน {source}: ไม่ใช่ข้อมูลสำรองของ saraban หรือสำรองไม่เสร็จ",
+                          f"No {MANIFEST} in {source}: not a saraban backup, or an "
+                          "unfinished one.") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BackupError(f"อ่าน {MANIFEST} ไม่ได้: {error}",
+                          f"Cannot read {MANIFEST}: {error}") from None
+    if not (isinstance(manifest, dict) and manifest.get("format") == FORMAT):
+        raise BackupError(f"{MANIFEST} ไม่ใช่ของข้อมูลสำรอง saraban",
+                          f"{MANIFEST} is not a saraban backup manifest.")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise BackupError(
+            f"ข้อมูลสำรองรูปแบบที่ {manifest.get('format_version')} โปรแกรมนี้อ่านได้เฉพาะรูปแบบที่ "
+            f"{FORMAT_VERSION}",
+            f"Backup format version {manifest.get('format_version')}; this program reads "
+            f"version {FORMAT_VERSION}.")
+    shapes = {"alembic_revision": str, "audit_head": str, "tables": list, "files": list}
+    wrong = [key for key, shape in shapes.items() if not isinstance(manifest.get(key), shape)]
+    if not wrong and not all(isinstance(entry, dict)
+                             for entry in manifest["tables"] + manifest["files"]):
+        wrong.append("entries of tables or files")
+    if wrong:
+        raise BackupError(f"{MANIFEST} ไม่ครบหรือผิดรูปแบบ ({', '.join(wrong)})",
+                          f"{MANIFEST} is incomplete or malformed ({', '.join(wrong)}).")
+    return manifest
+
+
+def verify_backup(source: Path, manifest: dict) -> None:
+    """Check every table file and stored file against the manifest (digest, size, rows),
+    and that the tables are this schema's and every stored file is there; refuse naming
+    each problem."""
+    problems: list[str] = []
+    tables = {t.name: t for t in backed_up_tables()}
+    entries = {e.get("name"): e for e in manifest.get("tables", [])}
+    if set(entries) != set(tables):
+        problems.append("tables differ from this schema's: missing "
+                        f"{sorted(set(tables) - set(entries))}, unknown "
+                        f"{sorted(set(entries) - set(tables), key=str)}")
+    for name, entry in entries.items():
+        if name not in tables:
+            continue
+        if entry.get("path") != f"tables/{name}.jsonl":
+            problems.append(f"{name}: unexpected path {entry.get('path')!r}")
+            continue
+        if set(entry.get("columns", ())) != {c.name for c in tables[name].columns}:
+            problems.append(f"{name}: its columns differ from this schema's")
+        problems.extend(_check_file(source, entry, count_lines=True))
+    listed = set()
+    for entry in manifest.get("files", []):
+        sha = str(entry.get("sha256"))
+        if not _SHA256.fullmatch(sha) or entry.get("path") != _file_relpath(sha):
+            problems.append(f"unexpected file entry {entry!r}")
+            continue
+        listed.add(sha)
+        problems.extend(_check_file(source, entry))
+    if not problems:
+        missing = [sha for sha in _stored_digests(source / "tables/stored_file.jsonl")
+                   if sha not in listed]
+        problems.extend(f"stored file {sha} is not in the backup" for sha in missing)
+    if problems:
+        shown = "; ".join(problems[:10]) + (f"; ... ({len(problems)} in all)"
+                                             if len(problems) > 10 else "")
+        raise BackupError(
+            f"ข้อมูลสำรองใน {source} ไม่ครบหรือถูกแก้ไข ({len(problems)} รายการ) "
+            "ไม่ได้กู้คืนสิ่งใด: " + shown,
+            f"The backup in {source} is incomplete or was altered ({len(problems)} "
+            "problems); nothing was restored: " + shown)
+
+
+def _check_file(source: Path, entry: dict, count_lines: bool = False) -> list[str]:
+    path = source / entry["path"]
+    digest, size, lines = hashlib.sha256(), 0, 0
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                if count_lines:
+                    lines += chunk.count(b"\n")
+    except FileNotFoundError:
+        return [f"{entry['path']} is missing"]
+    except OSError as error:
+        return [f"{entry['path']} cannot be read ({error})"]
+    if digest.hexdigest() != entry.get("sha256") or size != entry.get("bytes"):
+        return [f"{entry['path']} does not match its SHA-256 in the manifest"]
+    if count_lines and lines != entry.get("rows"):
+        return [f"{entry['path']} has {lines} rows, the manifest says {entry.get('rows')}"]
+    return []
+
+
+def _stored_digests(path: Path) -> Iterator[str]:
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            yield json.loads(line)["sha256"]
+
+
+def _schema_head() -> str:
+    """The migration revision this program's models are at."""
+    from alembic.script import ScriptDirectory
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def _prepare_database(head: str) -> None:
+    """Migrate a blank database; refuse one at another revision or holding data."""
+    from alembic.migration import MigrationContext
+    from flask_migrate import upgrade
+
+    with db.engine.connect() as conn:
+        revision = MigrationContext.configure(conn).get_current_revision()
+        names = set(inspect(conn).get_table_names())
+    if revision is None:
+        if names - {"alembic_version"}:
+            raise BackupError(
+                "ฐานข้อมูลปลายทางมีตารางอื่นอยู่แล้วแต่ไม่ใช่ของ saraban: ให้ใช้ฐานข้อมูลว่าง",
+                f"The target database holds tables but no saraban schema "
+                f"({', '.join(sorted(names)[:5])}...): give an empty database.")
+        upgrade(revision=head)
+    elif revision != head:
+        raise BackupError(
+            f"ฐานข้อมูลปลายทางอยู่ที่รุ่น {revision} ไม่ใช่รุ่น {head} ของข้อมูลสำรอง",
+            f"The target database is at revision {revision}, not the backup's {head}.")
+    _refuse_unless_empty()
+    db.session.rollback()  # end the read: the restore begins its own transaction
+
+
+def _refuse_unless_empty() -> None:
+    holding = [t.name for t in [*backed_up_tables(), *(Base.metadata.tables[n] for n in DERIVED)]
+               if db.session.execute(select(1).select_from(t).limit(1)).first() is not None]
+    if holding:
+        raise BackupError(
+            "ฐานข้อมูลปลายทางมีข้อมูลอยู่แล้ว (" + ", ".join(holding) + ") กู้คืนได้เฉพาะลงในระบบที่ว่าง"
+            "เท่านั้น จะไม่นำข้อมูลมารวมกัน",
+            "The target database already holds data (" + ", ".join(holding) + "): a "
+            "restore only goes into an empty installation, it never merges.")
+
+
+def _load_table(conn: Connection, table: Table, path: Path,
+                later_tables: set[str]) -> list[tuple]:
+    """Insert the rows of one table file, in batches (``later_tables`` are loaded after it).
+
+    A foreign key to a row not inserted yet (a unit whose parent has a higher id, or a
+    cycle between tables) is inserted as NULL: the UPDATEs that set it once every row is
+    in are returned, with their parameters.
+    """
+    columns = {c.name: (c.key, _decoder(c.type)) for c in table.columns}
+    pk = [c.key for c in table.primary_key.columns]
+    late = {}  # column key -> the referred column, when it may point at a later row
+    for fk in table.foreign_keys:
+        if fk.column.table is table or fk.column.table.name in later_tables:
+            late[fk.parent.key] = fk.column
+    seen: dict[str, set] = {key: set() for key in late}  # self-references already in
+    fixes: dict[str, list[dict]] = {key: [] for key in late}
+    batch = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            row = {}
+            for name, value in json.loads(line).items():
+                key, decode = columns[name]
+                row[key] = decode(value) if decode is not None and value is not None else value
+            for key, referred in late.items():
+                value = row[key]
+                if value is None:
+                    continue
+                if referred.table is table and value in seen[key]:
+                    continue
+                fixes[key].append({**{f"_pk_{k}": row[k] for k in pk}, "_value": value})
+                row[key] = None
+            for key, referred in late.items():
+                if referred.table is table:
+                    seen[key].add(row[referred.key])
+            batch.append(row)
+            if len(batch) >= _BATCH:
+                conn.execute(table.insert(), batch)
+                batch = []
+    if batch:
+        conn.execute(table.insert(), batch)
+    where = [table.c[k] == bindparam(f"_pk_{k}") for k in pk]
+    return [(table.name, table.update().where(*where).values({key: bindparam("_value")}), updates)
+            for key, updates in fixes.items() if updates]
+
+
+@contextmanager
+def _refusing(table: str) -> Iterator[None]:
+    """Turn a row the database does not take into a refusal naming its table."""
+    try:
+        yield
+    except (SQLAlchemyError, ValueError, TypeError, KeyError) as error:
+        detail = str(getattr(error, "orig", None) or error).splitlines()[0][:300]
+        raise BackupError(f"นำแถวของตาราง {table} เข้าฐานข้อมูลไม่ได้ ({detail}) ไม่ได้กู้คืนสิ่งใด",
+                          f"The rows of table {table} could not be restored ({detail}); "
+                          "nothing was restored.") from error
+
+
+def _decoder(type_: TypeEngine) -> Callable | None:
+    """How to turn a backup's JSON value back into what the column type takes."""
+    if isinstance(type_, TypeDecorator):
+        return _decoder(type_.impl_instance)
+    if isinstance(type_, JSON):
+        return None
+    try:
+        python_type = type_.python_type
+    except NotImplementedError:
+        return None
+    if python_type is dt.datetime:
+        return dt.datetime.fromisoformat
+    if python_type is dt.date:
+        return dt.date.fromisoformat
+    if python_type is dt.time:
+        return dt.time.fromisoformat
+    if python_type is decimal.Decimal:
+        return decimal.Decimal
+    if python_type is bytes:
+        return base64.b64decode
+    return None  # numbers, text, booleans; enumerations take their stored value
+
+
+def _move_sequences(conn: Connection) -> None:
+    """PostgreSQL: make each id sequence give the number after the largest restored id."""
+    quote = conn.dialect.identifier_preparer.quote
+    for table in backed_up_tables():
+        pk = list(table.primary_key.columns)
+        if len(pk) != 1 or not isinstance(pk[0].type, Integer) or pk[0].foreign_keys:
+            continue
+        sequence = conn.scalar(select(func.pg_get_serial_sequence(quote(table.name),
+                                                                  pk[0].name)))
+        if sequence:
+            conn.execute(text(f"SELECT setval(:sequence, COALESCE(MAX({quote(pk[0].name)}), 0)"
+                              f" + 1, false) FROM {quote(table.name)}"),
+                         {"sequence": sequence})
+
+
+def _restore_file(source: Path, sha: str, created: list[Path]) -> None:
+    """Put a stored file into DATA_DIR (already there with the right content: kept)."""
+    from saraban.documents.files import file_path
+
+    destination = file_path(sha)
+    if destination.exists() and _digest(destination) == sha:
+        return
+    created.append(destination)
+    copied, _size = _copy_checked(source, destination)
+    if copied != sha:  # changed since it was verified
+        raise BackupError(f"ไฟล์ {source} ถูกเปลี่ยนระหว่างการกู้คืน",
+                          f"The file {source} changed during the restore.")
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _rebuild_search_index() -> None:
+    from saraban.documents.models import Document
+    from saraban.search.index import reindex
+
+    reindex(db.session, list(db.session.scalars(select(Document.id).order_by(Document.id))))
+
+
+def _check_audit_chain(expected_head: str) -> None:
+    """Recompute every audit event's hash and link, in the restored rows."""
+    from saraban.audit.chain import verify_chain
+
+    report = verify_chain()
+    if not report.ok:
+        raise BackupError(
+            f"สายบันทึกการตรวจสอบที่กู้คืนเสียหายที่เหตุการณ์ที่ {report.bad_event_id}: "
+            f"{report.problem_th} ไม่ได้กู้คืนสิ่งใด",
+            f"The restored audit chain is {report.message_en}; nothing was restored.")
+    if report.head != expected_head:
+        raise BackupError(
+            "สายบันทึกการตรวจสอบที่กู้คืนไม่ได้จบที่ค่าหัวสายที่บันทึกไว้ในข้อมูลสำรอง ไม่ได้กู้คืนสิ่งใด",
+            f"The restored audit chain ends at {report.head}, not at the head "
+            f"{expected_head} the backup recorded; nothing was restored.")
