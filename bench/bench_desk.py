@@ -79,6 +79,10 @@ def build(proposals: int, minutes: int) -> int:
                 db.session.execute(insert(EndorsementLine), lines)
                 db.session.execute(insert(Order), orders)
             db.session.commit()
+    if db.engine.dialect.name == "postgresql":  # ids were given: move the sequences on
+        for table in ("document", "endorsement"):
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                    f"(SELECT max(id) FROM {table}))"))
     memo = first  # the first proposal gets many minutes
     for k in range(minutes):
         e = Endorsement(document_id=memo, unit_id=office, signer_id=piya,
