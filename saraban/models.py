@@ -1,7 +1,7 @@
 """Imports every domain model so that the metadata (and Alembic) sees the whole schema."""
 
 from saraban.accounts.models import ApiToken, Membership, Role, User
-from saraban.audit.models import AuditEvent, AuditHead
+from saraban.audit.models import AuditEvent, AuditHead, PrintCode
 from saraban.documents.models import (
     Document,
     DocumentFile,
@@ -14,6 +14,7 @@ from saraban.documents.models import (
     StoredFile,
     Urgency,
 )
+from saraban.records.models import DestructionItem, DestructionList, Loan
 from saraban.registers.models import (
     Dispatch,
     EntryMode,
@@ -49,6 +50,7 @@ from saraban.units.models import (
 
 __all__ = [
     "Agency", "ApiToken", "AuditEvent", "AuditHead", "CertifiedCopy", "Delegation",
+    "DestructionItem", "DestructionList", "Loan", "PrintCode",
     "DelegationKind", "Dispatch", "Document", "DocumentFile", "DocumentKind",
     "DocumentReference", "DocumentStatus", "Enclosure", "Endorsement", "EndorsementLine",
     "EndorsementStatus", "EntryMode", "EntryStatus", "Membership", "Order", "OrderStatus",

@@ -14,10 +14,13 @@ def register_web(app: Flask) -> None:
     from saraban.accounts.views import bp as accounts_bp
     from saraban.accounts.views import load_user
     from saraban.api import bp as api_bp
+    from saraban.audit.views import bp as audit_bp
+    from saraban.audit.views import verify_bp
     from saraban.documents.views import bp as documents_bp
     from saraban.endorsements.views import bp as endorsements_bp
     from saraban.endorsements.views import register_template_helpers
     from saraban.extensions import csrf, login_manager
+    from saraban.records.views import bp as records_bp
     from saraban.registers.views import bp as registers_bp
     from saraban.reports.views import bp as reports_bp
     from saraban.routing.views import bp as routing_bp
@@ -33,6 +36,9 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(routing_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(endorsements_bp)
+    app.register_blueprint(records_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(verify_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 

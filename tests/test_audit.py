@@ -95,3 +95,79 @@ def test_an_anchor_proves_nothing_before_it_changed(app, db_session, chain):
 def test_the_samples_leave_an_intact_chain(db_session):
     assert db_session.scalar(select(func.count()).select_from(AuditEvent)) > 0
     assert verify_chain().ok
+
+
+def test_the_audit_page_shows_the_seed_chain_and_filters(client, login, db_session):
+    from saraban.documents.models import Document
+
+    memo = db_session.scalar(select(Document.id).where(Document.source_key == "rtp-0033.12-5052"))
+    login("demo-admin")
+    page = client.get("/audit/").get_data(as_text=True)
+    assert "บันทึกการตรวจสอบ" in page and "document.import" in page and "หัวสาย" in page
+    only = client.get(f"/audit/?document={memo}&action=document").get_data(as_text=True)
+    assert only.count(">document.import</code>") == 1 and "นำเข้าหนังสือ" in only
+    bad = client.get("/audit/?date_from=๓๑ ก.พ. ๒๕๖๙", follow_redirects=True)
+    assert bad.status_code == 200 and "ไม่มีในเดือน" in bad.get_data(as_text=True)
+    csv_body = client.get(f"/audit/export.csv?document={memo}").data
+    assert csv_body.startswith("\ufeff".encode()) and b"document.import" in csv_body
+    assert "๐๐๓๓.๑๒/๕๐๕๒" in csv_body.decode("utf-8-sig")  # the number, in the details
+    exported = db_session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "audit.export"))
+    assert exported == 1  # the export is itself recorded
+
+
+def test_only_administrators_read_the_audit_trail(client, login, bearer):
+    login("demo-clerk")
+    assert client.get("/audit/").status_code == 403
+    assert client.get("/audit/export.csv").status_code == 403
+    refused = client.get("/api/v1/audit-events", headers=bearer("demo-clerk"))
+    assert refused.status_code == 403 and refused.json["error"]["message_th"]
+    listed = client.get("/api/v1/audit-events?action=document.import",
+                        headers=bearer("demo-admin")).json
+    assert listed["total"] == len(listed["items"]) > 0
+    assert client.get("/api/v1/audit/verify", headers=bearer("demo-admin")).json["ok"] is True
+
+
+def test_reading_a_secret_document_is_recorded(client, login, bearer, db_session):
+    from saraban.documents.models import Document
+
+    doc = db_session.scalar(select(Document).where(Document.source_key == "rtp-0033.12-5052"))
+    doc.secrecy = 1
+    db_session.commit()
+    before = db_session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "document.view"))
+    login("demo-admin")
+    assert client.get(f"/documents/{doc.id}").status_code == 200
+    api = client.get(f"/api/v1/documents/{doc.id}", headers=bearer("demo-admin"))
+    assert api.status_code == 200
+    views = db_session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "document.view").order_by(AuditEvent.id)).all()
+    assert len(views) == before + 2
+    assert [v.details["how"] for v in views[-2:]] == ["page", "api"]
+    assert all(v.document_id == doc.id and v.user_id for v in views[-2:])
+    # an ordinary document's page writes nothing
+    other = db_session.scalar(select(Document.id).where(Document.source_key == "dga-2562-w4099"))
+    client.get(f"/documents/{other}")
+    assert db_session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "document.view")) == before + 2
+    assert verify_chain().ok
+
+
+def test_logins_refused_and_logouts_are_recorded(client, app, db_session):
+    from tests.conftest import csrf_token_from
+
+    page = client.get("/login").get_data(as_text=True)
+    for username, password in (("demo-clerk", "ผิด"), ("nobody", "x"),
+                               ("demo-clerk", app.config["DEMO_LOGINS"]["demo-clerk"])):
+        client.post("/login", data={"username": username, "password": password,
+                                    "csrf_token": csrf_token_from(page)})
+    home = client.get("/").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token_from(home)})
+    events = db_session.scalars(select(AuditEvent).where(AuditEvent.action.in_(
+        ["login", "login.failed", "logout"])).order_by(AuditEvent.id)).all()
+    assert [e.action for e in events][-4:] == ["login.failed", "login.failed", "login", "logout"]
+    failed = events[-4:-2]
+    assert failed[0].details == {"reason": "password"} and failed[0].user_id
+    assert failed[1].details == {"username": "nobody", "reason": "unknown"}
+    assert all("ผิด" not in str(e.details) for e in events)  # never the password
+    assert verify_chain().ok

@@ -27,13 +27,21 @@ def authenticate(username: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         check_password_hash(_dummy_hash(), password)
+        _failed(None, {"username": username[:80], "reason": "unknown"})
         return None
     if not user.active or not user.check_password(password):
+        _failed(user, {"reason": "inactive" if not user.active else "password"})
         return None
     begin_write(db.session)
     user.last_login_at = utcnow()
     record("login", user=user, obj=user)
     return user
+
+
+def _failed(user: User | None, details: dict) -> None:
+    """A refused login is recorded too (the caller commits), never with the password."""
+    begin_write(db.session)
+    record("login.failed", user=user, obj=user, details=details)
 
 
 def create_token(user: User, name: str = "cli") -> str:

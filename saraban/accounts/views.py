@@ -57,6 +57,11 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        from saraban.audit.operations import record
+
+        record("logout", user=current_user, obj=current_user)
+        db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("accounts.login"))

@@ -56,9 +56,11 @@ def _no_store(response):
 
 
 from saraban.api import (  # noqa: E402,F401
+    audit,
     documents,
     endorsements,
     openapi,
+    records,
     registers,
     reports,
     routing,

@@ -6,9 +6,10 @@ from flask import g, jsonify, request
 
 from saraban import thaidate
 from saraban.api import ApiError, bp, token_required
-from saraban.documents.history import HistoryEvent, document_history
+from saraban.documents.history import HistoryEvent, document_history, latest_locations
 from saraban.documents.models import Document, Secrecy, Urgency
 from saraban.documents.operations import find_by_number, get_visible, list_documents
+from saraban.extensions import db
 from saraban.search.operations import Query, search_documents
 
 MAX_PAGE_SIZE = 100
@@ -107,7 +108,16 @@ def documents_index():
         items, total, more = found.items, found.total, found.more
     else:
         items, total = list_documents(g.api_user, limit=per_page, offset=offset)
-    return jsonify(items=[document_json(d) for d in items], total=total, more=more, page=page)
+    places = latest_locations([d.id for d in items])
+
+    def located(d):
+        place = places.get(d.id)
+        return {**document_json(d), "location": None if place is None else {
+            "unit": place.unit, "waiting": place.waiting,
+            "since": place.since.astimezone(thaidate.BANGKOK).isoformat() if place.since
+            else None}}
+
+    return jsonify(items=[located(d) for d in items], total=total, more=more, page=page)
 
 
 def _visible_or_404(document_id: int) -> Document:
@@ -120,7 +130,12 @@ def _visible_or_404(document_id: int) -> Document:
 @bp.get("/documents/<int:document_id>")
 @token_required
 def documents_show(document_id: int):
-    return jsonify(document_detail_json(_visible_or_404(document_id)))
+    from saraban.audit.operations import record_view
+
+    document = _visible_or_404(document_id)
+    if record_view(g.api_user, document, "api"):
+        db.session.commit()
+    return jsonify(document_detail_json(document))
 
 
 @bp.get("/documents/<int:document_id>/history")
@@ -165,11 +180,14 @@ def documents_attach(document_id: int):
 @bp.get("/documents/<int:document_id>/files/<int:file_id>")
 @token_required
 def documents_file(document_id: int, file_id: int):
+    from saraban.audit.operations import record_view
     from saraban.documents.files import read, visible_file
 
     found = visible_file(g.api_user, document_id, file_id)
     if found is None:
         raise ApiError(404, "No such file.", "ไม่พบไฟล์นี้")
+    if record_view(g.api_user, found.document, "file", found.id):
+        db.session.commit()
     return file_response(found, read(found.file))
 
 

@@ -219,8 +219,9 @@ def endorsement_sheet_pdf(document_id: int):
     from saraban.endorsements.printing import endorsement_sheet
     from saraban.pdf import pdf_response
 
-    return pdf_response(endorsement_sheet(g.api_user, document_id),
-                        f"endorsement-sheet-{document_id}.pdf")
+    pdf = endorsement_sheet(g.api_user, document_id)
+    db.session.commit()  # the printing's verification code
+    return pdf_response(pdf, f"endorsement-sheet-{document_id}.pdf")
 
 
 @bp.get("/documents/<int:document_id>/routing-slip.pdf")
@@ -229,4 +230,6 @@ def routing_slip_pdf(document_id: int):
     from saraban.endorsements.printing import routing_slip
     from saraban.pdf import pdf_response
 
-    return pdf_response(routing_slip(g.api_user, document_id), f"routing-slip-{document_id}.pdf")
+    pdf = routing_slip(g.api_user, document_id)
+    db.session.commit()  # the printing's verification code
+    return pdf_response(pdf, f"routing-slip-{document_id}.pdf")

@@ -6,6 +6,7 @@ from flask import jsonify
 
 from saraban import __version__
 from saraban.api import bp
+from saraban.api.openapi_records import RECORDS_PATHS
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -724,6 +725,43 @@ SPEC["paths"].update({
         "summary": "ใบปะหน้าเสนอ: the cover slip of the latest proposal",
         "responses": {**_PDF, **_no_body(401, 404)}}},
 })
+
+
+_AUDIT_FILTERS = [
+    {"name": n, "in": "query", "schema": {"type": "string"}, "description": d} for n, d in (
+        ("user", "username"), ("unit", "unit id"), ("action", "an action, or its prefix "
+                                                    "(transfer matches transfer.send ...)"),
+        ("document", "document id"), ("date_from", "ISO or Thai date"),
+        ("date_to", "ISO or Thai date"))]
+SPEC["paths"].update({
+    "/audit-events": {"get": {
+        "operationId": "auditEvents",
+        "summary": "The audit trail, newest first, 100 a page (administrators; an "
+        "administrator of units reads their events)",
+        "parameters": [*_AUDIT_FILTERS, {"name": "page", "in": "query",
+                                         "schema": {"type": "integer", "minimum": 1}}],
+        "responses": _responses({"type": "object", "properties": {
+            "total": {"type": "integer"}, "items": {"type": "array", "items": {
+                "type": "object"}}}}, 400, 401, 403)}},
+    "/audit-events/export.csv": {"get": {
+        "operationId": "auditExport",
+        "summary": "The filtered audit trail as CSV (UTF-8 with BOM; bom=0 without); the "
+        "export is itself audited",
+        "parameters": [*_AUDIT_FILTERS, {"name": "bom", "in": "query",
+                                         "schema": {"enum": ["0", "1"]}}],
+        "responses": {"200": {"description": "CSV", "content": {"text/csv": {
+            "schema": {"type": "string"}}}}, **_no_body(400, 401, 403, 413)}}},
+    "/audit/verify": {"get": {
+        "operationId": "auditVerify",
+        "summary": "Walk the hash chain (administrators who see everything); anchor=HASH "
+        "also proves nothing before that head changed",
+        "parameters": [{"name": "anchor", "in": "query", "schema": {"type": "string"}}],
+        "responses": _responses({"type": "object", "properties": {
+            "ok": {"type": "boolean"}, "events": {"type": "integer"},
+            "head": {"type": "string"}, "bad_event_id": {"type": ["integer", "null"]},
+            "problem": {"type": ["string", "null"]}}}, 401, 403)}},
+})
+SPEC["paths"].update(RECORDS_PATHS)
 
 
 @bp.get("/openapi.json")

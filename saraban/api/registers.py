@@ -226,7 +226,9 @@ def receipt_stamp(receipt_id: int):
     receipt = visible_receipt(g.api_user, receipt_id)
     if receipt is None:
         raise ApiError(404, "No such receipt.", "ไม่พบรายการลงรับนี้")
-    return pdf_response(receipt_stamp_pdf(receipt), f"stamp-{receipt.year}-{receipt.number}.pdf")
+    pdf = receipt_stamp_pdf(receipt, g.api_user)
+    db.session.commit()
+    return pdf_response(pdf, f"stamp-{receipt.year}-{receipt.number}.pdf")
 
 
 @bp.post("/documents/<int:document_id>/dispatch")

@@ -39,3 +39,20 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_event_id: Mapped[int | None]
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class PrintCode(Base):
+    """The short code printed on a stamp, register, endorsement sheet or certified copy:
+    ``/verify/<code>`` says which document and version it is, without secret content."""
+
+    __tablename__ = "print_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))  # stamp, register, endorsement_sheet, ...
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
+    register_id: Mapped[int | None] = mapped_column(ForeignKey("register.id"))
+    version: Mapped[str] = mapped_column(String(64))  # a digest of what was printed
+    summary: Mapped[str | None] = mapped_column(String(255))  # what may be shown publicly
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -81,3 +81,16 @@ def _request_addr() -> str | None:
     from flask import has_request_context, request
 
     return request.remote_addr if has_request_context() else None
+
+
+def record_view(user, document, how: str, file_id: int | None = None) -> bool:
+    """Reading a secret document (its page, its API record or a file) is an event too;
+    nothing is written for other documents. Flushes only: the caller commits."""
+    if not document.secrecy:
+        return False
+    details = {"how": how, "secrecy": document.secrecy}
+    if file_id is not None:
+        details["file_id"] = file_id
+    record("document.view", user=user, obj=document, document_id=document.id,
+           details=details)
+    return True

@@ -359,3 +359,47 @@ def matter_chain(user, document: Document) -> tuple[list[Document], list[Link]]:
     ).all()
     seen = [d.id for d in documents]
     return list(documents), matter_links(seen)
+
+
+@dataclass
+class Location:
+    """Where a document is now: the unit that last received it, or the unit it was last
+    sent to and that has not received it yet."""
+
+    unit: str
+    since: dt.datetime | None
+    waiting: bool  # sent there, not yet received
+
+
+def latest_locations(document_ids: list[int]) -> dict[int, Location]:
+    """The location of each document of a page: two queries whatever the page's size."""
+    from sqlalchemy import func
+
+    from saraban.routing.models import TransferStatus
+    from saraban.units.models import Unit
+
+    if not document_ids:
+        return {}
+    ranked = select(
+        Receipt.document_id, Unit.short_name, Receipt.received_at,
+        func.row_number().over(partition_by=Receipt.document_id,
+                               order_by=(Receipt.received_at.desc(), Receipt.id.desc()))
+        .label("n"),
+    ).join(Register, Register.id == Receipt.register_id).join(
+        Unit, Unit.id == Register.unit_id).where(
+        Receipt.document_id.in_(document_ids), Receipt.status == EntryStatus.ACTIVE).subquery()
+    found = {row.document_id: Location(row.short_name, row.received_at, False)
+             for row in db.session.execute(select(ranked).where(ranked.c.n == 1))}
+    sent = select(
+        Transfer.document_id, Unit.short_name, Transfer.sent_at,
+        func.row_number().over(partition_by=Transfer.document_id,
+                               order_by=(Transfer.sent_at.desc(), Transfer.id.desc()))
+        .label("n"),
+    ).join(Unit, Unit.id == Transfer.to_unit_id).where(
+        Transfer.document_id.in_(document_ids),
+        Transfer.status.in_([TransferStatus.SENT, TransferStatus.OPENED])).subquery()
+    for row in db.session.execute(select(sent).where(sent.c.n == 1)):
+        here = found.get(row.document_id)
+        if here is None or (row.sent_at and (here.since is None or row.sent_at > here.since)):
+            found[row.document_id] = Location(row.short_name, row.sent_at, True)
+    return found

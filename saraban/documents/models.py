@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -83,6 +84,11 @@ class Document(TimestampMixin, Base):
     # A stable key for sample and imported data, so that loading twice changes nothing.
     source_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Kept for this many years from the end of its year (None: the default, 10), or for
+    # ever (ห้ามทำลาย); destroyed_at is set when its files were destroyed by a list.
+    retention_years: Mapped[int | None] = mapped_column(SmallInteger)
+    keep_forever: Mapped[bool] = mapped_column(default=False, server_default=false())
+    destroyed_at: Mapped[dt.datetime | None]
 
     origin_unit: Mapped[Unit | None] = relationship()
     origin_agency: Mapped[Agency | None] = relationship()
@@ -103,6 +109,8 @@ class Document(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("urgency BETWEEN 0 AND 3", name="urgency_range"),
         CheckConstraint("secrecy BETWEEN 0 AND 3", name="secrecy_range"),
+        CheckConstraint("retention_years IS NULL OR retention_years BETWEEN 1 AND 100",
+                        name="retention_range"),
         CheckConstraint(
             "origin_unit_id IS NULL OR origin_agency_id IS NULL", name="one_origin"
         ),

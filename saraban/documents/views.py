@@ -7,7 +7,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from saraban.documents.history import document_history, matter_chain, related_documents
+from saraban.documents.history import (
+    document_history,
+    latest_locations,
+    matter_chain,
+    related_documents,
+)
 from saraban.documents.models import DocumentFile
 from saraban.documents.operations import find_by_number, get_visible, list_documents
 from saraban.endorsements.operations import bangkok_today
@@ -61,6 +66,8 @@ def index():
         args=args,
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
+        locations=latest_locations([d.id for d in items]),
+        units=destination_units(),
     )
 
 
@@ -70,7 +77,9 @@ def show(document_id: int):
     document = get_visible(current_user, document_id)
     if document is None:
         abort(404)  # the same answer whether it does not exist or may not be seen
-    if mark_opened(current_user, document.id):
+    from saraban.audit.operations import record_view
+
+    if mark_opened(current_user, document.id) | record_view(current_user, document, "page"):
         db.session.commit()
     history = document_history(document)
     matter, links = matter_chain(current_user, document)
@@ -140,9 +149,12 @@ def attach(document_id: int):
 @login_required
 def download_file(document_id: int, file_id: int):
     from saraban.api.documents import file_response
+    from saraban.audit.operations import record_view
     from saraban.documents.files import read, visible_file
 
     found = visible_file(current_user, document_id, file_id)
     if found is None:
         abort(404)
+    if record_view(current_user, found.document, "file", found.id):
+        db.session.commit()
     return file_response(found, read(found.file))

@@ -44,10 +44,19 @@ def _sheet_document(document: Document):
         addressee=document.addressee, summary=document.body, receipts=receipts)
 
 
-def _printed_at() -> str:
+def _printed_at(user: User, kind: str, document: Document, content: str) -> str:
+    """The footer: when, and this printing's verification code (flushed: the caller
+    commits)."""
+    from saraban.audit.printcodes import KINDS, issue_print_code, show
     from saraban.db import utcnow
 
-    return "พิมพ์เมื่อ " + format_datetime(utcnow())
+    what = (f"หนังสือที่ {to_thai_digits(document.number)}" if document.number
+            else f"หนังสือรหัส {to_thai_digits(document.id)}")
+    if document.secrecy:
+        what = "หนังสือชั้นความลับ"  # the code must not tell a secret document's number
+    code = issue_print_code(kind, user=user, document_id=document.id, content=content,
+                            summary=f"{KINDS[kind]} {what}")
+    return f"พิมพ์เมื่อ {format_datetime(utcnow())} · รหัสตรวจสอบ {show(code)}"
 
 
 def endorsement_sheet(user: User, document_id: int) -> bytes:
@@ -67,7 +76,11 @@ def endorsement_sheet(user: User, document_id: int) -> bytes:
             date_text=format_date(e.signed_at.astimezone(BANGKOK), "endorsement")
             if signed else None,
             orders=orders, draft=not signed))
-    return endorsement_sheet_pdf(_sheet_document(document), blocks, printed_at=_printed_at())
+    content = f"sheet:{document.id}:" + ";".join(
+        f"{b.date_text}|{'|'.join(b.lines)}|{b.capacity}" for b in blocks)
+    return endorsement_sheet_pdf(_sheet_document(document), blocks,
+                                 printed_at=_printed_at(user, "endorsement_sheet", document,
+                                                        content))
 
 
 def routing_slip(user: User, document_id: int) -> bytes:
@@ -96,4 +109,5 @@ def routing_slip(user: User, document_id: int) -> bytes:
         from_text=proposal.from_unit.name_th if proposal.from_unit else "",
         proposer=proposer.display_name if proposer else None,
         proposed_at=format_datetime(proposal.sent_at) if proposal.sent_at else None,
-        printed_at=_printed_at())
+        printed_at=_printed_at(user, "routing_slip", document,
+                               f"slip:{document.id}:{proposal.id}:{proposal.sent_at}"))

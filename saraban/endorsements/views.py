@@ -204,11 +204,14 @@ def slip_pdf(document_id: int):
 
 
 def _pdf(make, filename: str):
+    from saraban.extensions import db
     from saraban.pdf import pdf_response
     from saraban.validation import OperationError
 
     try:
-        return pdf_response(make(), filename)
+        pdf = make()
+        db.session.commit()  # the printing's verification code
+        return pdf_response(pdf, filename)
     except OperationError as error:
         if error.status == 404:
             abort(404)

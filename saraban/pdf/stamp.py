@@ -64,8 +64,9 @@ def draw_stamp(canvas: Canvas, x_right: float, y_top: float, unit_name: str, num
 
 
 def stamp_pdf(unit_name: str, number, received_at: dt.datetime | None, *,
-              time_known: bool = True) -> bytes:
-    """An A4 page carrying the stamp at its top right."""
+              time_known: bool = True, code: str | None = None) -> bytes:
+    """An A4 page carrying the stamp at its top right, and under it the verification
+    code of this printing when one is given."""
     register_fonts()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=REGULAR)
@@ -73,6 +74,10 @@ def stamp_pdf(unit_name: str, number, received_at: dt.datetime | None, *,
     width, height = A4
     draw_stamp(canvas, width - MARGIN, height - MARGIN, unit_name, number, received_at,
                time_known)
+    if code:
+        canvas.setFont(REGULAR, 9)
+        canvas.drawRightString(width - MARGIN, height - MARGIN - BOX_H - 4 * mm,
+                               shapeStr(f"รหัสตรวจสอบ {code}", REGULAR, 9))
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

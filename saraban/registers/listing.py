@@ -270,15 +270,24 @@ def _csv_safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def register_pdf_bytes(register: Register, period: Period, lines: list[RegisterLine]) -> bytes:
+def register_pdf_bytes(register: Register, period: Period, lines: list[RegisterLine],
+                       user: User | None = None) -> bytes:
+    """The printed register, its footer carrying this printing's verification code."""
+    from saraban.audit.printcodes import issue_print_code, show
     from saraban.pdf.register import RegisterRow, register_pdf
 
     now = dt.datetime.now(BANGKOK)
     rows = [RegisterRow(*ln.cells(), cancelled=ln.cancelled) for ln in lines]
     unit = register.unit
     subtitle = f"{unit.name_th} ({unit.short_name}) · {register.name} · {period.label_th()}"
+    content = "\n".join([f"register:{register.id}:{period.label_th()}"]
+                        + ["|".join(row.cells()) for row in rows])
+    code = issue_print_code("register", content=content, user=user, register_id=register.id,
+                            summary=f"{register.name} ({unit.short_name}) {period.label_th()} "
+                            f"{to_thai_digits(len(rows))} รายการ")
     return register_pdf(register_title(register), subtitle, rows,
-                        printed=f"พิมพ์เมื่อ {format_date(now)} {format_time(now)}")
+                        printed=f"พิมพ์เมื่อ {format_date(now)} {format_time(now)} · "
+                        f"รหัสตรวจสอบ {show(code)}")
 
 
 @dataclass
@@ -311,7 +320,7 @@ def export_register(user: User, register_id: int, period: Period, what: str, *,
            details={"register_id": register.id, "period": period.slug(), "lines": len(lines)})
     name = f"register-{register.id}-{period.slug()}"
     if what == "pdf":
-        return Export(register_pdf_bytes(register, period, lines), "application/pdf",
+        return Export(register_pdf_bytes(register, period, lines, user), "application/pdf",
                       f"{name}.pdf")
     return Export(register_csv(register, lines, bom=bom), "text/csv; charset=utf-8",
                   f"{name}.csv")

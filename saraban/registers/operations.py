@@ -420,12 +420,23 @@ def visible_receipt(user: User, receipt_id: int) -> Receipt | None:
     )
 
 
-def receipt_stamp_pdf(receipt: Receipt) -> bytes:
+def receipt_stamp_pdf(receipt: Receipt, user: User | None = None) -> bytes:
+    """The stamp as an A4 PDF, with a verification code for this printing (flushes the
+    code: the caller commits)."""
+    from saraban.audit.printcodes import issue_print_code, show
     from saraban.pdf.stamp import stamp_pdf
 
     unit = receipt.register.unit
-    return stamp_pdf(unit.stamp_name or unit.short_name, receipt.number, receipt.received_at,
-                     time_known=receipt.time_known)
+    name = unit.stamp_name or unit.short_name
+    when = receipt.received_at.isoformat() if receipt.received_at else ""
+    code = issue_print_code(
+        "stamp", user=user, document_id=receipt.document_id, register_id=receipt.register_id,
+        content=f"receipt:{receipt.id}:{receipt.year}:{receipt.number}:{when}:{receipt.status}",
+        summary=f"{name} เลขรับ {to_thai_digits(receipt.number)}"
+        + (f" วันที่ {format_date(receipt.received_at.astimezone(BANGKOK))}"
+           if receipt.received_at else ""))
+    return stamp_pdf(name, receipt.number, receipt.received_at,
+                     time_known=receipt.time_known, code=show(code))
 
 
 def issue_dispatch(user: User, register_id: int, document_id: int,

@@ -188,7 +188,9 @@ def receipt_stamp(receipt_id: int):
     receipt = visible_receipt(current_user, receipt_id)
     if receipt is None:
         abort(404)
-    return pdf_response(receipt_stamp_pdf(receipt), f"stamp-{receipt.year}-{receipt.number}.pdf")
+    pdf = receipt_stamp_pdf(receipt, current_user)
+    db.session.commit()
+    return pdf_response(pdf, f"stamp-{receipt.year}-{receipt.number}.pdf")
 
 
 PAGE_SIZE = 100

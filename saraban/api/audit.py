@@ -1,0 +1,51 @@
+"""The audit trail in the JSON API, for administrators."""
+
+from __future__ import annotations
+
+from flask import Response, g, jsonify, request
+
+from saraban.api import bp, token_required
+from saraban.audit.listing import AuditQuery, audit_csv, audit_events
+from saraban.extensions import db
+from saraban.validation import OperationError
+
+
+@bp.get("/audit-events")
+@token_required
+def audit_events_list():
+    query = AuditQuery.read(request.args)
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isdigit() and len(raw) < 7 and int(raw) > 0 else 1
+    rows, total = audit_events(g.api_user, query, limit=100, offset=(page - 1) * 100)
+    return jsonify(total=total, items=[{
+        "id": r.event.id, "occurred_at": r.event.occurred_at.isoformat(),
+        "user": r.username, "remote_addr": r.event.remote_addr, "action": r.event.action,
+        "object_type": r.event.object_type, "object_id": r.event.object_id,
+        "document_id": r.event.document_id, "unit_id": r.event.unit_id,
+        "details": r.event.details, "prev_hash": r.event.prev_hash, "hash": r.event.hash,
+    } for r in rows])
+
+
+@bp.get("/audit-events/export.csv")
+@token_required
+def audit_events_export():
+    content = audit_csv(g.api_user, AuditQuery.read(request.args),
+                        bom=request.args.get("bom") != "0")
+    db.session.commit()
+    return Response(content, mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
+
+
+@bp.get("/audit/verify")
+@token_required
+def audit_verify():
+    from saraban.audit.chain import verify_chain
+
+    if not g.api_user.sees_all:
+        raise OperationError("เฉพาะผู้ดูแลระบบที่เห็นทั้งระบบเท่านั้น",
+                             "Only administrators who see everything.", status=403)
+    report = verify_chain(anchor=request.args.get("anchor") or None)
+    return jsonify(ok=report.ok, events=report.events, head=report.head,
+                   bad_event_id=report.bad_event_id, problem=report.problem_en or None,
+                   problem_th=report.problem_th or None,
+                   anchor_event_id=report.anchor_event_id)

@@ -1,0 +1,1 @@
+"""The records' life: retention, the yearly destruction list, loans of paper originals."""

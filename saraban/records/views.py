@@ -1,0 +1,224 @@
+"""Pages of the records' life: loans, the yearly destruction list, the National Archives
+list, and a document's retention. The rules are in ``saraban.records.operations``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from saraban.records.models import DestructionDecision, DestructionStatus
+from saraban.records.operations import (
+    DECISION_TH,
+    STATUS_TH,
+    active_units,
+    archives_candidates,
+    bangkok_today,
+    decide_item,
+    destroy_list,
+    destruction_lists,
+    find_document_by_number,
+    get_destruction_list,
+    get_loan,
+    keeper_unit_ids,
+    keeper_units,
+    lend,
+    loans_for,
+    open_loans_of,
+    propose_destruction_list,
+    retention_text,
+    retention_until,
+    return_loan,
+    review_list,
+    set_retention,
+    visible_items,
+)
+from saraban.validation import OperationError
+from saraban.web import run_operation
+
+bp = Blueprint("records", __name__, url_prefix="/records")
+
+LOAN_FIELDS = ("item", "borrower", "borrower_unit", "lent_on", "due_on", "unit", "note")
+
+
+def _or_abort(read):
+    """What ``read`` gives, or the error page its refusal calls for (403, 404)."""
+    try:
+        return read()
+    except OperationError as error:
+        abort(error.status if error.status in (403, 404) else 400)
+
+
+def _keeper_only() -> None:
+    if not (current_user.sees_all or keeper_unit_ids(current_user)):
+        abort(403)
+
+
+@bp.get("/")
+@login_required
+def index():
+    _keeper_only()
+    loans = loans_for(current_user)
+    units = keeper_units(current_user)
+    unit = request.args.get("unit", "")
+    archive_unit = int(unit) if unit.isdigit() and len(unit) < 10 else None
+    archives = []
+    if units:  # one who sees all without keeping records has no archives list of his own
+        try:
+            archives = archives_candidates(current_user, archive_unit)
+        except OperationError as error:
+            flash(error.message_th, "error")
+    this_year = bangkok_today().year
+    return render_template(
+        "records/index.html", overdue=[e for e in loans if e.overdue],
+        open_loans=[e for e in loans if not e.overdue], lists=destruction_lists(current_user),
+        units=units, archives=archives, archive_unit=archive_unit,
+        years=list(range(this_year - 1, this_year - 11, -1)), status_th=STATUS_TH)
+
+
+@bp.post("/lists")
+@login_required
+def propose():
+    made = run_operation(lambda: propose_destruction_list(
+        current_user, request.form.get("unit"), request.form.get("year")),
+        "จัดทำบัญชีหนังสือขอทำลายแล้ว เสนอคณะกรรมการพิจารณา")
+    if made is None:
+        return redirect(url_for("records.index") + "#lists")
+    return redirect(url_for("records.destruction_list", list_id=made.id))
+
+
+@bp.get("/lists/<int:list_id>")
+@login_required
+def destruction_list(list_id: int):
+    found = _or_abort(lambda: get_destruction_list(current_user, list_id))
+    return render_template(
+        "records/list.html", dl=found, visible=visible_items(current_user, found),
+        lent=open_loans_of(i.document_id for i in found.items),
+        status_th=STATUS_TH, decision_th=DECISION_TH, Status=DestructionStatus,
+        Decision=DestructionDecision, may_change=found.unit_id in keeper_unit_ids(current_user))
+
+
+@bp.post("/items/<int:item_id>/decision")
+@login_required
+def decide(item_id: int):
+    form = request.form
+    item = run_operation(lambda: decide_item(current_user, item_id, form.get("decision"),
+                                             form.get("extend_years"), form.get("note")),
+                         "บันทึกผลการพิจารณาแล้ว")
+    list_id = item.list_id if item is not None else form.get("list_id", "")
+    if str(list_id).isdigit() and len(str(list_id)) < 10:
+        return redirect(url_for("records.destruction_list", list_id=int(list_id))
+                        + f"#item-{item_id}")
+    return redirect(url_for("records.index"))
+
+
+@bp.post("/lists/<int:list_id>/review")
+@login_required
+def review(list_id: int):
+    run_operation(lambda: review_list(current_user, list_id, request.form.get("chair"),
+                                      request.form.get("members")),
+                  "บันทึกการพิจารณาของคณะกรรมการแล้ว")
+    return redirect(url_for("records.destruction_list", list_id=list_id))
+
+
+@bp.route("/lists/<int:list_id>/destroy", methods=["GET", "POST"])
+@login_required
+def destroy(list_id: int):
+    """The confirmation step, then the destruction itself."""
+    if request.method == "POST":
+        if request.form.get("confirm") != "yes":
+            flash("กรุณาทำเครื่องหมายยืนยันก่อนทำลาย", "error")
+            return redirect(url_for("records.destroy", list_id=list_id))
+        run_operation(lambda: destroy_list(current_user, list_id),
+                      "ทำลายหนังสือตามบัญชีแล้ว ทะเบียนและบันทึกการทำลายยังคงอยู่")
+        return redirect(url_for("records.destruction_list", list_id=list_id))
+    found = _or_abort(lambda: get_destruction_list(current_user, list_id))
+    if found.status != DestructionStatus.REVIEWED or found.unit_id not in keeper_unit_ids(
+            current_user):
+        flash("บัญชีนี้ยังทำลายไม่ได้" if found.status == DestructionStatus.PROPOSED
+              else "บัญชีนี้ทำลายไปแล้ว" if found.status == DestructionStatus.DONE
+              else "เฉพาะเจ้าหน้าที่สารบรรณของหน่วยนี้จึงทำลายหนังสือได้", "error")
+        return redirect(url_for("records.destruction_list", list_id=list_id))
+    return render_template("records/destroy.html", dl=found,
+                           visible=visible_items(current_user, found), Decision=DestructionDecision,
+                           lent=open_loans_of(i.document_id for i in found.items))
+
+
+@bp.route("/loans/new", methods=["GET", "POST"])
+@login_required
+def new_loan():
+    _keeper_only()
+    source = request.form if request.method == "POST" else request.args
+    raw_id = source.get("document_id", "")
+    number = (source.get("number") or "").strip()
+    values = {k: request.form.get(k, "") for k in LOAN_FIELDS}
+    if request.method == "POST":
+        def make():
+            document_id = (int(raw_id) if raw_id.isdigit() and len(raw_id) < 10
+                           else find_document_by_number(current_user, number))
+            return lend(current_user, document_id, values)
+        if run_operation(make, "บันทึกการยืมหนังสือแล้ว") is not None:
+            return redirect(url_for("records.index") + "#loans")
+    document = None
+    if raw_id.isdigit() and len(raw_id) < 10:
+        from saraban.documents.access import visible_document
+
+        document = visible_document(current_user, int(raw_id))
+        if document is None:
+            abort(404)
+    if not values["due_on"] and request.method == "GET":
+        values["due_on"] = _thai(bangkok_today() + dt.timedelta(days=7))
+    return render_template("records/loan.html", document=document, number=number,
+                           values=values, units=keeper_units(current_user),
+                           all_units=active_units())
+
+
+@bp.route("/loans/<int:loan_id>/return", methods=["GET", "POST"])
+@login_required
+def return_page(loan_id: int):
+    if request.method == "POST":
+        done = run_operation(lambda: return_loan(current_user, loan_id,
+                                                 request.form.get("returned_by"),
+                                                 request.form.get("returned_on")),
+                             "บันทึกการส่งคืนแล้ว")
+        if done is not None:
+            return redirect(url_for("records.index") + "#loans")
+    loan = _or_abort(lambda: get_loan(current_user, loan_id))
+    return render_template("records/return.html", loan=loan, today=bangkok_today(),
+                           returned_by=request.form.get("returned_by", ""))
+
+
+@bp.route("/documents/<int:document_id>/retention", methods=["GET", "POST"])
+@login_required
+def retention(document_id: int):
+    from saraban.documents.access import visible_document
+
+    if request.method == "POST":
+        keep = request.form.get("keep_forever") == "yes"
+        done = run_operation(lambda: set_retention(current_user, document_id,
+                                                   request.form.get("years"), keep),
+                             "บันทึกอายุการเก็บหนังสือแล้ว")
+        if done is not None:
+            return redirect(url_for("documents.show", document_id=document_id))
+    document = visible_document(current_user, document_id)
+    if document is None:
+        abort(404)
+    return render_template("records/retention.html", document=document)
+
+
+def _thai(day: dt.date) -> str:
+    from saraban.thaidate import format_date
+
+    return format_date(day)
+
+
+@bp.app_template_filter("kept_until")
+def kept_until_filter(document) -> str:
+    """{{ document|kept_until }}: เก็บถึง พ.ศ. ๒๕๗๒, ห้ามทำลาย, or ทำลายแล้วเมื่อ ..."""
+    return retention_text(document, "arabic" if getattr(g, "lang", "th") == "en" else "thai")
+
+
+@bp.app_template_global("retention_until")
+def retention_until_global(document) -> int | None:
+    return retention_until(document)
