@@ -8,6 +8,7 @@ from sqlalchemy import select
 from saraban.documents.models import Document, DocumentReference
 from saraban.search.models import SearchText
 from saraban.search.text import normalize
+from saraban.units.models import Unit
 
 CORPUS = [
     ("ขอเชิญประชุมคณะกรรมการพัฒนารัฐบาลดิจิทัล", "สำนักงานพัฒนารัฐบาลดิจิทัล", "กข ๐๔๐๘/ว๑๒"),
@@ -260,3 +261,55 @@ def test_a_common_word_is_counted_up_to_the_limit_and_paged_newest_first(
         "q": "สำนักงาน", "per_page": 100}).json
     assert capped["more"] is True and capped["total"] == 2
     assert [d["id"] for d in capped["items"]] == [d["id"] for d in everything["items"]]
+
+
+def test_relevance_puts_the_subject_before_the_sender_before_the_body(
+        client, bearer, db_session):
+    import datetime as dt
+
+    from saraban.search.index import reindex
+    from tests.conftest import make_document
+
+    word = "คำทดสอบความตรง"
+    made = {
+        "body": make_document(db_session, "เรื่องอื่นที่หนึ่ง", body=f"มี{word}ในเนื้อความ",
+                              doc_date=dt.date(2026, 11, 3)),
+        "sender": make_document(db_session, "เรื่องอื่นที่สอง", sender_text=f"กอง{word}",
+                                doc_date=dt.date(2026, 11, 2)),
+        "subject": make_document(db_session, f"ขอส่ง{word}", doc_date=dt.date(2026, 11, 1)),
+    }
+    reindex(db_session, [d.id for d in made.values()])
+    db_session.commit()
+    headers = bearer("demo-admin")
+
+    def order(sort):
+        items = client.get("/api/v1/documents", headers=headers,
+                           query_string={"q": word, "sort": sort}).json["items"]
+        return [next(k for k, d in made.items() if d.id == i["id"]) for i in items]
+
+    assert order("date") == ["body", "sender", "subject"]
+    assert order("relevance") == ["subject", "sender", "body"]
+    bad = client.get("/api/v1/documents", headers=headers, query_string={"q": word, "sort": "x"})
+    assert bad.status_code == 400 and bad.json["error"]["field"] == "sort"
+
+
+def test_each_result_says_where_the_document_is_now(client, bearer, login, db_session):
+    letter = db_session.scalar(select(Document.id).where(
+        Document.source_key == "dga-2562-w4099"))
+    items = client.get("/api/v1/documents", headers=bearer("demo-admin"),
+                       query_string={"q": "ว4099"}).json["items"]
+    found = next(i for i in items if i["id"] == letter)
+    assert found["location"]["unit"] == "ฝอ.๒ บก.อก.สทส." and found["location"]["waiting"] is False
+    # sent on and not yet received: it is on its way there
+    sent = client.post(f"/api/v1/documents/{letter}/transfers", headers=bearer("demo-clerk"),
+                       json={"to": [db_session.scalar(select(Unit.id).where(
+                           Unit.short_name == "สงป."))], "from_unit": db_session.scalar(
+                           select(Unit.id).where(Unit.short_name == "ฝอ.๒ บก.อก.สทส."))})
+    assert sent.status_code == 201, sent.json
+    items = client.get("/api/v1/documents", headers=bearer("demo-admin"),
+                       query_string={"q": "ว4099"}).json["items"]
+    found = next(i for i in items if i["id"] == letter)
+    assert found["location"] == {**found["location"], "unit": "สงป.", "waiting": True}
+    page = login("demo-admin").get("/documents/?q=ว4099&sort=relevance").get_data(as_text=True)
+    assert "อยู่ที่" in page and "สงป." in page and "(รอลงรับ)" in page
+    assert 'value="relevance" selected' in page

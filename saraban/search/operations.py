@@ -39,6 +39,7 @@ class Query:
     secrecy: int | None = None
     register: int | None = None  # entered in this receipt or dispatch register
     year: int | None = None  # with ``register``: of that register's year (CE)
+    sort: str = "date"  # or "relevance": the number, then the subject, then the sender
 
     @classmethod
     def read(cls, args) -> Query:
@@ -62,6 +63,7 @@ class Query:
                                    "สถานะ"),
                     secrecy=_level(args, "secrecy", "ชั้นความลับ"),
                     register=_unit_arg(args, "register"), year=_year(args),
+                    sort=_choice(args, "sort", {"date", "relevance"}, "การเรียง") or "date",
                     date_from=read_date(args.get("date_from") or None, "date_from",
                                         "ตั้งแต่วันที่"),
                     date_to=read_date(args.get("date_to") or None, "date_to", "ถึงวันที่"))
@@ -175,6 +177,16 @@ def search_documents(user: User, query: Query, *, limit: int = 20,
     number = normalize_number(query.q)
     if number and not common:  # the letter whose number was typed first, then the newest
         order.insert(0, case((Document.number_norm == number, 0), else_=1))
+    if query.sort == "relevance" and needle and not common:
+        # where the words are found counts: in the subject before the sender or addressee,
+        # before the body only; then the newest (a common word keeps the date order)
+        words = {query.q.strip(), needle}
+        order[-2:-2] = [
+            case((or_(*(Document.subject.contains(w, autoescape=True) for w in words)), 0),
+                 else_=1),
+            case((or_(*(c.contains(w, autoescape=True) for w in words
+                        for c in (Document.sender_text, Document.addressee))), 0), else_=1),
+        ]
     page = stmt.options(joinedload(Document.origin_unit), joinedload(Document.origin_agency))
     if common and sqlite:
         page = page.with_hint(Document, "INDEXED BY ix_document_doc_date", "sqlite")
