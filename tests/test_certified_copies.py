@@ -42,6 +42,10 @@ def test_a_certified_copy_is_numbered_circulated_and_linked(client, bearer, db_s
         Dispatch.document_id == copy.id)) == body["number"]
     link = db_session.scalar(select(CertifiedCopy).where(CertifiedCopy.copy_id == copy.id))
     assert link.source_id == memo
+    # its remarks carry a code that /verify confirms, naming the certifier
+    code = copy.remarks.split("รหัสตรวจสอบสำเนา ")[1].split()[0]
+    html = client.application.test_client().get(f"/verify/{code}").get_data(as_text=True)
+    assert "สำเนาถูกต้อง" in html and "พ.ต.ต. สมชาย ตัวอย่าง" in html
     # the original's history shows the copy; the destination finds it in its inbox
     history = client.get(f"/api/v1/documents/{memo}/history", headers=clerk).json["events"]
     assert any(e["kind"] == "certified_copy" and e["number"] == body["number"] for e in history)

@@ -20,7 +20,7 @@ from saraban.extensions import db
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 LENGTH = 8
 KINDS = {"stamp": "ตรารับ", "register": "ทะเบียนหนังสือ", "endorsement_sheet": "ใบเกษียน",
-         "routing_slip": "ใบปะหน้าเสนอ"}
+         "routing_slip": "ใบปะหน้าเสนอ", "certified_copy": "สำเนาถูกต้อง"}
 
 
 def show(code: str) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from saraban.accounts.models import User
 from saraban.audit.operations import record
+from saraban.audit.printcodes import issue_print_code, show
 from saraban.db import begin_write, utcnow
 from saraban.documents.access import visible_document
 from saraban.documents.models import (
@@ -133,6 +134,14 @@ def issue_certified_copy(user: User, source_id: int, data: dict) -> CertifiedCop
         transfers = send_transfers(user, copy.id, to, purpose=data.get("purpose") or "inform",
                                    purpose_text=purpose_text, due_date=data.get("due_date"),
                                    from_unit_id=unit.id)
+    # a code to confirm the copy by, printed in its remarks (the copy travels on paper too)
+    code = issue_print_code(
+        "certified_copy", user=user, document_id=copy.id,
+        content=f"copy:{copy.id}:{source.id}:{source_file.file_id if source_file else ''}:"
+                f"{name}:{position}",
+        summary=f"สำเนาถูกต้องของ{'หนังสือชั้นความลับ' if source.secrecy else citation(source)}"
+                f" รับรองโดย {name} {position}")
+    copy.remarks = f"รหัสตรวจสอบสำเนา {show(code)} (ตรวจได้ที่ /verify)"
     # the outgoing number, last: nothing after it can fail
     dispatch = issue_dispatch(user, register.id, copy.id,
                               copy.addressee or _unit_names([t.to_unit_id for t in transfers]))
