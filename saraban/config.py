@@ -56,6 +56,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "DEFAULT_LANGUAGE": _env("LANGUAGE", "th"),
         "FONT_PATH": _env("FONT_PATH"),
         "JSON_AS_ASCII": False,
+        # letters from other agencies: registered at once (1) or accepted by a clerk (0)
+        "EXCHANGE_AUTO_REGISTER": _env("EXCHANGE_AUTO_REGISTER", "1") == "1",
+        "EXCHANGE_REGISTER_ID": _env("EXCHANGE_REGISTER_ID"),
     }
     secret = overrides.get("SECRET_KEY") or _env("SECRET_KEY")
     if not secret:

@@ -14,6 +14,7 @@ from saraban.documents.models import (
     StoredFile,
     Urgency,
 )
+from saraban.exchange.models import ExchangeMessage, Peer
 from saraban.records.models import DestructionItem, DestructionList, Loan
 from saraban.registers.models import (
     Dispatch,
@@ -50,7 +51,7 @@ from saraban.units.models import (
 
 __all__ = [
     "Agency", "ApiToken", "AuditEvent", "AuditHead", "CertifiedCopy", "Delegation",
-    "DestructionItem", "DestructionList", "Loan", "PrintCode",
+    "DestructionItem", "DestructionList", "ExchangeMessage", "Loan", "Peer", "PrintCode",
     "DelegationKind", "Dispatch", "Document", "DocumentFile", "DocumentKind",
     "DocumentReference", "DocumentStatus", "Enclosure", "Endorsement", "EndorsementLine",
     "EndorsementStatus", "EntryMode", "EntryStatus", "Membership", "Order", "OrderStatus",

@@ -19,6 +19,7 @@ def register_web(app: Flask) -> None:
     from saraban.documents.views import bp as documents_bp
     from saraban.endorsements.views import bp as endorsements_bp
     from saraban.endorsements.views import register_template_helpers
+    from saraban.exchange.views import bp as exchange_bp
     from saraban.extensions import csrf, login_manager
     from saraban.records.views import bp as records_bp
     from saraban.registers.views import bp as registers_bp
@@ -39,6 +40,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(records_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(exchange_bp)
+    csrf.exempt(exchange_bp)  # peers authenticate each message by its signature
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 

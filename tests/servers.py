@@ -66,6 +66,12 @@ class Server:
             self.proc.kill()
             self.proc.wait()
 
+    def restart(self) -> None:
+        """Start the server again on the same port, data and database (after stop())."""
+        port = int(self.base.rsplit(":", 1)[1])
+        self.proc = _serve(self.env, port, self.log_path, mode="a")
+        _wait_ready(self.base, self.proc, self.log_path)
+
     def errors(self) -> list[str]:
         """Tracebacks the server logged."""
         text = self.log_path.read_text()
@@ -87,22 +93,30 @@ def start_server(root: Path, database_url: str | None = None, workers: int = 2) 
     logins = dict(re.findall(r"^\s+(demo-\S+)\s+(\S+)$", output, re.M))
     port = _free_port()
     log_path = root / "server.log"
-    with open(log_path, "w") as log:  # a file, not a pipe nobody reads: that would block
-        proc = subprocess.Popen(
+    proc = _serve(env, port, log_path, workers=workers)
+    base = f"http://127.0.0.1:{port}"
+    _wait_ready(base, proc, log_path)
+    return Server(base, env, logins, proc, log_path)
+
+
+def _serve(env: dict, port: int, log_path: Path, workers: int = 2, mode: str = "w"):
+    with open(log_path, mode) as log:  # a file, not a pipe nobody reads: that would block
+        return subprocess.Popen(
             [sys.executable, "-m", "saraban.cli", "serve", "--host", "127.0.0.1",
              "--port", str(port), "--workers", str(workers)],
             env=env, stdout=subprocess.DEVNULL, stderr=log, text=True,
         )
-    base = f"http://127.0.0.1:{port}"
+
+
+def _wait_ready(base: str, proc, log_path: Path) -> None:
     deadline = time.monotonic() + 30
     while True:
         try:
             with urllib.request.urlopen(base + "/login", timeout=2) as response:
                 if response.status == 200:
-                    break
+                    return
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 raise RuntimeError("server did not start: " + log_path.read_text()) from None
             time.sleep(0.3)
-    return Server(base, env, logins, proc, log_path)

@@ -59,6 +59,7 @@ from saraban.api import (  # noqa: E402,F401
     audit,
     documents,
     endorsements,
+    exchange,
     openapi,
     records,
     registers,

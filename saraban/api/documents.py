@@ -87,6 +87,7 @@ def event_json(e: HistoryEvent) -> dict:
         "stay_seconds": int(e.stay.total_seconds()) if e.stay is not None else None,
         "stay_exact": e.stay_exact,
         "stay_th": thaidate.format_duration(e.stay, e.stay_exact) if e.stay is not None else None,
+        "accept_id": e.accept_id,
     }
 
 

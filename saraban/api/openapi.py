@@ -761,6 +761,48 @@ SPEC["paths"].update({
             "head": {"type": "string"}, "bad_event_id": {"type": ["integer", "null"]},
             "problem": {"type": ["string", "null"]}}}, 401, 403)}},
 })
+_EXCHANGE = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "message_id": {"type": "string"},
+    "direction": {"enum": ["out", "in"]}, "kind": {"type": "string"},
+    "peer": {"type": "string"}, "document_id": {"type": ["integer", "null"]},
+    "status": {"enum": ["queued", "delivered", "accepted", "rejected", "invalid", "failed",
+                        "withdrawn", "received", "registered", "refused"]},
+    "accept_id": {"type": ["string", "null"], "description": "the receiver's เลขรับ"},
+    "reason": {"type": ["string", "null"]}}}
+_ROW_ID = {"name": "row_id", "in": "path", "required": True,
+           "schema": {"type": "integer", "minimum": 1}}
+SPEC["paths"].update({
+    "/documents/{document_id}/exchange": {"post": {
+        "operationId": "exchangeSend", "parameters": [_ID],
+        "summary": "Queue a numbered document for another agency's installation (a signed "
+        "e-CMS-style letter in the outbox); its history then shows queued, delivered and "
+        "accepted with accept_id (the receiver's เลขรับ)",
+        "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+            "type": "object", "required": ["to"],
+            "properties": {"to": {"type": "string", "description": "the peer's code"}}}}}},
+        "responses": _responses(_EXCHANGE, 400, 401, 403, 404, 409, success=201)}},
+    "/exchange/messages/{row_id}/resend": {"post": {
+        "operationId": "exchangeResend", "parameters": [_ROW_ID],
+        "summary": "Withdraw a rejected or failed letter and send it again as a new message",
+        "responses": _responses(_EXCHANGE, 401, 403, 404, 409, success=201)}},
+    "/exchange/arrivals": {"get": {
+        "operationId": "exchangeArrivals",
+        "summary": "Letters from other agencies waiting for a clerk (when not registered "
+        "automatically)", "responses": _responses(_items(_EXCHANGE), 401)}},
+    "/exchange/arrivals/{row_id}/accept": {"post": {
+        "operationId": "exchangeAccept", "parameters": [_ROW_ID],
+        "summary": "Register an arrived letter; the sender gets an accept notice with the "
+        "เลขรับ (AcceptID)",
+        "responses": _responses(_EXCHANGE, 401, 403, 404, 409)}},
+    "/exchange/arrivals/{row_id}/reject": {"post": {
+        "operationId": "exchangeReject", "parameters": [_ROW_ID],
+        "summary": "Refuse an arrived letter with a reason (\"invalid\": true for an "
+        "invalid letter); the sender is told",
+        "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+            "type": "object", "required": ["reason"], "properties": {
+                "reason": {"type": "string"}, "invalid": {"type": "boolean"}}}}}},
+        "responses": _responses(_EXCHANGE, 400, 401, 403, 404, 409)}},
+})
 SPEC["paths"].update(RECORDS_PATHS)
 
 

@@ -27,8 +27,8 @@ from saraban.routing.models import (
 
 # Events on the same instant keep the order in which they happen on paper.
 # An endorsement comes before the transfers its orders make at the moment of signing.
-_KIND_ORDER = {"created": 0, "dispatch": 1, "endorsement": 2, "transfer": 3, "receipt": 4,
-               "certified_copy": 5, "order_done": 6}
+_KIND_ORDER = {"created": 0, "dispatch": 1, "endorsement": 2, "transfer": 3, "exchange": 4,
+               "receipt": 5, "certified_copy": 6, "order_done": 7}
 
 
 @dataclass
@@ -48,6 +48,7 @@ class HistoryEvent:
     # for a receipt: how long the document stayed at that unit before it went on
     stay: dt.timedelta | None = None
     stay_exact: bool = True  # false when a paper stamp gave only the day
+    accept_id: str | None = None  # exchange: the receiving agency's เลขรับ
 
     @property
     def date(self) -> dt.date | None:
@@ -228,6 +229,7 @@ def document_history(document: Document) -> list[HistoryEvent]:
             )
         )
 
+    events.extend(_exchange_events(document.id))
     events.sort(key=HistoryEvent.sort_key)
     _measure_stays(events)
     return events
@@ -403,3 +405,38 @@ def latest_locations(document_ids: list[int]) -> dict[int, Location]:
         if here is None or (row.sent_at and (here.since is None or row.sent_at > here.since)):
             found[row.document_id] = Location(row.short_name, row.sent_at, True)
     return found
+
+
+def _exchange_events(document_id: int) -> list[HistoryEvent]:
+    """Each step of a letter sent to or received from another agency's installation:
+    queued, delivered, then accepted as เลขรับ N (or rejected, with the reason)."""
+    from saraban.exchange.models import Direction, ExchangeMessage
+
+    rows = db.session.scalars(
+        select(ExchangeMessage).where(ExchangeMessage.document_id == document_id,
+                                      ExchangeMessage.kind == "letter")
+        .options(joinedload(ExchangeMessage.peer)).order_by(ExchangeMessage.id)).all()
+    events = []
+    for row in rows:
+        peer = row.peer.code
+
+        def step(name, at, lines=(), accept_id=None, row=row, peer=peer):
+            events.append(HistoryEvent(kind="exchange", at=at, time_known=True, unit=peer,
+                                       title=name, lines=list(lines), accept_id=accept_id,
+                                       object_id=row.id))
+        if row.direction == Direction.IN:
+            step("received", row.created_at, [row.peer.name])
+            if row.status.value == "refused":
+                step("refused", row.created_at, [row.reason or ""])
+            continue
+        step("queued", row.created_at, [row.peer.name])
+        if row.delivered_at:
+            step("delivered", row.delivered_at)
+        if row.status.value == "accepted":
+            # the receiver's clock may run behind ours: never before it was delivered
+            at = max(filter(None, (row.accepted_at, row.delivered_at)), default=None)
+            step("accepted", at, [], row.accept_id)
+        elif row.status.value in ("rejected", "invalid", "failed", "withdrawn"):
+            step(row.status.value, row.delivered_at or row.created_at,
+                 [row.reason or row.last_error or ""])
+    return events

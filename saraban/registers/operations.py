@@ -137,13 +137,22 @@ def register_receipt(user: User, register_id: int, document_id: int,
             "หนังสือลับต้องลงรับในทะเบียนหนังสือลับของหน่วย",
             "A classified document goes in the unit's secret register.", status=409)
     begin_write(db.session)  # the checks below run under the write lock
+    return enter_receipt(register, document, received_at, user)
+
+
+def enter_receipt(register: Register, document: Document,
+                  received_at: dt.datetime | None, user: User | None) -> Receipt:
+    """The entry itself, after the caller's checks and ``begin_write``: the next number,
+    taken last. ``user`` is None when the software registers on its own (a letter that
+    arrived from another agency's installation)."""
     existing = _active_receipt(register.id, document.id)
     if existing is not None:
         raise _already(existing)
     received_at = (received_at or utcnow()).replace(microsecond=0)
     year = received_at.astimezone(BANGKOK).year
     receipt = Receipt(register=register, document=document, year=year,
-                      received_at=received_at, received_by_id=user.id, mode=EntryMode.LIVE)
+                      received_at=received_at, received_by_id=user.id if user else None,
+                      mode=EntryMode.LIVE)
     receipt.number = take_number(register.id, year)  # last: nothing after it can fail
     db.session.add(receipt)
     try:

@@ -1,0 +1,1 @@
+"""Exchanging signed letters between saraban installations of different agencies."""
