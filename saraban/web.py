@@ -20,6 +20,7 @@ def register_web(app: Flask) -> None:
     from saraban.endorsements.views import bp as endorsements_bp
     from saraban.endorsements.views import register_template_helpers
     from saraban.exchange.views import bp as exchange_bp
+    from saraban.exchange.views import pages as exchange_pages
     from saraban.extensions import csrf, login_manager
     from saraban.records.views import bp as records_bp
     from saraban.registers.views import bp as registers_bp
@@ -42,6 +43,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(verify_bp)
     app.register_blueprint(exchange_bp)
     csrf.exempt(exchange_bp)  # peers authenticate each message by its signature
+    app.register_blueprint(exchange_pages)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 

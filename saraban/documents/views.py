@@ -99,8 +99,15 @@ def show(document_id: int):
         dispatch=active_dispatch(document.id) if registers else None,
         recallable=recallable_transfers(current_user, document.id),
         desk=panel_for(current_user, document), today=bangkok_today(),
+        peers=_peers() if registers else [],
     )
 
+
+
+def _peers():
+    from saraban.exchange.models import Peer
+
+    return db.session.scalars(select(Peer).where(Peer.active).order_by(Peer.name)).all()
 
 
 def _links_by_source(documents, links) -> dict[int, list[tuple[str, str]]]:

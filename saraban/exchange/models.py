@@ -13,6 +13,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saraban.db import Base, StrEnum, TimestampMixin, enum_column
+from saraban.documents.models import Document
 from saraban.units.models import Agency
 
 
@@ -73,6 +74,7 @@ class ExchangeMessage(TimestampMixin, Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     peer: Mapped[Peer] = relationship()
+    document: Mapped[Document | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("direction", "message_id"),

@@ -478,11 +478,20 @@ def _when(text) -> dt.datetime | None:
 
 # --- a clerk's decisions on letters that arrived (when not registered automatically) --
 
-def arrivals(user: User) -> list[ExchangeMessage]:
+def _keeps_central(user: User) -> bool:
+    """Letters that arrived and wait belong to the clerks of the central register's unit."""
     from saraban.accounts.models import Role
     from saraban.documents.access import member_unit_ids
 
-    if not (member_unit_ids(user, Role.CLERK) or member_unit_ids(user, Role.ADMIN)):
+    register = central_register()
+    if register is None:
+        return False
+    return user.sees_all or register.unit_id in (
+        member_unit_ids(user, Role.CLERK) + member_unit_ids(user, Role.ADMIN))
+
+
+def arrivals(user: User) -> list[ExchangeMessage]:
+    if not _keeps_central(user):
         return []
     return list(db.session.scalars(
         select(ExchangeMessage).where(ExchangeMessage.direction == Direction.IN,
@@ -495,10 +504,11 @@ def _arrival(user: User, row_id) -> ExchangeMessage:
     row = db.session.get(ExchangeMessage, row_id) if isinstance(row_id, int) else None
     if row is None or row.direction != Direction.IN or row.kind != "letter":
         raise ExchangeError("ไม่พบหนังสือที่ได้รับนี้", "No such arrival.", status=404)
+    if not _keeps_central(user):
+        raise ExchangeError("เฉพาะเจ้าหน้าที่สารบรรณของหน่วยที่ถือทะเบียนรับกลาง",
+                            "Only the clerks of the central register's unit.", status=403)
     if row.status != MessageStatus.RECEIVED:
         raise ExchangeError("หนังสือนี้ดำเนินการไปแล้ว", "Already decided.", status=409)
-    document_for_clerk(user, row.document_id, "ลงรับหนังสือจากหน่วยงานภายนอก",
-                       "accept a letter from another agency")
     return row
 
 
@@ -508,7 +518,7 @@ def accept_arrival(user: User, row_id, register_id: int | None = None) -> Exchan
     begin_write(db.session)
     row = _arrival(user, row_id)
     register = register_for(user, register_id, RegisterKind.RECEIPT) if register_id else (
-        central_register())
+        central_register())  # the clerk of the central register's unit, checked above
     if register is None:
         raise ExchangeError("ไม่พบทะเบียนหนังสือรับ", "No receipt register.", status=409)
     _register(row, db.session.get(Document, row.document_id), register, our_identity(), user)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, redirect, request, url_for
+from flask_login import current_user, login_required
 
 bp = Blueprint("exchange", __name__, url_prefix="/exchange/v1")
+pages = Blueprint("exchange_pages", __name__)
 
 
 @bp.post("/messages")
@@ -31,3 +33,30 @@ def identity():
     except ExchangeError as error:
         return jsonify(error={"message": error.message_en, "message_th": error.message_th}), 404
     return jsonify(code=us.code, name=us.name, public_key=us.public_key)
+
+
+@pages.post("/documents/<int:document_id>/exchange")
+@login_required
+def send_page(document_id: int):
+    """The clerk's form: queue the document for another agency's installation."""
+    from saraban.exchange.operations import exchange_document
+    from saraban.web import run_operation
+
+    run_operation(lambda: exchange_document(current_user, document_id, request.form.get("to")),
+                  "บรรจุหนังสือเข้าคิวส่งทางระบบแล้ว ระบบจะส่งและแจ้งเลขรับของปลายทางในเส้นทางของหนังสือ")
+    return redirect(url_for("documents.show", document_id=document_id) + "#history")
+
+
+@pages.post("/exchange/arrivals/<int:row_id>")
+@login_required
+def decide_page(row_id: int):
+    """Accept (register) or reject a letter that arrived from another agency."""
+    from saraban.exchange.operations import accept_arrival, reject_arrival
+    from saraban.web import run_operation
+
+    if request.form.get("action") == "accept":
+        run_operation(lambda: accept_arrival(current_user, row_id), "ลงรับแล้ว แจ้งเลขรับกลับแล้ว")
+    else:
+        run_operation(lambda: reject_arrival(current_user, row_id, request.form.get("reason")),
+                      "ปฏิเสธหนังสือและแจ้งผู้ส่งแล้ว")
+    return redirect(url_for("routing.inbox_page"))

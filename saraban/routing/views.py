@@ -25,7 +25,10 @@ bp = Blueprint("routing", __name__)
 @bp.get("/inbox")
 @login_required
 def inbox_page():
-    return render_template("routing/inbox.html", transfers=inbox(current_user))
+    from saraban.exchange.operations import arrivals
+
+    return render_template("routing/inbox.html", transfers=inbox(current_user),
+                           arrivals=arrivals(current_user))
 
 
 @bp.post("/transfers/<int:transfer_id>/accept")
