@@ -145,9 +145,11 @@ def test_the_same_message_three_times_is_registered_once(agencies):
 @pytest.mark.parametrize("spoil, code", [
     ("tamper", "bad_digest"),
     ("subject", "bad_signature"),
+    ("wrong_key", "bad_signature"),
     ("unknown", "unknown_sender"),
 ])
-def test_spoiled_messages_are_refused_and_nothing_is_registered(agencies, spoil, code):
+def test_spoiled_messages_are_refused_and_nothing_is_registered(agencies, spoil, code,
+                                                                 tmp_path):
     dga, rtp = agencies
     with _db(dga) as conn:
         message = json.loads(conn.execute(
@@ -161,6 +163,12 @@ def test_spoiled_messages_are_refused_and_nothing_is_registered(agencies, spoil,
         body["MainLetterBinaryObject"]["Content"] = content.decode()
     elif spoil == "subject":
         body["Subject"] = body["Subject"] + " (แก้)"
+    elif spoil == "wrong_key":  # well formed and signed, but not with DGA's key
+        from saraban.exchange import protocol
+
+        impostor = protocol.create_identity(tmp_path / "impostor", "DGA", "สพร. ปลอม")
+        letter = protocol.letter_from_body(body)
+        message = protocol.build_letter(impostor, "RTP", letter)
     else:
         message["From"] = "XYZ"
     _, before = _central(rtp)
