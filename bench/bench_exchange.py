@@ -21,8 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,19 +37,6 @@ def big_pdf(size: int) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
-
-
-def attach(server, document_id: int, data: bytes) -> None:
-    boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename=\"letter.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").encode()
-    body += data + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(
-        f"{server.base}/api/v1/documents/{document_id}/files", data=body, method="POST",
-        headers={"Authorization": f"Bearer {server.token('demo-clerk')}",
-                 "Content-Type": f"multipart/form-data; boundary={boundary}"})
-    with urllib.request.urlopen(request, timeout=120) as response:
-        assert response.status == 201
 
 
 def protocol_cost(pdf: bytes, repeat: int = 5) -> tuple[float, float]:
@@ -102,7 +87,7 @@ def main() -> None:
                 "subject": f"หนังสือทดสอบการรับส่งฉบับที่ {i + 1}", "sender": "สพร.",
                 "addressee": "ผบ.ตร."})
             assert status == 201, made
-            attach(sender, made["id"], pdf)
+            sender.attach(made["id"], pdf)
             ids.append(made["id"])
         for server in (sender, receiver):
             workers.append(subprocess.Popen(

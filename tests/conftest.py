@@ -180,6 +180,15 @@ def login(client, app):
     return _login
 
 
+def log_in(client, username: str, password: str = "รหัสผ่าน-ทดสอบ-1"):
+    """Log a test client in with a password (a user made by ``make_user``, by default)."""
+    page = client.get("/login").get_data(as_text=True)
+    done = client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": csrf_token_from(page)})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    return client
+
+
 @pytest.fixture()
 def bearer(db_session):
     """API headers with a new token for a demo user."""

@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,19 @@ class Server:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"{}")
+
+    def attach(self, document_id: int, data: bytes, username: str = "demo-clerk") -> None:
+        """Upload a file to a document through the API (multipart/form-data)."""
+        boundary = uuid.uuid4().hex
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                f"filename=\"letter.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").encode()
+        body += data + f"\r\n--{boundary}--\r\n".encode()
+        request = urllib.request.Request(
+            f"{self.base}/api/v1/documents/{document_id}/files", data=body, method="POST",
+            headers={"Authorization": f"Bearer {self.token(username)}",
+                     "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            assert response.status == 201
 
     def stop(self) -> None:
         self.proc.terminate()

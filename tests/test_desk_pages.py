@@ -12,17 +12,13 @@ from saraban.documents.models import Document, DocumentReference
 from saraban.endorsements.operations import bangkok_today
 from saraban.routing.models import Endorsement, Order
 from saraban.thaidate import format_date
-from tests.conftest import csrf_token_from, make_document
+from tests.conftest import csrf_token_from, log_in, make_document
 from tests.deskworld import PASSWORD
 from tests.pdftools import need
 
 
 def _login(client, username: str):
-    page = client.get("/login").get_data(as_text=True)
-    done = client.post("/login", data={"username": username, "password": PASSWORD,
-                                       "csrf_token": csrf_token_from(page)})
-    assert done.status_code == 302
-    return client
+    return log_in(client, username, PASSWORD)
 
 
 def _form_key(html: str) -> str:

@@ -66,19 +66,6 @@ def _post(server, path: str, body: bytes) -> tuple[int, dict]:
         return error.code, json.loads(error.read() or b"{}")
 
 
-def _attach(server, document_id: int, data: bytes) -> None:
-    boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename=\"letter.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").encode()
-    body += data + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(
-        f"{server.base}/api/v1/documents/{document_id}/files", data=body, method="POST",
-        headers={"Authorization": f"Bearer {server.token('demo-clerk')}",
-                 "Content-Type": f"multipart/form-data; boundary={boundary}"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        assert response.status == 201
-
-
 def _central(rtp) -> tuple[int, list[int]]:
     """ตร.'s central receipt register and the numbers in it this year."""
     status, registers = rtp.api("GET", "/registers", "demo-admin")
@@ -99,7 +86,7 @@ def _letter(dga) -> int:
 def test_the_dga_letter_reaches_the_police_register_and_the_number_comes_back(agencies):
     dga, rtp = agencies
     letter = _letter(dga)
-    _attach(dga, letter, PDF)
+    dga.attach(letter, PDF)
     _, before = _central(rtp)
     status, queued = dga.api("POST", f"/documents/{letter}/exchange", "demo-clerk",
                              {"to": "RTP"})

@@ -24,7 +24,7 @@ from saraban.records.operations import (
 )
 from saraban.registers.models import Receipt, Register, RegisterKind
 from saraban.thaidate import BANGKOK
-from tests.conftest import csrf_token_from, make_document, make_unit, make_user
+from tests.conftest import csrf_token_from, log_in, make_document, make_unit, make_user
 
 PASSWORD = "รหัสผ่าน-ทดสอบ-1"
 _NUMBERS = itertools.count(1)
@@ -79,11 +79,7 @@ def _attach(session, document, data: bytes | None = None) -> StoredFile:
 
 
 def _login(client, username: str):
-    page = client.get("/login").get_data(as_text=True)
-    done = client.post("/login", data={"username": username, "password": PASSWORD,
-                                       "csrf_token": csrf_token_from(page)})
-    assert done.status_code == 302
-    return client
+    return log_in(client, username, PASSWORD)
 
 
 def _actions(session, document_id=None) -> list[str]:
