@@ -307,11 +307,12 @@ _HTTP = {"malformed": 400, "bad_digest": 400, "too_large": 413, "unknown_sender"
          "replay": 409}
 
 
-def _refuse(code: str, th: str, en: str, message: dict | None, remote: str | None):
+def _refuse(code: str, th: str, en: str, message, remote: str | None):
+    """Record a refused message (nothing of it is kept) and say why, in both languages."""
+    said = message if isinstance(message, dict) else {}
     record("exchange.refused", remote_addr=remote, details={
-        "reason": code, "from": (message or {}).get("From") if isinstance(message, dict)
-        else None, "message_id": (message or {}).get("MessageID")
-        if isinstance(message, dict) else None})
+        "reason": code, "from": str(said.get("From"))[:40] if "From" in said else None,
+        "message_id": str(said.get("MessageID"))[:40] if "MessageID" in said else None})
     db.session.commit()
     return _HTTP.get(code, 400), {"error": {"code": code, "message": en, "message_th": th}}
 
