@@ -134,8 +134,6 @@ def main() -> None:
     from saraban.accounts.operations import create_token
     from saraban.extensions import db
     from saraban.samples.loader import load_samples
-    from saraban.search.operations import _matching_ids
-    from saraban.search.text import normalize
 
     tmp = Path(tempfile.mkdtemp(prefix="saraban-bench-"))
     url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
@@ -165,21 +163,31 @@ def main() -> None:
             assert response.status_code == 200, response.get_data(as_text=True)[:300]
         return call
 
-    def raw(q):
-        """The search's own SQL (matching ids, count, first page) without the app."""
-        with app.app_context():
-            from saraban.models import Document
+    def raw(path, user):
+        """The SQL the API call runs (captured once), replayed bare on one connection:
+        the database's own cost of the same answer."""
+        from sqlalchemy import event
 
-            ids = _matching_ids(normalize(q))
-            page = (select(Document.id).where(Document.id.in_(ids))
-                    .order_by(Document.doc_date.desc(), Document.id.desc()).limit(20))
-            count = select(db.func.count()).select_from(  # counted up to 1,000 as the app does
-                select(Document.id).where(Document.id.in_(ids)).limit(1001).subquery())
+        captured = []
+
+        def keep(_conn, _cursor, statement, parameters, _context, _many):
+            captured.append((statement, parameters))
+
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            api(path, user)()
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
 
         def call():
-            with engine.connect() as conn:
-                conn.execute(count).scalar()
-                conn.execute(page).fetchall()
+            connection = engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                for statement, parameters in captured:
+                    cursor.execute(statement, parameters)
+                    cursor.fetchall()
+            finally:
+                connection.close()
         return call
 
     cases = [
@@ -190,11 +198,11 @@ def main() -> None:
         ("rare phrase, clerk (permissions in SQL)", f"/api/v1/documents?q={RARE}", RARE),
     ]
     rows = []
-    for name, path, q in cases:
+    for name, path, _q in cases:
         user = "demo-clerk" if "clerk" in name else "demo-admin"
         fn = api(path, user)
         median, p95 = timed(fn, args.repeat)
-        raw_median, raw_p95 = timed(raw(q), args.repeat)
+        raw_median, raw_p95 = timed(raw(path, user), args.repeat)
         rows.append((name, median, p95, raw_median, raw_p95))
     history = api(f"/api/v1/documents/{trail}/history")
     with app.app_context(), counting(engine) as counter:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, exists, func, or_, select, text
+from sqlalchemy import case, column, exists, func, or_, select, table, text
 from sqlalchemy.orm import joinedload
 
 from saraban.accounts.models import User
@@ -111,85 +111,116 @@ def _unit_arg(args, name: str) -> int | None:
     return int(raw)
 
 
-def _matching_ids(needle: str):
-    """Ids of documents whose search text contains ``needle`` (already normalised)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "sqlite" and len(needle) >= 3:
-        # FTS5 trigram: an exact substring match, quoted as one FTS5 string
-        phrase = '"' + needle.replace('"', '""') + '"'
-        return select(text("rowid")).select_from(text("search_fts")).where(
-            text("search_fts MATCH :phrase").bindparams(phrase=phrase))
-    # PostgreSQL: LIKE is served by the pg_trgm index from three characters; shorter
-    # needles, on either database, are a scan of the search text
+# SQLite's FTS5 table, joined by rowid (= document id) so that a match streams: counting
+# up to COUNT_LIMIT stops early instead of collecting every hit of a common word first.
+_FTS = table("search_fts", column("rowid"))
+
+
+def _contains(needle: str):
+    """The search text holds ``needle`` (LIKE, escaped; pg_trgm serves it on PostgreSQL
+    from three characters)."""
     pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return select(SearchText.document_id).where(SearchText.content.like(pattern, escape="\\"))
+    return SearchText.content.like(pattern, escape="\\")
 
 
-def search_documents(user: User, query: Query, *, limit: int = 20,
-                     offset: int = 0) -> SearchResult:
-    """One page of the documents the user may see that match, newest first, and how many
-    match (counted up to COUNT_LIMIT)."""
-    stmt = select(Document).where(visible_filter(user))
-    needle = normalize(query.q)
-    if needle:
-        stmt = stmt.where(Document.id.in_(_matching_ids(needle)))
+def _like(needle: str, per_row: bool = False):
+    """The text test for documents: one pass over the search text (an IN), or, ``per_row``,
+    a test of each document as it is read (a common word read along the date index,
+    which stops after a page)."""
+    if per_row:
+        return exists().where(SearchText.document_id == Document.id, _contains(needle))
+    return Document.id.in_(select(SearchText.document_id).where(_contains(needle)))
+
+
+def _filters(user: User, query: Query) -> list:
+    """Everything but the text: who may see it, and the filters asked for."""
+    where = [visible_filter(user)]
     if query.date_from:
-        stmt = stmt.where(Document.doc_date >= query.date_from)
+        where.append(Document.doc_date >= query.date_from)
     if query.date_to:
-        stmt = stmt.where(Document.doc_date <= query.date_to)
+        where.append(Document.doc_date <= query.date_to)
     if query.kind:
-        stmt = stmt.where(Document.kind == query.kind)
+        where.append(Document.kind == query.kind)
     if query.urgency is not None:
-        stmt = stmt.where(Document.urgency == query.urgency)
+        where.append(Document.urgency == query.urgency)
     if query.status:
-        stmt = stmt.where(Document.status == query.status)
+        where.append(Document.status == query.status)
     if query.secrecy is not None:
-        stmt = stmt.where(Document.secrecy == query.secrecy)
+        where.append(Document.secrecy == query.secrecy)
     if query.register:
         lines = []
         for line in (Receipt, Dispatch):
-            where = [line.register_id == query.register]
+            terms = [line.register_id == query.register]
             if query.year:
-                where.append(line.year == query.year)
-            lines.append(select(line.document_id).where(*where))
-        stmt = stmt.where(Document.id.in_(lines[0].union(lines[1])))
+                terms.append(line.year == query.year)
+            lines.append(select(line.document_id).where(*terms))
+        where.append(Document.id.in_(lines[0].union(lines[1])))
     if query.unit:
-        stmt = stmt.where(Document.origin_unit_id == query.unit)
+        where.append(Document.origin_unit_id == query.unit)
     if query.passed_through:
         unit = query.passed_through
         registers = select(Register.id).where(Register.unit_id == unit)
-        stmt = stmt.where(or_(
+        where.append(or_(
             Document.origin_unit_id == unit,
             exists().where(Receipt.document_id == Document.id,
                            Receipt.register_id.in_(registers)),
             exists().where(Transfer.document_id == Document.id,
                            or_(Transfer.to_unit_id == unit, Transfer.from_unit_id == unit)),
         ))
-    # Counting stops past COUNT_LIMIT: a common word is "more than 1,000", and the page of
-    # a common word is then read newest first along the date index instead of sorting
-    # every hit.
-    counted = db.session.scalar(
-        select(func.count()).select_from(stmt.limit(COUNT_LIMIT + 1).subquery()))
-    common = counted > COUNT_LIMIT
+    return where
+
+
+def search_documents(user: User, query: Query, *, limit: int = 20,
+                     offset: int = 0) -> SearchResult:
+    """One page of the documents the user may see that match, newest first (or most
+    relevant first), and how many match (counted up to COUNT_LIMIT).
+
+    A Thai substring of three characters or more is found on SQLite through the FTS5
+    trigram index, on PostgreSQL through pg_trgm; shorter ones are a scan. A common word
+    (more than COUNT_LIMIT hits) is counted only that far, and its page is read newest
+    first along the date index, testing each document's text, which stops after a page.
+    """
+    where = _filters(user, query)
+    needle = normalize(query.q)
     sqlite = db.session.get_bind().dialect.name == "sqlite"
+    stmt = select(Document).where(*where)
+    if needle and sqlite and len(needle) >= 3:
+        phrase = '"' + needle.replace('"', '""') + '"'
+        stmt = stmt.join(_FTS, _FTS.c.rowid == Document.id).where(
+            text("search_fts MATCH :phrase").bindparams(phrase=phrase))
+    elif needle:
+        # read the matches once: when there are few, the count and the page use them
+        found = db.session.scalars(select(SearchText.document_id).where(
+            _contains(needle)).limit(COUNT_LIMIT + 1)).all()
+        # (many: test each document as it is read, so that counting stops at the limit)
+        stmt = stmt.where(Document.id.in_(found) if len(found) <= COUNT_LIMIT
+                          else _like(needle, per_row=True))
+    counted = db.session.scalar(select(func.count()).select_from(
+        stmt.with_only_columns(Document.id).limit(COUNT_LIMIT + 1).subquery()))
+    common = counted > COUNT_LIMIT
     # as the document list orders; plain DESC lets both databases walk the date index
     order = [Document.doc_date.desc(), Document.id.desc()]
     number = normalize_number(query.q)
-    if number and not common:  # the letter whose number was typed first, then the newest
-        order.insert(0, case((Document.number_norm == number, 0), else_=1))
-    if query.sort == "relevance" and needle and not common:
-        # where the words are found counts: in the subject before the sender or addressee,
-        # before the body only; then the newest (a common word keeps the date order)
-        words = {query.q.strip(), needle}
-        order[-2:-2] = [
-            case((or_(*(Document.subject.contains(w, autoescape=True) for w in words)), 0),
-                 else_=1),
-            case((or_(*(c.contains(w, autoescape=True) for w in words
-                        for c in (Document.sender_text, Document.addressee))), 0), else_=1),
-        ]
-    page = stmt.options(joinedload(Document.origin_unit), joinedload(Document.origin_agency))
-    if common and sqlite:
-        page = page.with_hint(Document, "INDEXED BY ix_document_doc_date", "sqlite")
+    if common:
+        page = select(Document).where(*where, _like(needle, per_row=True)) if needle else stmt
+        if sqlite:
+            page = page.with_hint(Document, "INDEXED BY ix_document_doc_date", "sqlite")
+    else:
+        page = stmt
+        if number:  # the letter whose number was typed first, then the newest
+            order.insert(0, case((Document.number_norm == number, 0), else_=1))
+        if query.sort == "relevance" and needle:
+            # where the words are found counts: in the subject before the sender or
+            # addressee, before the body only; then the newest
+            words = {query.q.strip(), needle}
+            order[-2:-2] = [
+                case((or_(*(Document.subject.contains(w, autoescape=True) for w in words)),
+                      0), else_=1),
+                case((or_(*(c.contains(w, autoescape=True) for w in words
+                            for c in (Document.sender_text, Document.addressee))), 0),
+                     else_=1),
+            ]
+    page = page.options(joinedload(Document.origin_unit), joinedload(Document.origin_agency))
     items = db.session.scalars(page.order_by(*order).limit(limit).offset(offset)).unique().all()
     return SearchResult(list(items), min(counted, COUNT_LIMIT), common)
 
