@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import event, exists, inspect, or_, select
+from sqlalchemy import event, exists, inspect, or_, select, true
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from saraban.accounts.models import Role, User
@@ -448,11 +448,14 @@ _ORDER_LOAD = (contains_eager(Order.endorsement).joinedload(Endorsement.document
                joinedload(Order.to_unit))
 
 
-def tasks_for(user: User, include_done: bool = False, limit: int = 200) -> list[Order]:
-    """Orders given to the user or to his units, overdue and soonest due first."""
+def tasks_for(user: User, include_done: bool = False, limit: int = 200,
+              document_id: int | None = None) -> list[Order]:
+    """Orders given to the user or to his units (on one document, when given), overdue
+    and soonest due first."""
     units = member_unit_ids(user) or [-1]
     query = (select(Order).join(Order.endorsement)
              .where(Endorsement.status == EndorsementStatus.SIGNED,
+                    Endorsement.document_id == document_id if document_id else true(),
                     or_(Order.to_user_id == user.id,
                         (Order.to_user_id.is_(None)) & Order.to_unit_id.in_(units)))
              .options(*_ORDER_LOAD)

@@ -68,7 +68,7 @@ def panel_for(user, document: Document) -> Panel:
         panel.capacities = capacities_for(user.person, bangkok_today())
         panel.draft = drafts[0] if drafts else None
         panel.form_key = uuid.uuid4().hex
-    panel.tasks = [o for o in tasks_for(user) if o.endorsement.document_id == document.id]
+    panel.tasks = tasks_for(user, document_id=document.id)
     return panel
 
 
