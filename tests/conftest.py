@@ -110,6 +110,14 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with no requests counted against its address."""
+    from saraban.ratelimit import reset
+
+    reset()
+
+
 @pytest.fixture()
 def db_session(app):
     """A session whose work is rolled back after the test, commits included."""

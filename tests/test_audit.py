@@ -171,3 +171,43 @@ def test_logins_refused_and_logouts_are_recorded(client, app, db_session):
     assert failed[1].details == {"username": "nobody", "reason": "unknown"}
     assert all("ผิด" not in str(e.details) for e in events)  # never the password
     assert verify_chain().ok
+
+
+def test_five_wrong_passwords_lock_the_account_for_a_while(client, app, db_session,
+                                                          monkeypatch):
+    import datetime as dt
+
+    import saraban.accounts.operations as accounts
+    from saraban.accounts.models import User
+    from tests.conftest import csrf_token_from
+
+    def attempt(password):
+        page = client.get("/login").get_data(as_text=True)
+        return client.post("/login", data={"username": "demo-staff", "password": password,
+                                           "csrf_token": csrf_token_from(page)})
+
+    right = app.config["DEMO_LOGINS"]["demo-staff"]
+    assert [attempt("ผิด").status_code for _ in range(5)] == [200] * 5
+    locked = attempt(right)  # even the right password waits
+    assert locked.status_code == 423
+    assert "ถูกระงับชั่วคราว" in locked.get_data(as_text=True)
+    user = db_session.scalar(select(User).where(User.username == "demo-staff"))
+    db_session.refresh(user)
+    assert user.locked_until is not None
+    assert db_session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "account.locked", AuditEvent.user_id == user.id)) == 1
+    later = accounts.utcnow() + accounts.LOCK_FOR + dt.timedelta(seconds=1)
+    monkeypatch.setattr(accounts, "utcnow", lambda: later)
+    assert attempt(right).status_code == 302  # the wait is over
+    db_session.refresh(user)
+    assert user.failed_logins == 0 and user.locked_until is None
+
+
+def test_too_many_logins_from_one_address_are_slowed(client):
+    from tests.conftest import csrf_token_from
+
+    page = client.get("/login").get_data(as_text=True)
+    codes = [client.post("/login", data={"username": f"nobody{i}", "password": "x",
+                                         "csrf_token": csrf_token_from(page)}).status_code
+             for i in range(22)]
+    assert codes[:20] == [200] * 20 and codes[20:] == [429, 429]

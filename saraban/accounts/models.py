@@ -39,6 +39,9 @@ class User(UserMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     language: Mapped[str] = mapped_column(String(5), default="th")
     last_login_at: Mapped[dt.datetime | None]
+    # refused logins in a row, and the time until which the account is locked after many
+    failed_logins: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None]
     password_changed_at: Mapped[dt.datetime | None]
     # Changes whenever the password does, ending every other session (flask-login's get_id).
     session_token: Mapped[str] = mapped_column(String(64))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import secrets
 
@@ -20,7 +21,22 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_hex(8), method=PASSWORD_METHOD)
 
 
+LOCK_AFTER = 5  # refused logins in a row
+LOCK_FOR = dt.timedelta(minutes=15)
+
+
+class AccountLocked(Exception):
+    """Too many refused logins: the account waits until ``until``."""
+
+    def __init__(self, until: dt.datetime):
+        super().__init__(until)
+        self.until = until
+
+
 def authenticate(username: str, password: str) -> User | None:
+    """The user, when the name and password match an active account that is not locked.
+    After LOCK_AFTER refused passwords in a row the account is locked for LOCK_FOR, even
+    for the right password (raises AccountLocked); the caller commits either way."""
     username = username.strip()
     if not username or not username.isprintable():
         return None  # no user name holds control characters (and PostgreSQL refuses NUL)
@@ -29,10 +45,23 @@ def authenticate(username: str, password: str) -> User | None:
         check_password_hash(_dummy_hash(), password)
         _failed(None, {"username": username[:80], "reason": "unknown"})
         return None
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        check_password_hash(_dummy_hash(), password)  # as slow as any other answer
+        _failed(user, {"reason": "locked"})
+        raise AccountLocked(user.locked_until)
     if not user.active or not user.check_password(password):
         _failed(user, {"reason": "inactive" if not user.active else "password"})
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= LOCK_AFTER:
+            user.locked_until = now + LOCK_FOR
+            user.failed_logins = 0
+            record("account.locked", user=user, obj=user,
+                   details={"until": user.locked_until.isoformat()})
         return None
     begin_write(db.session)
+    user.failed_logins = 0
+    user.locked_until = None
     user.last_login_at = utcnow()
     record("login", user=user, obj=user)
     return user

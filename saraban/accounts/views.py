@@ -9,13 +9,16 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from saraban.accounts.forms import LoginForm
 from saraban.accounts.models import Role, User
-from saraban.accounts.operations import authenticate, overview_counts
+from saraban.accounts.operations import AccountLocked, authenticate, overview_counts
 from saraban.documents.operations import list_documents
 from saraban.endorsements.operations import proposals_for
 from saraban.extensions import db
+from saraban.ratelimit import allow
 from saraban.registers.operations import recent_receipts
+from saraban.thaidate import BANGKOK, format_time
 
 bp = Blueprint("accounts", __name__)
+LOGINS_PER_MINUTE = 20  # per address, in each worker process
 
 
 def load_user(user_id: str) -> User | None:
@@ -42,7 +45,16 @@ def login():
         return redirect(url_for("accounts.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
+        if not allow(f"login:{request.remote_addr}", LOGINS_PER_MINUTE, 60.0):
+            flash("พยายามเข้าสู่ระบบบ่อยเกินไปจากเครื่องนี้ กรุณารอหนึ่งนาทีแล้วลองใหม่", "error")
+            return render_template("accounts/login.html", form=form), 429
+        try:
+            user = authenticate(form.username.data, form.password.data)
+        except AccountLocked as locked:
+            db.session.commit()
+            flash("บัญชีนี้ถูกระงับชั่วคราวเพราะใส่รหัสผ่านผิดหลายครั้ง กรุณาลองใหม่หลังเวลา "
+                  f"{format_time(locked.until.astimezone(BANGKOK))} หรือติดต่อผู้ดูแลระบบ", "error")
+            return render_template("accounts/login.html", form=form), 423
         if user is None:
             db.session.commit()
             flash("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "error")
