@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import click
 from sqlalchemy import insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.bench_documents import counting, timed  # noqa: E402
+from bench.bench_documents import counting, sample_app, timed  # noqa: E402
 
 
 def build(proposals: int, minutes: int) -> int:
@@ -103,21 +102,12 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from saraban import create_app
     from saraban.accounts.models import User
     from saraban.accounts.operations import create_token
     from saraban.extensions import db
-    from saraban.samples.loader import load_samples
 
-    tmp = Path(tempfile.mkdtemp(prefix="saraban-bench-"))
-    url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
-    app = create_app({"ENV": "testing", "SECRET_KEY": "bench", "DATA_DIR": str(tmp),
-                      "SQLALCHEMY_DATABASE_URI": url})
+    app, url = sample_app(args.database_url)
     with app.app_context():
-        upgrade()
-        load_samples()
         memo = build(args.proposals, args.minutes)
         users = {u.username: u for u in db.session.scalars(select(User))}
         tokens = {name: create_token(users[name], "bench")

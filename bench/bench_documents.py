@@ -97,6 +97,25 @@ def timed(fn, repeat: int) -> tuple[float, float]:
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
 
 
+def sample_app(database_url: str | None):
+    """An application on a new database (a SQLite file in a temporary folder, or the empty
+    database named), migrated and holding the sample chain; gives it and its URL. The
+    caller runs its own work inside ``app.app_context()``."""
+    from flask_migrate import upgrade
+
+    from saraban import create_app
+    from saraban.samples.loader import load_samples
+
+    tmp = Path(tempfile.mkdtemp(prefix="saraban-bench-"))
+    url = database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
+    app = create_app({"ENV": "testing", "SECRET_KEY": "bench", "DATA_DIR": str(tmp),
+                      "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        load_samples()
+    return app, url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=20000)
@@ -105,21 +124,12 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from saraban import create_app
     from saraban.accounts.models import User
     from saraban.accounts.operations import create_token
     from saraban.extensions import db
-    from saraban.samples.loader import load_samples
 
-    tmp = Path(tempfile.mkdtemp(prefix="saraban-bench-"))
-    url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
-    app = create_app({"ENV": "testing", "SECRET_KEY": "bench", "DATA_DIR": str(tmp),
-                      "SQLALCHEMY_DATABASE_URI": url})
+    app, url = sample_app(args.database_url)
     with app.app_context():
-        upgrade()
-        load_samples()
         build(app, args.documents, args.hops)
         admin = db.session.scalar(select(User).where(User.username == "demo-admin"))
         clerk = db.session.scalar(select(User).where(User.username == "demo-clerk"))

@@ -17,14 +17,13 @@ import argparse
 import datetime as dt
 import random
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 from sqlalchemy import insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.bench_documents import counting, timed  # noqa: E402
+from bench.bench_documents import counting, sample_app, timed  # noqa: E402
 
 ACTIONS = ["ขอเชิญประชุม", "ขอความร่วมมือ", "ขอส่งรายงาน", "แจ้งผลการ", "ขออนุมัติ",
            "ขอความอนุเคราะห์", "ขอเชิญเข้าร่วม", "แจ้งกำหนดการ", "ขอให้ตรวจสอบ", "ขอยืนยัน"]
@@ -127,21 +126,12 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from saraban import create_app
     from saraban.accounts.models import User
     from saraban.accounts.operations import create_token
     from saraban.extensions import db
-    from saraban.samples.loader import load_samples
 
-    tmp = Path(tempfile.mkdtemp(prefix="saraban-bench-"))
-    url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
-    app = create_app({"ENV": "testing", "SECRET_KEY": "bench", "DATA_DIR": str(tmp),
-                      "SQLALCHEMY_DATABASE_URI": url})
+    app, url = sample_app(args.database_url)
     with app.app_context():
-        upgrade()
-        load_samples()
         build(args.documents)
         trail = long_trail(100)
         if url.startswith("postgresql"):
