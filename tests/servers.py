@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -80,6 +81,20 @@ class Server:
             self.proc.kill()
             self.proc.wait()
 
+    def kill(self) -> None:
+        """SIGKILL the master and its workers at once (its own process group), as a power
+        cut or the OOM killer would: no shutdown code runs."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers: the master's children."""
+        pid = self.proc.pid
+        try:
+            return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except OSError:
+            return []
+
     def restart(self) -> None:
         """Start the server again on the same port, data and database (after stop())."""
         port = int(self.base.rsplit(":", 1)[1])
@@ -119,6 +134,7 @@ def _serve(env: dict, port: int, log_path: Path, workers: int = 2, mode: str = "
             [sys.executable, "-m", "saraban.cli", "serve", "--host", "127.0.0.1",
              "--port", str(port), "--workers", str(workers)],
             env=env, stdout=subprocess.DEVNULL, stderr=log, text=True,
+            start_new_session=True,  # a group of its own, for kill()
         )
 
 
