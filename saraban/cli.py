@@ -113,13 +113,15 @@ def create_token_command(username: str, name: str):
 
 def register_cli(app) -> None:
     """Add the project's commands to ``app.cli`` (so the ``saraban`` group lists them)."""
+    from saraban.accounts.cli import commands as account_commands
     from saraban.audit.cli import audit_cli
     from saraban.backup.cli import backup_command, restore_command
     from saraban.exchange.cli import exchange_cli
     from saraban.search.cli import search_cli
 
     for command in (serve, load_samples_command, demo_logins_command, create_token_command,
-                    search_cli, audit_cli, backup_command, restore_command, exchange_cli):
+                    search_cli, audit_cli, backup_command, restore_command, exchange_cli,
+                    *account_commands):
         app.cli.add_command(command)
 
 

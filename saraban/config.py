@@ -33,6 +33,17 @@ def _dev_secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _roles(value: str) -> frozenset[str]:
+    from saraban.accounts.models import Role
+
+    names = frozenset(part.strip().lower() for part in value.split(",") if part.strip())
+    unknown = names - {role.value for role in Role}
+    if unknown:
+        raise ConfigError(f"SARABAN_REQUIRE_TOTP_FOR names unknown roles: "
+                          f"{', '.join(sorted(unknown))} (known: admin, commander, clerk, staff)")
+    return names
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     env = overrides.get("ENV") or _env("ENV", "production")
@@ -59,6 +70,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # letters from other agencies: registered at once (1) or accepted by a clerk (0)
         "EXCHANGE_AUTO_REGISTER": _env("EXCHANGE_AUTO_REGISTER", "1") == "1",
         "EXCHANGE_REGISTER_ID": _env("EXCHANGE_REGISTER_ID"),
+        # roles whose holders must log in with a TOTP code (e.g. "admin,commander")
+        "REQUIRE_TOTP_FOR": _roles(_env("REQUIRE_TOTP_FOR", "")),
     }
     secret = overrides.get("SECRET_KEY") or _env("SECRET_KEY")
     if not secret:

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -5,16 +6,52 @@ from wtforms.validators import DataRequired, Length
 
 class LoginForm(FlaskForm):
     username = StringField(
-        "ชื่อผู้ใช้",
+        lazy_gettext("ชื่อผู้ใช้"),
         validators=[
-            DataRequired("กรุณากรอกชื่อผู้ใช้"),
-            Length(max=80, message="ชื่อผู้ใช้ยาวเกิน ๘๐ ตัวอักษร"),
+            DataRequired(lazy_gettext("กรุณากรอกชื่อผู้ใช้")),
+            Length(max=80, message=lazy_gettext("ชื่อผู้ใช้ยาวเกิน ๘๐ ตัวอักษร")),
         ],
     )
     password = PasswordField(
-        "รหัสผ่าน",
+        lazy_gettext("รหัสผ่าน"),
         validators=[
-            DataRequired("กรุณากรอกรหัสผ่าน"),
-            Length(max=200, message="รหัสผ่านยาวเกิน ๒๐๐ ตัวอักษร"),
+            DataRequired(lazy_gettext("กรุณากรอกรหัสผ่าน")),
+            Length(max=200, message=lazy_gettext("รหัสผ่านยาวเกิน ๒๐๐ ตัวอักษร")),
         ],
     )
+
+
+class CodeForm(FlaskForm):
+    """The six-digit code from the authenticator app (Thai digits too) or a recovery code."""
+
+    code = StringField(
+        lazy_gettext("รหัสยืนยัน"),
+        validators=[
+            DataRequired(lazy_gettext("กรุณากรอกรหัสจากแอปยืนยันตัวตน")),
+            Length(max=40, message=lazy_gettext("รหัสยืนยันยาวเกินไป")),
+        ],
+    )
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(
+        lazy_gettext("รหัสผ่านปัจจุบัน"),
+        validators=[DataRequired(lazy_gettext("กรุณากรอกรหัสผ่านปัจจุบัน"))],
+    )
+    new = PasswordField(
+        lazy_gettext("รหัสผ่านใหม่"),
+        validators=[DataRequired(lazy_gettext("กรุณากรอกรหัสผ่านใหม่"))],
+    )
+    again = PasswordField(
+        lazy_gettext("รหัสผ่านใหม่อีกครั้ง"),
+        validators=[DataRequired(lazy_gettext("กรุณากรอกรหัสผ่านใหม่อีกครั้ง"))],
+    )
+
+
+class TotpDisableForm(FlaskForm):
+    """Either a current code or the password proves it is the user himself."""
+
+    code = StringField(lazy_gettext("รหัสจากแอปยืนยันตัวตน"),
+                       validators=[Length(max=40, message=lazy_gettext("รหัสยืนยันยาวเกินไป"))])
+    password = PasswordField(lazy_gettext("หรือรหัสผ่าน"),
+                             validators=[Length(max=200)])

@@ -7,7 +7,16 @@ import hashlib
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -45,24 +54,37 @@ class User(UserMixin, TimestampMixin, Base):
     password_changed_at: Mapped[dt.datetime | None]
     # Changes whenever the password does, ending every other session (flask-login's get_id).
     session_token: Mapped[str] = mapped_column(String(64))
+    # TOTP second factor (saraban/accounts/totp.py): the base32 secret encrypted with a key
+    # derived from SECRET_KEY; set but not enabled while the user has not yet confirmed a
+    # code; the last time step used, so that no code is accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     person: Mapped[Person | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Membership.id"
     )
 
-    __table_args__ = (CheckConstraint("clearance BETWEEN 0 AND 3", name="clearance_range"),)
+    __table_args__ = (
+        CheckConstraint("clearance BETWEEN 0 AND 3", name="clearance_range"),
+        CheckConstraint("NOT totp_enabled OR totp_secret IS NOT NULL",
+                        name="totp_enabled_has_secret"),
+    )
 
     def set_password(self, password: str) -> None:
-
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
-        self.session_token = secrets.token_hex(16)
+        self.rotate_session()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
+
+    def rotate_session(self) -> None:
+        """Ends every session of this user but the one that logs in again at once."""
+        self.session_token = secrets.token_hex(16)
 
     @property
     def is_active(self) -> bool:  # flask-login
@@ -126,3 +148,21 @@ class ApiToken(TimestampMixin, Base):
     @staticmethod
     def hash_token(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+class RecoveryCode(TimestampMixin, Base):
+    """A one-time code that stands in for the TOTP code when the phone is lost. Only its
+    SHA-256 is stored (the code holds 80 random bits); ``used_at`` is set when it is spent."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
+
+    @staticmethod
+    def hash_code(code: str) -> str:
+        return hashlib.sha256(code.encode()).hexdigest()
