@@ -56,6 +56,7 @@ def _no_store(response):
 
 
 from saraban.api import (  # noqa: E402,F401
+    admin,
     audit,
     documents,
     endorsements,

@@ -6,6 +6,7 @@ from flask import jsonify
 
 from saraban import __version__
 from saraban.api import bp
+from saraban.api.openapi_admin import ADMIN_PATHS
 from saraban.api.openapi_records import RECORDS_PATHS
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -804,6 +805,7 @@ SPEC["paths"].update({
         "responses": _responses(_EXCHANGE, 400, 401, 403, 404, 409)}},
 })
 SPEC["paths"].update(RECORDS_PATHS)
+SPEC["paths"].update(ADMIN_PATHS)
 
 
 @bp.get("/openapi.json")

@@ -1,0 +1,1 @@
+"""The administrator's pages and rules: the unit tree, its registers, users and their roles."""

@@ -1,0 +1,175 @@
+"""Administration in the JSON API: units, their registers, users and their roles. The rules
+are those of the pages (saraban/admin/operations.py); a refusal answers in both languages."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from saraban.accounts.models import Membership, User
+from saraban.admin.operations import (
+    MAX_PAGE_SIZE,
+    add_membership,
+    create_register,
+    create_unit,
+    create_user,
+    get_user,
+    is_locked,
+    list_users,
+    remove_membership,
+    require_admin,
+    reset_password,
+    unit_tree,
+    unlock_user,
+    update_unit,
+    update_user,
+)
+from saraban.api import bp, token_required
+from saraban.api.documents import _int_arg
+from saraban.api.registers import _json_body
+from saraban.extensions import db
+from saraban.i18n import LABELS
+from saraban.registers.models import Register
+from saraban.thaidate import BANGKOK
+
+
+def _local(value):
+    return value.astimezone(BANGKOK).isoformat() if value else None
+
+
+def register_json(r: Register) -> dict:
+    return {"id": r.id, "unit_id": r.unit_id, "kind": r.kind.value, "code": r.code,
+            "name": r.name, "secret": r.is_secret, "series": r.series, "active": r.is_active}
+
+
+def unit_json(row) -> dict:
+    u = row.unit
+    return {"id": u.id, "parent_id": u.parent_id, "depth": row.depth,
+            "short_name": u.short_name, "name_th": u.name_th, "name_en": u.name_en,
+            "doc_code": u.doc_code, "active": u.is_active, "members": row.members,
+            "waiting": row.waiting, "registers": [register_json(r) for r in row.registers]}
+
+
+def _unit_answer(unit_id: int) -> dict:
+    row = next(r for r in unit_tree(g.api_user) if r.unit.id == unit_id)
+    return unit_json(row)
+
+
+def membership_json(m: Membership) -> dict:
+    return {"id": m.id, "unit_id": m.unit_id, "unit": m.unit.short_name, "role": m.role.value,
+            "with_subunits": m.with_subunits}
+
+
+def user_json(u: User) -> dict:
+    return {"id": u.id, "username": u.username, "display_name": u.display_name,
+            "person_id": u.person_id, "clearance": u.clearance,
+            "clearance_th": LABELS["secrecy"][str(u.clearance)][0], "sees_all": u.sees_all,
+            "active": u.active, "failed_logins": u.failed_logins or 0,
+            "locked_until": _local(u.locked_until) if is_locked(u) else None,
+            "last_login_at": _local(u.last_login_at),
+            "memberships": [membership_json(m) for m in u.memberships]}
+
+
+@bp.get("/units")
+@token_required
+def admin_units():
+    return jsonify(items=[unit_json(r) for r in unit_tree(g.api_user)])
+
+
+@bp.post("/units")
+@token_required
+def admin_units_create():
+    require_admin(g.api_user)
+    unit = create_unit(g.api_user, _json_body())
+    unit_id = unit.id
+    db.session.commit()
+    return jsonify(_unit_answer(unit_id)), 201
+
+
+@bp.patch("/units/<int:unit_id>")
+@token_required
+def admin_unit_update(unit_id: int):
+    require_admin(g.api_user)
+    update_unit(g.api_user, unit_id, _json_body())
+    db.session.commit()
+    return jsonify(_unit_answer(unit_id))
+
+
+@bp.post("/units/<int:unit_id>/registers")
+@token_required
+def admin_register_create(unit_id: int):
+    require_admin(g.api_user)
+    register = create_register(g.api_user, unit_id, _json_body())
+    answer = register_json(register)
+    db.session.commit()
+    return jsonify(answer), 201
+
+
+@bp.get("/users")
+@token_required
+def admin_users():
+    require_admin(g.api_user)
+    page = _int_arg("page", 1, 1, 100_000)
+    per_page = _int_arg("per_page", 50, 1, MAX_PAGE_SIZE)
+    users, total = list_users(g.api_user, request.args.get("q"), request.args.get("unit"),
+                              page, per_page)
+    return jsonify(items=[user_json(u) for u in users], total=total, page=page)
+
+
+@bp.post("/users")
+@token_required
+def admin_users_create():
+    require_admin(g.api_user)
+    user, password = create_user(g.api_user, _json_body())
+    answer = {**user_json(user), "password": password}
+    db.session.commit()
+    return jsonify(answer), 201  # the password, once (the API sends no-store)
+
+
+@bp.patch("/users/<int:user_id>")
+@token_required
+def admin_user_update(user_id: int):
+    require_admin(g.api_user)
+    user = update_user(g.api_user, user_id, _json_body())
+    answer = user_json(user)
+    db.session.commit()
+    return jsonify(answer)
+
+
+@bp.post("/users/<int:user_id>/memberships")
+@token_required
+def admin_membership_add(user_id: int):
+    require_admin(g.api_user)
+    membership = add_membership(g.api_user, user_id, _json_body())
+    answer = membership_json(membership)
+    db.session.commit()
+    return jsonify(answer), 201
+
+
+@bp.delete("/users/<int:user_id>/memberships/<int:membership_id>")
+@token_required
+def admin_membership_remove(user_id: int, membership_id: int):
+    require_admin(g.api_user)
+    remove_membership(g.api_user, user_id, membership_id)
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@token_required
+def admin_user_unlock(user_id: int):
+    require_admin(g.api_user)
+    user = unlock_user(g.api_user, user_id)
+    answer = user_json(user)
+    db.session.commit()
+    return jsonify(answer)
+
+
+@bp.post("/users/<int:user_id>/password")
+@token_required
+def admin_user_password(user_id: int):
+    require_admin(g.api_user)
+    get_user(user_id)
+    password = reset_password(g.api_user, user_id)
+    db.session.commit()
+    return jsonify(user_id=user_id, password=password)
+
