@@ -20,6 +20,14 @@ class OperationError(ValueError):
         self.status = status
         self.field = field
 
+    def message_for(self, lang: str | None = None) -> str:
+        """The message in ``lang`` ("th" or "en"), by default in the page's language."""
+        if lang is None:
+            from saraban.i18n import current_lang
+
+            lang = current_lang()
+        return self.message_en if lang == "en" else self.message_th
+
 
 _KEEP = {"\n", "\t"}
 
@@ -27,7 +35,8 @@ _KEEP = {"\n", "\t"}
 def clean_text(value, field: str, label: str, *, max_length: int,
                required: bool = False, multiline: bool = False) -> str | None:
     """Text with control and invisible format characters removed (newlines kept where
-    ``multiline``), trimmed, and checked for presence and length."""
+    ``multiline``), and lone surrogates (a JSON escape such as \\ud800, which no database
+    can store), trimmed, and checked for presence and length."""
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -36,7 +45,7 @@ def clean_text(value, field: str, label: str, *, max_length: int,
     keep = _KEEP if multiline else set()
     value = "".join(
         ch for ch in value
-        if ch in keep or unicodedata.category(ch) not in ("Cc", "Cf")
+        if ch in keep or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
     ).strip()
     if not value:
         if required:

@@ -15,7 +15,7 @@ from saraban.validation import OperationError
 def audit_events_list():
     query = AuditQuery.read(request.args)
     raw = request.args.get("page", "1")
-    page = int(raw) if raw.isdigit() and len(raw) < 7 and int(raw) > 0 else 1
+    page = int(raw) if raw.isdecimal() and len(raw) < 7 and int(raw) > 0 else 1
     rows, total = audit_events(g.api_user, query, limit=100, offset=(page - 1) * 100)
     return jsonify(total=total, items=[{
         "id": r.event.id, "occurred_at": r.event.occurred_at.isoformat(),

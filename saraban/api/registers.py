@@ -40,7 +40,10 @@ def _operation_error(error: OperationError):
 
 
 def _json_body() -> dict:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON reader goes
+        data = None
     if not isinstance(data, dict):
         raise ApiError(400, "The body must be a JSON object.", "ข้อมูลต้องเป็นออบเจกต์ JSON")
     return data

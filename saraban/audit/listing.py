@@ -54,7 +54,7 @@ class AuditQuery:
             raw = (args.get(name) or "").strip()
             if not raw:
                 return None
-            if not raw.isdigit() or len(raw) > 9:
+            if not raw.isdecimal() or len(raw) > 9:
                 raise AuditError(f"{name} ต้องเป็นตัวเลข", f"'{name}' must be a number.",
                                  field=name)
             return int(raw)

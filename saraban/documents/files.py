@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from saraban.documents.access import (
 )
 from saraban.documents.models import Document, DocumentFile, FileRole, StoredFile
 from saraban.extensions import db
+from saraban.thaidate import to_thai_digits
 from saraban.validation import OperationError, clean_text
 
 # Magic numbers of the formats a saraban accepts; anything else is refused.
@@ -51,19 +53,48 @@ def file_path(sha256: str) -> Path:
     return Path(current_app.config["DATA_DIR"]) / "files" / sha256[:2] / sha256[2:4] / sha256
 
 
-def store(data: bytes, media_type: str) -> StoredFile:
-    """The stored file for ``data``, written once (atomically) and shared by identical
-    uploads. A file left behind by a rolled-back upload is harmless: same name, same bytes."""
+class StorageError(OperationError):
+    """The data directory refused a file (full, read-only, not a directory): nothing is
+    saved, and the caller's transaction is rolled back with everything in it."""
+
+    def __init__(self, error: OSError):
+        super().__init__(
+            "บันทึกไฟล์ไม่ได้: พื้นที่จัดเก็บเต็มหรือเขียนไม่ได้ ระบบยังไม่ได้บันทึกรายการนี้ "
+            "กรุณาแจ้งผู้ดูแลระบบ แล้วลองอีกครั้ง",
+            "The file cannot be saved: the storage is full or cannot be written. Nothing "
+            f"was saved; tell the administrator and retry ({error.strerror or error}).",
+            status=507, field="file")
+
+
+def write_file(data: bytes) -> str:
+    """Write ``data`` under its SHA-256 (atomically, once) and give the digest; a full or
+    unwritable data directory is refused with StorageError and leaves no partial file."""
     digest = hashlib.sha256(data).hexdigest()
-    existing = db.session.scalar(select(StoredFile).where(StoredFile.sha256 == digest))
     path = file_path(digest)
-    if not path.exists():
+    if path.exists():
+        return digest
+    tmp = None
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())  # a full disk says so here, not after the commit
         os.chmod(tmp, 0o640)
         os.replace(tmp, path)
+    except OSError as error:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise StorageError(error) from error
+    return digest
+
+
+def store(data: bytes, media_type: str) -> StoredFile:
+    """The stored file for ``data``, written once (atomically) and shared by identical
+    uploads. A file left behind by a rolled-back upload is harmless: same name, same bytes."""
+    digest = write_file(data)
+    existing = db.session.scalar(select(StoredFile).where(StoredFile.sha256 == digest))
     if existing is not None:
         return existing
     stored = StoredFile(sha256=digest, size=len(data), media_type=media_type)
@@ -76,21 +107,61 @@ def read(stored: StoredFile) -> bytes:
     return file_path(stored.sha256).read_bytes()
 
 
+MAX_PDF_PAGES = 3000  # a scan longer than this is sent in parts
+
+
+def _too_many_pages() -> OperationError:
+    return OperationError(
+        f"ไฟล์ PDF มีเกิน {to_thai_digits(f'{MAX_PDF_PAGES:,}')} หน้า กรุณาแบ่งเป็นหลายไฟล์",
+        f"The PDF has more than {MAX_PDF_PAGES} pages: send it in parts.", status=413,
+        field="file")
+
+
+def _count_pages(reader) -> int:
+    """The pages of the page tree, walked without recursion and given up past
+    MAX_PDF_PAGES, whatever the file declares (pypdf would flatten the whole tree)."""
+    from pypdf.errors import LimitReachedError
+
+    pending, seen, pages = [reader.trailer["/Root"]["/Pages"]], set(), 0
+    while pending:
+        ref = pending.pop()
+        key = getattr(ref, "idnum", None)
+        if key is not None:
+            if key in seen:
+                raise ValueError("the page tree holds a loop")
+            seen.add(key)
+        node = ref.get_object()
+        if len(seen) > 2 * MAX_PDF_PAGES:  # page tree nodes with hardly any pages under them
+            raise LimitReachedError("too many page tree nodes")
+        if "/Kids" in node:
+            pending.extend(node["/Kids"])
+        else:
+            pages += 1
+            if pages > MAX_PDF_PAGES:
+                raise _too_many_pages()
+    return pages
+
+
 def _check_pdf(data: bytes) -> None:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise OperationError("ไฟล์ PDF มีการเข้ารหัส กรุณาส่งไฟล์ที่ไม่ได้ตั้งรหัสผ่าน",
                                  "The PDF is encrypted.", field="file")
-        if len(reader.pages) == 0:
+        if _count_pages(reader) == 0 or len(reader.pages) == 0:
             raise OperationError("ไฟล์ PDF ไม่มีหน้าเอกสาร", "The PDF has no pages.",
                                  field="file")
     except OperationError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
+    except (LimitReachedError, RecursionError) as error:  # a bomb, or built to look like one
+        raise OperationError("ไฟล์ PDF ซับซ้อนหรือขยายตัวเกินกว่าที่ระบบจะอ่านได้ "
+                             "ไม่ได้บันทึกไฟล์นี้",
+                             "The PDF is too complex or expands too much to be read.",
+                             status=413, field="file") from error
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
         raise OperationError("ไฟล์ PDF เสียหาย อ่านไม่ได้ ไม่ได้บันทึกไฟล์นี้",
                              "The PDF is damaged and cannot be read.", field="file") from error
 
@@ -111,14 +182,25 @@ def check_upload(data: bytes) -> str:
     return media_type
 
 
+def upload_name(filename: str | None) -> str:
+    """The name to show for an upload: its last part (after / or \\), without control or
+    invisible characters, shortened to 200 characters keeping the extension; never a
+    path, never empty. Files are stored by their SHA-256, never by this name."""
+    name = clean_text(re.split(r"[/\\]", filename or "")[-1], "filename", "ชื่อไฟล์",
+                      max_length=10**9) or ""
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = f"{stem[:190]}.{ext}" if dot and len(ext) < 10 else name[:200]
+    return "scan" if name.strip(".") == "" else name
+
+
 def attach_scan(user: User, document_id: int, filename: str | None,
                 data: bytes) -> list[DocumentFile]:
     """Keep a scan of a document, and a stamped copy of a PDF scan of a received document
     (flushes, never commits). Returns the files made: the scan, then the stamped copy."""
     document = document_for_clerk(user, document_id, "แนบไฟล์", "attach files")
     media_type = check_upload(data)
-    name = clean_text(Path(filename or "scan").name, "filename", "ชื่อไฟล์", max_length=200)
-    name = name or "scan"
+    name = upload_name(filename)
     stamped_bytes = _stamped_copy(document, data) if media_type == "application/pdf" else None
     begin_write(db.session)
     made = [_document_file(user, document, store(data, media_type), FileRole.SCAN, name)]

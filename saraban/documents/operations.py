@@ -28,7 +28,7 @@ def normalize_number(text: str | None) -> str | None:
         return None
     # control and invisible format characters (NUL, zero-width spaces, RTL marks) never
     # belong to a number; PostgreSQL refuses NUL outright
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
     text = _PREFIX.sub("", _SPACES.sub(" ", to_arabic_digits(text)).strip())
     return _SPACES.sub("", text).lower() or None
 

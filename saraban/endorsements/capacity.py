@@ -197,7 +197,7 @@ def _must_be_admin(user: User) -> None:
 
 
 def _get(model, value, field: str, th: str, en: str):
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isdecimal() and len(value) < 10:
         value = int(value)
     found = db.session.get(model, value) if (
         isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31) else None

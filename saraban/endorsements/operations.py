@@ -149,7 +149,7 @@ def _read_lines(value) -> list[str]:
 
 
 def _id(value, field: str) -> int | None:
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) < 10:
         value = int(value)
     if value in (None, ""):
         return None
@@ -248,8 +248,16 @@ def _corrects(value, document_id: int) -> int | None:
     return target.id
 
 
+def _usable_key(form_key: str | None) -> str | None:
+    """The form's key as kept, or None for one no form makes (too long, or with control
+    characters, which PostgreSQL refuses in a query when NUL)."""
+    usable = isinstance(form_key, str) and 0 < len(form_key) <= 64 and form_key.isprintable()
+    return form_key if usable else None
+
+
 def endorsement_for_form(form_key: str | None) -> Endorsement | None:
-    if not form_key or len(form_key) > 64:
+    form_key = _usable_key(form_key)
+    if form_key is None:
         return None
     return db.session.scalar(select(Endorsement).where(Endorsement.form_key == form_key))
 
@@ -271,7 +279,7 @@ def draft_endorsement(user: User, document_id, data: dict,
         document_id=document.id, unit_id=proposal.to_unit_id, signer_id=user.person_id,
         status=EndorsementStatus.DRAFT, time_known=True, created_by_id=user.id,
         corrects_id=_corrects(data.get("corrects"), document.id),
-        form_key=form_key if form_key and len(form_key) <= 64 else None)
+        form_key=_usable_key(form_key))
     _apply_capacity(endorsement, user, data.get("capacity") or None, today)
     endorsement.lines = [EndorsementLine(position=i, text=t) for i, t in enumerate(lines)]
     endorsement.orders = orders

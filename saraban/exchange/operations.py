@@ -152,7 +152,8 @@ def exchange_document(user: User, document_id, to_code) -> ExchangeMessage:
     """Queue a numbered document for another agency's installation (flushes only)."""
     document = document_for_clerk(user, document_id, "ส่งหนังสือถึงหน่วยงานภายนอก",
                                   "send to another agency")
-    code = to_code.strip().upper() if isinstance(to_code, str) else ""
+    # no peer's code holds control characters (and PostgreSQL refuses NUL in a query)
+    code = to_code.strip().upper() if isinstance(to_code, str) and to_code.isprintable() else ""
     peer = db.session.scalar(select(Peer).where(Peer.code == code))
     if peer is None or not peer.active:
         raise ExchangeError("ไม่พบหน่วยงานปลายทางที่รับส่งหนังสือกันได้",
@@ -181,7 +182,7 @@ def exchange_document(user: User, document_id, to_code) -> ExchangeMessage:
 
 def resend(user: User, row_id) -> ExchangeMessage:
     """Withdraw a rejected letter and send it again as a new message."""
-    row = db.session.get(ExchangeMessage, row_id) if isinstance(row_id, int) else None
+    row = db.session.get(ExchangeMessage, row_id) if _is_id(row_id) else None
     if row is None or row.direction != Direction.OUT or row.kind != "letter":
         raise ExchangeError("ไม่พบรายการส่งนี้", "No such outgoing letter.", status=404)
     document_for_clerk(user, row.document_id, "ส่งหนังสือซ้ำ", "resend")
@@ -310,9 +311,13 @@ _HTTP = {"malformed": 400, "bad_digest": 400, "too_large": 413, "unknown_sender"
 def _refuse(code: str, th: str, en: str, message, remote: str | None):
     """Record a refused message (nothing of it is kept) and say why, in both languages."""
     said = message if isinstance(message, dict) else {}
+
+    def trimmed(key: str) -> str | None:  # printable only: no NUL, no lone surrogate
+        text = str(said[key])[:40] if key in said else None
+        return None if text is None else "".join(c if c.isprintable() else "?" for c in text)
+
     record("exchange.refused", remote_addr=remote, details={
-        "reason": code, "from": str(said.get("From"))[:40] if "From" in said else None,
-        "message_id": str(said.get("MessageID"))[:40] if "MessageID" in said else None})
+        "reason": code, "from": trimmed("From"), "message_id": trimmed("MessageID")})
     db.session.commit()
     return _HTTP.get(code, 400), {"error": {"code": code, "message": en, "message_th": th}}
 
@@ -321,11 +326,12 @@ def receive(raw: bytes, remote: str | None = None) -> tuple[int, dict]:
     """Handle one message posted by a peer; gives the HTTP status and the JSON answer."""
     try:
         message = json.loads(raw)
-    except ValueError:
+        json.dumps(message, ensure_ascii=False).encode("utf-8")  # no lone surrogate escapes
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than json reads
         return _refuse("malformed", "ข้อมูลไม่ใช่ JSON", "The body is not JSON.", None, remote)
     us = our_identity()
     message_id = message.get("MessageID") if isinstance(message, dict) else None
-    if isinstance(message_id, str):
+    if isinstance(message_id, str) and message_id.isprintable():  # PostgreSQL refuses NUL
         seen = db.session.scalar(select(ExchangeMessage).where(
             ExchangeMessage.direction == Direction.IN,
             ExchangeMessage.message_id == message_id))
@@ -501,8 +507,13 @@ def arrivals(user: User) -> list[ExchangeMessage]:
         .order_by(ExchangeMessage.id)))
 
 
+def _is_id(value) -> bool:
+    """A row id the database can hold (an INTEGER column; a bigger one is no row)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
 def _arrival(user: User, row_id) -> ExchangeMessage:
-    row = db.session.get(ExchangeMessage, row_id) if isinstance(row_id, int) else None
+    row = db.session.get(ExchangeMessage, row_id) if _is_id(row_id) else None
     if row is None or row.direction != Direction.IN or row.kind != "letter":
         raise ExchangeError("ไม่พบหนังสือที่ได้รับนี้", "No such arrival.", status=404)
     if not _keeps_central(user):

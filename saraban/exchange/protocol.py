@@ -361,6 +361,8 @@ def _decode(kind: str, value, path: str):
         return value
     if not isinstance(value, str):
         _bad(path, "ต้องเป็นข้อความ", "must be text")
+    if "\x00" in value:  # no text holds one, and PostgreSQL cannot keep it
+        _bad(path, "มีอักขระ NUL ซึ่งไม่ใช่ข้อความ", "holds a NUL character")
     if kind == "code":
         try:
             return check_code(value)

@@ -10,7 +10,7 @@ import datetime as dt
 import io
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.errors import PdfReadError
+from pypdf.errors import LimitReachedError, PyPdfError
 from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -111,5 +111,7 @@ def stamp_onto(pdf: bytes, unit_name: str, number, received_at: dt.datetime | No
         return out.getvalue()
     except StampError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
+    except (LimitReachedError, RecursionError) as error:  # e.g. a content stream bomb
+        raise StampError("ไฟล์ PDF ซับซ้อนหรือขยายตัวเกินกว่าที่ระบบจะประทับตรารับได้") from error
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
         raise StampError("ไฟล์ PDF เสียหาย อ่านไม่ได้") from error

@@ -101,7 +101,7 @@ def _holding_units(document_id: int, among: list[int]) -> list[int]:
 def _id(value, field: str) -> int | None:
     if isinstance(value, str):
         value = to_arabic_digits(value).strip()
-        if value.isdigit() and len(value) < 11:
+        if value.isdecimal() and len(value) < 11:
             value = int(value)
     if value in (None, ""):
         return None
@@ -116,7 +116,7 @@ def _whole(value, field: str, label: str, low: int, high: int) -> int | None:
         value = to_arabic_digits(value).strip()
         if value == "":
             return None
-        value = int(value) if value.isdigit() and len(value) < 6 else value
+        value = int(value) if value.isdecimal() and len(value) < 6 else value
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

@@ -108,7 +108,8 @@ def register_for(user: User, register_id: int, kind: RegisterKind | None) -> Reg
     register = db.session.scalar(
         _usable_registers_stmt(user).where(Register.id == register_id)
         .options(joinedload(Register.unit))
-    ) if 0 < register_id < 2**31 else None
+    ) if (isinstance(register_id, int) and not isinstance(register_id, bool)
+          and 0 < register_id < 2**31) else None
     if register is None:
         raise RegisterError("ไม่พบทะเบียนนี้ หรือท่านไม่มีสิทธิ์ใช้ทะเบียนนี้",
                             "No such register, or you may not use it.", status=404)
@@ -183,7 +184,7 @@ def enter_historic_receipt(user: User, register_id: int, document_id: int, numbe
     register = register_for(user, register_id, RegisterKind.RECEIPT)
     if isinstance(number, str):
         number = to_arabic_digits(number.strip())
-        number = int(number) if number.isdigit() else None
+        number = int(number) if number.isdecimal() and len(number) < 9 else None
     if isinstance(number, bool) or not isinstance(number, int) or not 0 < number < 10**7:
         raise RegisterError("เลขรับต้องเป็นจำนวนเต็มบวก เช่น ๕๐๖๓",
                             "The receipt number must be a positive whole number.",
@@ -404,7 +405,9 @@ def dispatch_for_form(form_key: str | None) -> Dispatch | None:
 
 
 def _form_source_key(form_key: str | None) -> str | None:
-    return f"form:{form_key}" if form_key and len(form_key) <= 64 else None
+    # a key as the form makes it: no control characters (PostgreSQL refuses NUL in a query)
+    usable = isinstance(form_key, str) and 0 < len(form_key) <= 64 and form_key.isprintable()
+    return f"form:{form_key}" if usable else None
 
 
 def receipt_for_form(form_key: str | None) -> Receipt | None:

@@ -67,7 +67,7 @@ def issue_certified_copy(user: User, source_id: int, data: dict) -> CertifiedCop
         raise RoutingError("หนังสือลับที่สุดไม่ทำสำเนาเวียนทางระบบ ให้ดำเนินการตามระเบียบ",
                            "Top-secret documents are not copied electronically.", status=409)
     register_id = data.get("register_id")
-    if isinstance(register_id, str) and register_id.isdigit():
+    if isinstance(register_id, str) and register_id.isdecimal() and len(register_id) < 10:
         register_id = int(register_id)
     register = db.session.get(Register, register_id) if (
         isinstance(register_id, int) and not isinstance(register_id, bool)
@@ -156,7 +156,7 @@ def _endorsement_on(source: Document, value) -> Endorsement | None:
     """The signed endorsement on ``source`` that the copy circulates, if one is named."""
     if value in (None, ""):
         return None
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isdecimal() and len(value) < 10:
         value = int(value)
     found = db.session.get(Endorsement, value) if (
         isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31) else None

@@ -57,7 +57,8 @@ def send_transfers(user: User, document_id: int, to_unit_ids: list[int], *,
                            status=409)
     source = _from_unit_for(user, from_unit_id)
     if not isinstance(to_unit_ids, list) or not to_unit_ids or len(to_unit_ids) > 500 or any(
-            isinstance(u, bool) or not isinstance(u, int) for u in to_unit_ids):
+            isinstance(u, bool) or not isinstance(u, int) or not 0 < u < 2**31
+            for u in to_unit_ids):
         raise RoutingError("กรุณาเลือกหน่วยปลายทางอย่างน้อยหนึ่งหน่วย",
                            "'to' must list one or more unit ids.", field="to")
     targets = {u.id: u for u in db.session.scalars(
@@ -69,7 +70,7 @@ def send_transfers(user: User, document_id: int, to_unit_ids: list[int], *,
     if source in targets:
         raise RoutingError("ส่งถึงหน่วยของตนเองไม่ได้", "A unit cannot send to itself.",
                            field="to")
-    if purpose not in _PURPOSE_WORDS:
+    if not isinstance(purpose, str) or purpose not in _PURPOSE_WORDS:
         raise RoutingError("วัตถุประสงค์ไม่ถูกต้อง",
                            f"'purpose' must be one of: {', '.join(sorted(_PURPOSE_WORDS))}.",
                            field="purpose")

@@ -95,7 +95,7 @@ def _year(args) -> int | None:
     raw = args.get("year") or None
     if raw is None:
         return None
-    year = int(raw) if str(raw).isdigit() else 0
+    year = int(raw) if str(raw).isdecimal() and len(str(raw)) < 6 else 0
     year = year - 543 if year > 2400 else year
     if not 1900 <= year <= 2200:
         raise OperationError("ปีไม่ถูกต้อง เช่น ๒๕๖๙", "'year' must be a year.", field="year")
@@ -106,7 +106,7 @@ def _unit_arg(args, name: str) -> int | None:
     raw = args.get(name) or None
     if raw is None:
         return None
-    if not str(raw).isdigit() or not 0 < int(raw) < 2**31:
+    if not (str(raw).isdecimal() and len(str(raw)) < 10) or not 0 < int(raw) < 2**31:
         raise OperationError("หน่วยไม่ถูกต้อง", f"'{name}' must be a unit id.", field=name)
     return int(raw)
 

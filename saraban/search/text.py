@@ -20,7 +20,7 @@ def normalize(text: str | None) -> str:
         return ""
     from pythainlp.util import normalize as thai_normalize
 
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf")
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
                    or ch in "\n\t")
     text = thai_normalize(unicodedata.normalize("NFC", to_arabic_digits(text)))
     return _SPACES.sub(" ", text).strip().lower()
