@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import random
 import statistics
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -24,7 +25,14 @@ import click
 from sqlalchemy import event, insert, select, text
 
 
-def build(app, documents: int, hops: int) -> None:
+def progress(iterable=None, *, length=None, label: str, quiet: bool = False):
+    """A click progress bar on a terminal; nothing at all when output is not a TTY or
+    with --quiet."""
+    return click.progressbar(iterable, length=length, label=label,
+                             hidden=quiet or not sys.stdout.isatty())
+
+
+def build(app, documents: int, hops: int, quiet: bool = False) -> None:
     from saraban.extensions import db
     from saraban.models import Document, Receipt, Register, Transfer, Unit
     from saraban.thaidate import BANGKOK, to_thai_digits
@@ -40,7 +48,7 @@ def build(app, documents: int, hops: int) -> None:
     start = dt.datetime(2024, 1, 2, 8, 30, tzinfo=BANGKOK)
     next_number = {u.id: 1000 for u in units}
     batch = 2000
-    with click.progressbar(range(0, documents, batch), label="สร้างหนังสือทดสอบ") as bar:
+    with progress(range(0, documents, batch), label="สร้างหนังสือทดสอบ", quiet=quiet) as bar:
         for offset in bar:
             count = min(batch, documents - offset)
             first_id = (db.session.scalar(select(db.func.max(Document.id))) or 0) + 1
@@ -122,6 +130,7 @@ def main() -> None:
     parser.add_argument("--hops", type=int, default=4, help="desks each document crosses")
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--database-url")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args()
 
     from saraban.accounts.models import User
@@ -130,7 +139,7 @@ def main() -> None:
 
     app, url = sample_app(args.database_url)
     with app.app_context():
-        build(app, args.documents, args.hops)
+        build(app, args.documents, args.hops, quiet=args.quiet)
         admin = db.session.scalar(select(User).where(User.username == "demo-admin"))
         clerk = db.session.scalar(select(User).where(User.username == "demo-clerk"))
         tokens = {u.username: create_token(u, "bench") for u in (admin, clerk)}

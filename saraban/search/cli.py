@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -11,7 +13,8 @@ search_cli = AppGroup("search", help="ดัชนีค้นหา (search ind
 
 @search_cli.command("reindex")
 @click.option("--batch", default=500, show_default=True, help="documents per transaction")
-def reindex_command(batch: int):
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def reindex_command(batch: int, quiet: bool):
     """Rebuild the search text of every document."""
     from saraban.db import begin_write
     from saraban.documents.models import Document
@@ -24,7 +27,8 @@ def reindex_command(batch: int):
         click.echo(message, err=True)
     ids = list(db.session.scalars(select(Document.id).order_by(Document.id)))
     done = 0
-    with click.progressbar(length=len(ids), label="สร้างดัชนีค้นหา") as bar:
+    hidden = quiet or not sys.stdout.isatty()  # a bar on a terminal, not in a log
+    with click.progressbar(length=len(ids), label="สร้างดัชนีค้นหา", hidden=hidden) as bar:
         for start in range(0, len(ids), batch):
             chunk = ids[start:start + batch]
             begin_write(db.session)
