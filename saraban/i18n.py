@@ -1,8 +1,26 @@
-"""Thai (and English) names for the domain's coded values."""
+"""Thai (and English) names for the domain's coded values, and the page language.
+
+Thai is the default and the language of the source strings (the msgids); English comes
+from ``saraban/translations/en``. ``g.lang`` ("th" or "en") is set for each page request
+from the ``saraban_lang`` cookie (see ``saraban.web.register_i18n``); dates, times,
+durations and digits below follow it: Buddhist-era dates and Thai digits in Thai,
+Gregorian dates ("26 Nov 2019") and Arabic digits in English.
+"""
 
 from __future__ import annotations
 
-from flask import g, has_app_context
+import datetime as dt
+import os
+from pathlib import Path
+
+from flask import g, has_app_context, has_request_context, request
+
+from saraban import thaidate
+
+LANGUAGES = ("th", "en")
+DEFAULT_LANG = "th"
+LANG_COOKIE = "saraban_lang"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "kind": {
@@ -73,6 +91,11 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "login.failed": ("เข้าสู่ระบบไม่สำเร็จ", "Login refused"),
         "logout": ("ออกจากระบบ", "Logged out"),
         "token.create": ("สร้างโทเค็น API", "API token created"),
+        "token.revoke": ("ยกเลิกโทเค็น API", "API token revoked"),
+        "account.locked": ("ระงับบัญชีชั่วคราว", "Account locked"),
+        "password.change": ("เปลี่ยนรหัสผ่าน", "Password changed"),
+        "totp.enable": ("เปิดใช้การยืนยันตัวตนสองขั้นตอน", "Two-step login turned on"),
+        "totp.disable": ("ปิดการยืนยันตัวตนสองขั้นตอน", "Two-step login turned off"),
         "document.create": ("ลงทะเบียนหนังสือ", "Document registered"),
         "document.import": ("นำเข้าหนังสือ", "Document imported"),
         "document.update": ("แก้ไขรายละเอียดหนังสือ", "Document corrected"),
@@ -109,6 +132,19 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "destruction.done": ("ทำลายตามบัญชี", "List destroyed"),
         "loan.lend": ("ให้ยืมต้นฉบับ", "Original lent"),
         "loan.return": ("รับคืนต้นฉบับ", "Original returned"),
+        "admin.unit.create": ("เพิ่มหน่วยงาน", "Unit added"),
+        "admin.unit.update": ("แก้ไขชื่อหน่วยงาน", "Unit renamed"),
+        "admin.unit.deactivate": ("ปิดใช้หน่วยงาน", "Unit deactivated"),
+        "admin.unit.reactivate": ("เปิดใช้หน่วยงานอีกครั้ง", "Unit reactivated"),
+        "admin.register.create": ("เพิ่มทะเบียน", "Register added"),
+        "admin.user.create": ("เพิ่มผู้ใช้", "User added"),
+        "admin.user.update": ("แก้ไขข้อมูลผู้ใช้", "User changed"),
+        "admin.user.deactivate": ("ปิดบัญชีผู้ใช้", "User deactivated"),
+        "admin.user.reactivate": ("เปิดบัญชีผู้ใช้อีกครั้ง", "User reactivated"),
+        "admin.user.unlock": ("ยกเลิกการระงับบัญชี", "Account unlocked"),
+        "admin.user.password": ("ตั้งรหัสผ่านใหม่ให้ผู้ใช้", "Password reset"),
+        "admin.membership.add": ("เพิ่มบทบาทผู้ใช้", "Role given"),
+        "admin.membership.remove": ("ลบบทบาทผู้ใช้", "Role taken away"),
     },
     "delegation": {
         "on_behalf": ("ปฏิบัติราชการแทน (ปรท.)", "On behalf of"),
@@ -137,5 +173,134 @@ def label(value, group: str) -> str:
     pair = LABELS.get(group, {}).get(key)
     if pair is None:
         return key
-    lang = g.get("lang", "th") if has_app_context() else "th"
-    return pair[1] if lang == "en" else pair[0]
+    return pair[1] if current_lang() == "en" else pair[0]
+
+
+def current_lang() -> str:
+    """The language of this request's pages: "th" (the default) or "en"."""
+    if not has_app_context():
+        return DEFAULT_LANG
+    if "lang" not in g and has_request_context():  # an error before the request began
+        g.lang = requested_lang()
+    lang = g.get("lang", DEFAULT_LANG)
+    return lang if lang in LANGUAGES else DEFAULT_LANG
+
+
+def requested_lang() -> str:
+    """The language this request's user chose (the ``saraban_lang`` cookie); always Thai
+    for the JSON API and the exchange endpoint, which answer in both languages."""
+    if request.path.startswith(("/api/", "/exchange/v1/")):
+        return DEFAULT_LANG
+    chosen = request.cookies.get(LANG_COOKIE)
+    return chosen if chosen in LANGUAGES else DEFAULT_LANG
+
+
+def digits_style() -> str:
+    return "arabic" if current_lang() == "en" else "thai"
+
+
+def local_digits(value) -> str:
+    """Thai digits in Thai, Arabic digits in English."""
+    if value is None:
+        return ""
+    if digits_style() == "thai":
+        return thaidate.to_thai_digits(value)
+    return thaidate.to_arabic_digits(value)
+
+
+MONTHS_EN = ("", "January", "February", "March", "April", "May", "June", "July",
+             "August", "September", "October", "November", "December")
+
+
+def format_date(d, style: str = "short") -> str:
+    """"๒๖ พ.ย. ๒๕๖๒" in Thai; "26 Nov 2019" (short, endorsement) or "26 November 2019"
+    (long) in English."""
+    if current_lang() != "en":
+        return thaidate.format_date(d, style, "thai")
+    if isinstance(d, dt.datetime):
+        d = d.date()
+    month = MONTHS_EN[d.month] if style == "long" else MONTHS_EN[d.month][:3]
+    return f"{d.day} {month} {d.year}"
+
+
+def date_input(d) -> str:
+    """A date as a form field shows it, in a form the field reads back: "๒๖ พ.ย. ๒๕๖๒" in
+    Thai, ISO "2019-11-26" (a Common Era year) in English."""
+    if isinstance(d, dt.datetime):
+        d = d.date()
+    return thaidate.format_date(d) if current_lang() != "en" else d.isoformat()
+
+
+def month_year(year: int, month: int) -> str:
+    """"พ.ย. ๒๕๖๒" in Thai, "Nov 2019" in English (``year`` in the Common Era)."""
+    if current_lang() == "en":
+        return f"{MONTHS_EN[month][:3]} {year}"
+    return f"{thaidate.THAI_MONTHS_ABBR[month]} {thaidate.to_thai_digits(year + 543)}"
+
+
+def month_names() -> tuple[str, ...]:
+    """January to December (index 1 to 12) in the page's language."""
+    return MONTHS_EN if current_lang() == "en" else thaidate.THAI_MONTHS
+
+
+def format_time(t) -> str:
+    """"๑๕.๕๕ น." in Thai, "15:55" in English; an aware datetime in Bangkok time."""
+    if current_lang() != "en":
+        return thaidate.format_time(t, "thai")
+    if isinstance(t, dt.datetime):
+        t = (t.astimezone(thaidate.BANGKOK) if t.tzinfo else t).time()
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
+def format_datetime(value: dt.datetime, style: str = "short") -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(thaidate.BANGKOK)
+    return f"{format_date(value, style)} {format_time(value.time())}"
+
+
+def format_duration(delta: dt.timedelta, exact: bool = True) -> str:
+    """"๓ วัน ๔ ชั่วโมง" in Thai, "3 days 4 hours" in English."""
+    if current_lang() != "en":
+        return thaidate.format_duration(delta, exact, "thai")
+    seconds = max(0, int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+
+    def n(count: int, unit: str) -> str:
+        return f"{count} {unit}" + ("" if count == 1 else "s")
+
+    if not exact:
+        return f"about {n(days, 'day')}" if days else "the same day"
+    if days:
+        return n(days, "day") + (f" {n(hours, 'hour')}" if hours else "")
+    if hours:
+        return n(hours, "hour") + (f" {n(rest // 60, 'minute')}" if rest // 60 else "")
+    return n(rest // 60, "minute")
+
+
+def compile_catalogs(directory: Path = TRANSLATIONS) -> list[Path]:
+    """Compile each ``messages.po`` under ``directory`` whose ``.mo`` is missing or older,
+    as ``pybabel compile`` does, so that an installation made with plain ``pip install``
+    still shows its English pages. Gives the ``.mo`` files written."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    written = []
+    for po in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as f:
+            catalog = read_po(f, locale=po.parent.parent.name)
+        tmp = mo.with_name(f"{mo.name}.{os.getpid()}.tmp")
+        try:
+            with tmp.open("wb") as f:
+                write_mo(f, catalog)
+            tmp.replace(mo)  # never a half-written catalog for another worker
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            if not mo.exists():  # a read-only installation without a compiled catalog
+                raise
+            continue
+        written.append(mo)
+    return written

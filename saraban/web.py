@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, abort, g, jsonify, redirect, render_template, request
+from flask_babel import force_locale, gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
-from saraban import thaidate
+from saraban import i18n, thaidate
 from saraban.i18n import LABELS, label
 
 
 def register_web(app: Flask) -> None:
     from saraban.accounts.views import bp as accounts_bp
     from saraban.accounts.views import load_user
+    from saraban.admin.views import bp as admin_bp
     from saraban.api import bp as api_bp
     from saraban.audit.views import bp as audit_bp
     from saraban.audit.views import verify_bp
@@ -27,9 +29,11 @@ def register_web(app: Flask) -> None:
     from saraban.reports.views import bp as reports_bp
     from saraban.routing.views import bp as routing_bp
 
+    register_i18n(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "กรุณาเข้าสู่ระบบก่อน"
+    login_manager.login_message = lazy_gettext("กรุณาเข้าสู่ระบบก่อน")
+    login_manager.localize_callback = str  # flashed as text in the page's language
     login_manager.session_protection = "strong"
 
     app.register_blueprint(accounts_bp)
@@ -40,6 +44,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(endorsements_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(exchange_bp)
     csrf.exempt(exchange_bp)  # peers authenticate each message by its signature
@@ -64,28 +69,53 @@ def register_web(app: Flask) -> None:
         return response
 
 
+def register_i18n(app: Flask) -> None:
+    """Thai pages by default, English for whoever chose it (the ``saraban_lang`` cookie,
+    set by ``/lang/<code>``). The API and the exchange endpoint keep their own rule:
+    they answer in both languages, whatever the cookie says."""
+    from saraban.accounts.views import _safe_next
+    from saraban.extensions import babel
+
+    try:
+        i18n.compile_catalogs()
+    except OSError as error:  # read-only and never compiled: English pages stay in Thai
+        app.logger.warning("could not compile the translations: %s", error)
+    babel.init_app(app, default_locale=i18n.DEFAULT_LANG, locale_selector=i18n.current_lang,
+                   default_translation_directories=str(i18n.TRANSLATIONS),
+                   default_timezone="Asia/Bangkok")
+
+    @app.before_request
+    def _choose_language():
+        g.lang = i18n.requested_lang()
+
+    @app.get("/lang/<code>", endpoint="set_language")
+    def _set_language(code: str):
+        if code not in i18n.LANGUAGES:
+            abort(404)
+        response = redirect(_safe_next(request.args.get("next")))
+        response.set_cookie(i18n.LANG_COOKIE, code, max_age=365 * 24 * 3600, httponly=True,
+                            samesite="Lax", secure=app.config.get("SESSION_COOKIE_SECURE", False))
+        return response
+
+    app.jinja_env.globals.update(current_lang=i18n.current_lang, LANGUAGES=i18n.LANGUAGES)
+
+
 def register_jinja(app: Flask) -> None:
-    """Buddhist-era dates and Thai digits for every template."""
+    """Buddhist-era dates and Thai digits for every template (Gregorian dates and Arabic
+    digits when the page is in English)."""
     f = app.jinja_env.filters
 
-    def _digits() -> str:
-        return "arabic" if getattr(g, "lang", "th") == "en" else "thai"
-
-    f["thai_date"] = lambda d, style="short": (
-        thaidate.format_date(d, style, _digits()) if d else ""
-    )
-    f["thai_time"] = lambda t: thaidate.format_time(_local(t), _digits()) if t else ""
-    f["thai_datetime"] = lambda d, style="short": (
-        thaidate.format_datetime(d, style, _digits()) if d else ""
-    )
-    f["thai_digits"] = lambda s: (
-        thaidate.to_thai_digits(s) if _digits() == "thai" else thaidate.to_arabic_digits(s)
-    ) if s is not None else ""
+    f["thai_date"] = lambda d, style="short": i18n.format_date(d, style) if d else ""
+    f["thai_time"] = lambda t: i18n.format_time(_local(t)) if t else ""
+    f["thai_datetime"] = lambda d, style="short": i18n.format_datetime(d, style) if d else ""
+    f["thai_digits"] = i18n.local_digits
     f["thai_duration"] = lambda delta, exact=True: (
-        thaidate.format_duration(delta, exact, _digits()) if delta is not None else ""
+        i18n.format_duration(delta, exact) if delta is not None else ""
     )
+    f["date_input"] = lambda d: i18n.date_input(d) if d else ""
     f["label"] = label
     app.jinja_env.globals["LABELS"] = LABELS
+    app.jinja_env.globals.update(month_year=i18n.month_year, month_names=i18n.month_names)
 
 
 def _local(value):
@@ -101,21 +131,23 @@ def _local(value):
 
 def register_errors(app: Flask) -> None:
     messages = {
-        400: ("คำขอไม่ถูกต้อง", "Bad request"),
-        403: ("ท่านไม่มีสิทธิ์เข้าถึงหน้านี้", "Forbidden"),
-        404: ("ไม่พบหน้าหรือเอกสารที่ต้องการ", "Not found"),
-        405: ("ไม่รองรับวิธีเรียกนี้", "Method not allowed"),
-        413: ("ไฟล์หรือข้อมูลมีขนาดใหญ่เกินกำหนด", "Request too large"),
-        429: ("มีการเรียกใช้บ่อยเกินไป กรุณารอสักครู่", "Too many requests"),
-        500: ("ระบบขัดข้อง กรุณาลองใหม่อีกครั้ง", "Internal server error"),
+        400: (lazy_gettext("คำขอไม่ถูกต้อง"), "Bad request"),
+        403: (lazy_gettext("ท่านไม่มีสิทธิ์เข้าถึงหน้านี้"), "Forbidden"),
+        404: (lazy_gettext("ไม่พบหน้าหรือเอกสารที่ต้องการ"), "Not found"),
+        405: (lazy_gettext("ไม่รองรับวิธีเรียกนี้"), "Method not allowed"),
+        413: (lazy_gettext("ไฟล์หรือข้อมูลมีขนาดใหญ่เกินกำหนด"), "Request too large"),
+        429: (lazy_gettext("มีการเรียกใช้บ่อยเกินไป กรุณารอสักครู่"), "Too many requests"),
+        500: (lazy_gettext("ระบบขัดข้อง กรุณาลองใหม่อีกครั้ง"), "Internal server error"),
     }
 
     def _handler(code):
         def handle(error):
-            th, en = messages[code]
+            page, en = messages[code]
             if request.path.startswith("/api/"):
+                with force_locale(i18n.DEFAULT_LANG):
+                    th = str(page)
                 return jsonify(error={"status": code, "message": en, "message_th": th}), code
-            return render_template("errors/error.html", code=code, message=th), code
+            return render_template("errors/error.html", code=code, message=str(page)), code
 
         return handle
 
@@ -136,20 +168,22 @@ def register_errors(app: Flask) -> None:
             body = {"status": 503, "message": "The database is busy; nothing was saved. "
                     "Retry.", "message_th": th}
             return jsonify(error=body), 503, {"Retry-After": "1"}
-        return render_template("errors/error.html", code=503, message=th), 503
+        return render_template("errors/error.html", code=503, message=gettext(
+            "ขณะนี้มีผู้ใช้บันทึกข้อมูลพร้อมกันจำนวนมาก ยังไม่ได้บันทึก กรุณาลองอีกครั้ง")), 503
 
     @app.errorhandler(CSRFError)
     def _csrf(error):
         return render_template(
             "errors/error.html",
             code=400,
-            message="แบบฟอร์มหมดอายุหรือไม่ถูกต้อง กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง",
+            message=gettext("แบบฟอร์มหมดอายุหรือไม่ถูกต้อง กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง"),
         ), 400
 
 
 def run_operation(action, done: str | None = None):
-    """Run one operation for a page, commit, and say in Thai what happened or why not.
-    Gives the operation's result, or None when it was refused (and nothing was saved)."""
+    """Run one operation for a page, commit, and say in the page's language what happened
+    (``done``, already translated) or why not. Gives the operation's result, or None when
+    it was refused (and nothing was saved)."""
     from flask import flash
 
     from saraban.extensions import db
@@ -160,7 +194,7 @@ def run_operation(action, done: str | None = None):
         db.session.commit()
     except OperationError as error:
         db.session.rollback()
-        flash(error.message_th, "error")
+        flash(error.message_for(), "error")
         return None
     if done:
         flash(done, "info")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from saraban.accounts.forms import LoginForm
@@ -13,9 +14,10 @@ from saraban.accounts.operations import AccountLocked, authenticate, overview_co
 from saraban.documents.operations import list_documents
 from saraban.endorsements.operations import proposals_for
 from saraban.extensions import db
+from saraban.i18n import format_time
 from saraban.ratelimit import allow
 from saraban.registers.operations import recent_receipts
-from saraban.thaidate import BANGKOK, format_time
+from saraban.thaidate import BANGKOK
 
 bp = Blueprint("accounts", __name__)
 LOGINS_PER_MINUTE = 20  # per address, in each worker process
@@ -23,7 +25,7 @@ LOGINS_PER_MINUTE = 20  # per address, in each worker process
 
 def load_user(user_id: str) -> User | None:
     uid, _, token = user_id.partition(":")
-    if not uid.isdigit():
+    if not uid.isdecimal():
         return None
     user = db.session.get(User, int(uid))
     if user is None or user.session_token != token:
@@ -46,21 +48,26 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         if not allow(f"login:{request.remote_addr}", LOGINS_PER_MINUTE, 60.0):
-            flash("พยายามเข้าสู่ระบบบ่อยเกินไปจากเครื่องนี้ กรุณารอหนึ่งนาทีแล้วลองใหม่", "error")
+            flash(gettext("พยายามเข้าสู่ระบบบ่อยเกินไปจากเครื่องนี้ กรุณารอหนึ่งนาทีแล้วลองใหม่"),
+                  "error")
             return render_template("accounts/login.html", form=form), 429
         try:
             user = authenticate(form.username.data, form.password.data)
         except AccountLocked as locked:
             db.session.commit()
-            flash("บัญชีนี้ถูกระงับชั่วคราวเพราะใส่รหัสผ่านผิดหลายครั้ง กรุณาลองใหม่หลังเวลา "
-                  f"{format_time(locked.until.astimezone(BANGKOK))} หรือติดต่อผู้ดูแลระบบ", "error")
+            flash(gettext("บัญชีนี้ถูกระงับชั่วคราวเพราะใส่รหัสผ่านผิดหลายครั้ง กรุณาลองใหม่หลังเวลา "
+                          "%(time)s หรือติดต่อผู้ดูแลระบบ",
+                          time=format_time(locked.until.astimezone(BANGKOK))), "error")
             return render_template("accounts/login.html", form=form), 423
         if user is None:
             db.session.commit()
-            flash("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "error")
+            flash(gettext("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง"), "error")
         else:
             next_url = _safe_next(request.args.get("next"))
             session.clear()  # a new session on login
+            if user.totp_enabled:  # the password was right; now the code (security.py)
+                db.session.commit()
+                return begin_second_step(user, next_url)
             login_user(user)
             db.session.commit()
             return redirect(next_url)
@@ -95,3 +102,5 @@ def home():
         overview=overview_counts() if Role.ADMIN in roles else None,
     )
 
+
+from saraban.accounts.security import begin_second_step  # noqa: E402  (its views join bp)

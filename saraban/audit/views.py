@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from saraban.audit.listing import (
@@ -21,7 +22,7 @@ PAGE_SIZE = 100
 
 def _page() -> int:
     raw = request.args.get("page", "1")
-    return max(1, min(int(raw), 100_000)) if raw.isdigit() and len(raw) < 7 else 1
+    return max(1, min(int(raw), 100_000)) if raw.isdecimal() and len(raw) < 7 else 1
 
 
 @bp.get("/")
@@ -35,7 +36,7 @@ def index():
     try:
         query = AuditQuery.read(request.args)
     except OperationError as error:
-        flash(error.message_th, "error")
+        flash(error.message_for(), "error")
         query = AuditQuery()
     page = _page()
     rows, total = audit_events(current_user, query, limit=PAGE_SIZE,
@@ -58,7 +59,7 @@ def export():
         db.session.commit()
     except OperationError as error:
         db.session.rollback()
-        flash(error.message_th, "error")
+        flash(error.message_for(), "error")
         return redirect(url_for("audit.index", **request.args))
     return Response(content, mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
@@ -68,17 +69,19 @@ def export():
 @login_required
 def verify():
     from saraban.audit.chain import verify_chain
-    from saraban.thaidate import to_thai_digits
+    from saraban.i18n import current_lang, local_digits
 
     if not current_user.sees_all:
         abort(403)
     report = verify_chain()
     if report.ok:
-        flash(f"สายบันทึกการตรวจสอบสมบูรณ์ ({to_thai_digits(f'{report.events:,}')} เหตุการณ์)",
-              "info")
+        flash(gettext("สายบันทึกการตรวจสอบสมบูรณ์ (%(n)s เหตุการณ์)",
+                      n=local_digits(f"{report.events:,}")), "info")
     else:
-        where = to_thai_digits(report.bad_event_id) if report.bad_event_id else "หัวสาย"
-        flash(f"สายบันทึกการตรวจสอบเสียหายที่เหตุการณ์ {where}: {report.problem_th}", "error")
+        where = local_digits(report.bad_event_id) if report.bad_event_id else gettext("หัวสาย")
+        flash(gettext("สายบันทึกการตรวจสอบเสียหายที่เหตุการณ์ %(where)s: %(problem)s",
+                      where=where, problem=report.problem_en if current_lang() == "en"
+                      else report.problem_th), "error")
     return redirect(url_for("audit.index"))
 
 
@@ -98,9 +101,17 @@ def check(code: str | None = None):
         return render_template("audit/verify.html", found=None, asked=None)
     if not allow(f"verify:{request.remote_addr}", VERIFY_LIMIT, VERIFY_WINDOW):
         return render_template("errors/error.html", code=429,
-                               message="ตรวจสอบบ่อยเกินไป กรุณารอสักครู่แล้วลองใหม่"), 429
+                               message=gettext("ตรวจสอบบ่อยเกินไป กรุณารอสักครู่แล้วลองใหม่")), 429
     found = lookup(code)
     asked = show(normalize(code)) if len(normalize(code)) == 8 else normalize(code)
     status = 200 if found is not None else 404
     return render_template("audit/verify.html", found=found, asked=asked,
-                           kind=KINDS.get(found.kind, found.kind) if found else None), status
+                           kind=_kind_name(found.kind, KINDS) if found else None), status
+
+
+def _kind_name(kind: str, names: dict[str, str]) -> str:
+    """What was printed, in the page's language."""
+    english = {"stamp": gettext("ตรารับ"), "register": gettext("ทะเบียนหนังสือ"),
+               "endorsement_sheet": gettext("ใบเกษียน"), "routing_slip": gettext("ใบปะหน้าเสนอ"),
+               "certified_copy": gettext("สำเนาถูกต้อง")}
+    return english.get(kind) or names.get(kind, kind)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -74,12 +75,13 @@ def _place(unit, agency) -> str | None:
 def _receipt_lines(r: Receipt, came_by: Transfer | None, document: Document) -> list[str]:
     lines = []
     if came_by and (came_by.from_unit or came_by.from_agency):
-        lines.append(f"จาก {_place(came_by.from_unit, came_by.from_agency)}")
+        lines.append(gettext("จาก %(place)s",
+                             place=_place(came_by.from_unit, came_by.from_agency)))
     received = r.received_at.astimezone(thaidate.BANGKOK).date()
     if document.doc_date and received < document.doc_date:
-        lines.append("ตรารับลงวันที่ก่อนวันที่ของหนังสือ โปรดตรวจสอบ")
+        lines.append(gettext("ตรารับลงวันที่ก่อนวันที่ของหนังสือ โปรดตรวจสอบ"))
     if r.status == EntryStatus.CANCELLED:
-        lines.append(f"ยกเลิก: {r.cancel_reason}")
+        lines.append(gettext("ยกเลิก: %(reason)s", reason=r.cancel_reason))
     return lines
 
 
@@ -145,7 +147,8 @@ def document_history(document: Document) -> list[HistoryEvent]:
                 lines=[
                     x
                     for x in (
-                        "ถึง " + (_place(t.to_unit, t.to_agency) or t.to_text or ""),
+                        gettext("ถึง %(place)s",
+                                place=_place(t.to_unit, t.to_agency) or t.to_text or ""),
                         t.purpose_text,
                         t.note,
                     )
@@ -169,7 +172,7 @@ def document_history(document: Document) -> list[HistoryEvent]:
                 time_known=d.time_known,
                 unit=d.register.unit.short_name,
                 number=d.number_text,
-                lines=[f"ถึง {d.to_text}"] if d.to_text else [],
+                lines=[gettext("ถึง %(place)s", place=d.to_text)] if d.to_text else [],
                 source_text=d.source_text,
                 cancelled=d.status == EntryStatus.CANCELLED,
                 object_id=d.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -30,7 +31,7 @@ PAGE_SIZE = 50
 
 def _page() -> int:
     raw = request.args.get("page", "1")
-    return max(1, min(int(raw), 10_000)) if raw.isdigit() else 1
+    return max(1, min(int(raw), 10_000)) if raw.isdecimal() and len(raw) < 7 else 1
 
 
 @bp.route("/")
@@ -46,7 +47,7 @@ def index():
     try:
         query = Query.read(request.args)
     except OperationError as error:
-        flash(error.message_th, "error")
+        flash(error.message_for(), "error")
         query = Query()
     if number:
         items, total = find_by_number(current_user, number, limit=PAGE_SIZE, offset=offset)
@@ -129,7 +130,7 @@ def edit(document_id: int):
     data = {key: request.form.get(key) for key in EDITABLE
             if key in request.form and not (locked and key in LOCKED_AFTER_DISPATCH)}
     run_operation(lambda: update_document(current_user, document_id, data),
-                  "บันทึกการแก้ไขแล้ว")
+                  gettext("บันทึกการแก้ไขแล้ว"))
     return redirect(url_for("documents.show", document_id=document_id) + "#clerk")
 
 
@@ -146,9 +147,10 @@ def attach(document_id: int):
         db.session.commit()
     except OperationError as error:
         db.session.rollback()
-        flash(error.message_th, "error")
+        flash(error.message_for(), "error")
     else:
-        flash("บันทึกไฟล์แล้ว" + (" พร้อมสำเนาที่ประทับตรารับ" if len(made) > 1 else ""), "info")
+        flash(gettext("บันทึกไฟล์แล้ว พร้อมสำเนาที่ประทับตรารับ") if len(made) > 1
+              else gettext("บันทึกไฟล์แล้ว"), "info")
     return redirect(url_for("documents.show", document_id=document_id) + "#files")
 
 

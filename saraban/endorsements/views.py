@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from saraban.documents.models import Document
@@ -94,10 +95,10 @@ def endorse(document_id: int):
     key = request.form.get("form_key") or None
     if request.form.get("action") == "sign":
         run_operation(lambda: endorse_and_sign(current_user, document_id, data, key),
-                      "ลงนามเกษียนแล้ว")
+                      gettext("ลงนามเกษียนแล้ว"))
     else:
         run_operation(lambda: draft_endorsement(current_user, document_id, data, key),
-                      "บันทึกร่างเกษียนแล้ว ยังไม่ได้ลงนาม")
+                      gettext("บันทึกร่างเกษียนแล้ว ยังไม่ได้ลงนาม"))
     return _back(document_id)
 
 
@@ -108,16 +109,17 @@ def change(endorsement_id: int):
     action = request.form.get("action")
     document_id = request.form.get("document_id", "")
     if action == "delete":
-        run_operation(lambda: delete_draft(current_user, endorsement_id), "ลบร่างเกษียนแล้ว")
+        run_operation(lambda: delete_draft(current_user, endorsement_id),
+                      gettext("ลบร่างเกษียนแล้ว"))
     elif action == "sign":
         def save_and_sign():
             update_draft(current_user, endorsement_id, _form_data())
             return sign_endorsement(current_user, endorsement_id)
-        run_operation(save_and_sign, "ลงนามเกษียนแล้ว")
+        run_operation(save_and_sign, gettext("ลงนามเกษียนแล้ว"))
     else:
         run_operation(lambda: update_draft(current_user, endorsement_id, _form_data()),
-                      "บันทึกร่างเกษียนแล้ว ยังไม่ได้ลงนาม")
-    if document_id.isdigit() and len(document_id) < 10:
+                      gettext("บันทึกร่างเกษียนแล้ว ยังไม่ได้ลงนาม"))
+    if document_id.isdecimal() and len(document_id) < 10:
         return _back(int(document_id))
     return redirect(url_for("endorsements.desk"))
 
@@ -147,7 +149,7 @@ def tasks():
 @login_required
 def complete(order_id: int):
     made = run_operation(lambda: complete_order(current_user, order_id, request.form.get("note")),
-                         "รายงานผลแล้ว")
+                         gettext("รายงานผลแล้ว"))
     back = request.form.get("back")
     if made is not None and back == "document":
         return _back(made.endorsement.document_id, "endorse")
@@ -165,12 +167,12 @@ def delegations():
         if form.get("action") == "end":
             run_operation(lambda: end_delegation(current_user, form.get("delegation_id"),
                                                  form.get("end_date")),
-                          "กำหนดวันสิ้นสุดแล้ว")
+                          gettext("กำหนดวันสิ้นสุดแล้ว"))
         else:
             data = {k: form.get(k) for k in ("person_id", "position_id", "kind", "start_date",
                                              "end_date", "authority")}
             run_operation(lambda: create_delegation(current_user, data),
-                          "บันทึกคำสั่งให้ทำแทนแล้ว")
+                          gettext("บันทึกคำสั่งให้ทำแทนแล้ว"))
         return redirect(url_for("endorsements.delegations"))
     people = positions = []
     if admin:
@@ -215,7 +217,7 @@ def _pdf(make, filename: str):
     except OperationError as error:
         if error.status == 404:
             abort(404)
-        flash(error.message_th, "error")
+        flash(error.message_for(), "error")
         return redirect(url_for("endorsements.desk"))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 bp = Blueprint("exchange", __name__, url_prefix="/exchange/v1")
@@ -43,7 +44,8 @@ def send_page(document_id: int):
     from saraban.web import run_operation
 
     run_operation(lambda: exchange_document(current_user, document_id, request.form.get("to")),
-                  "บรรจุหนังสือเข้าคิวส่งทางระบบแล้ว ระบบจะส่งและแจ้งเลขรับของปลายทางในเส้นทางของหนังสือ")
+                  gettext("บรรจุหนังสือเข้าคิวส่งทางระบบแล้ว "
+                          "ระบบจะส่งและแจ้งเลขรับของปลายทางในเส้นทางของหนังสือ"))
     return redirect(url_for("documents.show", document_id=document_id) + "#history")
 
 
@@ -55,8 +57,9 @@ def decide_page(row_id: int):
     from saraban.web import run_operation
 
     if request.form.get("action") == "accept":
-        run_operation(lambda: accept_arrival(current_user, row_id), "ลงรับแล้ว แจ้งเลขรับกลับแล้ว")
+        run_operation(lambda: accept_arrival(current_user, row_id),
+                      gettext("ลงรับแล้ว แจ้งเลขรับกลับแล้ว"))
     else:
         run_operation(lambda: reject_arrival(current_user, row_id, request.form.get("reason")),
-                      "ปฏิเสธหนังสือและแจ้งผู้ส่งแล้ว")
+                      gettext("ปฏิเสธหนังสือและแจ้งผู้ส่งแล้ว"))
     return redirect(url_for("routing.inbox_page"))

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from saraban.i18n import current_lang, format_date
 from saraban.records.models import DestructionDecision, DestructionStatus
 from saraban.records.operations import (
     DECISION_TH,
@@ -62,19 +64,19 @@ def index():
     loans = loans_for(current_user)
     units = keeper_units(current_user)
     unit = request.args.get("unit", "")
-    archive_unit = int(unit) if unit.isdigit() and len(unit) < 10 else None
+    archive_unit = int(unit) if unit.isdecimal() and len(unit) < 10 else None
     archives = []
     if units:  # one who sees all without keeping records has no archives list of his own
         try:
             archives = archives_candidates(current_user, archive_unit)
         except OperationError as error:
-            flash(error.message_th, "error")
+            flash(error.message_for(), "error")
     this_year = bangkok_today().year
     return render_template(
         "records/index.html", overdue=[e for e in loans if e.overdue],
         open_loans=[e for e in loans if not e.overdue], lists=destruction_lists(current_user),
         units=units, archives=archives, archive_unit=archive_unit,
-        years=list(range(this_year - 1, this_year - 11, -1)), status_th=STATUS_TH)
+        years=list(range(this_year - 1, this_year - 11, -1)), status_th=_status_names())
 
 
 @bp.post("/lists")
@@ -82,7 +84,7 @@ def index():
 def propose():
     made = run_operation(lambda: propose_destruction_list(
         current_user, request.form.get("unit"), request.form.get("year")),
-        "จัดทำบัญชีหนังสือขอทำลายแล้ว เสนอคณะกรรมการพิจารณา")
+        gettext("จัดทำบัญชีหนังสือขอทำลายแล้ว เสนอคณะกรรมการพิจารณา"))
     if made is None:
         return redirect(url_for("records.index") + "#lists")
     return redirect(url_for("records.destruction_list", list_id=made.id))
@@ -95,7 +97,7 @@ def destruction_list(list_id: int):
     return render_template(
         "records/list.html", dl=found, visible=visible_items(current_user, found),
         lent=open_loans_of(i.document_id for i in found.items),
-        status_th=STATUS_TH, decision_th=DECISION_TH, Status=DestructionStatus,
+        status_th=_status_names(), decision_th=_decision_names(), Status=DestructionStatus,
         Decision=DestructionDecision, may_change=found.unit_id in keeper_unit_ids(current_user))
 
 
@@ -105,9 +107,9 @@ def decide(item_id: int):
     form = request.form
     item = run_operation(lambda: decide_item(current_user, item_id, form.get("decision"),
                                              form.get("extend_years"), form.get("note")),
-                         "บันทึกผลการพิจารณาแล้ว")
+                         gettext("บันทึกผลการพิจารณาแล้ว"))
     list_id = item.list_id if item is not None else form.get("list_id", "")
-    if str(list_id).isdigit() and len(str(list_id)) < 10:
+    if str(list_id).isdecimal() and len(str(list_id)) < 10:
         return redirect(url_for("records.destruction_list", list_id=int(list_id))
                         + f"#item-{item_id}")
     return redirect(url_for("records.index"))
@@ -118,7 +120,7 @@ def decide(item_id: int):
 def review(list_id: int):
     run_operation(lambda: review_list(current_user, list_id, request.form.get("chair"),
                                       request.form.get("members")),
-                  "บันทึกการพิจารณาของคณะกรรมการแล้ว")
+                  gettext("บันทึกการพิจารณาของคณะกรรมการแล้ว"))
     return redirect(url_for("records.destruction_list", list_id=list_id))
 
 
@@ -128,17 +130,17 @@ def destroy(list_id: int):
     """The confirmation step, then the destruction itself."""
     if request.method == "POST":
         if request.form.get("confirm") != "yes":
-            flash("กรุณาทำเครื่องหมายยืนยันก่อนทำลาย", "error")
+            flash(gettext("กรุณาทำเครื่องหมายยืนยันก่อนทำลาย"), "error")
             return redirect(url_for("records.destroy", list_id=list_id))
         run_operation(lambda: destroy_list(current_user, list_id),
-                      "ทำลายหนังสือตามบัญชีแล้ว ทะเบียนและบันทึกการทำลายยังคงอยู่")
+                      gettext("ทำลายหนังสือตามบัญชีแล้ว ทะเบียนและบันทึกการทำลายยังคงอยู่"))
         return redirect(url_for("records.destruction_list", list_id=list_id))
     found = _or_abort(lambda: get_destruction_list(current_user, list_id))
     if found.status != DestructionStatus.REVIEWED or found.unit_id not in keeper_unit_ids(
             current_user):
-        flash("บัญชีนี้ยังทำลายไม่ได้" if found.status == DestructionStatus.PROPOSED
-              else "บัญชีนี้ทำลายไปแล้ว" if found.status == DestructionStatus.DONE
-              else "เฉพาะเจ้าหน้าที่สารบรรณของหน่วยนี้จึงทำลายหนังสือได้", "error")
+        flash(gettext("บัญชีนี้ยังทำลายไม่ได้") if found.status == DestructionStatus.PROPOSED
+              else gettext("บัญชีนี้ทำลายไปแล้ว") if found.status == DestructionStatus.DONE
+              else gettext("เฉพาะเจ้าหน้าที่สารบรรณของหน่วยนี้จึงทำลายหนังสือได้"), "error")
         return redirect(url_for("records.destruction_list", list_id=list_id))
     return render_template("records/destroy.html", dl=found,
                            visible=visible_items(current_user, found), Decision=DestructionDecision,
@@ -155,13 +157,13 @@ def new_loan():
     values = {k: request.form.get(k, "") for k in LOAN_FIELDS}
     if request.method == "POST":
         def make():
-            document_id = (int(raw_id) if raw_id.isdigit() and len(raw_id) < 10
+            document_id = (int(raw_id) if raw_id.isdecimal() and len(raw_id) < 10
                            else find_document_by_number(current_user, number))
             return lend(current_user, document_id, values)
-        if run_operation(make, "บันทึกการยืมหนังสือแล้ว") is not None:
+        if run_operation(make, gettext("บันทึกการยืมหนังสือแล้ว")) is not None:
             return redirect(url_for("records.index") + "#loans")
     document = None
-    if raw_id.isdigit() and len(raw_id) < 10:
+    if raw_id.isdecimal() and len(raw_id) < 10:
         from saraban.documents.access import visible_document
 
         document = visible_document(current_user, int(raw_id))
@@ -181,7 +183,7 @@ def return_page(loan_id: int):
         done = run_operation(lambda: return_loan(current_user, loan_id,
                                                  request.form.get("returned_by"),
                                                  request.form.get("returned_on")),
-                             "บันทึกการส่งคืนแล้ว")
+                             gettext("บันทึกการส่งคืนแล้ว"))
         if done is not None:
             return redirect(url_for("records.index") + "#loans")
     loan = _or_abort(lambda: get_loan(current_user, loan_id))
@@ -198,7 +200,7 @@ def retention(document_id: int):
         keep = request.form.get("keep_forever") == "yes"
         done = run_operation(lambda: set_retention(current_user, document_id,
                                                    request.form.get("years"), keep),
-                             "บันทึกอายุการเก็บหนังสือแล้ว")
+                             gettext("บันทึกอายุการเก็บหนังสือแล้ว"))
         if done is not None:
             return redirect(url_for("documents.show", document_id=document_id))
     document = visible_document(current_user, document_id)
@@ -208,15 +210,41 @@ def retention(document_id: int):
 
 
 def _thai(day: dt.date) -> str:
-    from saraban.thaidate import format_date
+    """The date as the loan form shows it (and reads it back) in the page's language."""
+    from saraban.i18n import date_input
 
-    return format_date(day)
+    return date_input(day)
+
+
+def _status_names() -> dict:
+    if current_lang() == "th":
+        return STATUS_TH
+    return {DestructionStatus.PROPOSED: gettext("รอคณะกรรมการพิจารณา"),
+            DestructionStatus.REVIEWED: gettext("คณะกรรมการพิจารณาแล้ว รอทำลาย"),
+            DestructionStatus.DONE: gettext("ทำลายแล้ว")}
+
+
+def _decision_names() -> dict:
+    if current_lang() == "th":
+        return DECISION_TH
+    return {DestructionDecision.PENDING: gettext("ยังไม่พิจารณา"),
+            DestructionDecision.DESTROY: gettext("อนุมัติให้ทำลาย"),
+            DestructionDecision.EXTEND: gettext("ขยายเวลาเก็บ"),
+            DestructionDecision.KEEP: gettext("ห้ามทำลาย (เก็บตลอดไป)")}
 
 
 @bp.app_template_filter("kept_until")
 def kept_until_filter(document) -> str:
-    """{{ document|kept_until }}: เก็บถึง พ.ศ. ๒๕๗๒, ห้ามทำลาย, or ทำลายแล้วเมื่อ ..."""
-    return retention_text(document, "arabic" if getattr(g, "lang", "th") == "en" else "thai")
+    """{{ document|kept_until }}: เก็บถึง พ.ศ. ๒๕๗๒, ห้ามทำลาย, or ทำลายแล้วเมื่อ ...
+    (in English: Kept until 2029, Never to be destroyed, Destroyed on ...)."""
+    if current_lang() == "th":
+        return retention_text(document, "thai")
+    if document.destroyed_at is not None:
+        return gettext("ทำลายแล้วเมื่อ %(date)s", date=format_date(document.destroyed_at))
+    until = retention_until(document)
+    if until is None:
+        return gettext("ห้ามทำลาย")
+    return gettext("เก็บถึง พ.ศ. %(year)s", year=until - 543)
 
 
 @bp.app_template_global("retention_until")

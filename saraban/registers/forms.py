@@ -4,28 +4,36 @@ from __future__ import annotations
 
 import uuid
 
+from flask_babel import gettext, lazy_gettext
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from saraban.i18n import current_lang, label
 from saraban.thaidate import ThaiDateError, parse_date
 
-URGENCY_CHOICES = [SelectChoice(str(i), label) for i, label in
-                   enumerate(("ปกติ", "ด่วน", "ด่วนมาก", "ด่วนที่สุด"))]
-SECRECY_CHOICES = [SelectChoice(str(i), label) for i, label in
-                   enumerate(("ปกติ", "ลับ", "ลับมาก", "ลับที่สุด"))]
+# the names of the levels, in the page's language when the form is shown (saraban.i18n)
+URGENCY_CHOICES = [SelectChoice(str(i), LazyString(label, i, "urgency")) for i in range(4)]
+SECRECY_CHOICES = [SelectChoice(str(i), LazyString(label, i, "secrecy")) for i in range(4)]
 
 
 class ChoiceField(SelectField):
-    """A select whose refusal of a value not offered is in Thai."""
+    """A select whose refusal of a value not offered is in the page's language."""
+
+    def __init__(self, *args, **kwargs):
+        # also for a value that is not even a number (register_id=abc), not wtforms' English
+        kwargs.setdefault("invalid_value_message",
+                          lazy_gettext("ไม่มีตัวเลือกนี้ในรายการ กรุณาเลือกใหม่"))
+        super().__init__(*args, **kwargs)
 
     def pre_validate(self, form):
         try:
             super().pre_validate(form)
         except ValidationError:
-            raise ValidationError("ไม่มีตัวเลือกนี้ในรายการ กรุณาเลือกใหม่") from None
+            raise ValidationError(gettext("ไม่มีตัวเลือกนี้ในรายการ กรุณาเลือกใหม่")) from None
 
 
 def _thai_date(form, field):
@@ -33,25 +41,27 @@ def _thai_date(form, field):
         try:
             parse_date(field.data)
         except ThaiDateError as error:
-            raise ValidationError(str(error)) from None
+            raise ValidationError(
+                error.message_en if current_lang() == "en" else str(error)) from None
 
 
 class ReceiveForm(FlaskForm):
-    register_id = ChoiceField("ทะเบียน", coerce=int)
-    number = StringField("ที่ (เลขที่หนังสือ)", validators=[
-        Length(max=120, message="เลขที่หนังสือยาวเกิน ๑๒๐ ตัวอักษร")])
-    date = StringField("ลงวันที่", validators=[
-        DataRequired("กรุณากรอกวันที่ของหนังสือ เช่น ๒๐ พ.ย. ๒๕๖๙"), _thai_date])
-    sender = StringField("จาก", validators=[
-        DataRequired("กรุณากรอกผู้ส่ง / ส่วนราชการเจ้าของหนังสือ"),
-        Length(max=500, message="ผู้ส่งยาวเกิน ๕๐๐ ตัวอักษร")])
-    addressee = StringField("เรียน / ถึง", validators=[
-        Length(max=1000, message="ข้อความยาวเกิน ๑,๐๐๐ ตัวอักษร")])
-    subject = TextAreaField("เรื่อง", validators=[
-        DataRequired("กรุณากรอกเรื่อง"), Length(max=2000, message="เรื่องยาวเกิน ๒,๐๐๐ ตัวอักษร")])
-    urgency = ChoiceField("ชั้นความเร็ว", choices=URGENCY_CHOICES, default="0")
-    secrecy = ChoiceField("ชั้นความลับ", choices=SECRECY_CHOICES, default="0")
-    scan = FileField("ไฟล์สแกนหนังสือ (ถ้ามี: PDF, PNG, JPEG, TIFF)")
+    register_id = ChoiceField(lazy_gettext("ทะเบียน"), coerce=int)
+    number = StringField(lazy_gettext("ที่ (เลขที่หนังสือ)"), validators=[
+        Length(max=120, message=lazy_gettext("เลขที่หนังสือยาวเกิน ๑๒๐ ตัวอักษร"))])
+    date = StringField(lazy_gettext("ลงวันที่"), validators=[
+        DataRequired(lazy_gettext("กรุณากรอกวันที่ของหนังสือ เช่น ๒๐ พ.ย. ๒๕๖๙")), _thai_date])
+    sender = StringField(lazy_gettext("จาก"), validators=[
+        DataRequired(lazy_gettext("กรุณากรอกผู้ส่ง / ส่วนราชการเจ้าของหนังสือ")),
+        Length(max=500, message=lazy_gettext("ผู้ส่งยาวเกิน ๕๐๐ ตัวอักษร"))])
+    addressee = StringField(lazy_gettext("เรียน / ถึง"), validators=[
+        Length(max=1000, message=lazy_gettext("ข้อความยาวเกิน ๑,๐๐๐ ตัวอักษร"))])
+    subject = TextAreaField(lazy_gettext("เรื่อง"), validators=[
+        DataRequired(lazy_gettext("กรุณากรอกเรื่อง")),
+        Length(max=2000, message=lazy_gettext("เรื่องยาวเกิน ๒,๐๐๐ ตัวอักษร"))])
+    urgency = ChoiceField(lazy_gettext("ชั้นความเร็ว"), choices=URGENCY_CHOICES, default="0")
+    secrecy = ChoiceField(lazy_gettext("ชั้นความลับ"), choices=SECRECY_CHOICES, default="0")
+    scan = FileField(lazy_gettext("ไฟล์สแกนหนังสือ (ถ้ามี: PDF, PNG, JPEG, TIFF)"))
     # One key per filled form: a double-clicked submit carries the same key twice.
     form_key = HiddenField()
 
@@ -59,28 +69,27 @@ class ReceiveForm(FlaskForm):
         self.form_key.data = uuid.uuid4().hex
 
 
-KIND_CHOICES = [SelectChoice("internal", "หนังสือภายใน (บันทึกข้อความ)"),
-                SelectChoice("external", "หนังสือภายนอก"),
-                SelectChoice("stamped", "หนังสือประทับตรา"),
-                SelectChoice("directive", "หนังสือสั่งการ"),
-                SelectChoice("publicity", "หนังสือประชาสัมพันธ์")]
+KIND_CHOICES = [SelectChoice("internal", lazy_gettext("หนังสือภายใน (บันทึกข้อความ)")),
+                *(SelectChoice(kind, LazyString(label, kind, "kind"))
+                  for kind in ("external", "stamped", "directive", "publicity"))]
 
 
 class SendForm(FlaskForm):
     """ส่งหนังสือ: an outgoing document of the unit, numbered when saved."""
 
-    register_id = ChoiceField("ทะเบียนหนังสือส่ง", coerce=int)
-    kind = ChoiceField("ชนิดหนังสือ", choices=KIND_CHOICES, default="internal")
-    to = StringField("ถึง / เรียน", validators=[
-        DataRequired("กรุณากรอกผู้รับหนังสือ"),
-        Length(max=1000, message="ข้อความยาวเกิน ๑,๐๐๐ ตัวอักษร")])
-    subject = TextAreaField("เรื่อง", validators=[
-        DataRequired("กรุณากรอกเรื่อง"), Length(max=2000, message="เรื่องยาวเกิน ๒,๐๐๐ ตัวอักษร")])
-    body = TextAreaField("เนื้อความโดยย่อ (ถ้ามี)", validators=[
-        Length(max=200_000, message="เนื้อความยาวเกินกำหนด")])
-    urgency = ChoiceField("ชั้นความเร็ว", choices=URGENCY_CHOICES, default="0")
-    secrecy = ChoiceField("ชั้นความลับ", choices=SECRECY_CHOICES, default="0")
-    scan = FileField("ไฟล์หนังสือที่ลงนามแล้ว (ถ้ามี: PDF, PNG, JPEG, TIFF)")
+    register_id = ChoiceField(lazy_gettext("ทะเบียนหนังสือส่ง"), coerce=int)
+    kind = ChoiceField(lazy_gettext("ชนิดหนังสือ"), choices=KIND_CHOICES, default="internal")
+    to = StringField(lazy_gettext("ถึง / เรียน"), validators=[
+        DataRequired(lazy_gettext("กรุณากรอกผู้รับหนังสือ")),
+        Length(max=1000, message=lazy_gettext("ข้อความยาวเกิน ๑,๐๐๐ ตัวอักษร"))])
+    subject = TextAreaField(lazy_gettext("เรื่อง"), validators=[
+        DataRequired(lazy_gettext("กรุณากรอกเรื่อง")),
+        Length(max=2000, message=lazy_gettext("เรื่องยาวเกิน ๒,๐๐๐ ตัวอักษร"))])
+    body = TextAreaField(lazy_gettext("เนื้อความโดยย่อ (ถ้ามี)"), validators=[
+        Length(max=200_000, message=lazy_gettext("เนื้อความยาวเกินกำหนด"))])
+    urgency = ChoiceField(lazy_gettext("ชั้นความเร็ว"), choices=URGENCY_CHOICES, default="0")
+    secrecy = ChoiceField(lazy_gettext("ชั้นความลับ"), choices=SECRECY_CHOICES, default="0")
+    scan = FileField(lazy_gettext("ไฟล์หนังสือที่ลงนามแล้ว (ถ้ามี: PDF, PNG, JPEG, TIFF)"))
     form_key = HiddenField()
 
     def new_key(self) -> None:

@@ -6,11 +6,13 @@ import datetime as dt
 import math
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from saraban.documents.files import check_upload
+from saraban.documents.files import check_upload, write_file
 from saraban.extensions import db
+from saraban.i18n import MONTHS_EN, current_lang, format_date, local_digits
 from saraban.pdf import pdf_response
 from saraban.registers.forms import ReceiveForm, SendForm
 from saraban.registers.listing import (
@@ -38,7 +40,7 @@ from saraban.registers.operations import (
     usable_registers,
     visible_receipt,
 )
-from saraban.thaidate import BANGKOK, to_thai_digits
+from saraban.thaidate import BANGKOK
 from saraban.validation import OperationError
 from saraban.web import run_operation
 
@@ -70,7 +72,8 @@ def _numbering_form(form, kind: RegisterKind, numbered, twin, line, endpoint: st
         abort(403)
     form.register_id.choices = [
         SelectChoice(str(r.id), f"{r.name} ({r.unit.short_name})"
-                     + (f" — ชุด {r.series}" if r.series else "")) for r in registers
+                     + (" — " + gettext("ชุด %(series)s", series=r.series) if r.series else ""))
+        for r in registers
     ]
     submitted = form.validate_on_submit()
     scan = _checked_scan(form) if submitted else None
@@ -83,7 +86,7 @@ def _numbering_form(form, kind: RegisterKind, numbered, twin, line, endpoint: st
             db.session.rollback()
             made = twin(form.form_key.data)  # its twin got there first
             if made is None:
-                flash(error.message_th, "error")
+                flash(error.message_for(), "error")
         if made is not None:
             if scan is not None:
                 _attach(made, *scan)
@@ -110,8 +113,9 @@ def _checked_scan(form: ReceiveForm | SendForm) -> tuple[str, bytes] | None:
     data = upload.read()
     try:
         check_upload(data)
+        write_file(data)  # before any number: a full or read-only disk registers nothing
     except OperationError as error:
-        form.scan.errors = [*form.scan.errors, error.message_th]
+        form.scan.errors = [*form.scan.errors, error.message_for()]
         return None
     return upload.filename, data
 
@@ -126,8 +130,8 @@ def _attach(entry: Receipt | Dispatch, filename: str, data: bytes) -> None:
         db.session.commit()
     except OperationError as error:
         db.session.rollback()
-        flash(f"ลงรับแล้ว แต่แนบไฟล์ไม่สำเร็จ: {error.message_th} กรุณาแนบไฟล์อีกครั้ง"
-              "ที่หน้าหนังสือ", "error")
+        flash(gettext("ลงรับแล้ว แต่แนบไฟล์ไม่สำเร็จ: %(error)s กรุณาแนบไฟล์อีกครั้งที่หน้าหนังสือ",
+                      error=error.message_for()), "error")
 
 
 @bp.get("/receive/suggest")
@@ -162,7 +166,7 @@ def send():
 def receipt_cancel(receipt_id: int):
     made = run_operation(lambda: cancel_receipt(current_user, receipt_id,
                                                 request.form.get("reason")),
-                         "ยกเลิกการลงรับแล้ว เลขรับเดิมยังคงอยู่ในทะเบียน")
+                         gettext("ยกเลิกการลงรับแล้ว เลขรับเดิมยังคงอยู่ในทะเบียน"))
     return _back_to(made.document_id if made else _document_of(Receipt, receipt_id), "history")
 
 
@@ -171,7 +175,7 @@ def receipt_cancel(receipt_id: int):
 def dispatch_cancel(dispatch_id: int):
     made = run_operation(lambda: cancel_dispatch(current_user, dispatch_id,
                                                  request.form.get("reason")),
-                         "ยกเลิกเลขหนังสือส่งแล้ว เลขเดิมยังคงอยู่ในทะเบียน")
+                         gettext("ยกเลิกเลขหนังสือส่งแล้ว เลขเดิมยังคงอยู่ในทะเบียน"))
     return _back_to(made.document_id if made else _document_of(Dispatch, dispatch_id))
 
 
@@ -221,7 +225,7 @@ def registers_index():
 def register_page(register_id: int):
     period = _period()
     raw = request.args.get("page", "1")
-    page = max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+    page = max(1, min(int(raw), 100_000)) if raw.isdecimal() and len(raw) < 7 else 1
     try:
         register, lines, total = register_lines(current_user, register_id, period,
                                                 limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
@@ -229,9 +233,28 @@ def register_page(register_id: int):
         abort(404)
     return render_template(
         "registers/show.html", register=register, lines=lines, total=total, period=period,
-        page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), title=register_title(register),
-        print_limit=PRINT_LIMIT, this_year=dt.datetime.now(BANGKOK).year,
+        page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), title=_register_title(register),
+        period_label=_period_label(period), print_limit=PRINT_LIMIT,
+        this_year=dt.datetime.now(BANGKOK).year,
     )
+
+
+def _register_title(register) -> str:
+    if current_lang() == "th":
+        return register_title(register)
+    return (gettext("ทะเบียนหนังสือรับ") if register.kind == RegisterKind.RECEIPT
+            else gettext("ทะเบียนหนังสือส่ง"))
+
+
+def _period_label(period: Period) -> str:
+    """The period shown: "เดือนพฤศจิกายน พ.ศ. ๒๕๖๒" in Thai, "November 2019" in English."""
+    if current_lang() == "th":
+        return period.label_th()
+    if period.day is not None:
+        return format_date(dt.date(period.year, period.month, period.day), "long")
+    if period.month is not None:
+        return f"{MONTHS_EN[period.month]} {period.year}"
+    return str(period.year)
 
 
 def _export(register_id: int, what: str):
@@ -243,7 +266,7 @@ def _export(register_id: int, what: str):
         db.session.rollback()
         if error.status == 404:
             abort(404)
-        flash(error.message_th, "error")
+        flash(error.message_for(), "error")
         return redirect(url_for("registers.register_page", register_id=register_id,
                                 year=period.year, month=period.month, day=period.day))
     db.session.commit()
@@ -280,9 +303,10 @@ def historic_receipt(document_id: int):
 
     receipt = run_operation(enter)
     if receipt is not None:
-        flash(f"บันทึกตรารับเดิมแล้ว เลขรับ {to_thai_digits(receipt.number)}", "info")
+        flash(gettext("บันทึกตรารับเดิมแล้ว เลขรับ %(number)s",
+                      number=local_digits(receipt.number)), "info")
         if receipt_flags(receipt):
-            flash("โปรดตรวจสอบ: วันที่บนตรารับอยู่ก่อนวันที่ของหนังสือ", "error")
+            flash(gettext("โปรดตรวจสอบ: วันที่บนตรารับอยู่ก่อนวันที่ของหนังสือ"), "error")
     return _back_to(document_id)
 
 
@@ -293,7 +317,7 @@ def dispatch(document_id: int):
     made = run_operation(lambda: issue_dispatch(
         current_user, _form_int("register_id"), document_id, request.form.get("to")))
     if made is not None:
-        flash(f"ออกเลขแล้ว ที่ {made.number_text}", "info")
+        flash(gettext("ออกเลขแล้ว ที่ %(number)s", number=made.number_text), "info")
     return _back_to(document_id)
 
 
@@ -305,10 +329,10 @@ def correction(document_id: int):
                                     "subject": request.form.get("subject") or None}))
     if made is None:
         return _back_to(document_id)
-    flash(f"ออกหนังสือแก้ไขแล้ว ที่ {made.number_text}", "info")
+    flash(gettext("ออกหนังสือแก้ไขแล้ว ที่ %(number)s", number=made.number_text), "info")
     return redirect(url_for("documents.show", document_id=made.document_id))
 
 
 def _form_int(name: str) -> int:
     raw = request.form.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+    return int(raw) if raw.isdecimal() and len(raw) < 10 else 0

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Response, abort, flash, render_template, request
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from saraban.i18n import current_lang, format_duration
 from saraban.reports.operations import AGES, duration_th, pendency, pendency_csv, report_units
 from saraban.thaidate import BANGKOK
 from saraban.validation import OperationError, read_date
@@ -32,7 +34,7 @@ def pendency_page():
         start, end = read_period(request.args)
         rows = pendency(current_user, start, end)
     except OperationError as error:
-        flash(error.message_th, "error")
+        flash(error.message_for(), "error")
         start, end = read_period({})
         rows = pendency(current_user, start, end)
     if request.args.get("format") == "csv":
@@ -40,5 +42,19 @@ def pendency_page():
             "Content-Disposition": f'attachment; filename="pendency-{start}-{end}.csv"'})
     widest = max((r.received for r in rows), default=0) or 1
     return render_template("reports/pendency.html", rows=rows, start=start, end=end,
-                           ages=[label for _, label in AGES], widest=widest,
-                           duration_th=duration_th, args=request.args)
+                           ages=_age_labels(), widest=widest,
+                           duration_th=_duration, args=request.args)
+
+
+def _age_labels() -> list[str]:
+    """The columns of waiting documents, as AGES counts them, in the page's language."""
+    if current_lang() == "th":
+        return [label for _, label in AGES]
+    return [gettext("ไม่เกิน ๓ วัน"), gettext("๔–๗ วัน"), gettext("๘–๓๐ วัน"),
+            gettext("เกิน ๓๐ วัน")]
+
+
+def _duration(value: dt.timedelta | None) -> str:
+    if current_lang() == "th":
+        return duration_th(value)
+    return format_duration(value) if value is not None else "–"

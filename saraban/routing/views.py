@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from saraban.extensions import db
+from saraban.i18n import local_digits
 from saraban.routing.copies import issue_certified_copy
 from saraban.routing.operations import (
     accept_transfer,
@@ -15,7 +17,6 @@ from saraban.routing.operations import (
     return_transfer,
     send_transfers,
 )
-from saraban.thaidate import to_thai_digits
 from saraban.units.models import Unit
 from saraban.web import run_operation
 
@@ -34,9 +35,11 @@ def inbox_page():
 @bp.post("/transfers/<int:transfer_id>/accept")
 @login_required
 def accept(transfer_id: int):
-    transfer = run_operation(lambda: accept_transfer(current_user, transfer_id), "ลงรับแล้ว")
+    transfer = run_operation(lambda: accept_transfer(current_user, transfer_id),
+                             gettext("ลงรับแล้ว"))
     if transfer is not None:
-        flash(f"เลขรับ {to_thai_digits(transfer.receipt.number)}", "info")
+        flash(gettext("เลขรับ %(number)s", number=local_digits(transfer.receipt.number)),
+              "info")
         return redirect(url_for("documents.show", document_id=transfer.document_id))
     return redirect(url_for("routing.inbox_page"))
 
@@ -45,7 +48,7 @@ def accept(transfer_id: int):
 @login_required
 def give_back(transfer_id: int):
     run_operation(lambda: return_transfer(current_user, transfer_id, request.form.get("reason")),
-         "ส่งคืนแล้ว")
+         gettext("ส่งคืนแล้ว"))
     return redirect(url_for("routing.inbox_page"))
 
 
@@ -53,12 +56,12 @@ def give_back(transfer_id: int):
 @login_required
 def recall(transfer_id: int):
     transfer = run_operation(lambda: recall_transfer(current_user, transfer_id),
-                             "ดึงหนังสือกลับแล้ว")
+                             gettext("ดึงหนังสือกลับแล้ว"))
     if transfer is not None:
         return redirect(url_for("documents.show", document_id=transfer.document_id)
                         + "#forward")
     back = request.form.get("document_id", "")
-    if back.isdigit() and len(back) < 10:
+    if back.isdecimal() and len(back) < 10:
         return redirect(url_for("documents.show", document_id=int(back)) + "#forward")
     return redirect(url_for("routing.inbox_page"))
 
@@ -66,14 +69,14 @@ def recall(transfer_id: int):
 @bp.post("/documents/<int:document_id>/forward")
 @login_required
 def forward(document_id: int):
-    to = [int(v) for v in request.form.getlist("to") if v.isdigit() and len(v) < 10]
+    to = [int(v) for v in request.form.getlist("to") if v.isdecimal() and len(v) < 10]
     made = run_operation(lambda: send_transfers(
         current_user, document_id, to, purpose=request.form.get("purpose") or "inform",
         purpose_text=request.form.get("purpose_text"), due_date=request.form.get("due_date"),
         propose=request.form.get("propose") == "1",
-    ), "ส่งแล้ว")
+    ), gettext("ส่งแล้ว"))
     if made:
-        flash(f"ส่งถึง {to_thai_digits(len(made))} หน่วยแล้ว", "info")
+        flash(gettext("ส่งถึง %(count)s หน่วยแล้ว", count=local_digits(len(made))), "info")
     return redirect(url_for("documents.show", document_id=document_id) + "#forward")
 
 
@@ -89,9 +92,9 @@ def certified_copy(document_id: int):
     data = {key: form.get(key) for key in ("register_id", "certifier_name", "certifier_position",
                                            "addressee", "purpose", "purpose_text", "due_date",
                                            "endorsement_id")}
-    data["to"] = [int(v) for v in form.getlist("to") if v.isdigit() and len(v) < 10]
+    data["to"] = [int(v) for v in form.getlist("to") if v.isdecimal() and len(v) < 10]
     made = run_operation(lambda: issue_certified_copy(current_user, document_id, data))
     if made is None:
         return redirect(url_for("documents.show", document_id=document_id) + "#clerk")
-    flash(f"ทำสำเนาถูกต้องแล้ว ที่ {made.copy.number}", "info")
+    flash(gettext("ทำสำเนาถูกต้องแล้ว ที่ %(number)s", number=made.copy.number), "info")
     return redirect(url_for("documents.show", document_id=made.copy_id))
