@@ -20,7 +20,12 @@ from saraban.endorsements.views import panel_for
 from saraban.extensions import db
 from saraban.registers.models import RegisterKind
 from saraban.registers.operations import active_dispatch, usable_registers
-from saraban.routing.operations import mark_opened, recallable_transfers
+from saraban.routing.operations import (
+    cleared_people,
+    mark_opened,
+    readers_of,
+    recallable_transfers,
+)
 from saraban.routing.views import destination_units
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -100,6 +105,8 @@ def show(document_id: int):
         recallable=recallable_transfers(current_user, document.id),
         desk=panel_for(current_user, document), today=bangkok_today(),
         peers=_peers() if registers else [],
+        readers=readers_of(document) if document.secrecy else [],
+        cleared=cleared_people(document.secrecy) if document.secrecy else [],
     )
 
 

@@ -11,6 +11,7 @@ from saraban.routing.copies import issue_certified_copy
 from saraban.routing.operations import (
     accept_transfer,
     inbox,
+    name_reader_of,
     recall_transfer,
     return_transfer,
     send_transfers,
@@ -70,11 +71,27 @@ def forward(document_id: int):
     made = run_operation(lambda: send_transfers(
         current_user, document_id, to, purpose=request.form.get("purpose") or "inform",
         purpose_text=request.form.get("purpose_text"), due_date=request.form.get("due_date"),
-        propose=request.form.get("propose") == "1",
+        propose=request.form.get("propose") == "1", to_user_id=_user_id(request.form),
     ), "ส่งแล้ว")
     if made:
         flash(f"ส่งถึง {to_thai_digits(len(made))} หน่วยแล้ว", "info")
     return redirect(url_for("documents.show", document_id=document_id) + "#forward")
+
+
+@bp.post("/documents/<int:document_id>/readers")
+@login_required
+def name_reader(document_id: int):
+    person = run_operation(lambda: name_reader_of(current_user, document_id,
+                                                  _user_id(request.form)),
+                           None)
+    if person is not None:
+        flash(f"ระบุชื่อแล้ว: {person.display_name} อ่านหนังสือนี้ได้", "info")
+    return redirect(url_for("documents.show", document_id=document_id) + "#readers")
+
+
+def _user_id(form) -> int | None:
+    value = (form.get("to_user") or "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 def destination_units() -> list[Unit]:
