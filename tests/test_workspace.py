@@ -81,3 +81,17 @@ def test_a_typed_date_is_read_back_as_the_form_will_save_it(login):
     bad = client.get("/dates/check", query_string={"value": "๓๑ ก.พ. ๖๒"}).json
     assert bad["ok"] is False and bad["text"]
     assert client.get("/dates/check", query_string={"value": "x" * 5000}).status_code == 200
+
+
+def test_home_and_list_stop_counting_at_their_cap(login, monkeypatch):
+    from saraban.accounts import views as accounts_views
+    from saraban.documents import views as documents_views
+
+    client = login("demo-admin")  # sees the five sample documents
+    assert "(๕ ฉบับ)" in client.get("/").get_data(as_text=True)
+    monkeypatch.setattr(accounts_views, "HOME_COUNT_CAP", 2)
+    assert "(มากกว่า ๒ ฉบับ)" in client.get("/").get_data(as_text=True)
+    monkeypatch.setattr(documents_views, "LIST_COUNT_CAP", 3)
+    monkeypatch.setattr(documents_views, "PAGE_SIZE", 2)
+    listing = client.get("/documents/").get_data(as_text=True)
+    assert "มากกว่า ๓ ฉบับ" in listing

@@ -78,6 +78,9 @@ def logout():
     return redirect(url_for("accounts.login"))
 
 
+HOME_COUNT_CAP = 100  # the home page counts up to here ("more than 100")
+
+
 @bp.route("/")
 @login_required
 def home():
@@ -86,13 +89,14 @@ def home():
     from saraban.endorsements.operations import bangkok_today
     from saraban.workspace.operations import pendency_bars, waiting_for
 
-    documents, total = list_documents(current_user, limit=10)
+    documents, total = list_documents(current_user, limit=10, cap=HOME_COUNT_CAP)
     roles = set(current_user.roles)
     today = bangkok_today()
     return render_template(
         "accounts/home.html",
         documents=documents,
         total=total,
+        cap=HOME_COUNT_CAP,
         waiting=waiting_for(current_user, today),
         today=today,
         bars=pendency_bars(current_user, today),

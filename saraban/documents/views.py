@@ -31,6 +31,7 @@ from saraban.routing.views import destination_units
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
 PAGE_SIZE = 50
+LIST_COUNT_CAP = 1000  # the plain list counts up to here ("more than 1,000")
 
 
 def _page() -> int:
@@ -59,7 +60,10 @@ def index():
         found = search_documents(current_user, query, limit=PAGE_SIZE, offset=offset)
         items, total, more = found.items, found.total, found.more
     else:
-        items, total = list_documents(current_user, limit=PAGE_SIZE, offset=offset)
+        cap = max(LIST_COUNT_CAP, offset + PAGE_SIZE)
+        items, total = list_documents(current_user, limit=PAGE_SIZE, offset=offset, cap=cap)
+        if total > cap:
+            total, more = cap, True
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "documents/index.html",
