@@ -1,7 +1,7 @@
 """named readers of secret documents
 
 Revision ID: e9f0a1b2c3d4
-Revises: c5e6f7a8b9d0
+Revises: d7e8f9a0b1c2
 Create Date: 2026-11-29 08:45:00
 
 """
@@ -12,7 +12,7 @@ import saraban.db
 
 
 revision = 'e9f0a1b2c3d4'
-down_revision = 'c5e6f7a8b9d0'
+down_revision = 'd7e8f9a0b1c2'
 branch_labels = None
 depends_on = None
 
