@@ -100,6 +100,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "document.import": ("นำเข้าหนังสือ", "Document imported"),
         "document.update": ("แก้ไขรายละเอียดหนังสือ", "Document corrected"),
         "document.view": ("เปิดอ่านหนังสือลับ", "Secret document read"),
+        "document.reader": ("ระบุชื่อผู้มีสิทธิ์อ่านหนังสือลับ", "Reader of a classified document named"),
         "document.retention": ("กำหนดอายุการเก็บ", "Retention set"),
         "document.destroy": ("ทำลายหนังสือ", "Document destroyed"),
         "file.attach": ("แนบไฟล์", "File attached"),

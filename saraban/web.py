@@ -28,6 +28,7 @@ def register_web(app: Flask) -> None:
     from saraban.registers.views import bp as registers_bp
     from saraban.reports.views import bp as reports_bp
     from saraban.routing.views import bp as routing_bp
+    from saraban.workspace.views import bp as workspace_bp
 
     register_i18n(app)
     login_manager.user_loader(load_user)
@@ -46,6 +47,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(workspace_bp)
     app.register_blueprint(exchange_bp)
     csrf.exempt(exchange_bp)  # peers authenticate each message by its signature
     app.register_blueprint(exchange_pages)

@@ -250,5 +250,19 @@ def make_document(session, subject="หนังสือทดสอบ", numbe
     return doc
 
 
+def name_reader(session, document, user):
+    """Name ``user`` (an account or a username) a reader of a secret ``document``."""
+    from sqlalchemy import select
+
+    from saraban.accounts.models import User
+    from saraban.db import utcnow
+    from saraban.documents.models import DocumentReader
+
+    if isinstance(user, str):
+        user = session.scalar(select(User).where(User.username == user))
+    session.add(DocumentReader(document_id=document.id, user_id=user.id, granted_at=utcnow()))
+    session.flush()
+
+
 # the commander's desk world, for tests/test_endorsements.py and tests/test_desk_pages.py
 from tests.deskworld import desk  # noqa: E402,F401

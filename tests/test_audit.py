@@ -8,6 +8,7 @@ from sqlalchemy import func, select, text
 from saraban.audit.chain import anchor_now, verify_chain
 from saraban.audit.models import AuditEvent
 from saraban.audit.operations import record
+from tests.conftest import name_reader
 
 
 @pytest.fixture()
@@ -133,6 +134,7 @@ def test_reading_a_secret_document_is_recorded(client, login, bearer, db_session
 
     doc = db_session.scalar(select(Document).where(Document.source_key == "rtp-0033.12-5052"))
     doc.secrecy = 1
+    name_reader(db_session, doc, "demo-admin")  # a secret document reaches named readers only
     db_session.commit()
     before = db_session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "document.view"))

@@ -108,11 +108,12 @@ def test_refusals_save_nothing_and_give_no_number(client, bearer, db_session):
 
 
 def test_top_secret_is_not_copied_electronically(client, bearer, db_session):
-    from tests.conftest import make_document
+    from tests.conftest import make_document, name_reader
 
     _, register, units = _ids(db_session)
     doc = make_document(db_session, subject="ลับที่สุด", secrecy=3,
                         origin_unit_id=units["สทส."])
+    name_reader(db_session, doc, "demo-admin")
     db_session.commit()
     answer = client.post(f"/api/v1/documents/{doc.id}/certified-copies",
                          headers=bearer("demo-admin"), json=_body(register, units))

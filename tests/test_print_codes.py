@@ -11,6 +11,7 @@ from sqlalchemy import select
 from saraban.audit.models import PrintCode
 from saraban.documents.models import Document
 from saraban.registers.models import Receipt
+from tests.conftest import name_reader
 from tests.pdftools import need
 
 
@@ -75,6 +76,7 @@ def test_a_register_print_and_an_endorsement_sheet_carry_codes(client, login, be
 def test_a_secret_documents_code_does_not_tell_its_number(client, login, db_session):
     memo = db_session.scalar(select(Document).where(Document.source_key == "rtp-0033.12-5052"))
     memo.secrecy = 1
+    name_reader(db_session, memo, "demo-admin")
     db_session.commit()
     login("demo-admin")
     response = client.get(f"/documents/{memo.id}/endorsement-sheet.pdf")

@@ -24,7 +24,14 @@ from saraban.records.operations import (
 )
 from saraban.registers.models import Receipt, Register, RegisterKind
 from saraban.thaidate import BANGKOK
-from tests.conftest import csrf_token_from, log_in, make_document, make_unit, make_user
+from tests.conftest import (
+    csrf_token_from,
+    log_in,
+    make_document,
+    make_unit,
+    make_user,
+    name_reader,
+)
 
 PASSWORD = "รหัสผ่าน-ทดสอบ-1"
 _NUMBERS = itertools.count(1)
@@ -161,6 +168,7 @@ def expired(db_session, world):
                                   doc_date=dt.date(2008, 5, 5), sender_text="กรมภายนอก"),
     }
     _receive(db_session, world.register, docs["received"], dt.date(2008, 5, 6))
+    name_reader(db_session, docs["secret"], world.users["cleared"])
     db_session.commit()
     return {name: d.id for name, d in docs.items()}
 

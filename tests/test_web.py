@@ -113,15 +113,27 @@ def test_unknown_page_is_thai_404(client):
     assert "ไม่พบหน้า" in response.get_data(as_text=True)
 
 
-def test_commander_home_shows_what_was_proposed(login):
-    html = login("demo-commander").get("/").get_data(as_text=True)
-    assert "เรื่องที่เสนอถึงท่าน" in html
-    assert "๐๐๓๓.๑๒/๕๐๕๒" in html and "เกษียนแล้ว" in html
+def test_commander_home_shows_what_waits_for_him(login, bearer, db_session):
+    from saraban.documents.models import Document
+    from saraban.units.models import Unit
+
+    client = login("demo-commander")
+    html = client.get("/").get_data(as_text=True)
+    assert "งานที่รอท่าน" in html and "ไม่มีงานค้าง" in html  # the sample memo was endorsed
+    memo = db_session.scalar(select(Document).where(Document.source_key == "rtp-0033.12-5052"))
+    office = db_session.scalar(select(Unit).where(Unit.short_name == "สง.ผู้ช่วย ผบ.ตร.(ปร ๓)"))
+    proposed = client.post(f"/api/v1/documents/{memo.id}/transfers",
+                           headers=bearer("demo-clerk"),
+                           json={"to": [office.id], "kind": "propose"})
+    assert proposed.status_code == 201, proposed.json
+    html = client.get("/").get_data(as_text=True)
+    assert "เรื่องเสนอรอพิจารณา" in html and "<strong>๑</strong>" in html
+    assert f'href="/documents/{memo.id}#endorse"' in html
 
 
 def test_clerk_home_shows_the_units_receipt_register(login):
     html = login("demo-clerk").get("/").get_data(as_text=True)
-    assert "ทะเบียนหนังสือรับล่าสุดของหน่วย" in html
+    assert "ลงรับล่าสุดของหน่วย" in html
     assert "๔๓๒๓" in html and "๘๐๐๗" in html  # สทส. and its ฝอ.๒
     assert "๕๕๓" not in html  # สงป.'s register is not the clerk's
 

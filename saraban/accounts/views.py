@@ -12,7 +12,6 @@ from saraban.accounts.forms import LoginForm
 from saraban.accounts.models import Role, User
 from saraban.accounts.operations import AccountLocked, authenticate, overview_counts
 from saraban.documents.operations import list_documents
-from saraban.endorsements.operations import proposals_for
 from saraban.extensions import db
 from saraban.i18n import format_time
 from saraban.ratelimit import allow
@@ -86,19 +85,29 @@ def logout():
     return redirect(url_for("accounts.login"))
 
 
+HOME_COUNT_CAP = 100  # the home page counts up to here ("more than 100")
+
+
 @bp.route("/")
 @login_required
 def home():
     """What the user has to do now, by role: a clerk's registers, a commander's proposals,
     the documents of the user's units, and the whole system's size for an administrator."""
-    documents, total = list_documents(current_user, limit=20)
+    from saraban.endorsements.operations import bangkok_today
+    from saraban.workspace.operations import pendency_bars, waiting_for
+
+    documents, total = list_documents(current_user, limit=10, cap=HOME_COUNT_CAP)
     roles = set(current_user.roles)
+    today = bangkok_today()
     return render_template(
         "accounts/home.html",
         documents=documents,
         total=total,
-        receipts=recent_receipts(current_user) if Role.CLERK in roles else [],
-        proposals=proposals_for(current_user, limit=10),
+        cap=HOME_COUNT_CAP,
+        waiting=waiting_for(current_user, today),
+        today=today,
+        bars=pendency_bars(current_user, today),
+        receipts=recent_receipts(current_user, limit=5) if Role.CLERK in roles else [],
         overview=overview_counts() if Role.ADMIN in roles else None,
     )
 

@@ -27,6 +27,11 @@ def _responses(ok: dict, *codes: int, success: int = 200) -> dict:
     return out
 
 
+_READERS = {"type": "object", "properties": {
+    "secrecy": {"type": "integer"},
+    "items": {"type": "array", "items": {"type": "object", "properties": {
+        "user_id": {"type": "integer"}, "name": {"type": "string"},
+        "named_at": {"type": "string", "format": "date-time"}}}}}}
 _ID = {"name": "document_id", "in": "path", "required": True,
        "schema": {"type": "integer", "minimum": 1}}
 
@@ -380,9 +385,30 @@ SPEC = {
                         "from_unit": {"type": "integer"},
                         "kind": {"enum": ["forward", "propose"], "description":
                                  "propose: up to one unit's commander (เสนอ), to endorse"},
+                        "to_user": {"type": "integer", "description":
+                                    "the person named to read a classified document at the "
+                                    "destination (required for ลับ and ลับมาก, unless "
+                                    "proposing: then the unit's cleared commanders)"},
                         "note": {"type": "string", "maxLength": 2000}}}}}},
                 "responses": _responses(_TRANSFERS, 400, 401, 403, 404, 409, 503, success=201),
             }
+        },
+        "/documents/{document_id}/readers": {
+            "get": {
+                "operationId": "listReaders",
+                "summary": "Who is named to read a classified document (ลับ, ลับมาก)",
+                "parameters": [_ID],
+                "responses": _responses(_READERS, 401, 404),
+            },
+            "post": {
+                "operationId": "nameReader",
+                "summary": "A reader names another person, cleared for the level, to read it",
+                "parameters": [_ID],
+                "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+                    "type": "object", "required": ["user"],
+                    "properties": {"user": {"type": "integer"}}}}}},
+                "responses": _responses(_READERS, 400, 401, 404, 409, success=201),
+            },
         },
         "/transfers/inbox": {
             "get": {

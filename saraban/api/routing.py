@@ -6,14 +6,17 @@ from flask import g, jsonify
 from sqlalchemy import select
 
 from saraban import thaidate
-from saraban.api import bp, token_required
+from saraban.api import ApiError, bp, token_required
 from saraban.api.registers import _json_body, receipt_json
+from saraban.documents.access import visible_document
 from saraban.extensions import db
 from saraban.routing.copies import issue_certified_copy
 from saraban.routing.models import Transfer
 from saraban.routing.operations import (
     accept_transfer,
     inbox,
+    name_reader_of,
+    readers_of,
     recall_transfer,
     return_transfer,
     send_transfers,
@@ -44,6 +47,7 @@ def transfers_create(document_id: int):
         purpose=data.get("purpose") or "inform", purpose_text=data.get("purpose_text"),
         due_date=data.get("due_date"), from_unit_id=data.get("from_unit"),
         note=data.get("note"), propose=data.get("kind") == "propose",
+        to_user_id=data.get("to_user"),
     )
     db.session.commit()
     return jsonify(items=[transfer_json(t) for t in made]), 201
@@ -104,3 +108,28 @@ def certified_copies_create(document_id: int):
                    number=copy.number, date=copy.doc_date.isoformat(),
                    certifier=certified.certifier_text,
                    transfers=[transfer_json(t) for t in transfers]), 201
+
+
+def _readers_json(document) -> list[dict]:
+    return [{"user_id": person.id, "name": person.display_name,
+             "named_at": at.astimezone(thaidate.BANGKOK).isoformat()}
+            for person, at in readers_of(document)]
+
+
+@bp.get("/documents/<int:document_id>/readers")
+@token_required
+def readers_list(document_id: int):
+    document = visible_document(g.api_user, document_id)
+    if document is None:
+        raise ApiError(404, "No such document.", "ไม่พบหนังสือนี้")
+    return jsonify(secrecy=document.secrecy, items=_readers_json(document))
+
+
+@bp.post("/documents/<int:document_id>/readers")
+@token_required
+def readers_add(document_id: int):
+    data = _json_body()
+    name_reader_of(g.api_user, document_id, data.get("user"))
+    db.session.commit()
+    document = visible_document(g.api_user, document_id)
+    return jsonify(secrecy=document.secrecy, items=_readers_json(document)), 201

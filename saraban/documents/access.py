@@ -1,9 +1,15 @@
 """Who may see which document, written once as SQL so that lists and counts obey it.
 
-A user sees a document when his clearance covers its secrecy and one of these holds:
-he sees everything (``sees_all``); the document comes from one of his units; it was
-received in a register of one of his units; or it was sent to one of his units.
+An ordinary document (secrecy ปกติ) is seen by a user when one of these holds: he sees
+everything (``sees_all``); it comes from one of his units; it was received in a register
+of one of his units; it was sent to or from one of his units; or he entered it.
 A membership ``with_subunits`` extends to every unit below.
+
+A secret document (ลับ, ลับมาก, ลับที่สุด) is seen only by a user whose clearance covers
+its level and who entered it or is named as its reader (``DocumentReader``): neither his
+units nor ``sees_all`` are enough, as the regulation on official secrets wants a secret
+document to reach a named person. Its number and date still stand in the registers,
+masked, so that the registers show no gap.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, exists, false, or_, selec
 from sqlalchemy.orm import aliased
 
 from saraban.accounts.models import Membership, User
-from saraban.documents.models import Document
+from saraban.documents.models import Document, DocumentReader
 from saraban.registers.models import Receipt, Register
 from saraban.routing.models import Transfer
 from saraban.units.models import Unit
@@ -39,21 +45,36 @@ def _membership_tree():
 _MEMBERSHIP_TREE = _membership_tree()
 
 
-def _rule(sees_all: bool, clearance, units, user_id) -> ColumnElement[bool]:
-    """The visibility rule, over SQL expressions for the clearance, unit ids and user id."""
-    level = Document.secrecy <= clearance
-    if sees_all:
-        return level
-    registers = select(Register.id).where(Register.unit_id.in_(units)).scalar_subquery()
-    received_here = exists().where(
-        Receipt.document_id == Document.id, Receipt.register_id.in_(registers)
-    )
-    sent_here = exists().where(
-        Transfer.document_id == Document.id,
-        or_(Transfer.to_unit_id.in_(units), Transfer.from_unit_id.in_(units)),
-    )
+def secret_rule(clearance, user_id) -> ColumnElement[bool]:
+    """Who may read a secret document: his clearance covers it, and he entered it or is
+    named as its reader. Over SQL expressions (or values) for the clearance and user id."""
+    named = exists().where(DocumentReader.document_id == Document.id,
+                           DocumentReader.user_id == user_id)
+    return and_(Document.secrecy > 0, Document.secrecy <= clearance,
+                or_(Document.created_by_id == user_id, named))
+
+
+def _rule(sees_all: bool, clearance, units, user_id, secret: bool = True
+          ) -> ColumnElement[bool]:
+    """The visibility rule, over SQL expressions for the clearance, unit ids and user id.
+    ``secret=False`` (a user without clearance) leaves the secret branch out."""
     mine = Document.created_by_id == user_id  # entered by him, not yet registered anywhere
-    return and_(level, or_(Document.origin_unit_id.in_(units), received_here, sent_here, mine))
+    if sees_all:
+        ordinary = Document.secrecy == 0
+    else:
+        registers = select(Register.id).where(Register.unit_id.in_(units)).scalar_subquery()
+        received_here = exists().where(
+            Receipt.document_id == Document.id, Receipt.register_id.in_(registers)
+        )
+        sent_here = exists().where(
+            Transfer.document_id == Document.id,
+            or_(Transfer.to_unit_id.in_(units), Transfer.from_unit_id.in_(units)),
+        )
+        ordinary = and_(Document.secrecy == 0, or_(
+            Document.origin_unit_id.in_(units), received_here, sent_here, mine))
+    if not secret:
+        return ordinary
+    return or_(ordinary, secret_rule(clearance, user_id))
 
 
 def _allowed(user: User | None) -> bool:
@@ -68,7 +89,32 @@ def visible_filter(user: User | None) -> ColumnElement[bool]:
     """
     if not _allowed(user):
         return false()
-    return _rule(user.sees_all, user.clearance, member_unit_ids(user) or [-1], user.id)
+    return _rule(user.sees_all, user.clearance, member_unit_ids(user) or [-1], user.id,
+                 secret=user.clearance > 0)
+
+
+def secrecy_filter(user: User) -> ColumnElement[bool]:
+    """For lists that already limit documents to the user's units (inbox, proposals,
+    recent receipts, pendency): ordinary documents, or secret ones he may read."""
+    if user.clearance <= 0:
+        return Document.secrecy == 0
+    return or_(Document.secrecy == 0, secret_rule(user.clearance, user.id))
+
+
+def name_reader(document: Document, user: User, granted_by: User | None) -> bool:
+    """Name ``user`` a reader of ``document`` (flushes). True when newly named."""
+    from saraban.db import utcnow
+    from saraban.extensions import db
+
+    if user.id == document.created_by_id or db.session.scalar(
+            select(DocumentReader.id).where(DocumentReader.document_id == document.id,
+                                            DocumentReader.user_id == user.id)):
+        return False
+    db.session.add(DocumentReader(document_id=document.id, user_id=user.id,
+                                  granted_by_id=granted_by.id if granted_by else None,
+                                  granted_at=utcnow().replace(microsecond=0)))
+    db.session.flush()
+    return True
 
 
 # One document by id, if visible: the statements are built once (per kind of user) and

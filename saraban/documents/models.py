@@ -120,6 +120,26 @@ class Document(TimestampMixin, Base):
         return f"<Document {self.id} {self.number}>"
 
 
+class DocumentReader(Base):
+    """A person named to read a secret document (ผู้มีสิทธิ์อ่าน).
+
+    A document of secrecy ลับ or above is seen only by the user who entered it and by the
+    users named here, and only while their clearance covers its level; belonging to a unit
+    it went through is not enough. A name is given when the document is sent to a person,
+    proposed to a commander or ordered to a unit, or by a reader who names another.
+    """
+
+    __tablename__ = "document_reader"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    granted_at: Mapped[dt.datetime]
+
+    __table_args__ = (UniqueConstraint("document_id", "user_id"),)
+
+
 class ReferenceRelation(StrEnum):
     CITES = "cites"  # อ้างถึง / ตามที่
     REPLIES_TO = "replies_to"  # ตอบ

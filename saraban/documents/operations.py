@@ -63,9 +63,13 @@ def find_by_number(user: User, number: str, *, limit: int = 50, offset: int = 0)
     return _page(stmt, limit, offset), total
 
 
-def list_documents(user: User, *, limit: int = 50, offset: int = 0):
+def list_documents(user: User, *, limit: int = 50, offset: int = 0, cap: int | None = None):
+    """A page of the documents the user may see, newest first, and how many there are.
+    With ``cap``, counting stops after ``cap + 1`` (a count above ``cap`` means "more than
+    cap"): counting every visible document of a large office costs more than the page."""
     stmt = visible_documents(user)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    counted = stmt if cap is None else stmt.limit(cap + 1)
+    total = db.session.scalar(select(func.count()).select_from(counted.subquery()))
     return _page(stmt, limit, offset), total
 
 

@@ -21,12 +21,18 @@ from saraban.endorsements.views import panel_for
 from saraban.extensions import db
 from saraban.registers.models import RegisterKind
 from saraban.registers.operations import active_dispatch, usable_registers
-from saraban.routing.operations import mark_opened, recallable_transfers
+from saraban.routing.operations import (
+    cleared_people,
+    mark_opened,
+    readers_of,
+    recallable_transfers,
+)
 from saraban.routing.views import destination_units
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
 PAGE_SIZE = 50
+LIST_COUNT_CAP = 1000  # the plain list counts up to here ("more than 1,000")
 
 
 def _page() -> int:
@@ -55,7 +61,10 @@ def index():
         found = search_documents(current_user, query, limit=PAGE_SIZE, offset=offset)
         items, total, more = found.items, found.total, found.more
     else:
-        items, total = list_documents(current_user, limit=PAGE_SIZE, offset=offset)
+        cap = max(LIST_COUNT_CAP, offset + PAGE_SIZE)
+        items, total = list_documents(current_user, limit=PAGE_SIZE, offset=offset, cap=cap)
+        if total > cap:
+            total, more = cap, True
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "documents/index.html",
@@ -101,6 +110,8 @@ def show(document_id: int):
         recallable=recallable_transfers(current_user, document.id),
         desk=panel_for(current_user, document), today=bangkok_today(),
         peers=_peers() if registers else [],
+        readers=readers_of(document) if document.secrecy else [],
+        cleared=cleared_people(document.secrecy) if document.secrecy else [],
     )
 
 

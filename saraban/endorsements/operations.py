@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 from saraban.accounts.models import Role, User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
-from saraban.documents.access import member_unit_ids, visible_document
+from saraban.documents.access import member_unit_ids, secrecy_filter, visible_document
 from saraban.documents.models import Document
 from saraban.endorsements.capacity import acting_unit_ids, choose_capacity
 from saraban.extensions import db
@@ -33,6 +33,7 @@ from saraban.routing.models import (
     TransferKind,
     TransferStatus,
 )
+from saraban.routing.operations import name_recipients
 from saraban.thaidate import BANGKOK, THAI_MONTHS_ABBR, format_date, to_thai_digits
 from saraban.units.models import Unit
 from saraban.validation import OperationError, clean_text, read_date
@@ -100,7 +101,7 @@ def proposals_for(user: User, limit: int = 50, waiting_only: bool = False) -> li
         .join(Transfer.document)
         .where(Transfer.kind == TransferKind.PROPOSE, Transfer.to_unit_id.in_(units),
                Transfer.status.not_in(_LIVE_PROPOSAL[1]),
-               Document.secrecy <= user.clearance)
+               secrecy_filter(user))
         .options(contains_eager(Transfer.document), joinedload(Transfer.from_unit),
                  joinedload(Transfer.to_unit))
         .order_by(Document.urgency.desc(), Transfer.sent_at.desc(), Transfer.id.desc())
@@ -339,7 +340,7 @@ def sign_endorsement(user: User, endorsement_id) -> Endorsement:
     each order becomes a task at its destination with a transfer of the document."""
     begin_write(db.session)
     endorsement = _own_draft(user, endorsement_id, "ลงนามซ้ำ", "signed again")
-    _document, proposal = _document_to_endorse(user, endorsement.document_id)
+    document, proposal = _document_to_endorse(user, endorsement.document_id)
     now = utcnow().replace(microsecond=0)
     _apply_capacity(endorsement, user, _capacity_key(endorsement),
                     now.astimezone(BANGKOK).date())
@@ -350,6 +351,7 @@ def sign_endorsement(user: User, endorsement_id) -> Endorsement:
         if order.to_unit_id == endorsement.unit_id:
             continue  # an order to the commander's own office needs no transfer
         back = order.to_unit_id == proposal.from_unit_id
+        name_recipients(user, document, order.to_unit_id, order.to_user_id, commanders=True)
         order.transfer = Transfer(
             document_id=endorsement.document_id,
             kind=TransferKind.RETURN if back else TransferKind.FORWARD,

@@ -391,6 +391,22 @@ def central_register() -> Register | None:
                Unit.parent_id.is_(None)).order_by(Register.id).limit(1))
 
 
+def _name_registry_officers(document: Document) -> None:
+    """A classified letter from another agency is named to the registry officers (the
+    cleared clerks) of the unit that keeps the central register, who pass it on by name."""
+    from saraban.accounts.models import Membership, Role
+    from saraban.documents.access import name_reader
+
+    register = central_register()
+    if register is None:
+        return
+    for person in db.session.scalars(
+            select(User).join(Membership, Membership.user_id == User.id)
+            .where(Membership.unit_id == register.unit_id, Membership.role == Role.CLERK,
+                   User.active, User.clearance >= document.secrecy)).unique():
+        name_reader(document, person, None)
+
+
 def _take_letter(row: ExchangeMessage, letter: protocol.Letter, peer: Peer,
                  us: protocol.Identity) -> None:
     from saraban.documents.files import store
@@ -423,6 +439,8 @@ def _take_letter(row: ExchangeMessage, letter: protocol.Letter, peer: Peer,
                                     role=FileRole.ORIGINAL,
                                     filename=letter.main_file.filename[:255]))
     row.document_id = document.id
+    if document.secrecy > 0:
+        _name_registry_officers(document)
     if not current_app.config.get("EXCHANGE_AUTO_REGISTER", True):
         return  # a clerk accepts it (or rejects it) from the list of arrivals
     register = central_register()

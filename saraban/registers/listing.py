@@ -1,8 +1,9 @@
 """Reading a register: its lines for a day, a month or a year, as a page, a PDF and CSV.
 
 A register line shows the regulation's columns (เลขทะเบียน, ที่, ลงวันที่, จาก, ถึง, เรื่อง,
-การปฏิบัติ, หมายเหตุ). A line whose document is above the reader's clearance keeps its
-number, date and secrecy, but not its content: the numbers still run without a hole.
+การปฏิบัติ, หมายเหตุ). A line whose document is secret and not the reader's to read (see
+``saraban.documents.access``) keeps its number, date and secrecy, but not its content:
+the numbers still run without a hole.
 Every page of lines costs the same few queries, however many lines it holds.
 """
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.db import begin_write
+from saraban.documents.access import secret_rule
 from saraban.documents.models import Document
 from saraban.extensions import db
 from saraban.i18n import label
@@ -222,7 +224,13 @@ def register_lines(user: User, register_id: int, period: Period, *, limit: int |
         stmt = stmt.limit(limit)
     entries = db.session.scalars(stmt).unique().all()
     unit_name = register.unit.short_name
-    lines = [RegisterLine(e, e.document, e.document.secrecy > user.clearance, unit_name)
+    secret = [e.document.id for e in entries if e.document.secrecy > 0]
+    readable = set(db.session.scalars(
+        select(Document.id).where(Document.id.in_(secret),
+                                  secret_rule(user.clearance, user.id)))
+    ) if secret and user.clearance > 0 else set()
+    lines = [RegisterLine(e, e.document, e.document.secrecy > 0 and e.document.id not in readable,
+                          unit_name)
              for e in entries]
     _attach_actions(register, lines)
     return register, lines, total

@@ -21,7 +21,12 @@ from sqlalchemy.orm import contains_eager, joinedload
 from saraban.accounts.models import Role, User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
-from saraban.documents.access import member_unit_ids, visible_document, visible_filter
+from saraban.documents.access import (
+    member_unit_ids,
+    secrecy_filter,
+    visible_document,
+    visible_filter,
+)
 from saraban.documents.models import Document
 from saraban.documents.operations import normalize_number
 from saraban.extensions import db
@@ -335,7 +340,7 @@ def recent_receipts(user: User, limit: int = 10) -> list[Receipt]:
         select(Receipt)
         .join(Receipt.register)
         .join(Receipt.document)
-        .where(Register.unit_id.in_(units), Document.secrecy <= user.clearance)
+        .where(Register.unit_id.in_(units), secrecy_filter(user))
         .options(
             contains_eager(Receipt.register).joinedload(Register.unit),
             contains_eager(Receipt.document),

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from saraban.accounts.models import Role, User
-from saraban.documents.access import member_unit_ids
+from saraban.documents.access import member_unit_ids, secrecy_filter
 from saraban.documents.models import Document, DocumentStatus
 from saraban.extensions import db
 from saraban.registers.models import EntryMode, EntryStatus, Receipt, Register
@@ -89,7 +89,7 @@ def pendency(user: User, start: dt.date, end: dt.date, now: dt.datetime | None =
         .join(Document, Document.id == Receipt.document_id)
         .where(Register.unit_id.in_(units), Receipt.status == EntryStatus.ACTIVE,
                Receipt.received_at >= begin, Receipt.received_at < finish,
-               Document.secrecy <= user.clearance)
+               secrecy_filter(user))
     ).all()
     sent: dict[tuple[int, int], list[dt.datetime]] = {}
     if receipts:

@@ -6,10 +6,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from saraban.accounts.models import Role, User
+from saraban.accounts.models import Membership, Role, User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
-from saraban.documents.access import member_unit_ids, visible_document
+from saraban.documents.access import (
+    member_unit_ids,
+    name_reader,
+    secrecy_filter,
+    visible_document,
+)
 from saraban.documents.models import Document
 from saraban.extensions import db
 from saraban.routing.models import (
@@ -41,13 +46,108 @@ def _from_unit_for(user: User, unit_id: int | None) -> int:
     return unit_id
 
 
+def name_recipients(sender: User, document: Document, unit_id: int, to_user_id=None, *,
+                    commanders: bool = False) -> list[User]:
+    """Name who reads a secret document sent to ``unit_id`` (flushes): the person
+    ``to_user_id``, who must belong to that unit and be cleared for its level; or, when
+    ``commanders`` and nobody is named, the unit's commanders cleared for it (a proposal or
+    an order goes to the head of the unit). Ordinary documents need no names."""
+    if document.secrecy <= 0:
+        return []
+    if to_user_id not in (None, ""):
+        person = db.session.get(User, to_user_id) if (
+            isinstance(to_user_id, int) and not isinstance(to_user_id, bool)
+            and 0 < to_user_id < 2**31) else None
+        member = person is not None and person.active and db.session.scalar(
+            select(Membership.id).where(Membership.user_id == person.id,
+                                        Membership.unit_id == unit_id).limit(1))
+        if not member:
+            raise RoutingError("ผู้รับที่ระบุชื่อไม่ได้สังกัดหน่วยปลายทาง",
+                               "The named recipient does not belong to the destination unit.",
+                               field="to_user")
+        if person.clearance < document.secrecy:
+            raise RoutingError("ผู้รับที่ระบุชื่อไม่มีสิทธิ์เข้าถึงหนังสือชั้นความลับนี้",
+                               "The named recipient is not cleared for this secrecy level.",
+                               status=409, field="to_user")
+        people = [person]
+    elif commanders:
+        people = list(db.session.scalars(
+            select(User).join(Membership, Membership.user_id == User.id)
+            .where(Membership.unit_id == unit_id, Membership.role == Role.COMMANDER,
+                   User.active, User.clearance >= document.secrecy)
+            .order_by(User.id)).unique())
+    else:
+        people = []
+    if not people:
+        raise RoutingError(
+            "หนังสือลับต้องระบุชื่อผู้รับในหน่วยปลายทางที่มีสิทธิ์เข้าถึงชั้นความลับนี้",
+            "A classified document needs a named recipient in the destination unit, "
+            "cleared for its level ('to_user').", field="to_user")
+    for person in people:
+        name_reader(document, person, sender)
+    return people
+
+
+def cleared_people(secrecy: int) -> list[tuple[User, str]]:
+    """Active users cleared for ``secrecy``, each with his units' short names, to choose a
+    named recipient from (one query)."""
+    rows = db.session.execute(
+        select(User, Unit.short_name).join(Membership, Membership.user_id == User.id)
+        .join(Unit, Unit.id == Membership.unit_id)
+        .where(User.active, User.clearance >= secrecy)
+        .order_by(Unit.id, User.display_name)).all()
+    people: dict[int, tuple[User, list[str]]] = {}
+    for person, unit in rows:
+        people.setdefault(person.id, (person, []))[1].append(unit)
+    return [(person, ", ".join(dict.fromkeys(units))) for person, units in people.values()]
+
+
+def readers_of(document: Document) -> list[tuple[User, object]]:
+    """Who is named to read a secret document, and when, oldest first."""
+    from saraban.documents.models import DocumentReader
+
+    return [(person, at) for person, at in db.session.execute(
+        select(User, DocumentReader.granted_at)
+        .join(DocumentReader, DocumentReader.user_id == User.id)
+        .where(DocumentReader.document_id == document.id)
+        .order_by(DocumentReader.granted_at, DocumentReader.id))]
+
+
+def name_reader_of(user: User, document_id: int, reader_id) -> User:
+    """A reader names another person to read a secret document (flushes): someone cleared
+    for its level. Recorded in the audit trail."""
+    document = visible_document(user, document_id)
+    if document is None:
+        raise RoutingError("ไม่พบหนังสือนี้", "No such document.", status=404)
+    if document.secrecy <= 0:
+        raise RoutingError("หนังสือนี้ไม่ใช่หนังสือลับ ผู้ที่เกี่ยวข้องเห็นได้อยู่แล้ว",
+                           "Only classified documents have named readers.", status=409)
+    person = db.session.get(User, reader_id) if (
+        isinstance(reader_id, int) and not isinstance(reader_id, bool)
+        and 0 < reader_id < 2**31) else None
+    if person is None or not person.active:
+        raise RoutingError("ไม่พบผู้ใช้นี้", "No such user.", status=404, field="user")
+    if person.clearance < document.secrecy:
+        raise RoutingError("ผู้ที่ระบุชื่อไม่มีสิทธิ์เข้าถึงหนังสือชั้นความลับนี้",
+                           "That user is not cleared for this secrecy level.", status=409,
+                           field="user")
+    begin_write(db.session)
+    if name_reader(document, person, user):
+        record("document.reader", user=user, obj=document, document_id=document.id,
+               details={"reader": person.id})
+    return person
+
+
 def send_transfers(user: User, document_id: int, to_unit_ids: list[int], *,
                    purpose: str = "inform", purpose_text: str | None = None,
                    due_date=None, from_unit_id: int | None = None,
-                   note: str | None = None, propose: bool = False) -> list[Transfer]:
+                   note: str | None = None, propose: bool = False,
+                   to_user_id: int | None = None) -> list[Transfer]:
     """Forward a document to one unit, or circulate it to many (flushes, never commits).
     Each destination finds it in its inbox; accepting it gives it a receipt number there.
-    ``propose`` sends it up (เสนอ) to one unit's commander, who may then endorse it."""
+    ``propose`` sends it up (เสนอ) to one unit's commander, who may then endorse it.
+    A secret document goes to one unit at a time, to a person named there (``to_user_id``;
+    a proposal names the unit's commanders when nobody is named)."""
     document = visible_document(user, document_id)
     if document is None:
         raise RoutingError("ไม่พบหนังสือนี้", "No such document.", status=404)
@@ -80,9 +180,14 @@ def send_transfers(user: User, document_id: int, to_unit_ids: list[int], *,
     if propose and len(targets) != 1:
         raise RoutingError("เสนอหนังสือได้ครั้งละหนึ่งหน่วย",
                            "A proposal goes to exactly one unit.", field="to")
+    if document.secrecy > 0 and len(targets) != 1:
+        raise RoutingError("หนังสือลับส่งได้ครั้งละหนึ่งหน่วย พร้อมชื่อผู้รับ",
+                           "A classified document goes to one unit at a time, to a named "
+                           "recipient.", field="to")
     kind = (TransferKind.PROPOSE if propose else
             TransferKind.CIRCULATE if len(targets) > 1 else TransferKind.FORWARD)
     begin_write(db.session)
+    named = name_recipients(user, document, to_unit_ids[0], to_user_id, commanders=propose)
     now = utcnow().replace(microsecond=0)
     made = []
     for unit_id in dict.fromkeys(to_unit_ids):
@@ -94,7 +199,8 @@ def send_transfers(user: User, document_id: int, to_unit_ids: list[int], *,
         made.append(transfer)
     db.session.flush()
     record("transfer.send", user=user, obj=made[0], document_id=document.id, unit_id=source,
-           details={"to": list(targets), "purpose": purpose, "kind": kind.value})
+           details={"to": list(targets), "purpose": purpose, "kind": kind.value,
+                    **({"readers": [p.id for p in named]} if named else {})})
     return made
 
 
@@ -187,7 +293,7 @@ def inbox(user: User, limit: int = 100) -> list[Transfer]:
         .join(Transfer.document)
         .where(Transfer.to_unit_id.in_(units),
                Transfer.status.in_([TransferStatus.SENT, TransferStatus.OPENED]),
-               Document.secrecy <= user.clearance)
+               secrecy_filter(user))
         .options(contains_eager(Transfer.document), joinedload(Transfer.from_unit),
                  joinedload(Transfer.to_unit))
         .order_by(Document.urgency.desc(), Transfer.sent_at, Transfer.id)

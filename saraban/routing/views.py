@@ -13,6 +13,7 @@ from saraban.routing.copies import issue_certified_copy
 from saraban.routing.operations import (
     accept_transfer,
     inbox,
+    name_reader_of,
     recall_transfer,
     return_transfer,
     send_transfers,
@@ -73,11 +74,35 @@ def forward(document_id: int):
     made = run_operation(lambda: send_transfers(
         current_user, document_id, to, purpose=request.form.get("purpose") or "inform",
         purpose_text=request.form.get("purpose_text"), due_date=request.form.get("due_date"),
-        propose=request.form.get("propose") == "1",
-    ), gettext("ส่งแล้ว"))
+        propose=request.form.get("propose") == "1", to_user_id=_user_id(request.form),
+        from_unit_id=_acting_unit_id(),
+    ), None)
     if made:
         flash(gettext("ส่งถึง %(count)s หน่วยแล้ว", count=local_digits(len(made))), "info")
     return redirect(url_for("documents.show", document_id=document_id) + "#forward")
+
+
+@bp.post("/documents/<int:document_id>/readers")
+@login_required
+def name_reader(document_id: int):
+    person = run_operation(lambda: name_reader_of(current_user, document_id,
+                                                  _user_id(request.form)),
+                           None)
+    if person is not None:
+        flash(gettext("ระบุชื่อแล้ว: %(name)s อ่านหนังสือนี้ได้", name=person.display_name), "info")
+    return redirect(url_for("documents.show", document_id=document_id) + "#readers")
+
+
+def _acting_unit_id() -> int | None:
+    from saraban.workspace.operations import acting_unit
+
+    unit = acting_unit(current_user)
+    return unit.id if unit is not None else None
+
+
+def _user_id(form) -> int | None:
+    value = (form.get("to_user") or "").strip()
+    return int(value) if value.isdecimal() and len(value) < 10 else None
 
 
 def destination_units() -> list[Unit]:

@@ -1,0 +1,1 @@
+"""The user's workspace: the unit he acts for, what waits for him, and the help pages."""

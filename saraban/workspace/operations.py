@@ -1,0 +1,96 @@
+"""What waits for a user now, and the unit he acts for when he belongs to several."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from flask import session
+from sqlalchemy import func, select
+
+from saraban.accounts.models import Role, User
+from saraban.documents.access import secrecy_filter
+from saraban.extensions import db
+from saraban.routing.models import Transfer, TransferStatus
+from saraban.units.models import Unit
+
+ACTING_KEY = "acting_unit"
+
+
+def acting_units(user: User) -> list[Unit]:
+    """The units the user belongs to directly, clerk units first (the order he acts in)."""
+    clerk = [m.unit for m in user.memberships if m.role == Role.CLERK]
+    return list(dict.fromkeys(clerk + [m.unit for m in user.memberships]))
+
+
+def acting_unit(user: User) -> Unit | None:
+    """The unit the user acts for: the one he chose this session, or his first."""
+    units = acting_units(user)
+    chosen = session.get(ACTING_KEY)
+    return next((u for u in units if u.id == chosen), units[0] if units else None)
+
+
+def choose_acting_unit(user: User, unit_id) -> Unit | None:
+    """Act for ``unit_id`` from now on in this session; None when it is not his."""
+    unit = next((u for u in acting_units(user) if str(u.id) == str(unit_id)), None)
+    if unit is not None:
+        session[ACTING_KEY] = unit.id
+    return unit
+
+
+@dataclass
+class Waiting:
+    """What waits for the user: counts, and the first few of each, most urgent first."""
+
+    inbox: int = 0
+    proposals: list = field(default_factory=list)
+    tasks: list = field(default_factory=list)
+    overdue: int = 0
+    inbox_items: list = field(default_factory=list)
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.inbox or self.proposals or self.tasks)
+
+
+def waiting_for(user: User, today: dt.date) -> Waiting:
+    """Documents waiting in the user's units' inboxes, proposals waiting for his minute and
+    the orders he or his units have to carry out (a fixed number of queries)."""
+    from saraban.documents.access import member_unit_ids
+    from saraban.endorsements.operations import is_overdue, proposals_for, tasks_for
+    from saraban.routing.operations import inbox
+
+    waiting = Waiting()
+    units = member_unit_ids(user)
+    if units:
+        waiting.inbox = db.session.scalar(
+            select(func.count()).select_from(Transfer).join(Transfer.document)
+            .where(Transfer.to_unit_id.in_(units),
+                   Transfer.status.in_([TransferStatus.SENT, TransferStatus.OPENED]),
+                   secrecy_filter(user)))
+        waiting.inbox_items = inbox(user, limit=5) if waiting.inbox else []
+    waiting.proposals = [p.transfer for p in proposals_for(user, limit=50, waiting_only=True)]
+    waiting.tasks = tasks_for(user, limit=50)
+    waiting.overdue = sum(1 for order in waiting.tasks if is_overdue(order, today))
+    return waiting
+
+
+def pendency_bars(user: User, today: dt.date) -> list[dict]:
+    """For a manager: per unit, how many documents received in the last 90 days still wait,
+    by age, as widths for a bar chart (largest unit = 100)."""
+    from saraban.reports.operations import AGES, pendency, report_units
+
+    if not report_units(user):
+        return []
+    rows = pendency(user, today - dt.timedelta(days=90), today)
+    per_unit: dict[int, dict] = {}
+    for row in rows:
+        bar = per_unit.setdefault(row.unit.id, {"unit": row.unit, "ages": [0] * len(AGES)})
+        bar["ages"] = [a + b for a, b in zip(bar["ages"], row.waiting, strict=True)]
+    bars = sorted((b for b in per_unit.values() if sum(b["ages"])),
+                  key=lambda b: -sum(b["ages"]))[:12]
+    widest = max((sum(b["ages"]) for b in bars), default=0) or 1
+    for bar in bars:
+        bar["total"] = sum(bar["ages"])
+        bar["widths"] = [round(100 * n / widest, 1) for n in bar["ages"]]
+    return bars
