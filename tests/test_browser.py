@@ -213,7 +213,7 @@ def test_a_proposal_is_endorsed_and_becomes_the_assignees_task(running, browser)
 
     commander = browser.new_page(viewport={"width": 1280, "height": 900})
     _login(commander, base, "demo-commander", logins["demo-commander"])
-    commander.get_by_role("link", name="หนังสือเสนอ").click()
+    commander.get_by_role("link", name="เรื่องเสนอ", exact=True).click()
     assert "ขอความร่วมมือรายงานผลการเบิกจ่าย" in commander.inner_text("ol.proposals")
     _shot(commander, "09-commander-desk")
     commander.get_by_role("link", name="อ่านและเกษียน").first.click()
@@ -233,7 +233,7 @@ def test_a_proposal_is_endorsed_and_becomes_the_assignees_task(running, browser)
 
     staff = browser.new_page(viewport={"width": 1280, "height": 900})
     _login(staff, base, "demo-staff", logins["demo-staff"])
-    staff.get_by_role("link", name="งานสั่งการ").click()
+    staff.get_by_role("link", name="ติดตาม", exact=True).click()
     tasks = staff.inner_text("ol.tasks")
     assert "รวบรวมผลการเบิกจ่ายและรายงาน" in tasks and "ขอความร่วมมือรายงานผลการเบิกจ่าย" in tasks
     _shot(staff, "11-assignee-tasks")
@@ -241,3 +241,31 @@ def test_a_proposal_is_endorsed_and_becomes_the_assignees_task(running, browser)
     staff.get_by_role("button", name="รายงานผล").click()
     staff.wait_for_selector("p.empty")
     staff.close()
+
+
+def test_search_as_you_type_and_a_date_read_back_as_it_is_typed(running, browser):
+    from playwright.sync_api import expect
+
+    base, logins = running.base, running.logins
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, base, "demo-admin", logins["demo-admin"])
+    page.goto(base + "/documents/")
+    before = page.locator("#results table tbody tr").count()
+    page.locator("#q").press_sequentially("๐๐๓๓.๑๒/๕๐๕๒", delay=20)
+    expect(page).to_have_url(re.compile(r"q=%E0%B9%90"), timeout=10_000)  # no button pressed
+    expect(page.locator("#results")).to_contain_text("๐๐๓๓.๑๒/๕๐๕๒")
+    assert page.locator("#results table tbody tr").count() < before
+    _shot(page, "09-search-as-you-type")
+    page.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, base, "demo-clerk", logins["demo-clerk"])
+    page.goto(base + "/receive")
+    date = page.locator("form.receive input[name$='date']").first
+    date.press_sequentially("๒๖ พ.ย. ๖๒", delay=20)
+    expect(page.locator("small.date-read").first).to_have_text(
+        "วันอังคารที่ ๒๖ พฤศจิกายน ๒๕๖๒", timeout=10_000)
+    date.fill("")
+    date.press_sequentially("๓๑ ก.พ. ๖๒", delay=20)
+    expect(page.locator("small.date-read.bad").first).to_be_visible(timeout=10_000)
+    _shot(page, "10-date-read-as-typed")
+    page.close()

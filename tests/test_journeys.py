@@ -146,7 +146,7 @@ def test_commander_endorses_a_proposal_on_his_phone(running, browser, shots):
     context = browser.new_context(**PHONE, locale="th-TH")
     phone = context.new_page()
     login(phone, running.base, "demo-commander", running.logins["demo-commander"])
-    phone.get_by_role("link", name="หนังสือเสนอ").tap()
+    phone.get_by_role("link", name="เรื่องเสนอ", exact=True).tap()
     phone.wait_for_url(running.base + "/desk")
     proposal = phone.locator("li.proposal", has_text="ขอให้รายงานความก้าวหน้าการพัฒนารัฐบาลดิจิทัล")
     assert proposal.count() == 1

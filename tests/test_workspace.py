@@ -95,3 +95,24 @@ def test_home_and_list_stop_counting_at_their_cap(login, monkeypatch):
     monkeypatch.setattr(documents_views, "PAGE_SIZE", 2)
     listing = client.get("/documents/").get_data(as_text=True)
     assert "มากกว่า ๓ ฉบับ" in listing
+
+
+def test_the_acting_unit_chooses_the_register_and_the_sender(client, db_session):
+    from saraban.registers.models import Register
+
+    first, second = make_unit(db_session, "หน่วยก"), make_unit(db_session, "หน่วยข")
+    for unit in (first, second):
+        db_session.add(Register(unit=unit, kind="receipt", code="main",
+                                name=f"ทะเบียนรับ {unit.short_name}"))
+    user = make_user(db_session, units=[first, second], role="clerk")
+    db_session.commit()
+    log_in(client, user.username)
+    form = client.get("/receive").get_data(as_text=True)
+    chosen = re.search(r'<option selected value="\d+">([^<]+)</option>|'
+                       r'<option value="\d+" selected>([^<]+)</option>', form)
+    assert chosen and "หน่วยก" in (chosen.group(1) or chosen.group(2))
+    client.post("/acting-unit", data={"unit_id": second.id, "csrf_token": csrf_token_from(form)})
+    form = client.get("/receive").get_data(as_text=True)
+    chosen = re.search(r'<option selected value="\d+">([^<]+)</option>|'
+                       r'<option value="\d+" selected>([^<]+)</option>', form)
+    assert chosen and "หน่วยข" in (chosen.group(1) or chosen.group(2))

@@ -62,6 +62,15 @@ def receive():
                            Receipt, "registers.receive", "registers/receive.html")
 
 
+def _acting_register(registers):
+    """The first of the registers kept by the unit the clerk acts for, else the first."""
+    from saraban.workspace.operations import acting_unit
+
+    unit = acting_unit(current_user)
+    return next((r for r in registers if unit is not None and r.unit_id == unit.id),
+                registers[0])
+
+
 def _numbering_form(form, kind: RegisterKind, numbered, twin, line, endpoint: str,
                     template: str):
     """The receipt and send forms: check, number in one transaction, keep the scan,
@@ -92,7 +101,8 @@ def _numbering_form(form, kind: RegisterKind, numbered, twin, line, endpoint: st
                 _attach(made, *scan)
             return redirect(url_for(endpoint, done=made.id, register=made.register_id))
     elif request.method == "GET":
-        form.register_id.data = request.args.get("register", type=int) or registers[0].id
+        form.register_id.data = request.args.get("register", type=int) or _acting_register(
+            registers).id
     if not form.form_key.data or request.method == "GET":
         form.new_key()
     done = None

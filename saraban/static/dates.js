@@ -5,7 +5,7 @@
   "use strict";
   var url = document.body.getAttribute("data-date-check");
   if (!url) { return; }
-  var fields = document.querySelectorAll("input[data-thai-date], input[name$='date']");
+  var fields = document.querySelectorAll("input[data-thai-date], input[name*='date']");
   Array.prototype.forEach.call(fields, function (field) {
     if (field.type === "hidden" || field.type === "date") { return; }
     var note = document.createElement("small");
