@@ -15,6 +15,7 @@ from saraban.routing.models import Transfer, TransferStatus
 from saraban.units.models import Unit
 
 ACTING_KEY = "acting_unit"
+COUNT_CAP = 100
 
 
 def acting_units(user: User) -> list[Unit]:
@@ -63,11 +64,12 @@ def waiting_for(user: User, today: dt.date) -> Waiting:
     waiting = Waiting()
     units = member_unit_ids(user)
     if units:
-        waiting.inbox = db.session.scalar(
-            select(func.count()).select_from(Transfer).join(Transfer.document)
-            .where(Transfer.to_unit_id.in_(units),
-                   Transfer.status.in_([TransferStatus.SENT, TransferStatus.OPENED]),
-                   secrecy_filter(user)))
+        pending = (select(Transfer.id).join(Transfer.document)
+                   .where(Transfer.to_unit_id.in_(units),
+                          Transfer.status.in_([TransferStatus.SENT, TransferStatus.OPENED]),
+                          secrecy_filter(user))
+                   .limit(COUNT_CAP + 1))  # counting stops there: "more than 100"
+        waiting.inbox = db.session.scalar(select(func.count()).select_from(pending.subquery()))
         waiting.inbox_items = inbox(user, limit=5) if waiting.inbox else []
     waiting.proposals = [p.transfer for p in proposals_for(user, limit=50, waiting_only=True)]
     waiting.tasks = tasks_for(user, limit=50)
