@@ -116,3 +116,13 @@ def test_the_acting_unit_chooses_the_register_and_the_sender(client, db_session)
     chosen = re.search(r'<option selected value="\d+">([^<]+)</option>|'
                        r'<option value="\d+" selected>([^<]+)</option>', form)
     assert chosen and "หน่วยข" in (chosen.group(1) or chosen.group(2))
+
+
+def test_the_header_and_home_in_english(login):
+    client = login("demo-admin")
+    client.set_cookie("saraban_lang", "en")
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in html
+    for text in (">Users</a>", ">Units</a>", ">Delegations</a>", "Waiting for you",
+                 "The whole system", "Receipts", "Log out", ">ภาษาไทย</a>"):
+        assert text in html, text
