@@ -29,6 +29,12 @@ class OperationError(ValueError):
         return self.message_en if lang == "en" else self.message_th
 
 
+def is_row_id(value) -> bool:
+    """A row id the database can hold: a whole number (not a bool) from 1 to 2**31 - 1,
+    the range of an INTEGER column; anything else is no row."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
 _KEEP = {"\n", "\t"}
 
 

@@ -27,7 +27,7 @@ from saraban.registers.models import Register, RegisterKind
 from saraban.routing.models import Transfer, TransferStatus
 from saraban.thaidate import to_arabic_digits, to_thai_digits
 from saraban.units.models import Person, Unit
-from saraban.validation import OperationError, clean_text, read_level
+from saraban.validation import OperationError, clean_text, is_row_id, read_level
 
 WAITING = (TransferStatus.SENT, TransferStatus.OPENED)
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{1,79}")
@@ -72,7 +72,7 @@ def _id(value, name: str, label: str) -> int:
         raw = to_arabic_digits(value.strip())
         if raw.isdecimal() and len(raw) < 11:
             value = int(raw)
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31:
+    if is_row_id(value):
         return value
     raise OperationError(f"{label}ไม่ถูกต้อง", f"'{name}' must be a positive whole number.",
                          field=name)

@@ -27,7 +27,7 @@ from saraban.registers.operations import (
     usable_registers,
     visible_receipt,
 )
-from saraban.validation import OperationError
+from saraban.validation import OperationError, is_row_id
 
 
 @bp.errorhandler(OperationError)
@@ -51,7 +51,7 @@ def _json_body() -> dict:
 
 def _int_field(data: dict, name: str) -> int:
     value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+    if not is_row_id(value):
         raise ApiError(400, f"'{name}' must be a positive whole number.",
                        f"'{name}' ต้องเป็นจำนวนเต็มบวก", name)
     return value

@@ -133,9 +133,9 @@ def visible_document(user: User | None, document_id) -> Document | None:
     """The document, if it exists and ``user`` may see it; None otherwise (the same
     answer either way, so that ids reveal nothing)."""
     from saraban.extensions import db
+    from saraban.validation import is_row_id
 
-    if (not _allowed(user) or isinstance(document_id, bool) or not isinstance(document_id, int)
-            or not 0 < document_id < 2**31):
+    if not _allowed(user) or not is_row_id(document_id):
         return None
     params = {"document_id": document_id, "clearance": user.clearance, "user_id": user.id}
     if not user.sees_all:

@@ -30,7 +30,7 @@ from saraban.units.models import (
     Position,
     PositionHolding,
 )
-from saraban.validation import OperationError, clean_text, read_date
+from saraban.validation import OperationError, clean_text, is_row_id, read_date
 
 # Abbreviations written straight before the position (ปรท.ผบ.ตร.); words take a space.
 _JOINED = {DelegationKind.ON_BEHALF, DelegationKind.ACTING}
@@ -199,8 +199,7 @@ def _must_be_admin(user: User) -> None:
 def _get(model, value, field: str, th: str, en: str):
     if isinstance(value, str) and value.isdecimal() and len(value) < 10:
         value = int(value)
-    found = db.session.get(model, value) if (
-        isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31) else None
+    found = db.session.get(model, value) if is_row_id(value) else None
     if found is None:
         raise CapacityError(f"ไม่พบ{th}", f"No such {en}.", status=404 if field == "id" else 400,
                             field=None if field == "id" else field)

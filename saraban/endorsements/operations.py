@@ -36,7 +36,7 @@ from saraban.routing.models import (
 from saraban.routing.operations import name_recipients
 from saraban.thaidate import BANGKOK, THAI_MONTHS_ABBR, format_date, to_thai_digits
 from saraban.units.models import Unit
-from saraban.validation import OperationError, clean_text, read_date
+from saraban.validation import OperationError, clean_text, is_row_id, read_date
 
 # Standard phrases offered on the page; free text is always allowed beside them.
 PHRASES = ("ทราบ", "เห็นชอบตามที่เสนอ", "อนุมัติ", "อนุญาต", "ดำเนินการตามที่เสนอ",
@@ -154,7 +154,7 @@ def _id(value, field: str) -> int | None:
         value = int(value)
     if value in (None, ""):
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+    if not is_row_id(value):
         raise EndorsementError("รหัสไม่ถูกต้อง", f"'{field}' must be an id.", field=field)
     return value
 

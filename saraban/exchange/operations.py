@@ -41,7 +41,7 @@ from saraban.exchange.models import Direction, ExchangeMessage, MessageStatus, P
 from saraban.extensions import db
 from saraban.registers.models import Register, RegisterKind
 from saraban.units.models import Agency, Unit
-from saraban.validation import OperationError, clean_text
+from saraban.validation import OperationError, clean_text, is_row_id
 
 PATH = "/exchange/v1/messages"
 BACKOFF_FIRST, BACKOFF_MAX = 2.0, 3600.0  # seconds
@@ -182,7 +182,7 @@ def exchange_document(user: User, document_id, to_code) -> ExchangeMessage:
 
 def resend(user: User, row_id) -> ExchangeMessage:
     """Withdraw a rejected letter and send it again as a new message."""
-    row = db.session.get(ExchangeMessage, row_id) if _is_id(row_id) else None
+    row = db.session.get(ExchangeMessage, row_id) if is_row_id(row_id) else None
     if row is None or row.direction != Direction.OUT or row.kind != "letter":
         raise ExchangeError("ไม่พบรายการส่งนี้", "No such outgoing letter.", status=404)
     document_for_clerk(user, row.document_id, "ส่งหนังสือซ้ำ", "resend")
@@ -525,13 +525,8 @@ def arrivals(user: User) -> list[ExchangeMessage]:
         .order_by(ExchangeMessage.id)))
 
 
-def _is_id(value) -> bool:
-    """A row id the database can hold (an INTEGER column; a bigger one is no row)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
-
-
 def _arrival(user: User, row_id) -> ExchangeMessage:
-    row = db.session.get(ExchangeMessage, row_id) if _is_id(row_id) else None
+    row = db.session.get(ExchangeMessage, row_id) if is_row_id(row_id) else None
     if row is None or row.direction != Direction.IN or row.kind != "letter":
         raise ExchangeError("ไม่พบหนังสือที่ได้รับนี้", "No such arrival.", status=404)
     if not _keeps_central(user):

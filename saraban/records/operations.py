@@ -43,7 +43,7 @@ from saraban.records.models import (
 from saraban.registers.models import EntryStatus, Receipt, Register
 from saraban.thaidate import BANGKOK, be_year, format_date, to_arabic_digits, to_thai_digits
 from saraban.units.models import Unit
-from saraban.validation import OperationError, clean_text, read_date
+from saraban.validation import OperationError, clean_text, is_row_id, read_date
 
 MAX_RETENTION_YEARS = 100  # the database's check on Document.retention_years
 MAX_MEMBERS = 20
@@ -105,7 +105,7 @@ def _id(value, field: str) -> int | None:
             value = int(value)
     if value in (None, ""):
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+    if not is_row_id(value):
         raise RecordsError("รหัสไม่ถูกต้อง", f"'{field}' must be an id.", field=field)
     return value
 

@@ -48,7 +48,7 @@ from saraban.thaidate import (
     to_arabic_digits,
     to_thai_digits,
 )
-from saraban.validation import OperationError, clean_text
+from saraban.validation import OperationError, clean_text, is_row_id
 
 
 class RegisterError(OperationError):
@@ -113,8 +113,7 @@ def register_for(user: User, register_id: int, kind: RegisterKind | None) -> Reg
     register = db.session.scalar(
         _usable_registers_stmt(user).where(Register.id == register_id)
         .options(joinedload(Register.unit))
-    ) if (isinstance(register_id, int) and not isinstance(register_id, bool)
-          and 0 < register_id < 2**31) else None
+    ) if is_row_id(register_id) else None
     if register is None:
         raise RegisterError("ไม่พบทะเบียนนี้ หรือท่านไม่มีสิทธิ์ใช้ทะเบียนนี้",
                             "No such register, or you may not use it.", status=404)

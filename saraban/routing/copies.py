@@ -32,7 +32,7 @@ from saraban.routing.models import CertifiedCopy, Endorsement, EndorsementStatus
 from saraban.routing.operations import RoutingError, send_transfers
 from saraban.thaidate import BANGKOK, format_date, to_thai_digits
 from saraban.units.models import Unit
-from saraban.validation import clean_text
+from saraban.validation import clean_text, is_row_id
 
 # The file a copy is made from, best first: the stamped copy shows where it was received.
 _FILE_PREFERENCE = (FileRole.STAMPED, FileRole.SCAN, FileRole.ORIGINAL, FileRole.CERTIFIED)
@@ -69,9 +69,7 @@ def issue_certified_copy(user: User, source_id: int, data: dict) -> CertifiedCop
     register_id = data.get("register_id")
     if isinstance(register_id, str) and register_id.isdecimal() and len(register_id) < 10:
         register_id = int(register_id)
-    register = db.session.get(Register, register_id) if (
-        isinstance(register_id, int) and not isinstance(register_id, bool)
-        and 0 < register_id < 2**31) else None
+    register = db.session.get(Register, register_id) if is_row_id(register_id) else None
     if (register is None or register.kind != RegisterKind.DISPATCH
             or register.id not in usable_register_ids(user)):
         raise RoutingError("กรุณาเลือกทะเบียนหนังสือส่งของหน่วยที่ทำสำเนา",
@@ -158,8 +156,7 @@ def _endorsement_on(source: Document, value) -> Endorsement | None:
         return None
     if isinstance(value, str) and value.isdecimal() and len(value) < 10:
         value = int(value)
-    found = db.session.get(Endorsement, value) if (
-        isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31) else None
+    found = db.session.get(Endorsement, value) if is_row_id(value) else None
     if (found is None or found.document_id != source.id
             or found.status != EndorsementStatus.SIGNED):
         raise RoutingError("เกษียนที่อ้างต้องเป็นเกษียนที่ลงนามแล้วบนหนังสือฉบับนี้",

@@ -24,7 +24,7 @@ from saraban.routing.models import (
     TransferStatus,
 )
 from saraban.units.models import Unit
-from saraban.validation import OperationError, clean_text, read_date
+from saraban.validation import OperationError, clean_text, is_row_id, read_date
 
 
 class RoutingError(OperationError):
@@ -55,9 +55,7 @@ def name_recipients(sender: User, document: Document, unit_id: int, to_user_id=N
     if document.secrecy <= 0:
         return []
     if to_user_id not in (None, ""):
-        person = db.session.get(User, to_user_id) if (
-            isinstance(to_user_id, int) and not isinstance(to_user_id, bool)
-            and 0 < to_user_id < 2**31) else None
+        person = db.session.get(User, to_user_id) if is_row_id(to_user_id) else None
         member = person is not None and person.active and db.session.scalar(
             select(Membership.id).where(Membership.user_id == person.id,
                                         Membership.unit_id == unit_id).limit(1))
@@ -122,9 +120,7 @@ def name_reader_of(user: User, document_id: int, reader_id) -> User:
     if document.secrecy <= 0:
         raise RoutingError("หนังสือนี้ไม่ใช่หนังสือลับ ผู้ที่เกี่ยวข้องเห็นได้อยู่แล้ว",
                            "Only classified documents have named readers.", status=409)
-    person = db.session.get(User, reader_id) if (
-        isinstance(reader_id, int) and not isinstance(reader_id, bool)
-        and 0 < reader_id < 2**31) else None
+    person = db.session.get(User, reader_id) if is_row_id(reader_id) else None
     if person is None or not person.active:
         raise RoutingError("ไม่พบผู้ใช้นี้", "No such user.", status=404, field="user")
     if person.clearance < document.secrecy:
@@ -157,8 +153,7 @@ def send_transfers(user: User, document_id: int, to_unit_ids: list[int], *,
                            status=409)
     source = _from_unit_for(user, from_unit_id)
     if not isinstance(to_unit_ids, list) or not to_unit_ids or len(to_unit_ids) > 500 or any(
-            isinstance(u, bool) or not isinstance(u, int) or not 0 < u < 2**31
-            for u in to_unit_ids):
+            not is_row_id(u) for u in to_unit_ids):
         raise RoutingError("กรุณาเลือกหน่วยปลายทางอย่างน้อยหนึ่งหน่วย",
                            "'to' must list one or more unit ids.", field="to")
     targets = {u.id: u for u in db.session.scalars(
