@@ -101,6 +101,18 @@ def secrecy_filter(user: User) -> ColumnElement[bool]:
     return or_(Document.secrecy == 0, secret_rule(user.clearance, user.id))
 
 
+def cleared_members(unit_id: int, role, secrecy: int) -> list[User]:
+    """The active users holding ``role`` in ``unit_id`` and cleared for ``secrecy``: those
+    named to read a secret document that goes to the unit without a person's name."""
+    from saraban.extensions import db
+
+    return list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.unit_id == unit_id, Membership.role == role,
+               User.active, User.clearance >= secrecy)
+        .order_by(User.id)).unique())
+
+
 def name_reader(document: Document, user: User, granted_by: User | None) -> bool:
     """Name ``user`` a reader of ``document`` (flushes). True when newly named."""
     from saraban.db import utcnow

@@ -394,16 +394,13 @@ def central_register() -> Register | None:
 def _name_registry_officers(document: Document) -> None:
     """A classified letter from another agency is named to the registry officers (the
     cleared clerks) of the unit that keeps the central register, who pass it on by name."""
-    from saraban.accounts.models import Membership, Role
-    from saraban.documents.access import name_reader
+    from saraban.accounts.models import Role
+    from saraban.documents.access import cleared_members, name_reader
 
     register = central_register()
     if register is None:
         return
-    for person in db.session.scalars(
-            select(User).join(Membership, Membership.user_id == User.id)
-            .where(Membership.unit_id == register.unit_id, Membership.role == Role.CLERK,
-                   User.active, User.clearance >= document.secrecy)).unique():
+    for person in cleared_members(register.unit_id, Role.CLERK, document.secrecy):
         name_reader(document, person, None)
 
 

@@ -3,13 +3,14 @@ and reading what moved where."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from saraban.accounts.models import Membership, Role, User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
 from saraban.documents.access import (
+    cleared_members,
     member_unit_ids,
     name_reader,
     secrecy_filter,
@@ -69,11 +70,7 @@ def name_recipients(sender: User, document: Document, unit_id: int, to_user_id=N
                                status=409, field="to_user")
         people = [person]
     elif commanders:
-        people = list(db.session.scalars(
-            select(User).join(Membership, Membership.user_id == User.id)
-            .where(Membership.unit_id == unit_id, Membership.role == Role.COMMANDER,
-                   User.active, User.clearance >= document.secrecy)
-            .order_by(User.id)).unique())
+        people = cleared_members(unit_id, Role.COMMANDER, document.secrecy)
     else:
         people = []
     if not people:
@@ -277,6 +274,13 @@ def return_transfer(user: User, transfer_id: int, reason: str | None) -> Transfe
     return transfer
 
 
+def _waiting(user: User, units: list[int]) -> tuple:
+    """The conditions of the user's inbox, on Transfer joined with its Document."""
+    return (Transfer.to_unit_id.in_(units),
+            Transfer.status.in_([TransferStatus.SENT, TransferStatus.OPENED]),
+            secrecy_filter(user))
+
+
 def inbox(user: User, limit: int = 100) -> list[Transfer]:
     """What waits in the user's units: sent to them and not yet accepted or returned,
     most urgent and oldest first."""
@@ -286,14 +290,23 @@ def inbox(user: User, limit: int = 100) -> list[Transfer]:
     return list(db.session.scalars(
         select(Transfer)
         .join(Transfer.document)
-        .where(Transfer.to_unit_id.in_(units),
-               Transfer.status.in_([TransferStatus.SENT, TransferStatus.OPENED]),
-               secrecy_filter(user))
+        .where(*_waiting(user, units))
         .options(contains_eager(Transfer.document), joinedload(Transfer.from_unit),
                  joinedload(Transfer.to_unit))
         .order_by(Document.urgency.desc(), Transfer.sent_at, Transfer.id)
         .limit(limit)
     ))
+
+
+def inbox_count(user: User, cap: int) -> int:
+    """How many documents wait in the user's inbox, counting no further than ``cap + 1``
+    (a count above ``cap`` means "more than cap")."""
+    units = member_unit_ids(user)
+    if not units:
+        return 0
+    waiting = select(Transfer.id).join(Transfer.document).where(*_waiting(user, units))
+    return db.session.scalar(
+        select(func.count()).select_from(waiting.limit(cap + 1).subquery()))
 
 
 def mark_opened(user: User, document_id: int) -> int:

@@ -6,12 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask import session
-from sqlalchemy import func, select
 
 from saraban.accounts.models import Role, User
-from saraban.documents.access import secrecy_filter
-from saraban.extensions import db
-from saraban.routing.models import Transfer, TransferStatus
 from saraban.units.models import Unit
 
 ACTING_KEY = "acting_unit"
@@ -57,20 +53,12 @@ class Waiting:
 def waiting_for(user: User, today: dt.date) -> Waiting:
     """Documents waiting in the user's units' inboxes, proposals waiting for his minute and
     the orders he or his units have to carry out (a fixed number of queries)."""
-    from saraban.documents.access import member_unit_ids
     from saraban.endorsements.operations import is_overdue, proposals_for, tasks_for
-    from saraban.routing.operations import inbox
+    from saraban.routing.operations import inbox, inbox_count
 
     waiting = Waiting()
-    units = member_unit_ids(user)
-    if units:
-        pending = (select(Transfer.id).join(Transfer.document)
-                   .where(Transfer.to_unit_id.in_(units),
-                          Transfer.status.in_([TransferStatus.SENT, TransferStatus.OPENED]),
-                          secrecy_filter(user))
-                   .limit(COUNT_CAP + 1))  # counting stops there: "more than 100"
-        waiting.inbox = db.session.scalar(select(func.count()).select_from(pending.subquery()))
-        waiting.inbox_items = inbox(user, limit=5) if waiting.inbox else []
+    waiting.inbox = inbox_count(user, COUNT_CAP)  # "more than 100" above the cap
+    waiting.inbox_items = inbox(user, limit=5) if waiting.inbox else []
     waiting.proposals = [p.transfer for p in proposals_for(user, limit=50, waiting_only=True)]
     waiting.tasks = tasks_for(user, limit=50)
     waiting.overdue = sum(1 for order in waiting.tasks if is_overdue(order, today))
