@@ -218,8 +218,7 @@ def format_date(d, style: str = "short") -> str:
     (long) in English."""
     if current_lang() != "en":
         return thaidate.format_date(d, style, "thai")
-    if isinstance(d, dt.datetime):
-        d = d.date()
+    d = thaidate.local_date(d)
     month = MONTHS_EN[d.month] if style == "long" else MONTHS_EN[d.month][:3]
     return f"{d.day} {month} {d.year}"
 
@@ -227,8 +226,7 @@ def format_date(d, style: str = "short") -> str:
 def date_input(d) -> str:
     """A date as a form field shows it, in a form the field reads back: "๒๖ พ.ย. ๒๕๖๒" in
     Thai, ISO "2019-11-26" (a Common Era year) in English."""
-    if isinstance(d, dt.datetime):
-        d = d.date()
+    d = thaidate.local_date(d)
     return thaidate.format_date(d) if current_lang() != "en" else d.isoformat()
 
 
@@ -249,13 +247,13 @@ def format_time(t) -> str:
     if current_lang() != "en":
         return thaidate.format_time(t, "thai")
     if isinstance(t, dt.datetime):
-        t = (t.astimezone(thaidate.BANGKOK) if t.tzinfo else t).time()
+        t = thaidate.local(t).time()
     return f"{t.hour:02d}:{t.minute:02d}"
 
 
 def format_datetime(value: dt.datetime, style: str = "short") -> str:
-    if value.tzinfo is not None:
-        value = value.astimezone(thaidate.BANGKOK)
+    """Date and time in Bangkok of an aware datetime; a naive one is refused."""
+    value = thaidate.local(value)
     return f"{format_date(value, style)} {format_time(value.time())}"
 
 

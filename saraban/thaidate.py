@@ -33,10 +33,14 @@ __all__ = [
     "format_datetime",
     "format_duration",
     "format_time",
+    "local",
+    "local_date",
+    "now",
     "parse_date",
     "parse_time",
     "to_arabic_digits",
     "to_thai_digits",
+    "today",
 ]
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -87,9 +91,44 @@ def to_thai_digits(s) -> str:
     return str(s).translate(_TO_THAI)
 
 
+def now() -> dt.datetime:
+    """The one clock: the current moment, aware, in UTC (tests move it with time-machine)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def local(value: dt.datetime) -> dt.datetime:
+    """An aware datetime as Bangkok wall-clock time. A naive datetime is refused: whether
+    it meant UTC or Bangkok cannot be known, and a guess moves dates by a day."""
+    if not isinstance(value, dt.datetime):
+        raise TypeError(f"expected a datetime, not {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            f"naive datetime {value.isoformat()} refused: give an aware datetime "
+            "(UTC from the database, or with tzinfo=BANGKOK)")
+    return value.astimezone(BANGKOK)
+
+
+def local_date(value) -> dt.date:
+    """The date in Bangkok of an aware datetime; a date is its own date."""
+    if isinstance(value, dt.datetime):
+        return local(value).date()
+    if isinstance(value, dt.date):
+        return value
+    raise TypeError(f"expected a date or an aware datetime, not {type(value).__name__}")
+
+
+def today() -> dt.date:
+    """Today's date in Bangkok."""
+    return now().astimezone(BANGKOK).date()
+
+
 def be_year(value) -> int:
-    """The Buddhist-era year of a date, a datetime or a Common Era year."""
-    year = value if isinstance(value, int) else value.year
+    """The Buddhist-era year of a date, of an aware datetime (its year in Bangkok: 00.30 น.
+    on 1 January is already the new year, though UTC is still in the old one) or of a
+    Common Era year."""
+    if isinstance(value, bool):
+        raise TypeError("expected a year, a date or an aware datetime, not bool")
+    year = value if isinstance(value, int) else local_date(value).year
     return year + BE_OFFSET
 
 
@@ -209,9 +248,10 @@ def _digits(s: str, digits: str) -> str:
 
 
 def format_date(d, style: str = "short", digits: str = "thai") -> str:
-    """"๒๖ พ.ย. ๒๕๖๒" (short), "๒๖ พฤศจิกายน ๒๕๖๒" (long), "๒๖ พ.ย. ๖๒" (endorsement)."""
-    if isinstance(d, dt.datetime):
-        d = d.date()
+    """"๒๖ พ.ย. ๒๕๖๒" (short), "๒๖ พฤศจิกายน ๒๕๖๒" (long), "๒๖ พ.ย. ๖๒" (endorsement).
+
+    ``d`` is a date or an aware datetime, shown as its date in Bangkok; naive is refused."""
+    d = local_date(d)
     year = d.year + BE_OFFSET
     if style == "short":
         text = f"{d.day} {THAI_MONTHS_ABBR[d.month]} {year}"
@@ -225,16 +265,15 @@ def format_date(d, style: str = "short", digits: str = "thai") -> str:
 
 
 def format_time(t, digits: str = "thai") -> str:
-    """"๑๕.๕๕ น."; an aware datetime is shown in Bangkok time."""
+    """"๑๕.๕๕ น."; an aware datetime is shown in Bangkok time, a naive one refused."""
     if isinstance(t, dt.datetime):
-        t = (t.astimezone(BANGKOK) if t.tzinfo else t).time()
+        t = local(t).time()
     return _digits(f"{t.hour}.{t.minute:02d} น.", digits)
 
 
 def format_datetime(value: dt.datetime, style: str = "short", digits: str = "thai") -> str:
-    """Date and time in Bangkok; a naive datetime is taken as Bangkok time already."""
-    if value.tzinfo is not None:
-        value = value.astimezone(BANGKOK)
+    """Date and time in Bangkok of an aware datetime; a naive one is refused."""
+    value = local(value)
     return f"{format_date(value, style, digits)} {format_time(value.time(), digits)}"
 
 
@@ -256,7 +295,7 @@ def format_duration(delta: dt.timedelta, exact: bool = True, digits: str = "thai
 
 
 def fiscal_year(d) -> int:
-    """The Buddhist-era fiscal year: it starts on 1 October (1 Oct 2019 is ๒๕๖๓)."""
-    if isinstance(d, dt.datetime):
-        d = d.date()
+    """The Buddhist-era fiscal year: it starts on 1 October (1 Oct 2019 is ๒๕๖๓); an aware
+    datetime counts by its date in Bangkok."""
+    d = local_date(d)
     return be_year(d.year + (1 if d.month >= 10 else 0))

@@ -121,13 +121,12 @@ def register_jinja(app: Flask) -> None:
 
 
 def _local(value):
-    """A time or an aware datetime, given back as a Bangkok wall-clock time."""
+    """A time or an aware datetime, given back as a Bangkok wall-clock time (a naive
+    datetime is refused by thaidate.local)."""
     import datetime as dt
 
     if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(thaidate.BANGKOK)
-        return value.time()
+        return thaidate.local(value).time()
     return value
 
 

@@ -1,0 +1,128 @@
+"""Every date shown is the date in Asia/Bangkok, also between 00.00 and 07.00 น. Bangkok time,
+when UTC is still on the previous day; a naive datetime is refused, never guessed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from flask import render_template_string
+
+from saraban import i18n, thaidate
+from saraban.thaidate import BANGKOK
+
+# 2 Dec 2019 from 00.00 to 06.59 น. in Bangkok: in UTC still 1 Dec
+EARLY_HOURS = [dt.datetime(2019, 12, 2, h, m, tzinfo=BANGKOK).astimezone(dt.UTC)
+               for h, m in ((0, 0), (0, 30), (1, 15), (3, 0), (5, 45), (6, 30), (6, 59))]
+
+
+@pytest.mark.parametrize("at", EARLY_HOURS, ids=lambda a: a.isoformat())
+def test_thaidate_formatters_give_the_bangkok_date_before_seven(at):
+    assert at.day == 1  # UTC is still on the 1st
+    local = at.astimezone(BANGKOK)
+    assert thaidate.format_date(at) == "๒ ธ.ค. ๒๕๖๒"
+    assert thaidate.format_date(at, "long") == "๒ ธันวาคม ๒๕๖๒"
+    assert thaidate.format_date(at, "endorsement") == "๒ ธ.ค. ๖๒"
+    assert thaidate.format_date(at, digits="arabic") == "2 ธ.ค. 2562"
+    time_th = thaidate.to_thai_digits(f"{local.hour}.{local.minute:02d} น.")
+    assert thaidate.format_time(at) == time_th
+    assert thaidate.format_datetime(at) == f"๒ ธ.ค. ๒๕๖๒ {time_th}"
+    assert thaidate.local_date(at) == dt.date(2019, 12, 2)
+
+
+def test_the_new_year_begins_at_midnight_in_bangkok():
+    half_past = dt.datetime(2019, 12, 31, 17, 30, tzinfo=dt.UTC)  # 00.30 น. on 1 Jan 2563
+    assert thaidate.be_year(half_past) == 2563
+    assert thaidate.format_date(half_past) == "๑ ม.ค. ๒๕๖๓"
+    new_fiscal = dt.datetime(2019, 9, 30, 17, 30, tzinfo=dt.UTC)  # 00.30 น. on 1 Oct 2562
+    assert thaidate.fiscal_year(new_fiscal) == 2563
+    assert thaidate.be_year(dt.date(2019, 12, 31)) == 2562
+    assert thaidate.be_year(2019) == 2562
+
+
+NAIVE = dt.datetime(2019, 12, 1, 23, 30)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: thaidate.format_date(NAIVE),
+    lambda: thaidate.format_date(NAIVE, "endorsement"),
+    lambda: thaidate.format_time(NAIVE),
+    lambda: thaidate.format_datetime(NAIVE),
+    lambda: thaidate.be_year(NAIVE),
+    lambda: thaidate.fiscal_year(NAIVE),
+    lambda: thaidate.local(NAIVE),
+    lambda: thaidate.local_date(NAIVE),
+], ids=["date", "endorsement", "time", "datetime", "be_year", "fiscal_year", "local",
+        "local_date"])
+def test_a_naive_datetime_is_refused_not_guessed(call):
+    with pytest.raises(ValueError, match="naive datetime"):
+        call()
+
+
+def test_wrong_types_are_refused_clearly():
+    with pytest.raises(TypeError):
+        thaidate.local_date("2019-12-02")
+    with pytest.raises(TypeError):
+        thaidate.local(dt.date(2019, 12, 2))
+
+
+def test_the_one_clock_moves_with_time_machine():
+    at = dt.datetime(2019, 12, 31, 17, 30, tzinfo=dt.UTC)  # 00.30 น. on 1 Jan 2563
+    from saraban.db import utcnow
+
+    with time_machine.travel(at, tick=False):
+        assert thaidate.now() == at and thaidate.now().tzinfo is not None
+        assert utcnow() == at
+        assert thaidate.today() == dt.date(2020, 1, 1)
+        assert thaidate.be_year(thaidate.now()) == 2563
+
+
+TEMPLATE = ("{{ at|thai_date }}|{{ at|thai_date('long') }}|{{ at|thai_date('endorsement') }}|"
+            "{{ at|thai_time }}|{{ at|thai_datetime }}|{{ at|date_input }}")
+
+
+@pytest.mark.parametrize("at", EARLY_HOURS, ids=lambda a: a.isoformat())
+def test_every_template_filter_shows_the_bangkok_date(app, at):
+    local = at.astimezone(BANGKOK)
+    hm = f"{local.hour}.{local.minute:02d} น."
+    with app.test_request_context("/"):
+        got = render_template_string(TEMPLATE, at=at).split("|")
+    assert got == ["๒ ธ.ค. ๒๕๖๒", "๒ ธันวาคม ๒๕๖๒", "๒ ธ.ค. ๖๒", thaidate.to_thai_digits(hm),
+                   "๒ ธ.ค. ๒๕๖๒ " + thaidate.to_thai_digits(hm), "๒ ธ.ค. ๒๕๖๒"]
+    with app.test_request_context("/", headers={"Cookie": f"{i18n.LANG_COOKIE}=en"}):
+        got = render_template_string(TEMPLATE, at=at).split("|")
+    hm_en = f"{local.hour:02d}:{local.minute:02d}"
+    assert got == ["2 Dec 2019", "2 December 2019", "2 Dec 2019", hm_en,
+                   f"2 Dec 2019 {hm_en}", "2019-12-02"]
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+@pytest.mark.parametrize("name", ["thai_date", "thai_time", "thai_datetime", "date_input"])
+def test_every_template_filter_refuses_a_naive_datetime(app, lang, name):
+    with app.test_request_context("/", headers={"Cookie": f"{i18n.LANG_COOKIE}={lang}"}):
+        with pytest.raises(ValueError, match="naive datetime"):
+            render_template_string("{{ at|" + name + " }}", at=NAIVE)
+
+
+def test_every_datetime_column_comes_back_aware_utc():
+    """Each DateTime column is the UTCDateTime type: stored UTC, read back aware UTC on
+    SQLite too (which keeps no zone)."""
+    from sqlalchemy import DateTime
+
+    from saraban import models  # noqa: F401  (every model registered)
+    from saraban.db import Base, UTCDateTime
+
+    columns = [(f"{t.name}.{c.name}", c.type) for t in Base.metadata.sorted_tables
+               for c in t.columns]
+    assert len([name for name, type_ in columns if isinstance(type_, UTCDateTime)]) > 20
+    assert [name for name, type_ in columns if isinstance(type_, DateTime)] == []
+
+
+def test_a_datetime_read_back_is_aware_utc(db_session):
+    from saraban.registers.models import Receipt
+
+    receipt = db_session.query(Receipt).order_by(Receipt.id).first()
+    db_session.expire(receipt)
+    assert receipt.received_at.utcoffset() == dt.timedelta(0)
+    assert receipt.received_at.tzinfo is not None
