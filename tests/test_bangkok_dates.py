@@ -126,3 +126,108 @@ def test_a_datetime_read_back_is_aware_utc(db_session):
     db_session.expire(receipt)
     assert receipt.received_at.utcoffset() == dt.timedelta(0)
     assert receipt.received_at.tzinfo is not None
+
+
+def _memo_id(db_session):
+    from sqlalchemy import select
+
+    from saraban.documents.models import Document
+
+    return db_session.scalar(select(Document.id).where(Document.number == "๐๐๓๓.๑๒/๕๐๕๒"))
+
+
+def test_the_sample_memo_shows_the_day_its_number_was_given(login, db_session):
+    """The memo ๐๐๓๓.๑๒/๕๐๕๒ was numbered on 22 Nov 2562 (a date-only paper dispatch, kept
+    as Bangkok midnight, which in UTC is the evening of the 21st)."""
+    page = login("demo-clerk").get(f"/documents/{_memo_id(db_session)}").get_data(as_text=True)
+    issued = page.split("ออกเลขแล้ว ที่", 1)[1].split("</p>", 1)[0]
+    assert "๒๒ พ.ย. ๒๕๖๒" in issued and "๒๑ พ.ย." not in issued
+
+
+def _fresh_register(db_session):
+    from sqlalchemy import select
+
+    from saraban.registers.models import Register
+    from saraban.units.models import Unit
+
+    unit = db_session.scalar(select(Unit).where(Unit.short_name == "สทส."))
+    register = Register(unit=unit, kind="receipt", code="early", name="ทะเบียนทดสอบเวลาเช้า")
+    db_session.add(register)
+    db_session.commit()
+    return register.id
+
+
+def _register_at(client, h, register_id, at):
+    with time_machine.travel(at, tick=False):
+        doc = client.post("/api/v1/documents", headers=h, json={
+            "number": "กข ๐๐๑/๒๕๖๒", "date": "2019-11-29", "subject": "หนังสือมาถึงตอนเช้ามืด",
+            "sender": "กรมตัวอย่าง"})
+        assert doc.status_code == 201, doc.json
+        made = client.post(f"/api/v1/registers/{register_id}/receipts", headers=h,
+                           json={"document_id": doc.json["id"]})
+        assert made.status_code == 201, made.json
+    return doc.json["id"], made.json
+
+
+def test_a_receipt_at_half_past_six_is_dated_that_day_everywhere(client, login, bearer,
+                                                                 db_session):
+    """Registered at 06.30 น. on 2 Dec (23.30 UTC on 1 Dec): the API, the register page,
+    its CSV, the document page and its history all say ๒ ธ.ค."""
+    register_id = _fresh_register(db_session)
+    h = bearer("demo-clerk")
+    at = dt.datetime(2019, 12, 2, 6, 30, tzinfo=BANGKOK)
+    doc_id, receipt = _register_at(client, h, register_id, at)
+    assert receipt["received_at"] == "2019-12-02T06:30:00+07:00"
+    assert receipt["received_th"] == "๒ ธ.ค. ๒๕๖๒ ๖.๓๐ น."
+    assert receipt["year"] == 2019
+    day = client.get(f"/api/v1/registers/{register_id}/entries?year=2019&month=12&day=2",
+                     headers=h).json
+    assert [i["number"] for i in day["items"]] == [receipt["number"]]
+    csv = client.get(f"/api/v1/registers/{register_id}/export.csv?year=2019&month=12",
+                     headers=h).get_data(as_text=True)
+    assert "๒ ธ.ค. ๒๕๖๒" in csv and "๑ ธ.ค." not in csv
+    web = login("demo-clerk")
+    register_page = web.get(f"/registers/{register_id}?year=2562&month=12&day=2")
+    assert "๒ ธ.ค. ๒๕๖๒" in register_page.get_data(as_text=True)
+    document_page = web.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "๒ ธ.ค. ๒๕๖๒" in document_page and "๑ ธ.ค. ๒๕๖๒" not in document_page
+    history = client.get(f"/api/v1/documents/{doc_id}/history", headers=h).json
+    times = [e["time"] for e in history["events"] if e["kind"] == "receipt"]
+    assert times == ["2019-12-02T06:30:00+07:00"]
+
+
+def test_a_receipt_at_half_past_midnight_on_new_year_counts_in_the_new_year(
+        client, bearer, db_session):
+    register_id = _fresh_register(db_session)
+    h = bearer("demo-clerk")
+    _, last = _register_at(client, h, register_id, dt.datetime(2019, 12, 31, 23, 50,
+                                                               tzinfo=BANGKOK))
+    _, first = _register_at(client, h, register_id, dt.datetime(2020, 1, 1, 0, 30,
+                                                                tzinfo=BANGKOK))
+    assert (last["year"], last["number"]) == (2019, 1)
+    assert (first["year"], first["number"]) == (2020, 1)
+    assert first["received_th"] == "๑ ม.ค. ๒๕๖๓ ๐.๓๐ น."
+
+
+def test_the_receive_page_and_home_show_the_bangkok_day_of_an_early_receipt(login):
+    import re
+
+    from tests.conftest import csrf_token_from
+
+    with time_machine.travel(dt.datetime(2019, 12, 2, 6, 30, tzinfo=BANGKOK), tick=False):
+        web = login("demo-clerk")  # a session signed now: one from the future is refused
+        html = web.get("/receive").get_data(as_text=True)
+        key = re.search(r'name="form_key" type="hidden" value="([0-9a-f]+)"', html).group(1)
+        register = re.search(r'<option selected value="(\d+)">', html).group(1)
+        done = web.post("/receive", data={
+            "csrf_token": csrf_token_from(html), "form_key": key, "register_id": register,
+            "number": "กค ๐๔๐๘/ว๑๒", "date": "๒๙ พ.ย. ๖๒", "sender": "กรมบัญชีกลาง",
+            "addressee": "ผบช.สทส.", "subject": "หนังสือลงรับตอนหกโมงครึ่ง",
+            "urgency": "3", "secrecy": "0"})
+        assert done.status_code == 302
+        page = web.get(done.headers["Location"]).get_data(as_text=True)
+        home = web.get("/").get_data(as_text=True)
+    confirmation = page.split("เลขรับ <strong>", 1)[1].split("</p>", 2)[1]
+    assert "๒ ธ.ค. ๒๕๖๒" in confirmation and "๖.๓๐ น." in confirmation
+    row = home.split("หนังสือลงรับตอนหกโมงครึ่ง", 1)[0].rsplit("<tr", 1)[1]
+    assert "๒ ธ.ค. ๒๕๖๒ ๖.๓๐ น." in row
