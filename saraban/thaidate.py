@@ -33,6 +33,7 @@ __all__ = [
     "format_datetime",
     "format_duration",
     "format_time",
+    "isoformat",
     "local",
     "local_date",
     "now",
@@ -115,6 +116,12 @@ def local_date(value) -> dt.date:
     if isinstance(value, dt.date):
         return value
     raise TypeError(f"expected a date or an aware datetime, not {type(value).__name__}")
+
+
+def isoformat(value: dt.datetime | None) -> str | None:
+    """How the API writes a moment: ISO 8601 in Bangkok time with its offset,
+    "2019-12-02T06:30:00+07:00" (None stays None; naive is refused)."""
+    return None if value is None else local(value).isoformat()
 
 
 def today() -> dt.date:

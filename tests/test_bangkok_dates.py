@@ -231,3 +231,40 @@ def test_the_receive_page_and_home_show_the_bangkok_day_of_an_early_receipt(logi
     assert "๒ ธ.ค. ๒๕๖๒" in confirmation and "๖.๓๐ น." in confirmation
     row = home.split("หนังสือลงรับตอนหกโมงครึ่ง", 1)[0].rsplit("<tr", 1)[1]
     assert "๒ ธ.ค. ๒๕๖๒ ๖.๓๐ น." in row
+
+
+def _moments(value, path=""):
+    """Every string in a JSON answer that holds a date and a time, with where it is."""
+    import re
+
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _moments(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _moments(item, f"{path}[{i}]")
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?.*", value):
+        yield path, value
+
+
+def test_every_api_date_time_carries_the_bangkok_offset(client, bearer, db_session):
+    from sqlalchemy import select
+
+    from saraban.registers.models import Register
+
+    memo = _memo_id(db_session)
+    registers = db_session.scalars(select(Register.id)).all()
+    admin = bearer("demo-admin")
+    paths = ["/documents", f"/documents/{memo}", f"/documents/{memo}/history",
+             f"/documents/{memo}/chain", f"/documents/{memo}/endorsements", "/users",
+             "/audit-events", "/proposals", "/orders", "/delegations", "/exchange/arrivals",
+             "/destruction-lists", "/loans", "/transfers/inbox", "/reports/pendency"]
+    paths += [f"/registers/{r}/entries?year=2019" for r in registers]
+    found = []
+    for path in paths:
+        response = client.get("/api/v1" + path, headers=admin)
+        assert response.status_code == 200, (path, response.json)
+        found += [(path + where, text) for where, text in _moments(response.json)]
+    assert len(found) > 20
+    assert [f for f in found if not f[1].endswith("+07:00")] == []
+    assert any(where.startswith("/audit-events") for where, _ in found)

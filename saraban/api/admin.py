@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
+from saraban import thaidate
 from saraban.accounts.models import Membership, User
 from saraban.admin.operations import (
     MAX_PAGE_SIZE,
@@ -29,11 +30,10 @@ from saraban.api.registers import _json_body
 from saraban.extensions import db
 from saraban.i18n import LABELS
 from saraban.registers.models import Register
-from saraban.thaidate import BANGKOK
 
 
 def _local(value):
-    return value.astimezone(BANGKOK).isoformat() if value else None
+    return thaidate.isoformat(value)
 
 
 def register_json(r: Register) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, g, jsonify, request
 
+from saraban import thaidate
 from saraban.api import bp, token_required
 from saraban.audit.listing import AuditQuery, audit_csv, audit_events
 from saraban.extensions import db
@@ -18,7 +19,7 @@ def audit_events_list():
     page = int(raw) if raw.isdecimal() and len(raw) < 7 and int(raw) > 0 else 1
     rows, total = audit_events(g.api_user, query, limit=100, offset=(page - 1) * 100)
     return jsonify(total=total, items=[{
-        "id": r.event.id, "occurred_at": r.event.occurred_at.isoformat(),
+        "id": r.event.id, "occurred_at": thaidate.isoformat(r.event.occurred_at),
         "user": r.username, "remote_addr": r.event.remote_addr, "action": r.event.action,
         "object_type": r.event.object_type, "object_id": r.event.object_id,
         "document_id": r.event.document_id, "unit_id": r.event.unit_id,

@@ -74,7 +74,7 @@ def document_detail_json(d: Document) -> dict:
 def event_json(e: HistoryEvent) -> dict:
     return {
         "kind": e.kind,
-        "time": e.at.astimezone(thaidate.BANGKOK).isoformat() if e.at else None,
+        "time": thaidate.isoformat(e.at),
         "time_known": e.time_known,
         "unit": e.unit,
         "number": e.number,
@@ -115,8 +115,7 @@ def documents_index():
         place = places.get(d.id)
         return {**document_json(d), "location": None if place is None else {
             "unit": place.unit, "waiting": place.waiting,
-            "since": place.since.astimezone(thaidate.BANGKOK).isoformat() if place.since
-            else None}}
+            "since": thaidate.isoformat(place.since)}}
 
     return jsonify(items=[located(d) for d in items], total=total, more=more, page=page)
 

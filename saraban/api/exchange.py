@@ -13,7 +13,7 @@ from saraban.extensions import db
 
 def message_json(m: ExchangeMessage) -> dict:
     def local(value):
-        return value.astimezone(thaidate.BANGKOK).isoformat() if value else None
+        return thaidate.isoformat(value)
 
     return {"id": m.id, "message_id": m.message_id, "direction": m.direction.value,
             "kind": m.kind, "peer": m.peer.code, "document_id": m.document_id,

@@ -78,7 +78,10 @@ SPEC = {
         "title": "Saraban API",
         "version": __version__,
         "description": "ระบบสารบรรณอิเล็กทรอนิกส์ — documents, registers and routing history. "
-        "Send 'Authorization: Bearer <token>' (create one with `saraban create-token USER`).",
+        "Send 'Authorization: Bearer <token>' (create one with `saraban create-token USER`). "
+        "Every date-time in an answer is ISO 8601 in Bangkok time with its offset "
+        "(2019-12-02T06:30:00+07:00); a date alone (YYYY-MM-DD, Common Era) is the date in "
+        "Bangkok.",
     },
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearer": []}],

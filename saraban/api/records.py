@@ -34,7 +34,7 @@ from saraban.validation import OperationError
 
 
 def _local(value):
-    return value.astimezone(thaidate.BANGKOK).isoformat() if value else None
+    return thaidate.isoformat(value)
 
 
 def _iso(day):

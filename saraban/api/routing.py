@@ -25,7 +25,7 @@ from saraban.routing.operations import (
 
 def transfer_json(t: Transfer) -> dict:
     def local(value):
-        return value.astimezone(thaidate.BANGKOK).isoformat() if value else None
+        return thaidate.isoformat(value)
 
     return {
         "id": t.id, "document_id": t.document_id, "kind": t.kind.value,
