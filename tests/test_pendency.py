@@ -68,3 +68,56 @@ def test_the_page_and_its_csv(login):
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:4] == ["หน่วย", "เดือน", "รับ", "ดำเนินการแล้ว"]
     assert any(r[0] == "สทส." and r[1] == "2562-11" for r in rows[1:])
+
+
+def test_a_stamp_without_a_time_is_measured_in_days_not_from_midnight(client, bearer, login):
+    """ตร. stamped the letter on ๑๑ พ.ย. without a time; สทส. stamped it at ๑๔.๕๐ that day.
+    The missing time is not 00.00: the stay is "within the same day", not 14 h 50 min."""
+    answer = client.get("/api/v1/reports/pendency", headers=bearer("demo-admin"),
+                        query_string={"date_from": "๑ พ.ย. ๖๒", "date_to": "๓๑ ธ.ค. ๖๒"})
+    row = next(r for r in answer.json["items"] if (r["unit"], r["month"]) == ("ตร.", 11))
+    assert (row["acted"], row["acted_day_only"]) == (1, 1)
+    assert row["average_seconds"] is None and row["p90_seconds"] is None
+    assert row["average_days"] == 0
+    page = login("demo-admin").get("/reports/pendency?date_from=1/11/2562&date_to=31/12/2562")
+    html = page.get_data(as_text=True)
+    police = html.split("<td>ตร.</td>", 1)[1].split("</tr>", 1)[0]
+    assert "ภายในวันเดียวกัน" in police and "ชั่วโมง" not in police
+    assert "๑๔ ชั่วโมง ๕๐ นาที" not in html
+
+
+def _stamp(client, h, register, doc, date, time=None, number=None):
+    body = {"document_id": doc, "number": number, "date": date}
+    if time:
+        body["time"] = time
+    made = client.post(f"/api/v1/registers/{register}/receipts", headers=h, json=body)
+    assert made.status_code == 201, made.json
+    return made.json
+
+
+def test_exact_and_day_only_stays_are_averaged_apart(client, bearer, login):
+    h = bearer("demo-clerk")
+    registers = {r["unit"]: r["id"] for r in client.get("/api/v1/registers", headers=h)
+                 .json["items"] if r["kind"] == "receipt"}
+    division, bureau = registers["ฝอ.๒ บก.อก.สทส."], registers["สทส."]
+    docs = [client.post("/api/v1/documents", headers=h, json={
+        "date": "2020-01-06", "subject": subject, "sender": "กรมทดสอบ"}).json["id"]
+        for subject in ("มีเวลาทั้งสองตรา", "ตราแรกไม่มีเวลา")]
+    _stamp(client, h, division, docs[0], "๑๐ ม.ค. ๖๓", "๙.๐๐", 901)
+    _stamp(client, h, bureau, docs[0], "๑๐ ม.ค. ๖๓", "๑๑.๐๐", 902)
+    _stamp(client, h, division, docs[1], "๑๐ ม.ค. ๖๓", None, 903)
+    _stamp(client, h, bureau, docs[1], "๑๒ ม.ค. ๖๓", "๑๓.๐๐", 904)
+    answer = client.get("/api/v1/reports/pendency", headers=bearer("demo-admin"),
+                        query_string={"date_from": "2020-01-01", "date_to": "2020-01-31"})
+    row = next(r for r in answer.json["items"] if r["unit"] == "ฝอ.๒ บก.อก.สทส.")
+    assert (row["received"], row["acted"], row["acted_day_only"]) == (2, 2, 1)
+    assert row["average_seconds"] == 2 * 3600 and row["p90_seconds"] == 2 * 3600
+    assert row["average_days"] == 2
+    data = login("demo-admin").get(
+        "/reports/pendency?date_from=2020-01-01&date_to=2020-01-31&format=csv").data
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    line = next(r for r in rows if r[0] == "ฝอ.๒ บก.อก.สทส.")
+    header = rows[0]
+    assert line[header.index("เวลาเฉลี่ย (ชั่วโมง)")] == "2.0"
+    assert line[header.index("ดำเนินการแล้ว ตราไม่ระบุเวลา")] == "1"
+    assert line[header.index("เวลาเฉลี่ยตราไม่ระบุเวลา (วัน)")] == "2.0"

@@ -498,8 +498,15 @@ SPEC = {
                         "unit": {"type": "string"}, "unit_id": {"type": "integer"},
                         "year": {"type": "integer"}, "month": {"type": "integer"},
                         "received": {"type": "integer"}, "acted": {"type": "integer"},
-                        "average_seconds": {"type": ["integer", "null"]},
+                        "average_seconds": {"type": ["integer", "null"], "description":
+                                            "Over the stays timed to the minute at both ends"},
                         "p90_seconds": {"type": ["integer", "null"]},
+                        "acted_day_only": {"type": "integer", "description":
+                                           "Acted on, where a paper stamp gave only its day: "
+                                           "counted in 'acted', not in the seconds"},
+                        "average_days": {"type": ["number", "null"], "description":
+                                         "Average whole days between the Bangkok dates of "
+                                         "those day-only stays"},
                         "waiting_by_age": {"type": "array", "items": {"type": "integer"}}}}}}},
                     400, 401, 403),
             }

@@ -22,6 +22,7 @@ def reports_pendency():
                        "unit": r.unit.short_name, "unit_id": r.unit.id, "year": r.year,
                        "month": r.month, "received": r.received, "acted": r.acted,
                        "average_seconds": _seconds(r.average), "p90_seconds": _seconds(r.p90),
+                       "acted_day_only": r.acted_day_only, "average_days": r.average_days,
                        "waiting_by_age": r.waiting} for r in rows])
 
 

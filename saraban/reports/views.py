@@ -8,9 +8,9 @@ from flask import Blueprint, Response, abort, flash, render_template, request
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from saraban import thaidate
 from saraban.i18n import current_lang, format_duration
 from saraban.reports.operations import AGES, duration_th, pendency, pendency_csv, report_units
-from saraban.thaidate import BANGKOK
 from saraban.validation import OperationError, read_date
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -18,7 +18,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 def read_period(args) -> tuple[dt.date, dt.date]:
     """date_from and date_to as typed (Thai or ISO); by default the last twelve months."""
-    today = dt.datetime.now(BANGKOK).date()
+    today = thaidate.today()
     end = read_date(args.get("date_to") or None, "date_to", "ถึงวันที่") or today
     start = read_date(args.get("date_from") or None, "date_from", "ตั้งแต่วันที่") or (
         end.replace(day=1) - dt.timedelta(days=334)).replace(day=1)
@@ -54,7 +54,8 @@ def _age_labels() -> list[str]:
             gettext("เกิน ๓๐ วัน")]
 
 
-def _duration(value: dt.timedelta | None) -> str:
+def _duration(value: dt.timedelta | None, exact: bool = True) -> str:
+    """A measured time; with ``exact`` false, a day-level one ("ประมาณ ๒ วัน")."""
     if current_lang() == "th":
-        return duration_th(value)
-    return format_duration(value) if value is not None else "–"
+        return duration_th(value, exact)
+    return format_duration(value, exact) if value is not None else "–"
