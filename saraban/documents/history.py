@@ -49,6 +49,9 @@ class HistoryEvent:
     # for a receipt: how long the document stayed at that unit before it went on
     stay: dt.timedelta | None = None
     stay_exact: bool = True  # false when a paper stamp gave only the day
+    # for a receipt: whether it came by a transfer, and from where (a unit or an agency)
+    came_by_transfer: bool = False
+    came_from: str | None = None
     accept_id: str | None = None  # exchange: the receiving agency's เลขรับ
 
     @property
@@ -131,6 +134,8 @@ def document_history(document: Document) -> list[HistoryEvent]:
                 source_text=r.source_text,
                 cancelled=r.status == EntryStatus.CANCELLED,
                 object_id=r.id,
+                came_by_transfer=t is not None,
+                came_from=_place(t.from_unit, t.from_agency) if t is not None else None,
             )
         )
 
@@ -240,21 +245,47 @@ def document_history(document: Document) -> list[HistoryEvent]:
 
 def _measure_stays(events: list[HistoryEvent]) -> None:
     """For each receipt, the time until the document left that unit: the unit sent it on,
-    or (on a paper trail, where only the stamps are known) the next unit stamped it."""
+    or (on a paper trail, where only the stamps are known) the next unit stamped it.
+
+    Measured per branch: a receipt elsewhere ends the stay only if the document came there
+    from this unit, or by no recorded transfer (a paper stamp); the sibling of a
+    circulation, which came from the sender, does not. A stamp without a time is a day,
+    not 00.00 น.: it may be later than a timed event of the same day, and a stay with it at
+    either end is counted in whole days between the Bangkok dates."""
     for i, e in enumerate(events):
         if e.kind != "receipt" or e.cancelled or e.at is None:
             continue
-        for later in events[i + 1:]:
-            if later.at is None or later.cancelled:
-                continue
-            sent_on = later.kind == "transfer" and later.unit == e.unit
-            arrived_elsewhere = later.kind == "receipt" and later.unit != e.unit
-            if sent_on or arrived_elsewhere:
-                e.stay_exact = e.time_known and later.time_known
-                # with a stamp that gave only its day, count whole days between the dates
-                e.stay = (later.at - e.at) if e.stay_exact else dt.timedelta(
-                    days=(later.date - e.date).days)
-                break
+        ends = [(later.date, not later.time_known, later.at, j, later)
+                for j, later in enumerate(events)
+                if j != i and later.at is not None and not later.cancelled
+                and _ends_stay(e, later) and _after(later, j, e, i)]
+        if not ends:
+            continue
+        later = min(ends, key=lambda c: c[:4])[-1]
+        e.stay_exact = e.time_known and later.time_known
+        e.stay = (later.at - e.at) if e.stay_exact else dt.timedelta(
+            days=(later.date - e.date).days)
+
+
+def _ends_stay(e: HistoryEvent, later: HistoryEvent) -> bool:
+    if later.kind == "transfer":
+        return later.unit == e.unit  # this unit sent it on
+    if later.kind == "receipt" and later.unit != e.unit:
+        return not later.came_by_transfer or later.came_from == e.unit
+    return False
+
+
+def _after(later: HistoryEvent, j: int, e: HistoryEvent, i: int) -> bool:
+    """Whether ``later`` (at index j of the sorted events) may come after ``e`` (at i)."""
+    if e.time_known and later.time_known:
+        return j > i
+    if later.date != e.date:
+        return later.date > e.date
+    # the same day, one of them without a time: the order the stamps were entered in,
+    # and a unit sends on only what it has received
+    if later.kind == "receipt" and later.object_id and e.object_id:
+        return later.object_id > e.object_id
+    return later.kind == "transfer" or j > i
 
 
 @dataclass
