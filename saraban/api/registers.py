@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import g, jsonify, request
 
 from saraban import thaidate
@@ -142,7 +140,7 @@ def dispatch_json(d: Dispatch) -> dict:
 
 
 def _period() -> Period:
-    this_year = dt.datetime.now(thaidate.BANGKOK).year
+    this_year = thaidate.today().year
     year = _int_arg("year", this_year, 1900, 2200)
     month = _int_arg("month", 0, 0, 12) or None
     day = _int_arg("day", 0, 0, 31) or None

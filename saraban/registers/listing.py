@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from saraban import thaidate
 from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.db import begin_write
@@ -284,7 +285,7 @@ def register_pdf_bytes(register: Register, period: Period, lines: list[RegisterL
     from saraban.audit.printcodes import issue_print_code, show
     from saraban.pdf.register import RegisterRow, register_pdf
 
-    now = dt.datetime.now(BANGKOK)
+    now = thaidate.now().astimezone(BANGKOK)
     rows = [RegisterRow(*ln.cells(), cancelled=ln.cancelled) for ln in lines]
     unit = register.unit
     subtitle = f"{unit.name_th} ({unit.short_name}) · {register.name} · {period.label_th()}"

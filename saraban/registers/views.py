@@ -10,6 +10,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from saraban import thaidate
 from saraban.documents.files import check_upload, write_file
 from saraban.extensions import db
 from saraban.i18n import MONTHS_EN, current_lang, format_date, local_digits
@@ -40,7 +41,6 @@ from saraban.registers.operations import (
     usable_registers,
     visible_receipt,
 )
-from saraban.thaidate import BANGKOK
 from saraban.validation import OperationError
 from saraban.web import run_operation
 
@@ -211,7 +211,7 @@ PAGE_SIZE = 100
 
 
 def _period() -> Period:
-    today = dt.datetime.now(BANGKOK).date()
+    today = thaidate.today()
     args = request.args
     if "year" not in args:
         return Period(today.year, today.month)
@@ -245,7 +245,7 @@ def register_page(register_id: int):
         "registers/show.html", register=register, lines=lines, total=total, period=period,
         page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), title=_register_title(register),
         period_label=_period_label(period), print_limit=PRINT_LIMIT,
-        this_year=dt.datetime.now(BANGKOK).year,
+        this_year=thaidate.today().year,
     )
 
 
