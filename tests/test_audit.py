@@ -175,11 +175,13 @@ def test_logins_refused_and_logouts_are_recorded(client, app, db_session):
     assert verify_chain().ok
 
 
-def test_five_wrong_passwords_lock_the_account_for_a_while(client, app, db_session,
-                                                          monkeypatch):
+def test_five_wrong_passwords_lock_the_account_for_a_while(client, app, db_session):
     import datetime as dt
 
+    import time_machine
+
     import saraban.accounts.operations as accounts
+    from saraban import thaidate
     from saraban.accounts.models import User
     from tests.conftest import csrf_token_from
 
@@ -198,9 +200,9 @@ def test_five_wrong_passwords_lock_the_account_for_a_while(client, app, db_sessi
     assert user.locked_until is not None
     assert db_session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "account.locked", AuditEvent.user_id == user.id)) == 1
-    later = accounts.utcnow() + accounts.LOCK_FOR + dt.timedelta(seconds=1)
-    monkeypatch.setattr(accounts, "utcnow", lambda: later)
-    assert attempt(right).status_code == 302  # the wait is over
+    later = thaidate.now() + accounts.LOCK_FOR + dt.timedelta(seconds=1)
+    with time_machine.travel(later, tick=False):  # the one clock, moved
+        assert attempt(right).status_code == 302  # the wait is over
     db_session.refresh(user)
     assert user.failed_logins == 0 and user.locked_until is None
 
