@@ -92,6 +92,7 @@ def source(installations):
         older.parent = newer
         db.session.commit()
         db.session.remove()
+    _SOURCE[:] = [app]
     return app
 
 
@@ -113,8 +114,28 @@ def _backup(app, path: Path) -> dict:
     return json.loads((path / "manifest.json").read_text(encoding="utf-8"))
 
 
-def _restore(app, path: Path):
-    return app.test_cli_runner().invoke(args=["restore", str(path)])
+def _key_file(app) -> Path:
+    """The installation key of ``app`` (in its DATA_DIR, never in a backup)."""
+    return Path(app.config["DATA_DIR"]) / "installation.key"
+
+
+def _restore(app, path: Path, key_from=None):
+    """Restore with the key of the installation that made the backup (by default the
+    module's source)."""
+    key = _key_file(key_from or _SOURCE[0])
+    return app.test_cli_runner().invoke(args=["restore", str(path), "--key-file", str(key)])
+
+
+_SOURCE: list = []
+
+
+def _resign(backup: Path, manifest: dict) -> None:
+    """Sign an edited manifest again with the source's key (what only an insider can)."""
+    from saraban.audit.keys import read_key_file
+
+    manifest["signature"] = backup_ops.manifest_signature(
+        manifest, read_key_file(_key_file(_SOURCE[0])))
+    (backup / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
 def _rows(app) -> dict[str, list]:
@@ -399,6 +420,10 @@ def test_a_restore_whose_audit_chain_is_broken_is_rolled_back(source, installati
     (backup / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     target = installations()
 
+    result = _restore(target, backup)  # without the key, the manifest gives it away
+
+    assert result.exit_code != 0 and "signature of manifest.json" in result.output
+    _resign(backup, manifest)  # even someone holding the key: the chain gives it away
     result = _restore(target, backup)
 
     assert result.exit_code != 0
