@@ -153,26 +153,22 @@ PENDING = "saraban_audit_records"
 
 
 def _changed(obj, kind: RecordKind) -> bool:
+    """Whether a digested field of ``obj`` changed in this flush."""
     from sqlalchemy import inspect
 
     state = inspect(obj)
-    keys = {c.key for c in kind.columns}
-    for attr in state.mapper.column_attrs:
-        if attr.columns[0].key in keys or attr.columns[0].name in {c.name for c in kind.columns}:
-            if state.attrs[attr.key].history.has_changes():
-                return True
-    return False
+    digested = set(kind.columns)
+    return any(state.attrs[attr.key].history.has_changes()
+               for attr in state.mapper.column_attrs if attr.columns[0] in digested)
 
 
 @event.listens_for(Session, "after_flush")
-def _note_changes(session, _context) -> None:
+def _note_changes(session, flush_context) -> None:
     noted = None
-    for obj in session.new:
-        kind = kind_of(obj)
-        if kind is not None and obj.id is not None:
-            noted = noted if noted is not None else session.info.setdefault(PENDING, set())
-            noted.add((kind.name, obj.id))
-    for obj in session.deleted:
+    # deleted: those named (session.deleted) and those the flush found (orphans, cascades)
+    deleted = [state.obj() for state, (is_delete, list_only) in flush_context.states.items()
+               if is_delete and not list_only]
+    for obj in [*session.new, *deleted]:
         kind = kind_of(obj)
         if kind is not None and obj.id is not None:
             noted = noted if noted is not None else session.info.setdefault(PENDING, set())
