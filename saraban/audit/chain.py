@@ -46,6 +46,15 @@ def _broken(report: ChainReport, event_id: int | None, th: str, en: str) -> Chai
 _MISSING = object()
 
 
+class _Row(dict):
+    """An event row read as a mapping, its columns also as attributes."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        return self[name]
+
+
 def verify_chain(anchor: str | None = None, batch: int = 5000, key=_MISSING,
                  digests: dict | None = None, require_mac: bool = True) -> ChainReport:
     """Walk the whole chain in id order; stop at the first event that does not match.
@@ -58,8 +67,9 @@ def verify_chain(anchor: str | None = None, batch: int = 5000, key=_MISSING,
     if key is _MISSING:
         key = installation_key(create=False)
     report = ChainReport(ok=True, events=0, head=GENESIS)
-    query = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch)
-    result = db.session.scalars(query)
+    # plain rows, not ORM objects: a third of the time on a long chain
+    query = select(AuditEvent.__table__).order_by(AuditEvent.id)
+    result = db.session.execute(query, execution_options={"yield_per": batch}).mappings()
     try:
         return _walk(result, report, anchor, key if require_mac else _MISSING, digests)
     finally:
@@ -74,6 +84,7 @@ def _walk(result, report: ChainReport, anchor: str | None, key, digests: dict | 
     previous, previous_id = GENESIS, None
     for event in result:
         report.events += 1
+        event = _Row(event)
         if event.prev_hash != previous:
             after = f"เหตุการณ์ที่ {previous_id}" if previous_id else "ต้นสาย"
             return _broken(
@@ -89,7 +100,6 @@ def _walk(result, report: ChainReport, anchor: str | None, key, digests: dict | 
         if digests is not None and event.record_digests:
             digests.update(event.record_digests)
         previous, previous_id = event.hash, event.id
-        db.session.expunge(event)
     head = db.session.get(AuditHead, 1)
     report.head = previous
     if head is not None and head.hash != previous:

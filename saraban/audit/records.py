@@ -86,15 +86,20 @@ def kind_of(obj) -> RecordKind | None:
     return _BY_MODEL.get(type(obj))
 
 
+_AS_IS = (str, int, bool, float, type(None))
+
+
 def _plain(value):
+    if type(value) in _AS_IS:  # noqa: E721  (the common case, first and fast)
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC).isoformat()
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
     if isinstance(value, decimal.Decimal):
         return str(value)
     if isinstance(value, bytes | memoryview):
