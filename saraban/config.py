@@ -72,6 +72,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "EXCHANGE_REGISTER_ID": _env("EXCHANGE_REGISTER_ID"),
         # roles whose holders must log in with a TOTP code (e.g. "admin,commander")
         "REQUIRE_TOTP_FOR": _roles(_env("REQUIRE_TOTP_FOR", "")),
+        # the installation key (audit head MAC, backup signature); default DATA_DIR/...
+        "AUDIT_KEY_FILE": _env("AUDIT_KEY_FILE"),
     }
     secret = overrides.get("SECRET_KEY") or _env("SECRET_KEY")
     if not secret:

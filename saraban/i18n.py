@@ -127,6 +127,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "register.export.pdf": ("พิมพ์ทะเบียน", "Register printed"),
         "register.export.csv": ("ส่งออกทะเบียน (CSV)", "Register exported"),
         "audit.export": ("ส่งออกบันทึกการตรวจสอบ", "Audit trail exported"),
+        "audit.seal": ("ปิดผนึกข้อมูลเดิมเข้าบันทึกการตรวจสอบ", "Earlier records sealed into the trail"),
+        "records.sync": ("บันทึกสถานะข้อมูลที่เปลี่ยน", "Changed records' state recorded"),
         "destruction.propose": ("เสนอบัญชีขอทำลาย", "Destruction list proposed"),
         "destruction.decide": ("พิจารณารายการขอทำลาย", "Item decided"),
         "destruction.review": ("คณะกรรมการพิจารณาแล้ว", "List reviewed"),

@@ -1,6 +1,7 @@
 """Imports every domain model so that the metadata (and Alembic) sees the whole schema."""
 
 from saraban.accounts.models import ApiToken, Membership, Role, User
+from saraban.audit import records as _record_digests  # noqa: F401  (its session hooks)
 from saraban.audit.models import AuditEvent, AuditHead, PrintCode
 from saraban.documents.models import (
     Document,
@@ -14,7 +15,7 @@ from saraban.documents.models import (
     StoredFile,
     Urgency,
 )
-from saraban.exchange.models import ExchangeMessage, Peer
+from saraban.exchange.models import ExchangeMessage, ExchangeRefusal, Peer
 from saraban.records.models import DestructionItem, DestructionList, Loan
 from saraban.registers.models import (
     Dispatch,
@@ -51,7 +52,8 @@ from saraban.units.models import (
 
 __all__ = [
     "Agency", "ApiToken", "AuditEvent", "AuditHead", "CertifiedCopy", "Delegation",
-    "DestructionItem", "DestructionList", "ExchangeMessage", "Loan", "Peer", "PrintCode",
+    "DestructionItem", "DestructionList", "ExchangeMessage", "ExchangeRefusal", "Loan", "Peer",
+    "PrintCode",
     "DelegationKind", "Dispatch", "Document", "DocumentFile", "DocumentKind",
     "DocumentReference", "DocumentStatus", "Enclosure", "Endorsement", "EndorsementLine",
     "EndorsementStatus", "EntryMode", "EntryStatus", "Membership", "Order", "OrderStatus",

@@ -92,6 +92,7 @@ def source(installations):
         older.parent = newer
         db.session.commit()
         db.session.remove()
+    _SOURCE[:] = [app]
     return app
 
 
@@ -113,8 +114,28 @@ def _backup(app, path: Path) -> dict:
     return json.loads((path / "manifest.json").read_text(encoding="utf-8"))
 
 
-def _restore(app, path: Path):
-    return app.test_cli_runner().invoke(args=["restore", str(path)])
+def _key_file(app) -> Path:
+    """The installation key of ``app`` (in its DATA_DIR, never in a backup)."""
+    return Path(app.config["DATA_DIR"]) / "installation.key"
+
+
+def _restore(app, path: Path, key_from=None):
+    """Restore with the key of the installation that made the backup (by default the
+    module's source)."""
+    key = _key_file(key_from or _SOURCE[0])
+    return app.test_cli_runner().invoke(args=["restore", str(path), "--key-file", str(key)])
+
+
+_SOURCE: list = []
+
+
+def _resign(backup: Path, manifest: dict) -> None:
+    """Sign an edited manifest again with the source's key (what only an insider can)."""
+    from saraban.audit.keys import read_key_file
+
+    manifest["signature"] = backup_ops.manifest_signature(
+        manifest, read_key_file(_key_file(_SOURCE[0])))
+    (backup / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
 def _rows(app) -> dict[str, list]:
@@ -399,6 +420,10 @@ def test_a_restore_whose_audit_chain_is_broken_is_rolled_back(source, installati
     (backup / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     target = installations()
 
+    result = _restore(target, backup)  # without the key, the manifest gives it away
+
+    assert result.exit_code != 0 and "signature of manifest.json" in result.output
+    _resign(backup, manifest)  # even someone holding the key: the chain gives it away
     result = _restore(target, backup)
 
     assert result.exit_code != 0
@@ -438,3 +463,96 @@ def test_backup_needs_a_new_or_empty_directory(source, tmp_path):
     assert result.exit_code != 0 and "not an empty directory" in result.output
     (tmp_path / "empty").mkdir()
     assert _backup(source, tmp_path / "empty")["tables"]
+
+
+def _edit_rows(backup: Path, manifest: dict, table: str, change) -> list[int]:
+    """Change rows of a table file with ``change(row) -> bool`` and put the file's new
+    digest in the manifest (what anyone holding a copy can do); the ids changed."""
+    path = backup / f"tables/{table}.jsonl"
+    lines, changed = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if change(row):
+            changed.append(row["id"])
+        lines.append(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    entry = next(t for t in manifest["tables"] if t["name"] == table)
+    entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    entry["bytes"] = path.stat().st_size
+    (backup / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return changed
+
+
+def test_a_backup_altered_with_its_digests_recomputed_is_refused(source, installations,
+                                                                  tmp_path):
+    """A user given clearance 3 and sees-everything with a known password hash, and a
+    secret letter's subject changed, the manifest's digests made to fit: the signature
+    (the installation's key, not in the backup) refuses it; signed again by someone who
+    has the key, the records' check against the audit chain names every row."""
+    from saraban.accounts.models import User
+
+    backup = tmp_path / "backup"
+    manifest = _backup(source, backup)
+    with source.app_context():
+        known = User(username="x", display_name="x")
+        known.set_password("รหัสที่รู้กัน-123")
+
+    def promote(row):
+        if row["username"] != "demo-clerk":
+            return False
+        row.update(clearance=3, sees_all=True, password_hash=known.password_hash)
+        return True
+
+    users = _edit_rows(backup, manifest, "user_account", promote)
+    secret = [False]
+
+    def resubject(row):  # the first secret letter, or the first letter if none is secret
+        if secret[0] or (row["secrecy"] < 3 and row["id"] != 1):
+            return False
+        secret[0] = True
+        row["subject"] = "เรื่องที่ถูกเปลี่ยน"
+        return True
+
+    documents = _edit_rows(backup, manifest, "document", resubject)
+    assert users and documents
+    target = installations(migrate=False)
+
+    result = _restore(target, backup)
+
+    assert result.exit_code != 0
+    assert "signature of manifest.json does not match" in result.output
+    assert "ไม่ได้กู้คืนสิ่งใด" in result.output
+    assert _is_blank(target)  # refused before anything was written
+
+    _resign(backup, manifest)
+    result = _restore(target, backup)
+
+    assert result.exit_code != 0, result.output
+    assert f"user:{users[0]} changed" in result.output
+    assert f"document:{documents[0]} changed" in result.output
+    assert "nothing was restored" in result.output
+    assert all(rows == [] for rows in _rows(target).values())
+
+
+def test_restore_on_another_machine_needs_the_key_file(source, installations, tmp_path):
+    _backup(source, tmp_path / "backup")
+    target = installations(migrate=False)
+
+    result = target.test_cli_runner().invoke(args=["restore", str(tmp_path / "backup")])
+
+    assert result.exit_code != 0 and "--key-file" in result.output
+    assert _is_blank(target)
+    assert _restore(target, tmp_path / "backup").exit_code == 0
+    # the key came with it: the restored chain's head is proved by it from now on
+    assert _key_file(target).read_text() == _key_file(source).read_text()
+    assert (_key_file(target).stat().st_mode & 0o777) == 0o600
+    result = target.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "records intact" in result.output, result.output
+
+
+def test_the_key_is_not_in_the_backup(source, tmp_path):
+    _backup(source, tmp_path / "backup")
+    key = _key_file(source).read_text().strip()
+    for path in (tmp_path / "backup").rglob("*"):
+        if path.is_file():
+            assert key.encode() not in path.read_bytes(), path

@@ -166,9 +166,8 @@ def test_spoiled_messages_are_refused_and_nothing_is_registered(agencies, spoil,
     assert answer["error"]["message_th"]
     assert _central(rtp)[1] == before
     with _db(rtp) as conn:
-        refused = conn.execute("SELECT count(*) FROM audit_event WHERE action = "
-                               "'exchange.refused'").fetchone()[0]
-    assert refused >= 1  # recorded
+        refused = conn.execute("SELECT sum(count) FROM exchange_refusal").fetchone()[0]
+    assert refused >= 1  # counted, outside the audit chain
 
 
 def test_a_peer_down_for_a_while_gets_the_letter_once_it_is_up(agencies):

@@ -25,6 +25,9 @@ class AuditEvent(Base):
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     details: Mapped[dict | None] = mapped_column(JSON)
+    # {"receipt:12": "<sha256 of its fields>", "endorsement:3": null (deleted)}: the records
+    # this event changed, as they stood after it (saraban.audit.records)
+    record_digests: Mapped[dict | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
@@ -39,6 +42,8 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_event_id: Mapped[int | None]
     hash: Mapped[str] = mapped_column(String(64))
+    # HMAC-SHA256 of (last_event_id, hash) with the installation's key (audit.keys)
+    mac: Mapped[str | None] = mapped_column(String(64))
 
 
 class PrintCode(Base):

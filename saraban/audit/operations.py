@@ -20,10 +20,13 @@ _FIELDS = ("occurred_at", "user_id", "remote_addr", "action", "object_type", "ob
 
 def _content_hash(event, prev_hash: str) -> str:
     """The SHA-256 of an event's content and the previous hash (``event`` is an AuditEvent
-    or a dict of its fields)."""
+    or a dict of its fields). The record digests count when there are any (events made
+    before they existed keep their hashes)."""
     get = event.get if isinstance(event, dict) else lambda name: getattr(event, name)
     content = {name: get(name) for name in _FIELDS}
     content["occurred_at"] = content["occurred_at"].isoformat()
+    if get("record_digests") is not None:
+        content["record_digests"] = get("record_digests")
     content["prev_hash"] = prev_hash
     raw = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -34,7 +37,15 @@ _events, _head = AuditEvent.__table__, AuditHead.__table__
 _TAKE_HEAD = _head.update().where(_head.c.id == 1).values(id=1).returning(_head.c.hash)
 _ADD_EVENT = _events.insert().returning(_events.c.id)
 _MOVE_HEAD = _head.update().where(_head.c.id == 1).values(
-    hash=bindparam("new_hash"), last_event_id=bindparam("event_id"))
+    hash=bindparam("new_hash"), last_event_id=bindparam("event_id"), mac=bindparam("mac"))
+
+
+def head_mac(key: bytes, event_id: int | None, head_hash: str) -> str:
+    """The HMAC that proves the head was moved by this installation: someone who deletes
+    the last events and sets the head back cannot make it without the key."""
+    from saraban.audit.keys import mac
+
+    return mac(key, "audit-head", f"{event_id or 0}:{head_hash}")
 
 
 def record(
@@ -48,9 +59,20 @@ def record(
     remote_addr: str | None = None,
 ) -> int:
     """Append an event to the chain in the current transaction (flushes, never commits);
-    gives the event's id."""
-    session = db.session
+    gives the event's id. The event carries the digests of the records changed since the
+    transaction's previous event (see ``saraban.audit.records``)."""
+    return record_on(db.session(), action, user=user, obj=obj, document_id=document_id,
+                     unit_id=unit_id, details=details, remote_addr=remote_addr)
+
+
+def record_on(session, action: str, *, user=None, obj=None, document_id: int | None = None,
+              unit_id: int | None = None, details: dict | None = None,
+              remote_addr: str | None = None) -> int:
+    from saraban.audit.keys import installation_key
+    from saraban.audit.records import take_pending
+
     session.flush()  # obj must have its id
+    key = installation_key()
     # Taking the head with an UPDATE first makes concurrent writers wait for each other.
     prev_hash = session.execute(_TAKE_HEAD).scalar_one_or_none()
     if prev_hash is None:
@@ -69,11 +91,13 @@ def record(
         "document_id": document_id,
         "unit_id": unit_id,
         "details": details,
+        "record_digests": take_pending(session),
         "prev_hash": prev_hash,
     }
     event["hash"] = _content_hash(event, prev_hash)
     event_id = session.execute(_ADD_EVENT, event).scalar_one()
-    session.execute(_MOVE_HEAD, {"new_hash": event["hash"], "event_id": event_id})
+    session.execute(_MOVE_HEAD, {"new_hash": event["hash"], "event_id": event_id,
+                                 "mac": head_mac(key, event_id, event["hash"])})
     return event_id
 
 

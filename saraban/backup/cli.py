@@ -33,13 +33,16 @@ def backup_command(path: Path):
 
 @click.command("restore", short_help="กู้คืนข้อมูลสำรอง (restore into an empty one)")
 @click.argument("path", type=_PATH)
+@click.option("--key-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="the installation key of the installation that made the backup "
+              "(its DATA_DIR/installation.key), when restoring on another machine")
 @with_appcontext
-def restore_command(path: Path):
+def restore_command(path: Path, key_file: Path | None):
     """กู้คืนข้อมูลสำรองจาก PATH ลงในระบบที่ว่าง (restore into an empty installation)."""
     from saraban.backup.operations import BackupError, restore
 
     try:
-        summary = restore(path)
+        summary = restore(path, key_file=key_file)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(_line("กู้คืนข้อมูลแล้ว", "restored", summary))

@@ -25,13 +25,22 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from saraban.audit.keys import (
+    AuditKeyError,
+    install_key,
+    installation_key,
+    key_id,
+    mac,
+    read_key_file,
+    same,
+)
 from saraban.audit.operations import GENESIS
 from saraban.db import Base, begin_write, utcnow
 from saraban.extensions import db
 from saraban.validation import OperationError
 
 FORMAT = "saraban-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest is signed with the installation's key
 MANIFEST = "manifest.json"
 # Tables made from the others: not backed up, rebuilt at restore. (SQLite's FTS5 table
 # ``search_fts`` is not in the metadata at all: triggers fill it from ``search_text``.)
@@ -90,6 +99,9 @@ def backup(path: str | os.PathLike) -> Summary:
     try:
         manifest = _snapshot(work)
         manifest["files"] = _copy_stored_files(manifest.pop("stored"), work)
+        key = installation_key()
+        manifest["key_id"] = key_id(key)
+        manifest["signature"] = manifest_signature(manifest, key)
         _write_file(work / MANIFEST, _manifest_text(manifest).encode())
         if target.exists():
             target.rmdir()
@@ -159,6 +171,15 @@ def _dump_table(conn: Connection, table: Table, directory: Path) -> dict:
         os.fsync(fh.fileno())
     return {"name": table.name, "path": f"tables/{table.name}.jsonl", "rows": rows,
             "bytes": size, "sha256": digest.hexdigest(), "columns": names}
+
+
+def manifest_signature(manifest: dict, key: bytes) -> str:
+    """The HMAC-SHA256 of the manifest (without its signature) with the installation's
+    key: whoever changes a table file and puts its new digest in the manifest cannot make
+    it again without the key, which no backup holds."""
+    content = {k: v for k, v in manifest.items() if k != "signature"}
+    return mac(key, "backup-manifest", json.dumps(content, ensure_ascii=False, sort_keys=True,
+                                                  separators=(",", ":")))
 
 
 def _manifest_text(manifest: dict) -> str:
@@ -262,11 +283,18 @@ def _summary(path: Path, manifest: dict, started: float) -> Summary:
 
 # -- restore ------------------------------------------------------------------------------
 
-def restore(path: str | os.PathLike) -> Summary:
-    """Restore the backup in ``path`` into this installation, which must be empty."""
+def restore(path: str | os.PathLike, key_file: str | os.PathLike | None = None) -> Summary:
+    """Restore the backup in ``path`` into this installation, which must be empty.
+
+    The manifest must be signed with the key of the installation that made the backup:
+    this installation's own, or the one in ``key_file`` (restoring on another machine),
+    which then becomes this installation's key (the restored audit head is proved by it).
+    """
     started = time.monotonic()
     source = Path(path).absolute()
     manifest = read_manifest(source)
+    key, adopt = _restore_key(key_file)
+    _check_signature(manifest, key)  # before anything is written
     head = _schema_head()
     if manifest["alembic_revision"] != head:
         raise BackupError(
@@ -277,6 +305,7 @@ def restore(path: str | os.PathLike) -> Summary:
             "saraban db upgrade.")
     verify_backup(source, manifest)  # before anything is written
     _prepare_database(head)
+    _refuse_another_key(key)
     created: list[Path] = []
     try:
         begin_write(db.session)  # SQLite: the write lock, then check again under it
@@ -298,14 +327,62 @@ def restore(path: str | os.PathLike) -> Summary:
         for entry in manifest["files"]:
             _restore_file(source / entry["path"], entry["sha256"], created)
         _rebuild_search_index()
-        _check_audit_chain(manifest["audit_head"])
+        _check_audit_chain(manifest["audit_head"], key)
+        if adopt:
+            created.append(install_key(key))
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        for made in created:  # files no row refers to any more
+        for made in created:  # files no row refers to any more, a key adopted
             made.unlink(missing_ok=True)
         raise
     return _summary(source, manifest, started)
+
+
+def _restore_key(key_file) -> tuple[bytes, bool]:
+    """The key the backup must be signed with, and whether it is to become this
+    installation's key (given in a file while this installation has none)."""
+    own = installation_key(create=False)
+    if key_file is None:
+        if own is None:
+            raise BackupError(
+                "ระบบนี้ยังไม่มีกุญแจของระบบ: ให้ระบุไฟล์กุญแจของระบบที่ทำข้อมูลสำรองด้วย "
+                "saraban restore --key-file",
+                "This installation has no key yet: give the key file of the installation "
+                "that made the backup with saraban restore --key-file.")
+        return own, False
+    try:
+        given = read_key_file(Path(key_file))
+    except AuditKeyError as error:
+        raise BackupError(f"อ่านไฟล์กุญแจไม่ได้: {error}", f"Cannot use the key: {error}.") from None
+    return given, own is None
+
+
+def _refuse_another_key(given: bytes) -> None:
+    """An installation with a key of its own keeps it (checked once the target is known
+    to be empty, so that a target holding data is refused for that first)."""
+    from saraban.audit.keys import key_path
+
+    own = installation_key(create=False)
+    if own is not None and not same(key_id(own), key_id(given)):
+        raise BackupError(
+            f"ระบบนี้มีกุญแจอื่นอยู่แล้ว ({key_path()}): สายบันทึกการตรวจสอบที่กู้คืนจะพิสูจน์ด้วยกุญแจนั้นไม่ได้ "
+            "ให้กู้คืนลงในโฟลเดอร์ข้อมูลใหม่",
+            f"This installation already has another key ({key_path()}): the restored "
+            "audit chain could not be proved with it; restore into a new data directory.")
+
+
+def _check_signature(manifest: dict, key: bytes) -> None:
+    if not same(manifest.get("signature"), manifest_signature(manifest, key)):
+        other = manifest.get("key_id") not in (None, key_id(key))
+        raise BackupError(
+            "ลายมือชื่อของ manifest.json ไม่ถูกต้อง: "
+            + ("ข้อมูลสำรองนี้ทำด้วยกุญแจของระบบอื่น ให้ระบุไฟล์กุญแจนั้นด้วย --key-file"
+               if other else "ข้อมูลสำรองถูกแก้ไขหลังจากทำ") + " ไม่ได้กู้คืนสิ่งใด",
+            "The signature of manifest.json does not match: "
+            + ("the backup was made with another installation's key, give it with --key-file"
+               if other else "the backup was altered after it was made")
+            + "; nothing was restored.")
 
 
 def read_manifest(source: Path) -> dict:
@@ -573,11 +650,12 @@ def _rebuild_search_index() -> None:
     reindex(db.session, list(db.session.scalars(select(Document.id).order_by(Document.id))))
 
 
-def _check_audit_chain(expected_head: str) -> None:
-    """Recompute every audit event's hash and link, in the restored rows."""
-    from saraban.audit.chain import verify_chain
+def _check_audit_chain(expected_head: str, key: bytes) -> None:
+    """Recompute every audit event's hash and link, and the head's MAC, in the restored
+    rows; then every record's digest against the last one the chain holds for it."""
+    from saraban.audit.chain import verify_all
 
-    report = verify_chain()
+    report, records = verify_all(key=key)
     if not report.ok:
         raise BackupError(
             f"สายบันทึกการตรวจสอบที่กู้คืนเสียหายที่เหตุการณ์ที่ {report.bad_event_id}: "
@@ -588,3 +666,10 @@ def _check_audit_chain(expected_head: str) -> None:
             "สายบันทึกการตรวจสอบที่กู้คืนไม่ได้จบที่ค่าหัวสายที่บันทึกไว้ในข้อมูลสำรอง ไม่ได้กู้คืนสิ่งใด",
             f"The restored audit chain ends at {report.head}, not at the head "
             f"{expected_head} the backup recorded; nothing was restored.")
+    if records.tampered:
+        named = ", ".join(p.key + " " + p.problem for p in records.tampered[:20])
+        raise BackupError(
+            f"ข้อมูลที่กู้คืน {len(records.tampered)} แถวไม่ตรงกับบันทึกการตรวจสอบ ({named}) "
+            "ไม่ได้กู้คืนสิ่งใด",
+            f"{len(records.tampered)} restored rows do not match their last audited state "
+            f"({named}); nothing was restored.")

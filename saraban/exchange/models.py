@@ -80,3 +80,22 @@ class ExchangeMessage(TimestampMixin, Base):
         UniqueConstraint("direction", "message_id"),
         Index("ix_exchange_message_due", "status", "next_attempt_at"),
     )
+
+
+class ExchangeRefusal(Base):
+    """Messages the endpoint refused, outside the audit chain (anyone can post junk to it):
+    one row per sender address, reason and claimed sender, counting repeats; only the
+    newest ``REFUSALS_KEPT`` rows are kept."""
+
+    __tablename__ = "exchange_refusal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(20))
+    claimed_from: Mapped[str | None] = mapped_column(String(40))
+    last_message_id: Mapped[str | None] = mapped_column(String(40))
+    first_at: Mapped[dt.datetime]
+    last_at: Mapped[dt.datetime] = mapped_column(index=True)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (Index("ix_exchange_refusal_key", "remote_addr", "reason", "claimed_from"),)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from saraban.accounts.models import User
@@ -316,10 +316,41 @@ def _refuse(code: str, th: str, en: str, message, remote: str | None):
         text = str(said[key])[:40] if key in said else None
         return None if text is None else "".join(c if c.isprintable() else "?" for c in text)
 
-    record("exchange.refused", remote_addr=remote, details={
-        "reason": code, "from": trimmed("From"), "message_id": trimmed("MessageID")})
+    _log_refusal(code, trimmed("From"), trimmed("MessageID"), remote)
     db.session.commit()
     return _HTTP.get(code, 400), {"error": {"code": code, "message": en, "message_th": th}}
+
+
+REFUSALS_KEPT = 1000
+
+
+def _log_refusal(reason: str, claimed_from: str | None, message_id: str | None,
+                 remote: str | None) -> None:
+    """Count a refusal in ``exchange_refusal``, not in the audit chain: anyone may post to
+    the endpoint, and a chained event per junk message would let them grow the chain and
+    take its lock at will. Repeats from one address for one reason add to one row; past
+    ``REFUSALS_KEPT`` rows the oldest go."""
+    from saraban.exchange.models import ExchangeRefusal
+
+    now = utcnow()
+    remote = remote[:64] if remote else None
+    begin_write(db.session)
+    row = db.session.scalar(select(ExchangeRefusal).where(
+        ExchangeRefusal.remote_addr.is_(None) if remote is None
+        else ExchangeRefusal.remote_addr == remote,
+        ExchangeRefusal.reason == reason,
+        ExchangeRefusal.claimed_from.is_(None) if claimed_from is None
+        else ExchangeRefusal.claimed_from == claimed_from).limit(1))
+    if row is not None:
+        row.count += 1
+        row.last_at, row.last_message_id = now, message_id
+        return
+    row = ExchangeRefusal(remote_addr=remote, reason=reason, claimed_from=claimed_from,
+                          last_message_id=message_id, first_at=now, last_at=now, count=1)
+    db.session.add(row)
+    db.session.flush()
+    db.session.execute(delete(ExchangeRefusal).where(
+        ExchangeRefusal.id <= row.id - REFUSALS_KEPT))
 
 
 def receive(raw: bytes, remote: str | None = None) -> tuple[int, dict]:
