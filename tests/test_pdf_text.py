@@ -177,3 +177,23 @@ def test_the_endorsement_sheet_and_routing_slip_read_back():
         assert text in slip, text
     assert bare(PHRASE * 4) in bare(slip)
 
+
+def test_the_certified_copy_reads_back_on_every_page():
+    from saraban.pdf.certify import Certification, certify_onto
+    from saraban.pdf.thaiwrap import draw_string
+
+    cert = Certification(name="ร.ต.อ.หญิง ปิ่นฟ้า น้ำใจดี", position="ผู้ช่วย สว.ฝอ.สทส.",
+                         date_text="๒๖ พ.ย. ๒๕๖๒", code="ABCD-EFGH")
+    register_fonts()
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    for _ in range(2):
+        draw_string(canvas, 60, 700, PHRASE, REGULAR, 12)
+        canvas.showPage()
+    canvas.save()
+    pdf = certify_onto(buffer.getvalue(), cert)
+    for page, digit in ((1, "๑"), (2, "๒")):
+        got = pdftotext(pdf, page)
+        for text in (PHRASE, *cert.lines(), "รหัสตรวจสอบสำเนา ABCD-EFGH",
+                     f"สำเนาหน้า {digit} / ๒"):
+            assert text in got, (page, text)
