@@ -1,8 +1,10 @@
-"""Checking PDFs as a person would: poppler-utils' pdftoppm and pdffonts."""
+"""Checking PDFs as a person would: poppler-utils' pdftoppm, pdftotext and pdffonts."""
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import subprocess
 
@@ -40,3 +42,24 @@ def dark(image, x0: float, y0: float, x1: float, y1: float) -> int:
         for x in range(int(x0 * width), int(x1 * width))
         if pixels[y * width + x] < 128
     )
+
+
+def pdftotext(pdf: bytes, page: int | None = None) -> str:
+    """poppler's pdftotext reading of the PDF (or of one page), whitespace normalised: what
+    an archive, a search engine or copy-and-paste gets back."""
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    out = subprocess.run([need("pdftotext"), *pages, "-", "-"], input=pdf,
+                         capture_output=True, check=True).stdout.decode()
+    return " ".join(out.split())
+
+
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                   r"(.*?)</word>")
+
+
+def spans(pdf: bytes, page: int = 1) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """Each run of text pdftotext reads (a word, or a span read back whole) with its box in
+    points from the page's top left: (x0, y0, x1, y1)."""
+    out = subprocess.run([need("pdftotext"), "-bbox", "-f", str(page), "-l", str(page), "-",
+                          "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return [(html.unescape(m[5]), tuple(map(float, m.groups()[:4]))) for m in _WORD.finditer(out)]

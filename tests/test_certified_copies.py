@@ -54,12 +54,13 @@ def test_a_certified_copy_is_numbered_circulated_and_linked(client, bearer, db_s
     assert body["copy_id"] in {t["document_id"] for t in waiting}
 
 
-def test_the_copy_carries_the_originals_file_without_storing_it_twice(
+def test_the_copy_is_made_from_the_stamped_file_and_stored_as_its_own(
         client, bearer, db_session):
     memo, register, units = _ids(db_session)
     clerk = bearer("demo-clerk")
     import io
 
+    from saraban.documents.files import read
     from saraban.pdf.stamp import stamp_pdf
 
     pdf = stamp_pdf("ต้นฉบับ", 1, None)  # any real one-page PDF
@@ -75,8 +76,12 @@ def test_the_copy_carries_the_originals_file_without_storing_it_twice(
     originals = db_session.scalars(select(DocumentFile).where(
         DocumentFile.document_id == memo)).all()
     assert [f.role.value for f in files] == ["certified"]
-    stamped = [f.file_id for f in originals if f.role.value == "stamped"]
-    assert files[0].file_id == (stamped or [originals[0].file_id])[0]
+    # a derivative of the stamped scan (it shows the receipt), not the same bytes
+    stamped = [f for f in originals if f.role.value == "stamped"]
+    assert files[0].file_id not in {f.file_id for f in originals}
+    assert files[0].file.sha256 != stamped[0].file.sha256
+    text = _page_text(read(files[0].file), 1)
+    assert "เลขรับ" in text and "ต้นฉบับ" in text and "สำเนาถูกต้อง" in text
     assert made.json["transfers"] == []
 
 
@@ -131,3 +136,162 @@ def test_the_page_form_makes_a_copy_and_opens_it(login, db_session):
         "to": [str(units["ฝอ.สงป."])], "purpose": "inform"}, follow_redirects=True)
     text = answer.get_data(as_text=True)
     assert "ทำสำเนาถูกต้องแล้ว ที่ ๐๐๓๓.๑๒/" in text and "(สำเนาถูกต้อง)" in text
+
+
+# the certification on the paper (ข้อ ๒๘): every page of the copy's own file carries it
+
+def _letter(pages: int = 2, word: str = "ต้นฉบับ") -> bytes:
+    """An original of ``pages`` A4 pages, its Thai text down to the usual bottom margin."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase.ttfonts import shapeStr
+    from reportlab.pdfgen.canvas import Canvas
+
+    from saraban.pdf import REGULAR, register_fonts
+
+    register_fonts()
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    for page in range(pages):
+        canvas.setFont(REGULAR, 12)
+        for i in range(36):  # from 30 pt below the top to 50 pt above the foot
+            line = f"{word}หน้า {page + 1} แถว {i + 1}"  # no marks that read back lossy
+            canvas.drawString(60, A4[1] - 30 - 21 * i, shapeStr(line, REGULAR, 12))
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _copy_of(client, clerk, db_session, data: bytes, filename: str = "memo.pdf"):
+    """Attach ``data`` to the memo, certify a copy; the answer, the copy's file and its bytes."""
+    import io
+
+    from saraban.documents.files import read
+
+    memo, register, units = _ids(db_session)
+    sent = client.post(f"/api/v1/documents/{memo}/files", headers=clerk,
+                       data={"file": (io.BytesIO(data), filename)},
+                       content_type="multipart/form-data")
+    assert sent.status_code == 201, sent.json
+    made = client.post(f"/api/v1/documents/{memo}/certified-copies", headers=clerk,
+                       json=_body(register, units, to=[]))
+    assert made.status_code == 201, made.json
+    copy_file = db_session.scalar(select(DocumentFile).where(
+        DocumentFile.document_id == made.json["copy_id"]))
+    return made.json, copy_file, read(copy_file.file)
+
+
+def _pdftotext(pdf: bytes, *args: str) -> str:
+    import subprocess
+
+    from tests.pdftools import need
+
+    return subprocess.run([need("pdftotext"), *args, "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+
+
+def _page_text(pdf: bytes, page: int) -> str:
+    return " ".join(_pdftotext(pdf, "-f", str(page), "-l", str(page)).split())
+
+
+def test_every_page_of_the_copy_carries_the_certification(client, bearer, db_session):
+    import datetime as dt
+
+    import time_machine
+    from pypdf import PdfReader
+
+    from saraban.documents.files import read
+
+    clerk = bearer("demo-clerk")
+    original = _letter(3)
+    # 20.30 UTC on 25 Nov is 03.30 on 26 Nov in Bangkok: the copy is certified on the 26th
+    with time_machine.travel(dt.datetime(2019, 11, 25, 20, 30, tzinfo=dt.UTC), tick=False):
+        answer, copy_file, pdf = _copy_of(client, clerk, db_session, original)
+    memo = answer["source_id"]
+    sources = db_session.scalars(select(DocumentFile).where(
+        DocumentFile.document_id == memo)).all()
+    # a file of its own, stored under its own SHA-256; the original's files are untouched
+    assert copy_file.role.value == "certified" and copy_file.filename.endswith(".pdf")
+    assert copy_file.file_id not in {f.file_id for f in sources}
+    assert [read(f.file) for f in sources if f.role.value == "scan"] == [original]
+    assert len(PdfReader(__import__("io").BytesIO(pdf)).pages) == 3
+    copy = db_session.get(Document, answer["copy_id"])
+    code = copy.remarks.split("รหัสตรวจสอบสำเนา ")[1].split()[0]
+    for page in (1, 2, 3):
+        text = _page_text(pdf, page)
+        assert f"ต้นฉบับหน้า {page} แถว 36" in text  # the original's text, all of it
+        for expected in ("สำเนาถูกต้อง", "(พ.ต.ต. สมชาย ตัวอย่าง)", "สว.ฝอ.สทส.",
+                         "วันที่ ๒๖ พ.ย. ๒๕๖๒", f"รหัสตรวจสอบสำเนา {code}",
+                         f"/verify/{code}", f"สำเนาหน้า {'๑๒๓'[page - 1]} / ๓"):
+            assert expected in text, (page, expected, text)
+    assert "......................" in _page_text(pdf, 1)  # the line to sign on
+    # the code on the paper is the one /verify confirms
+    html = client.application.test_client().get(f"/verify/{code}").get_data(as_text=True)
+    assert "สำเนาถูกต้อง" in html and "พ.ต.ต. สมชาย ตัวอย่าง" in html
+
+
+def test_the_certification_hides_none_of_the_originals_text(client, bearer, db_session):
+    """pdftotext -bbox: the original's lines stay above the band, the certification in it."""
+    import html
+    import re
+
+    _, _, pdf = _copy_of(client, bearer("demo-clerk"), db_session, _letter(1))
+    out = _pdftotext(pdf, "-bbox")
+    height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', out).group(1))
+    words = [(html.unescape(m[4]), float(m[1]), float(m[2]), float(m[3])) for m in re.finditer(
+        r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>',
+        out)]
+    mark_top = min(y0 for w, y0, _, _ in words if w == "สำเนาถูกต้อง")
+    original = [(w, y1) for w, _, _, y1 in words if w.startswith("ต้นฉบับ")]
+    assert len(original) == 36  # a span a line, read back whole
+    assert max(y1 for _, y1 in original) < mark_top < height  # nothing of it under the mark
+
+
+def test_an_image_scan_is_certified_as_a_pdf(client, bearer, db_session):
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from tests.pdftools import dark, raster
+
+    image = Image.new("L", (1240, 1754), 255)
+    ImageDraw.Draw(image).rectangle((100, 100, 1140, 1654), outline=0, width=12)
+    png = io.BytesIO()
+    image.save(png, "PNG")
+    _, copy_file, pdf = _copy_of(client, bearer("demo-clerk"), db_session, png.getvalue(),
+                                 "scan.png")
+    assert copy_file.file.media_type == "application/pdf" and pdf.startswith(b"%PDF")
+    text = _page_text(pdf, 1)
+    assert "สำเนาถูกต้อง" in text and "(พ.ต.ต. สมชาย ตัวอย่าง)" in text
+    page = raster(pdf)
+    assert dark(page, 0.1, 0.1, 0.9, 0.8) > 100  # the scan, shrunk a little
+    assert dark(page, 0.55, 0.9, 1.0, 1.0) > 100  # the certification at the foot, right
+
+
+def test_a_copy_of_an_unreadable_file_is_refused_and_saves_nothing(client, bearer, db_session):
+    import io
+
+    from saraban.documents.files import file_path
+    from saraban.registers.models import RegisterCounter
+
+    memo, register, units = _ids(db_session)
+    clerk = bearer("demo-clerk")
+    sent = client.post(f"/api/v1/documents/{memo}/files", headers=clerk,
+                       data={"file": (io.BytesIO(_letter(1, "เสียหาย")), "memo.pdf")},
+                       content_type="multipart/form-data")
+    assert sent.status_code == 201, sent.json
+    for f in sent.json["files"]:  # the scan and its stamped copy, damaged on disk
+        file_path(f["sha256"]).write_bytes(b"%PDF-1.7\n" + b"\x00" * 64)
+
+    def state():
+        return (db_session.scalar(select(func.count()).select_from(Document)),
+                db_session.scalar(select(func.coalesce(func.sum(RegisterCounter.last_number), 0))
+                                  .where(RegisterCounter.register_id == register)))
+
+    before = state()
+    answer = client.post(f"/api/v1/documents/{memo}/certified-copies", headers=clerk,
+                         json=_body(register, units, to=[]))
+    assert answer.status_code == 422, answer.json
+    assert "รับรองสำเนาไม่ได้" in answer.json["error"]["message_th"]
+    assert state() == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -82,6 +83,53 @@ def test_ocr_is_kept_beside_corrected_values(db_session):
     memo = _doc(db_session, "rtp-0033.12-5052")
     receipt = db_session.scalar(select(Receipt).where(Receipt.document_id == memo.id))
     assert "มี.ย" in receipt.source_text and "แก้ไข" in receipt.source_text
+
+
+# the seed's OCR text, in shared/ beside the checkout (or beside the worktrees' folder)
+SEED = next((p / "shared" / "seed" for p in Path(__file__).resolve().parents[1:4]
+             if (p / "shared" / "seed").is_dir()), Path("shared") / "seed")
+
+
+def test_the_memo_keeps_what_its_paper_says(db_session):
+    """Its body cites "ว๑๕๓๙ ลง ๑ พ.ย.๖๒" (its author's slip, not the OCR's); the link to
+    ว๔๐๙๙ and the reason are on the reference, the body is not rewritten."""
+    from saraban.documents.models import DocumentReference
+
+    memo = _doc(db_session, "rtp-0033.12-5052")
+    letter = _doc(db_session, "dga-2562-w4099")
+    assert "มีหนังสือ ที่ สพร ๒๕๖๒/ว๑๕๓๙ ลง ๑ พ.ย.๖๒ เรื่อง แจ้งผล" in memo.body
+    assert "ว๔๐๙๙" not in memo.body
+    cites = db_session.scalar(select(DocumentReference).where(
+        DocumentReference.document_id == memo.id, DocumentReference.target_id == letter.id))
+    assert cites.text.startswith("หนังสือ สพร. ที่ สพร ๒๕๖๒/ว๑๕๓๙ ลง ๑ พ.ย.๖๒ เรื่อง แจ้งผล")
+    assert "ว๔๐๙๙" in cites.note and "ว๑๕๓๙" in cites.note
+    # every indicator the paper lists is there, in the paper's order, none cut short
+    order = ["๒.๔", "๖.๑", "๓.๑", "๒.๒", "๒.๓", "๓.๒", "๓.๓", "๔.๑", "๔.๒", "๕.๒", "๖.๒", "๖.๓"]
+    at = [memo.body.index(f"- ตัวชี้วัดย่อย {n} ") for n in order]
+    assert at == sorted(at)
+    assert "และการให้ประชาชนมีส่วนร่วมในกระบวนการตัดสินใจของหน่วยงาน" in memo.body
+    assert "หน้า ๒" in memo.remarks  # the page missing from the seed is said, not papered over
+
+
+def test_the_memo_body_is_the_seeds_text(db_session):
+    """Each line of the body is on the paper (spacing aside): nothing rewritten."""
+    import pytest
+
+    if not SEED.is_dir():
+        pytest.skip(f"the seed is not at {SEED}")
+    paper = "".join("".join(p.read_text(encoding="utf-8").split()) for p in SEED.glob("*.txt"))
+    memo = _doc(db_session, "rtp-0033.12-5052")
+    for line in memo.body.splitlines():
+        assert "".join(line.split()) in paper, line
+
+
+def test_the_reference_shows_where_it_links_and_why(login, db_session):
+    memo = _doc(db_session, "rtp-0033.12-5052")
+    letter = _doc(db_session, "dga-2562-w4099")
+    page = login("demo-admin").get(f"/documents/{memo.id}").get_data(as_text=True)
+    assert "ที่ สพร ๒๕๖๒/ว๑๕๓๙ ลง ๑ พ.ย.๖๒" in page
+    assert re.search(rf'href="/documents/{letter.id}">สพร ๒๕๖๒/ว๔๐๙๙</a>', page)
+    assert "ผู้ทำบันทึกพิมพ์พลาด" in page
 
 
 def test_no_credentials_or_mobile_numbers_in_sample_data():

@@ -62,7 +62,8 @@ def document_detail_json(d: Document) -> dict:
             "signature": d.signature_text,
             "remarks": d.remarks,
             "references": [
-                {"relation": r.relation.value, "text": r.text, "document_id": r.target_id}
+                {"relation": r.relation.value, "text": r.text, "document_id": r.target_id,
+                 "note": r.note}
                 for r in d.references
             ],
             "enclosures": [e.description for e in d.enclosures],

@@ -33,14 +33,22 @@ def normalize(text: str) -> str:
     return "".join(ch for ch in (text or "").upper() if ch.isalnum())[:16]
 
 
-def issue_print_code(kind: str, *, content: str, summary: str, user=None,
-                     document_id: int | None = None, register_id: int | None = None) -> str:
-    """A new code for one printing (flushes only: the caller commits with its request)."""
-    version = hashlib.sha256(content.encode()).hexdigest()
+def new_code() -> str:
+    """A code no printing has yet, to print on a paper made before its code is recorded
+    (a certified copy is stamped before the write transaction begins)."""
     while True:
         code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
         if db.session.scalar(select(PrintCode.id).where(PrintCode.code == code)) is None:
-            break
+            return code
+
+
+def issue_print_code(kind: str, *, content: str, summary: str, user=None,
+                     document_id: int | None = None, register_id: int | None = None,
+                     code: str | None = None) -> str:
+    """A new code for one printing (flushes only: the caller commits with its request);
+    ``code`` records one taken with ``new_code`` and already printed."""
+    version = hashlib.sha256(content.encode()).hexdigest()
+    code = code or new_code()
     db.session.add(PrintCode(code=code, kind=kind, document_id=document_id,
                              register_id=register_id, version=version, summary=summary[:255],
                              created_by_id=getattr(user, "id", None)))

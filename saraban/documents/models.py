@@ -159,6 +159,9 @@ class DocumentReference(Base):
     relation: Mapped[ReferenceRelation] = enum_column(ReferenceRelation, "relation")
     target_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
     text: Mapped[str] = mapped_column(Text)  # as cited: หนังสือ สพร ที่ ... ลง ...
+    # why the link goes where it does when the citation itself is wrong (the seed's memo
+    # cites ว๑๕๓๙ for the letter ว๔๐๙๙): the text stays as the paper wrote it
+    note: Mapped[str | None] = mapped_column(Text)
 
     document: Mapped[Document] = relationship(
         foreign_keys=[document_id], back_populates="references"

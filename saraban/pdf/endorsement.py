@@ -2,15 +2,14 @@
 with the minutes already written on a document and space for the next one, and the cover
 slip on a memo going up (ใบปะหน้าเสนอ) with a ruled space for the commander's minute.
 
-Thai is wrapped between words and shaped by ``thaiwrap.paragraph``. Shaped glyphs read back
-lossy (ปิ comes out as ป and a private-use glyph, ที่ as ที), so each line also carries its
-text as ActualText, which pdftotext and copy-and-paste use instead. Text is cut into lines
-when laid out, so long text flows on to the next page; each page has "หน้า ๑ / ๒".
+Thai is wrapped between words and shaped by ``thaiwrap.paragraph``, which also gives each
+line its text as ActualText (shaped glyphs alone read back lossy: ปิ as ป and a private-use
+glyph, ที่ as ที). Text is cut into lines when laid out, so long text flows on to the next
+page; each page has "หน้า ๑ / ๒".
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import io
 from dataclasses import dataclass, field
@@ -20,14 +19,14 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import shapeStr
 from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import HRFlowable
 
 from saraban.pdf import BOLD, REGULAR, register_fonts
 from saraban.pdf.register import HEADER_FILL, _FooterCanvas
-from saraban.pdf.thaiwrap import paragraph, wrap_lines
+from saraban.pdf.thaiwrap import draw_string, paragraph, readable, wrap_lines
 from saraban.thaidate import to_thai_digits
 
 __all__ = ["SheetDocument", "SignedBlock", "endorsement_sheet_pdf", "routing_slip_pdf"]
@@ -78,22 +77,6 @@ class SignedBlock:
     draft: bool = False  # a light grey diagonal "ร่าง" across its page
 
 
-@contextlib.contextmanager
-def _readable(canv, text: str, font: str, size: float, x: float, y: float, angle: float = 0):
-    """Draw at the origin, moved to (x, y), inside a span pdftotext reads as ``text``. poppler
-    places the span by the transform and the font in force at its end, so both are set
-    outside it (reportlab sets a TrueType font only inside a text object)."""
-    name = getFont(font).getSubsetInternalName(0, canv._doc)
-    code = ("\ufeff" + text).encode("utf-16-be").hex()
-    canv.saveState()
-    canv.translate(x, y)
-    canv.rotate(angle)
-    canv.addLiteral(f"BT {name} {size} Tf ET /Span <</ActualText <{code}>>> BDC")
-    yield
-    canv.addLiteral("EMC")
-    canv.restoreState()
-
-
 class _Text(Flowable):
     """Thai text in Thai digits, a shaped ``paragraph`` a line; it splits between lines.
     ``half`` puts it in the right half (signatures); ``hang`` indents all lines but the first
@@ -134,11 +117,9 @@ class _Text(Flowable):
             if not line:
                 continue
             x = self._x(self.width, i)
-            para = paragraph(line, self.style, self.width - x)
+            para = paragraph(line, self.style, self.width - x)  # spanned as readable
             para.wrap(self.width - x, self.style.leading)
-            with _readable(self.canv, line, self.style.fontName, self.style.fontSize, x,
-                           self.height - (i + 1) * self.style.leading):
-                para.drawOn(self.canv, 0, 0)
+            para.drawOn(self.canv, x, self.height - (i + 1) * self.style.leading)
 
 
 class _Dots(Flowable):
@@ -174,7 +155,7 @@ class _Draft(Flowable):
             return
         canv._draft_page = canv.getPageNumber()
         x, y = canv.absolutePosition(0, 0)
-        with _readable(canv, DRAFT, BOLD, 150, A4[0] / 2 - x, A4[1] / 2 - y, 45):
+        with readable(canv, DRAFT, BOLD, 150, A4[0] / 2 - x, A4[1] / 2 - y, 45):
             canv.setFillColor(DRAFT_GREY)
             canv.setFillAlpha(0.15)
             canv.setFont(BOLD, 150)
@@ -187,12 +168,12 @@ class _Footer(_FooterCanvas):
     def _footer(self, total: int) -> None:
         page = f"หน้า {to_thai_digits(self._pageNumber)} / {to_thai_digits(total)}"
         right = A4[0] - RIGHT - stringWidth(page, REGULAR, 9)
+        self.saveState()
+        self.setFillColor(black)
         for text, x in ((to_thai_digits(self._printed), LEFT), (page, right)):
             if text:
-                with _readable(self, text, REGULAR, 9, x, BOTTOM - 9 * mm):
-                    self.setFillColor(black)
-                    self.setFont(REGULAR, 9)
-                    self.drawString(0, 0, shapeStr(text, REGULAR, 9))
+                draw_string(self, x, BOTTOM - 9 * mm, text, REGULAR, 9)
+        self.restoreState()
 
 
 def _dash(text: str) -> _Text:

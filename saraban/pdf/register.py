@@ -16,13 +16,11 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import shapeStr
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import LayoutError, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from saraban.pdf import BOLD, REGULAR, register_fonts
-from saraban.pdf.thaiwrap import paragraph
+from saraban.pdf.thaiwrap import draw_string, paragraph
 from saraban.thaidate import to_thai_digits
 
 __all__ = ["COLUMNS", "RegisterRow", "register_pdf"]
@@ -85,11 +83,9 @@ class _FooterCanvas(Canvas):
         page = f"หน้า {to_thai_digits(self._pageNumber)} / {to_thai_digits(total)}"
         self.saveState()
         self.setFillColor(black)
-        self.setFont(REGULAR, size)
         if self._printed:
-            self.drawString(MARGIN, y, shapeStr(self._printed, REGULAR, size))
-        self.drawString(width - MARGIN - pdfmetrics.stringWidth(page, REGULAR, size), y,
-                        shapeStr(page, REGULAR, size))
+            draw_string(self, MARGIN, y, self._printed, REGULAR, size)
+        draw_string(self, width - MARGIN, y, page, REGULAR, size, anchor="right")
         self.restoreState()
 
 

@@ -15,10 +15,10 @@ from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import shapeStr
 from reportlab.pdfgen.canvas import Canvas
 
 from saraban.pdf import BOLD, REGULAR, register_fonts
+from saraban.pdf.thaiwrap import draw_string
 from saraban.thaidate import BANGKOK, format_date, format_time, to_thai_digits
 
 STAMP_BLUE = Color(0.09, 0.2, 0.6)
@@ -53,13 +53,10 @@ def draw_stamp(canvas: Canvas, x_right: float, y_top: float, unit_name: str, num
     size = 12.0
     while size > 7 and pdfmetrics.stringWidth(lines[0], BOLD, size) > BOX_W - 6 * mm:
         size -= 0.5
-    width = pdfmetrics.stringWidth(lines[0], BOLD, size)
-    canvas.setFont(BOLD, size)
-    canvas.drawString(x + (BOX_W - width) / 2, y_top - 6.5 * mm, shapeStr(lines[0], BOLD, size))
+    draw_string(canvas, x + BOX_W / 2, y_top - 6.5 * mm, lines[0], BOLD, size, anchor="centre")
     canvas.line(x + 3 * mm, y_top - 8.3 * mm, x_right - 3 * mm, y_top - 8.3 * mm)
-    canvas.setFont(REGULAR, 11)
     for i, line in enumerate(lines[1:]):
-        canvas.drawString(x + 4 * mm, y_top - (13.5 + 5.6 * i) * mm, shapeStr(line, REGULAR, 11))
+        draw_string(canvas, x + 4 * mm, y_top - (13.5 + 5.6 * i) * mm, line, REGULAR, 11)
     canvas.restoreState()
 
 
@@ -75,9 +72,8 @@ def stamp_pdf(unit_name: str, number, received_at: dt.datetime | None, *,
     draw_stamp(canvas, width - MARGIN, height - MARGIN, unit_name, number, received_at,
                time_known)
     if code:
-        canvas.setFont(REGULAR, 9)
-        canvas.drawRightString(width - MARGIN, height - MARGIN - BOX_H - 4 * mm,
-                               shapeStr(f"รหัสตรวจสอบ {code}", REGULAR, 9))
+        draw_string(canvas, width - MARGIN, height - MARGIN - BOX_H - 4 * mm,
+                    f"รหัสตรวจสอบ {code}", REGULAR, 9, anchor="right")
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -5,22 +5,32 @@ CJK wrap mode turns shaping off. Here lines are filled by measured width and bro
 between words found by pythainlp's newmm tokenizer; a word wider than the line is split only
 between grapheme clusters. ``paragraph`` hands the lines to a shaped Paragraph as explicit
 ``<br/>`` breaks, so HarfBuzz places the vowels and tone marks.
+
+Shaped glyphs read back lossy: HarfBuzz swaps in glyphs that have no character of their own
+(a lowered tone mark, ปิ's shifted vowel, SARA AM split in two), so pdftotext gave "วันที" for
+"วันที่" and "การปฏิบต ั ิ" for "การปฏิบัติ". Every shaped run this software draws therefore
+goes through ``readable``: a marked-content span whose /ActualText is the run's real text,
+which pdftotext, search engines and copy-and-paste read instead of the glyphs. ``paragraph``
+spans each of its lines, ``draw_string`` a string drawn on a canvas.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import functools
 import re
 import unicodedata
 from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
+from reportlab.pdfbase.ttfonts import shapeStr
 from reportlab.platypus import Paragraph
 
 from saraban.thaidate import THAI_MONTHS, THAI_MONTHS_ABBR
 
-__all__ = ["clusters", "paragraph", "wrap_lines"]
+__all__ = ["clusters", "draw_string", "paragraph", "readable", "wrap_lines"]
 
 # Thai marks that attach to the preceding consonant (SARA AM is a spacing mark, but it belongs
 # to its consonant as well), and the leading vowels that belong to the following consonant.
@@ -133,11 +143,47 @@ def wrap_lines(text: str, font: str, size: float, width: float) -> list[str]:
     return lines
 
 
+@contextlib.contextmanager
+def readable(canv, text: str, font: str, size: float, x: float = 0.0, y: float = 0.0,
+             angle: float = 0.0):
+    """Draw at the origin, moved to (x, y) and turned by ``angle``, inside a span that
+    pdftotext reads as ``text``. poppler places the span by the transform and the font in
+    force at its end, so both are set outside it (reportlab sets a TrueType font only inside
+    a text object)."""
+    name = getFont(font).getSubsetInternalName(0, canv._doc)
+    code = ("\ufeff" + text).encode("utf-16-be").hex()
+    canv.saveState()
+    if x or y:
+        canv.translate(x, y)
+    if angle:
+        canv.rotate(angle)
+    canv.addLiteral(f"BT {name} {size:g} Tf ET /Span <</ActualText <{code}>>> BDC")
+    try:
+        yield
+    finally:
+        canv.addLiteral("EMC")
+        canv.restoreState()
+
+
+def draw_string(canv, x: float, y: float, text: str, font: str, size: float, *,
+                anchor: str = "left") -> float:
+    """Draw ``text`` shaped, in ``font`` at ``size``, starting at (x, y) (``anchor``
+    "right": ending there, "centre": centred on it), readable back; gives its width."""
+    width = stringWidth(text, font, size)
+    x -= {"left": 0.0, "right": width, "centre": width / 2}[anchor]
+    with readable(canv, text, font, size, x, y):
+        canv.setFont(font, size)
+        canv.drawString(0, 0, shapeStr(text, font, size))
+    return width
+
+
 class _Paragraph(Paragraph):
-    """A Paragraph that remembers its line breaking: a Table wraps each cell several times
-    at the same width (measuring, then again for every page split), and shaping is slow."""
+    """A shaped Paragraph of explicit lines, each drawn inside a ``readable`` span of its own
+    text. It remembers its line breaking: a Table wraps each cell several times at the same
+    width (measuring, then again for every page split), and shaping is slow."""
 
     _memo: tuple | None = None
+    _texts: tuple[str, ...] = ()  # the real text of each line
 
     def wrap(self, availWidth, availHeight):
         if self._memo is not None and self._memo[0] == availWidth:
@@ -146,6 +192,39 @@ class _Paragraph(Paragraph):
         size = super().wrap(availWidth, availHeight)
         self._memo = (availWidth, self.width, self.height, self.blPara)
         return size
+
+    def split(self, availWidth, availHeight):
+        lines = len(self.blPara.lines) if hasattr(self, "blPara") else None
+        parts = super().split(availWidth, availHeight)
+        if len(parts) != 2:
+            return parts
+        first = len(parts[0].blPara.lines)  # the lines reportlab keeps before the break
+        if lines != len(self._texts):  # broken again by reportlab: the text goes with the
+            parts[0]._texts, parts[1]._texts = self._texts, ()  # first part, read once
+            return parts
+        # both parts made again from their own lines: reportlab's second part would begin
+        # with the line break it was split at (a blank line) and its text would not match
+        return [_lines_paragraph(self._texts[:first], self.style),
+                _lines_paragraph(self._texts[first:], parts[1].style)]
+
+    def drawPara(self, debug=0):
+        lines, texts = self.blPara.lines, self._texts
+        font, size = self.style.fontName, self.style.fontSize
+        if len(lines) != len(texts):  # reportlab broke a line again: span the whole text
+            with readable(self.canv, " ".join(texts), font, size):
+                super().drawPara(debug)
+            return
+        # each line as a paragraph of one line, its top where the line's top is
+        leading = self.style.leading
+        for i, (line, text) in enumerate(zip(lines, texts, strict=True)):
+            one = copy.copy(self)
+            one.blPara = copy.copy(self.blPara)
+            one.blPara.lines = [line]
+            one.height = self.height - i * leading
+            # a justified line stays justified: only the paragraph's last line is not
+            one._JustifyLast = i < len(lines) - 1 or getattr(self, "_JustifyLast", False)
+            with readable(self.canv, text, font, size):
+                Paragraph.drawPara(one, debug)
 
 
 def _shaped(style: ParagraphStyle) -> ParagraphStyle:
@@ -160,5 +239,10 @@ def paragraph(text: str, style: ParagraphStyle, width: float) -> Paragraph:
     style = _shaped(style)
     if not text:
         return _Paragraph("", style)
-    lines = wrap_lines(text, style.fontName, style.fontSize, width)
-    return _Paragraph("<br/>".join(escape(line) for line in lines), style)
+    return _lines_paragraph(wrap_lines(text, style.fontName, style.fontSize, width), style)
+
+
+def _lines_paragraph(lines, style: ParagraphStyle) -> _Paragraph:
+    made = _Paragraph("<br/>".join(escape(line) for line in lines), style)
+    made._texts = tuple(lines)
+    return made

@@ -2,8 +2,11 @@
 unit's dispatch register and circulated, linked to the document it copies.
 
 The copy is a document of its own (the circular of the seed: ๐๐๓๓.๑๒/๕๑๘๓ copies the memo
-๐๐๓๓.๑๒/๕๐๕๒ with its endorsement). It carries the original's files under the role
-``certified``, without storing them twice, and cites the original.
+๐๐๓๓.๑๒/๕๐๕๒ with its endorsement), and cites the original. Its file, under the role
+``certified``, is a stamped derivative of the original's best file (``saraban.pdf.certify``):
+every page carries "สำเนาถูกต้อง", a line to sign on, the certifier's name in brackets,
+position, the Bangkok date and the copy's verification code, as ข้อ ๒๘ of the regulation
+asks. It is stored by its own SHA-256; the original's file is never changed.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ from sqlalchemy import select
 
 from saraban.accounts.models import User
 from saraban.audit.operations import record
-from saraban.audit.printcodes import issue_print_code, show
+from saraban.audit.printcodes import issue_print_code, new_code, show
 from saraban.db import begin_write, utcnow
 from saraban.documents.access import visible_document
+from saraban.documents.files import read, store, write_file
 from saraban.documents.models import (
     Document,
     DocumentFile,
@@ -94,6 +98,15 @@ def issue_certified_copy(user: User, source_id: int, data: dict) -> CertifiedCop
         subject = clean_text(data.get("subject"), "subject", "เรื่อง", max_length=2000) or (
             f"{source.subject} (สำเนาถูกต้อง เวียนตาม{_authority(endorsement)})")
 
+    # the certified file is made before the write transaction: a long scan takes a while
+    source_file = _best_file(source.id)
+    code = new_code()
+    certified_pdf, certified_sha = None, ""
+    if source_file is not None:
+        certified_pdf = _certified_pdf(source_file, name=name, position=position,
+                                       date_text=format_date(today), code=show(code))
+        certified_sha = write_file(certified_pdf)
+
     begin_write(db.session)
     copy = Document(
         kind=DocumentKind.INTERNAL,
@@ -119,11 +132,12 @@ def issue_certified_copy(user: User, source_id: int, data: dict) -> CertifiedCop
             relation=ReferenceRelation.CITES, target=source, text=citation(source), position=0))
     db.session.add(copy)
     db.session.flush()
-    source_file = _best_file(source.id)
-    if source_file is not None:
+    if certified_pdf is not None:
+        stem = source_file.filename.rpartition(".")[0] or source_file.filename
         db.session.add(DocumentFile(
-            document_id=copy.id, file_id=source_file.file_id, role=FileRole.CERTIFIED,
-            filename=f"สำเนาถูกต้อง-{source_file.filename}"[:255], uploaded_by_id=user.id))
+            document_id=copy.id, file=store(certified_pdf, "application/pdf"),
+            role=FileRole.CERTIFIED, filename=f"สำเนาถูกต้อง-{stem}"[:251] + ".pdf",
+            uploaded_by_id=user.id))
     certified = CertifiedCopy(source=source, copy=copy, certifier_text=f"({name})\n{position}",
                               certified_on=today, note=note)
     db.session.add(certified)
@@ -132,11 +146,12 @@ def issue_certified_copy(user: User, source_id: int, data: dict) -> CertifiedCop
         transfers = send_transfers(user, copy.id, to, purpose=data.get("purpose") or "inform",
                                    purpose_text=purpose_text, due_date=data.get("due_date"),
                                    from_unit_id=unit.id)
-    # a code to confirm the copy by, printed in its remarks (the copy travels on paper too)
-    code = issue_print_code(
-        "certified_copy", user=user, document_id=copy.id,
+    # the code printed on every page of the copy's file and in its remarks; its version is
+    # the digest of that very file (the copy travels on paper too)
+    issue_print_code(
+        "certified_copy", user=user, document_id=copy.id, code=code,
         content=f"copy:{copy.id}:{source.id}:{source_file.file_id if source_file else ''}:"
-                f"{name}:{position}",
+                f"{certified_sha}:{name}:{position}",
         summary=f"สำเนาถูกต้องของ{'หนังสือชั้นความลับ' if source.secrecy else citation(source)}"
                 f" รับรองโดย {name} {position}")
     copy.remarks = f"รหัสตรวจสอบสำเนา {show(code)} (ตรวจได้ที่ /verify)"
@@ -175,6 +190,29 @@ def _unit_names(ids: list[int]) -> str | None:
         return None
     return ", ".join(db.session.scalars(
         select(Unit.short_name).where(Unit.id.in_(ids)).order_by(Unit.id)))
+
+
+def _certified_pdf(source_file: DocumentFile, **certification: str) -> bytes:
+    """The original's file (a PDF, or an image scan made into one) with the certification
+    on every page; a file that cannot be read is refused in Thai, nothing saved."""
+    from saraban.pdf.certify import Certification, certify_onto, image_pdf
+    from saraban.pdf.stamp import StampError
+
+    try:
+        data = read(source_file.file)
+    except OSError as error:
+        raise RoutingError("ไม่พบไฟล์ของหนังสือต้นฉบับในที่จัดเก็บ จึงทำสำเนาไม่ได้ "
+                           "กรุณาแจ้งผู้ดูแลระบบ",
+                           "The original's file is missing from the file store.",
+                           status=409) from error
+    try:
+        if source_file.file.media_type != "application/pdf":
+            data = image_pdf(data)
+        return certify_onto(data, Certification(**certification))
+    except StampError as error:
+        raise RoutingError(f"{error} จึงรับรองสำเนาไม่ได้",
+                           "The original's file cannot be read to certify a copy of it.",
+                           status=422) from error
 
 
 def _best_file(document_id: int) -> DocumentFile | None:

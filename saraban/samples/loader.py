@@ -243,6 +243,7 @@ class _Loader:
                     relation=ReferenceRelation(ref["relation"]),
                     target=self.documents[ref["target"]] if ref.get("target") else None,
                     text=ref["text"],
+                    note=ref.get("note"),
                 )
             )
         for i, text in enumerate(data.get("enclosures", [])):
