@@ -513,18 +513,28 @@ def _keeps_central(user: User) -> bool:
 
 
 def arrivals(user: User) -> list[ExchangeMessage]:
+    """Letters waiting to be accepted, for the clerks of the central register's unit; a
+    secret one only for its named, cleared officers (to the others, not even a count)."""
+    from saraban.documents.access import secrecy_filter
+
     if not _keeps_central(user):
         return []
     return list(db.session.scalars(
-        select(ExchangeMessage).where(ExchangeMessage.direction == Direction.IN,
-                                      ExchangeMessage.kind == "letter",
-                                      ExchangeMessage.status == MessageStatus.RECEIVED)
+        select(ExchangeMessage).join(Document, Document.id == ExchangeMessage.document_id)
+        .where(ExchangeMessage.direction == Direction.IN,
+               ExchangeMessage.kind == "letter",
+               ExchangeMessage.status == MessageStatus.RECEIVED, secrecy_filter(user))
         .order_by(ExchangeMessage.id)))
 
 
 def _arrival(user: User, row_id) -> ExchangeMessage:
+    from saraban.documents.access import secret_rule
+
     row = db.session.get(ExchangeMessage, row_id) if is_row_id(row_id) else None
-    if row is None or row.direction != Direction.IN or row.kind != "letter":
+    if row is None or row.direction != Direction.IN or row.kind != "letter" or (
+            row.document is not None and row.document.secrecy > 0 and not db.session.scalar(
+                select(Document.id).where(Document.id == row.document_id,
+                                          secret_rule(user.clearance, user.id)))):
         raise ExchangeError("ไม่พบหนังสือที่ได้รับนี้", "No such arrival.", status=404)
     if not _keeps_central(user):
         raise ExchangeError("เฉพาะเจ้าหน้าที่สารบรรณของหน่วยที่ถือทะเบียนรับกลาง",
