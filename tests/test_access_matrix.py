@@ -346,6 +346,12 @@ def test_a_secret_document_goes_to_a_named_person(client, db_session, world):
     sent = client.post(url, headers=api, json={"to": [b], "to_user": world["users"]["reader_b"].id})
     assert sent.status_code == 201, sent.json
     reader = _token(db_session, world["users"]["reader_b"])
+    inbox = client.get("/api/v1/transfers/inbox", headers=reader).get_data(as_text=True)
+    assert world["markers"]["secret_a"] in inbox
+    assert "inbox" in [d["how"] for d in db_session.scalars(  # the inbox is a door too
+        select(AuditEvent.details).where(AuditEvent.action == "document.view",
+                                         AuditEvent.document_id == doc.id,
+                                         AuditEvent.user_id == world["users"]["reader_b"].id))]
     assert client.get(f"/api/v1/documents/{doc.id}", headers=reader).status_code == 200
     names = client.get(f"/api/v1/documents/{doc.id}/readers", headers=reader).json["items"]
     assert [n["user_id"] for n in names] == [world["users"]["reader_b"].id]
@@ -406,7 +412,7 @@ def test_every_door_that_shows_a_secret_document_records_the_view(client, db_ses
              (f"/receipts/{receipt}/stamp.pdf", {}), (f"/api/v1/receipts/{receipt}/stamp.pdf", {}),
              ("/documents/", {"q": marker}), ("/api/v1/documents", {"q": marker}),
              (f"/registers/{world['register']}", {"year": world["year"]}),
-             ("/tasks", {}), ("/api/v1/orders", {})]
+             ("/tasks", {}), ("/api/v1/orders", {}), ("/", {}), ("/api/v1/documents", {})]
 
     def views() -> list[str]:
         return [d["how"] for d in db_session.scalars(

@@ -86,13 +86,16 @@ def delegation_json(d: Delegation) -> dict:
 @token_required
 def proposals_list():
     waiting = request.args.get("waiting") in ("1", "true")
+    proposals = proposals_for(g.api_user, limit=200, waiting_only=waiting)
+    if record_views(g.api_user, [p.transfer.document for p in proposals], "desk"):
+        db.session.commit()
     return jsonify(items=[
         {"transfer_id": p.transfer.id, "document_id": p.transfer.document_id,
          "number": p.transfer.document.number, "subject": p.transfer.document.subject,
          "urgency": p.transfer.document.urgency, "to_unit": p.transfer.to_unit.short_name,
          "from_unit": p.transfer.from_unit.short_name if p.transfer.from_unit else None,
          "sent_at": _local(p.transfer.sent_at), "endorsed": p.endorsed}
-        for p in proposals_for(g.api_user, limit=200, waiting_only=waiting)])
+        for p in proposals])
 
 
 @bp.get("/capacities")

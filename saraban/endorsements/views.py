@@ -132,6 +132,11 @@ def desk():
     proposals = proposals_for(current_user, limit=200, waiting_only=not everything)
     today = bangkok_today()
     given = orders_given(current_user)
+    if record_views(current_user, [p.transfer.document for p in proposals]
+                    + [o.endorsement.document for o in given], "desk"):
+        from saraban.extensions import db
+
+        db.session.commit()
     return render_template("endorsements/desk.html", proposals=proposals, everything=everything,
                            given=given, overdue={o.id for o in given if is_overdue(o, today)})
 
