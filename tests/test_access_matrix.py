@@ -7,6 +7,11 @@ is tried the day it is added), the files, the receipt stamps, search (page and A
 its count), the lists (home, inbox, desk, tasks, registers and their exports, sender
 suggestions, pendency). A document the user may not see must answer 404 where it is
 asked for by id, and its marker word must appear nowhere else, not even as a count.
+
+The secret documents also carry the side doors: a signed endorsement whose minute and
+orders (to the whole unit, no person named) repeat the marker, audit events whose details
+repeat it, register lines shown in the "just registered" box of the receive and send
+forms, and letters from another agency waiting in the arrivals list.
 """
 
 from __future__ import annotations
@@ -20,11 +25,26 @@ import pytest
 from sqlalchemy import select
 
 from saraban.accounts.models import Membership
+from saraban.audit.models import AuditEvent
+from saraban.audit.operations import record
+from saraban.db import utcnow
 from saraban.documents.files import store
 from saraban.documents.models import DocumentFile, FileRole
-from saraban.registers.models import Receipt, Register
-from saraban.routing.models import Purpose, Transfer, TransferKind, TransferStatus
+from saraban.exchange.models import Direction, ExchangeMessage, MessageStatus, Peer
+from saraban.registers.models import Dispatch, Receipt, Register
+from saraban.routing.models import (
+    Endorsement,
+    EndorsementLine,
+    EndorsementStatus,
+    Order,
+    OrderStatus,
+    Purpose,
+    Transfer,
+    TransferKind,
+    TransferStatus,
+)
 from saraban.thaidate import BANGKOK
+from saraban.units.models import Person
 from tests.conftest import log_in, make_document, make_unit, make_user, name_reader
 from tests.pdftools import need
 
@@ -87,10 +107,14 @@ def world(db_session):
                 m.with_subunits = True
         users[name] = user
     register = Register(unit=units["a"], kind="receipt", code=f"m-{tag}", name="ทะเบียนรับทดสอบ")
-    db_session.add(register)
+    outgoing = Register(unit=units["a"], kind="dispatch", code=f"s-{tag}", name="ทะเบียนส่งทดสอบ")
+    signer = Person(rank="พล.ต.ต.", first_name="ผู้สั่ง", last_name=f"ทดสอบ{tag}")
+    peer = Peer(code=f"P{tag}", name="หน่วยงานภายนอกทดสอบ", url="http://127.0.0.1:9",
+                public_key="A" * 43 + "=")
+    db_session.add_all([register, outgoing, signer, peer])
     db_session.flush()
     now = dt.datetime.now(BANGKOK).replace(microsecond=0)
-    docs, files, receipts, markers = {}, {}, {}, {}
+    docs, files, receipts, dispatches, markers = {}, {}, {}, {}, {}
     for number, (name, (unit, secrecy, by)) in enumerate(DOCUMENTS.items(), start=1):
         marker = f"zq{name.replace('_', '')}{tag}"
         markers[name] = marker
@@ -109,7 +133,18 @@ def world(db_session):
                               number=len(receipts) + 1, received_at=now)
             db_session.add(receipt)
             receipts[name] = receipt
+        if unit == "a":
+            dispatch = Dispatch(register_id=outgoing.id, document_id=doc.id, year=now.year,
+                                number=len(dispatches) + 1, number_text=f"ทส/{number}",
+                                dispatched_at=now, to_text=f"ถึง {marker}")
+            db_session.add(dispatch)
+            dispatches[name] = dispatch
+        if secrecy:
+            _side_doors(db_session, doc, marker, units, signer, peer, now)
         db_session.flush()
+        record("document.update", user=users[by] if by else None, document_id=doc.id,
+               unit_id=units[unit].id,
+               details={"before": {"subject": f"เดิม {marker}"}, "after": {"body": marker}})
         files[name] = file.id
     db_session.add(Transfer(document_id=docs["sent_b_to_a"].id, kind=TransferKind.FORWARD,
                             purpose=Purpose.INFORM, from_unit_id=units["b"].id,
@@ -119,7 +154,27 @@ def world(db_session):
     db_session.commit()
     return {"units": units, "users": users, "docs": docs, "files": files,
             "receipts": {k: r.id for k, r in receipts.items()}, "markers": markers,
-            "register": register.id, "year": now.year}
+            "dispatches": {k: d.id for k, d in dispatches.items()},
+            "register": register.id, "outgoing": outgoing.id, "year": now.year}
+
+
+def _side_doors(db_session, doc, marker: str, units, signer, peer, now) -> None:
+    """What a secret document leaves about: a signed minute with orders to the whole of
+    units a and b (no person named), and the letter it came as, waiting to be accepted."""
+    endorsement = Endorsement(
+        document_id=doc.id, unit_id=units["a"].id, signer_id=signer.id,
+        signature_text=f"ผบช.ทดสอบ {marker}", status=EndorsementStatus.SIGNED,
+        signed_at=now.astimezone(dt.UTC))
+    endorsement.lines = [EndorsementLine(position=0, text=f"เกษียน {marker}")]
+    endorsement.orders = [
+        Order(to_unit_id=unit.id, instruction=f"สั่งการ {marker}", status=OrderStatus.OPEN,
+              due_date=now.date() + dt.timedelta(days=7))
+        for unit in (units["a"], units["b"])]
+    db_session.add(endorsement)
+    db_session.add(ExchangeMessage(
+        direction=Direction.IN, message_id=str(uuid.uuid4()), kind="letter", peer=peer,
+        document_id=doc.id, status=MessageStatus.RECEIVED, digest=uuid.uuid4().hex * 2,
+        payload="{}", created_at=utcnow()))
 
 
 def _token(db_session, user) -> dict:
@@ -154,7 +209,9 @@ def _text(response) -> str:
 
 
 @pytest.mark.parametrize("who", sorted(USERS))
-def test_no_document_leaks_to_a_user_who_may_not_see_it(app, client, db_session, world, who):
+def test_no_document_leaks_to_a_user_who_may_not_see_it(app, client, db_session, world, who,
+                                                        monkeypatch):
+    monkeypatch.setitem(app.config, "EXCHANGE_REGISTER_ID", world["register"])
     user = world["users"][who]
     expected = EXPECTED[who]
     log_in(client, user.username)
@@ -205,7 +262,29 @@ def test_no_document_leaks_to_a_user_who_may_not_see_it(app, client, db_session,
         if suggest.status_code == 200 and name not in expected:
             assert not leaks(suggest.get_data(as_text=True)), (who, name)
 
-    # 4. Lists, reports and exports show nothing hidden.
+    # 4. The "just registered" box of the receive and send forms shows only what the user
+    #    may read: for another line of the register, at most its masked number.
+    for url, lines in (("/receive", world["receipts"]), ("/send", world["dispatches"])):
+        for name, line_id in lines.items():
+            response = client.get(url, query_string={"done": line_id})
+            assert response.status_code in (200, 403), (who, url, name)
+            assert not leaks(response.get_data(as_text=True)), (who, url, name)
+
+    # 5. The audit trail (page, CSV, API, its CSV), whole and by document: the events stay,
+    #    the details of a secret document the reader may not read do not.
+    audit = [("/audit/", {}), ("/audit/export.csv", {}), ("/api/v1/audit-events", {}),
+             ("/api/v1/audit-events/export.csv", {})]
+    audit += [(url, {"document": world["docs"][name].id}) for url, _ in audit[:3]
+              for name in DOCUMENTS if DOCUMENTS[name][1]]
+    for url, args in audit:
+        response = client.get(url, query_string=args,
+                              headers=api if url.startswith("/api/") else {})
+        assert response.status_code in (200, 403), (who, url, response.status_code)
+        assert not leaks(response.get_data(as_text=True)), (who, url, args)
+        if response.status_code == 200 and url == "/api/v1/audit-events" and args:
+            assert response.json["total"] >= 1, (who, args)  # the event itself is shown
+
+    # 6. Lists, reports and exports show nothing hidden.
     year = world["year"]
     register = world["register"]
     pages = [("/", {}), ("/documents/", {}), ("/inbox", {}), ("/desk", {}), ("/tasks", {}),
@@ -217,7 +296,12 @@ def test_no_document_leaks_to_a_user_who_may_not_see_it(app, client, db_session,
              ("/api/v1/proposals", {}), ("/api/v1/orders", {}),
              ("/api/v1/reports/pendency", {}),
              (f"/api/v1/registers/{register}/entries", {"year": year}),
-             (f"/api/v1/registers/{register}/export.csv", {"year": year})]
+             (f"/api/v1/registers/{register}/export.csv", {"year": year}),
+             (f"/registers/{world['outgoing']}", {"year": year}),
+             (f"/registers/{world['outgoing']}/export.csv", {"year": year}),
+             ("/tasks", {"show": "all"}), ("/api/v1/orders", {"done": "1"}),
+             ("/api/v1/orders", {"given": "1"}), ("/api/v1/exchange/arrivals", {}),
+             ("/api/v1/openapi.json", {})]
     for url, args in pages:
         response = client.get(url, query_string=args,
                               headers=api if url.startswith("/api/") else {})
@@ -262,6 +346,12 @@ def test_a_secret_document_goes_to_a_named_person(client, db_session, world):
     sent = client.post(url, headers=api, json={"to": [b], "to_user": world["users"]["reader_b"].id})
     assert sent.status_code == 201, sent.json
     reader = _token(db_session, world["users"]["reader_b"])
+    inbox = client.get("/api/v1/transfers/inbox", headers=reader).get_data(as_text=True)
+    assert world["markers"]["secret_a"] in inbox
+    assert "inbox" in [d["how"] for d in db_session.scalars(  # the inbox is a door too
+        select(AuditEvent.details).where(AuditEvent.action == "document.view",
+                                         AuditEvent.document_id == doc.id,
+                                         AuditEvent.user_id == world["users"]["reader_b"].id))]
     assert client.get(f"/api/v1/documents/{doc.id}", headers=reader).status_code == 200
     names = client.get(f"/api/v1/documents/{doc.id}/readers", headers=reader).json["items"]
     assert [n["user_id"] for n in names] == [world["users"]["reader_b"].id]
@@ -301,3 +391,37 @@ def test_proposing_a_secret_document_names_the_cleared_commanders(client, db_ses
     assert client.get(f"/api/v1/documents/{doc.id}",
                       headers=_token(db_session, other)).status_code == 404
     assert db_session.scalar(select(Membership.id).where(Membership.user_id == other.id))
+
+
+def test_every_door_that_shows_a_secret_document_records_the_view(client, db_session, world):
+    """Its page, API record, history, chain, files, the search that lists it, the register
+    line that shows it, the endorsement sheet and the stamp: each writes document.view."""
+    reader = world["users"]["cleared_clerk_a"]
+    log_in(client, reader.username)
+    api = _token(db_session, reader)
+    doc = world["docs"]["secret_a"]
+    marker = world["markers"]["secret_a"]
+    receipt = world["receipts"]["secret_a"]
+    doors = [(f"/documents/{doc.id}", {}), (f"/api/v1/documents/{doc.id}", {}),
+             (f"/api/v1/documents/{doc.id}/history", {}),
+             (f"/api/v1/documents/{doc.id}/chain", {}),
+             (f"/api/v1/documents/{doc.id}/endorsements", {}),
+             (f"/documents/{doc.id}/files/{world['files']['secret_a']}", {}),
+             (f"/documents/{doc.id}/endorsement-sheet.pdf", {}),
+             (f"/api/v1/documents/{doc.id}/endorsement-sheet.pdf", {}),
+             (f"/receipts/{receipt}/stamp.pdf", {}), (f"/api/v1/receipts/{receipt}/stamp.pdf", {}),
+             ("/documents/", {"q": marker}), ("/api/v1/documents", {"q": marker}),
+             (f"/registers/{world['register']}", {"year": world["year"]}),
+             ("/tasks", {}), ("/api/v1/orders", {}), ("/", {}), ("/api/v1/documents", {})]
+
+    def views() -> list[str]:
+        return [d["how"] for d in db_session.scalars(
+            select(AuditEvent.details).where(AuditEvent.action == "document.view",
+                                             AuditEvent.document_id == doc.id))]
+
+    for url, args in doors:
+        before = len(views())
+        response = client.get(url, query_string=args,
+                              headers=api if url.startswith("/api/") else {})
+        assert response.status_code == 200, (url, response.status_code)
+        assert len(views()) == before + 1, (url, views()[before:])

@@ -93,21 +93,30 @@ HOME_COUNT_CAP = 100  # the home page counts up to here ("more than 100")
 def home():
     """What the user has to do now, by role: a clerk's registers, a commander's proposals,
     the documents of the user's units, and the whole system's size for an administrator."""
+    from saraban.documents.access import record_views
     from saraban.endorsements.operations import bangkok_today
+    from saraban.extensions import db
     from saraban.workspace.operations import pendency_bars, waiting_for
 
     documents, total = list_documents(current_user, limit=10, cap=HOME_COUNT_CAP)
     roles = set(current_user.roles)
     today = bangkok_today()
+    waiting = waiting_for(current_user, today)
+    receipts = recent_receipts(current_user, limit=5) if Role.CLERK in roles else []
+    shown = [*documents, *(t.document for t in waiting.inbox_items),
+             *(t.document for t in waiting.proposals),
+             *(o.endorsement.document for o in waiting.tasks), *(r.document for r in receipts)]
+    if record_views(current_user, shown, "home"):
+        db.session.commit()
     return render_template(
         "accounts/home.html",
         documents=documents,
         total=total,
         cap=HOME_COUNT_CAP,
-        waiting=waiting_for(current_user, today),
+        waiting=waiting,
         today=today,
         bars=pendency_bars(current_user, today),
-        receipts=recent_receipts(current_user, limit=5) if Role.CLERK in roles else [],
+        receipts=receipts,
         overview=overview_counts() if Role.ADMIN in roles else None,
     )
 

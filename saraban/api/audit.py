@@ -23,7 +23,8 @@ def audit_events_list():
         "user": r.username, "remote_addr": r.event.remote_addr, "action": r.event.action,
         "object_type": r.event.object_type, "object_id": r.event.object_id,
         "document_id": r.event.document_id, "unit_id": r.event.unit_id,
-        "details": r.event.details, "prev_hash": r.event.prev_hash, "hash": r.event.hash,
+        "details": r.details, "masked": r.masked, "prev_hash": r.event.prev_hash,
+        "hash": r.event.hash,
     } for r in rows])
 
 

@@ -6,6 +6,7 @@ from flask import g, jsonify, request
 
 from saraban import thaidate
 from saraban.api import ApiError, bp, token_required
+from saraban.documents.access import record_views
 from saraban.documents.history import HistoryEvent, document_history, latest_locations
 from saraban.documents.models import Document, Secrecy, Urgency
 from saraban.documents.operations import find_by_number, get_visible, list_documents
@@ -111,6 +112,8 @@ def documents_index():
     else:
         items, total = list_documents(g.api_user, limit=per_page, offset=offset)
     places = latest_locations([d.id for d in items])
+    if record_views(g.api_user, items, "list"):
+        db.session.commit()
 
     def located(d):
         place = places.get(d.id)
@@ -142,10 +145,13 @@ def documents_show(document_id: int):
 @bp.get("/documents/<int:document_id>/history")
 @token_required
 def documents_history(document_id: int):
+    from saraban.audit.operations import record_view
+
     document = _visible_or_404(document_id)
-    return jsonify(
-        document_id=document.id, events=[event_json(e) for e in document_history(document)]
-    )
+    events = [event_json(e) for e in document_history(document)]
+    if record_view(g.api_user, document, "history"):
+        db.session.commit()
+    return jsonify(document_id=document.id, events=events)
 
 
 @bp.get("/documents/<int:document_id>/chain")
@@ -155,6 +161,8 @@ def documents_chain(document_id: int):
 
     document = _visible_or_404(document_id)
     documents, links = matter_chain(g.api_user, document)
+    if record_views(g.api_user, documents, "chain"):
+        db.session.commit()
     return jsonify(
         document_id=document.id,
         nodes=[{**document_json(d), "current": d.id == document.id} for d in documents],

@@ -7,6 +7,7 @@ from flask import g, jsonify, request
 from saraban import thaidate
 from saraban.api import bp, token_required
 from saraban.api.registers import _json_body
+from saraban.documents.access import record_views
 from saraban.endorsements.capacity import (
     capacities_for,
     create_delegation,
@@ -85,13 +86,16 @@ def delegation_json(d: Delegation) -> dict:
 @token_required
 def proposals_list():
     waiting = request.args.get("waiting") in ("1", "true")
+    proposals = proposals_for(g.api_user, limit=200, waiting_only=waiting)
+    if record_views(g.api_user, [p.transfer.document for p in proposals], "desk"):
+        db.session.commit()
     return jsonify(items=[
         {"transfer_id": p.transfer.id, "document_id": p.transfer.document_id,
          "number": p.transfer.document.number, "subject": p.transfer.document.subject,
          "urgency": p.transfer.document.urgency, "to_unit": p.transfer.to_unit.short_name,
          "from_unit": p.transfer.from_unit.short_name if p.transfer.from_unit else None,
          "sent_at": _local(p.transfer.sent_at), "endorsed": p.endorsed}
-        for p in proposals_for(g.api_user, limit=200, waiting_only=waiting)])
+        for p in proposals])
 
 
 @bp.get("/capacities")
@@ -112,7 +116,10 @@ def endorsements_list(document_id: int):
     document = visible_document(g.api_user, document_id)
     if document is None:
         raise OperationError("ไม่พบหนังสือนี้", "No such document.", status=404)
-    return jsonify(items=[endorsement_json(e) for e in endorsements_of(g.api_user, document)])
+    items = [endorsement_json(e) for e in endorsements_of(g.api_user, document)]
+    if record_views(g.api_user, [document], "endorsements"):
+        db.session.commit()
+    return jsonify(items=items)
 
 
 @bp.post("/documents/<int:document_id>/endorsements")
@@ -130,7 +137,10 @@ def endorsements_create(document_id: int):
 @bp.get("/endorsements/<int:endorsement_id>")
 @token_required
 def endorsements_get(endorsement_id: int):
-    return jsonify(endorsement_json(get_endorsement(g.api_user, endorsement_id)))
+    endorsement = get_endorsement(g.api_user, endorsement_id)
+    if record_views(g.api_user, [endorsement.document], "endorsements"):
+        db.session.commit()
+    return jsonify(endorsement_json(endorsement))
 
 
 @bp.patch("/endorsements/<int:endorsement_id>")
@@ -165,6 +175,8 @@ def orders_list():
         orders = orders_given(g.api_user)
     else:
         orders = tasks_for(g.api_user, include_done=request.args.get("done") in ("1", "true"))
+    if record_views(g.api_user, [o.endorsement.document for o in orders], "orders"):
+        db.session.commit()
     return jsonify(items=[{**order_json(o, today), "document_id": o.endorsement.document_id,
                            "subject": o.endorsement.document.subject} for o in orders])
 

@@ -774,7 +774,8 @@ SPEC["paths"].update({
     "/audit-events": {"get": {
         "operationId": "auditEvents",
         "summary": "The audit trail, newest first, 100 a page (administrators; an "
-        "administrator of units reads their events)",
+        "administrator of units reads their events). The details of an event about a "
+        "secret document the reader may not read are masked ('masked': true)",
         "parameters": [*_AUDIT_FILTERS, {"name": "page", "in": "query",
                                          "schema": {"type": "integer", "minimum": 1}}],
         "responses": _responses({"type": "object", "properties": {

@@ -10,7 +10,13 @@ from saraban.api.documents import _int_arg
 from saraban.documents.operations import create_document, update_document
 from saraban.extensions import db
 from saraban.pdf import pdf_response
-from saraban.registers.listing import Period, RegisterLine, export_register, register_lines
+from saraban.registers.listing import (
+    Period,
+    RegisterLine,
+    export_register,
+    register_lines,
+    shows_secret,
+)
 from saraban.registers.models import Dispatch, Receipt
 from saraban.registers.operations import (
     cancel_dispatch,
@@ -197,6 +203,8 @@ def register_entries_index(register_id: int):
     register, lines, total = register_lines(
         g.api_user, register_id, period, limit=per_page, offset=(page - 1) * per_page
     )
+    if shows_secret(lines):
+        db.session.commit()  # the views of the secret lines shown (see register_lines)
     return jsonify(register_id=register.id, kind=register.kind.value, year=period.year,
                    month=period.month, day=period.day, total=total, page=page,
                    items=[_line_json(ln) for ln in lines])

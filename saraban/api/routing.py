@@ -56,11 +56,17 @@ def transfers_create(document_id: int):
 @bp.get("/transfers/inbox")
 @token_required
 def transfers_inbox():
+    from saraban.documents.access import record_views
+    from saraban.extensions import db
+
+    transfers = inbox(g.api_user)
+    if record_views(g.api_user, [t.document for t in transfers], "inbox"):
+        db.session.commit()
     return jsonify(items=[
         {**transfer_json(t), "document": {"number": t.document.number,
                                           "subject": t.document.subject},
          "from_unit": t.from_unit.short_name if t.from_unit else None}
-        for t in inbox(g.api_user)
+        for t in transfers
     ])
 
 

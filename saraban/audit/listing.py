@@ -1,6 +1,8 @@
 """Reading the audit trail: for administrators, filtered by user, unit, action, document
 and period, as a page and as CSV. Administrators who see everything read every event;
-an administrator of units reads the events of those units (the rule is in the SQL)."""
+an administrator of units reads the events of those units (the rule is in the SQL).
+Every event is listed, but the details of an event about a secret document (its subject,
+its before and after, a minute) are masked for a reader who may not read that document."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from sqlalchemy.orm import aliased
 from saraban.accounts.models import Role, User
 from saraban.audit.models import AuditEvent
 from saraban.audit.operations import record
-from saraban.documents.access import member_unit_ids
+from saraban.documents.access import member_unit_ids, secret_rule
+from saraban.documents.models import Document
 from saraban.extensions import db
 from saraban.thaidate import BANGKOK, format_datetime
 from saraban.validation import OperationError, clean_text, read_date
@@ -93,20 +96,42 @@ def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=BANGKOK)
 
 
+# What the details of an event about a secret document say to someone who may not read it.
+MASKED = {"masked": "หนังสือชั้นความลับ ไม่แสดงรายละเอียด"}
+
+
 @dataclass
 class AuditRow:
+    """One event as this reader may see it: the event always, its details only when it is
+    not about a secret document he may not read (``masked``)."""
+
     event: AuditEvent
     username: str | None
+    masked: bool = False
 
     @property
     def when(self) -> str:
         return format_datetime(self.event.occurred_at)
 
     @property
+    def details(self) -> dict | None:
+        return dict(MASKED) if self.masked else self.event.details
+
+    @property
     def details_text(self) -> str:
-        if not self.event.details:
+        if not self.details:
             return ""
-        return json.dumps(self.event.details, ensure_ascii=False, sort_keys=True)
+        return json.dumps(self.details, ensure_ascii=False, sort_keys=True)
+
+
+def _unreadable(user: User, document_ids: set[int]) -> set[int]:
+    """Of these documents, the secret ones ``user`` may not read (one query)."""
+    if not document_ids:
+        return set()
+    secret = select(Document.id).where(Document.id.in_(document_ids), Document.secrecy > 0)
+    if user.clearance > 0:
+        secret = secret.where(~secret_rule(user.clearance, user.id))
+    return set(db.session.scalars(secret))
 
 
 def _must_read(user: User) -> None:
@@ -125,7 +150,8 @@ def audit_events(user: User, query: AuditQuery, *, limit: int = 100,
     rows = db.session.execute(
         select(AuditEvent, who.username).outerjoin(who, who.id == AuditEvent.user_id)
         .where(where).order_by(AuditEvent.id.desc()).limit(limit).offset(offset)).all()
-    return [AuditRow(e, name) for e, name in rows], total
+    hidden = _unreadable(user, {e.document_id for e, _ in rows if e.document_id})
+    return [AuditRow(e, name, e.document_id in hidden) for e, name in rows], total
 
 
 def actions_seen(user: User) -> list[str]:

@@ -189,3 +189,20 @@ def document_for_clerk(user: User | None, document_id, doing_th: str, doing_en: 
         raise OperationError(f"เฉพาะเจ้าหน้าที่สารบรรณจึง{doing_th}ได้",
                              f"Only clerks may {doing_en}.", status=403)
     return document
+
+
+def record_views(user: User, documents, how: str) -> bool:
+    """Each secret document among ``documents`` shown to ``user`` (a list, a chain, a
+    printed sheet) is a ``document.view`` event, once per document and request (flushes
+    only: the caller commits). True when something was written."""
+    from saraban.audit.operations import record_view
+    from saraban.db import begin_write
+    from saraban.extensions import db
+
+    shown = {d.id: d for d in documents if d is not None and d.secrecy}
+    if not shown:
+        return False
+    begin_write(db.session)  # after the reads: SQLite takes its write lock here
+    for document in shown.values():
+        record_view(user, document, how)
+    return True

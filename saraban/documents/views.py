@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from saraban.documents.access import record_views
 from saraban.documents.history import (
     document_history,
     latest_locations,
@@ -66,6 +67,8 @@ def index():
         if total > cap:
             total, more = cap, True
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    if record_views(current_user, items, "list"):
+        db.session.commit()
     return render_template(
         "documents/index.html",
         documents=items,
@@ -93,6 +96,8 @@ def show(document_id: int):
         db.session.commit()
     history = document_history(document)
     matter, links = matter_chain(current_user, document)
+    if record_views(current_user, [d for d in matter if d.id != document.id], "chain"):
+        db.session.commit()
     visible_ids = {d.id for d in matter}  # related documents all belong to the matter
     related = [r for r in related_documents(document) if r.document.id in visible_ids]
     files = db.session.scalars(

@@ -348,10 +348,12 @@ def sign_endorsement(user: User, endorsement_id) -> Endorsement:
     endorsement.signed_at = now
     endorsement.time_known = True
     for order in endorsement.orders:
+        # On a secret document every order goes to named, cleared people, in his own
+        # office too: the rest of the unit sees nothing of it (see tasks_for).
+        name_recipients(user, document, order.to_unit_id, order.to_user_id, commanders=True)
         if order.to_unit_id == endorsement.unit_id:
             continue  # an order to the commander's own office needs no transfer
         back = order.to_unit_id == proposal.from_unit_id
-        name_recipients(user, document, order.to_unit_id, order.to_user_id, commanders=True)
         order.transfer = Transfer(
             document_id=endorsement.document_id,
             kind=TransferKind.RETURN if back else TransferKind.FORWARD,
@@ -461,10 +463,13 @@ _ORDER_LOAD = (contains_eager(Order.endorsement).joinedload(Endorsement.document
 def tasks_for(user: User, include_done: bool = False, limit: int = 200,
               document_id: int | None = None) -> list[Order]:
     """Orders given to the user or to his units (on one document, when given), overdue
-    and soonest due first."""
+    and soonest due first. An order on a secret document is listed only to someone who
+    may read the document (its named, cleared readers): to the rest of the unit, not even
+    as a count."""
     units = member_unit_ids(user) or [-1]
     query = (select(Order).join(Order.endorsement)
-             .where(Endorsement.status == EndorsementStatus.SIGNED,
+             .join(Document, Document.id == Endorsement.document_id)
+             .where(Endorsement.status == EndorsementStatus.SIGNED, secrecy_filter(user),
                     Endorsement.document_id == document_id if document_id else true(),
                     or_(Order.to_user_id == user.id,
                         (Order.to_user_id.is_(None)) & Order.to_unit_id.in_(units)))
@@ -477,10 +482,12 @@ def tasks_for(user: User, include_done: bool = False, limit: int = 200,
 
 
 def orders_given(user: User, limit: int = 200) -> list[Order]:
-    """Open orders the user gave in endorsements he signed, to follow up."""
+    """Open orders the user gave in endorsements he signed, to follow up (on secret
+    documents only while he may still read them)."""
     return list(db.session.scalars(
         select(Order).join(Order.endorsement)
-        .where(Endorsement.status == EndorsementStatus.SIGNED,
+        .join(Document, Document.id == Endorsement.document_id)
+        .where(Endorsement.status == EndorsementStatus.SIGNED, secrecy_filter(user),
                Endorsement.created_by_id == user.id, Order.status == OrderStatus.OPEN)
         .options(*_ORDER_LOAD)
         .order_by(Order.due_date.is_(None), Order.due_date, Order.id).limit(limit)))

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from saraban.accounts.models import User
+from saraban.audit.operations import record_view
 from saraban.documents.access import visible_document
 from saraban.documents.history import document_history
 from saraban.documents.models import Document
@@ -64,6 +65,7 @@ def endorsement_sheet(user: User, document_id: int) -> bytes:
     from saraban.pdf.endorsement import SignedBlock, endorsement_sheet_pdf
 
     document = _document(user, document_id)
+    record_view(user, document, "endorsement_sheet")
     blocks = []
     for e in endorsements_of(user, document):
         signed = e.status == EndorsementStatus.SIGNED
@@ -88,6 +90,7 @@ def routing_slip(user: User, document_id: int) -> bytes:
     from saraban.pdf.endorsement import routing_slip_pdf
 
     document = _document(user, document_id)
+    record_view(user, document, "routing_slip")
     proposal = db.session.scalar(
         select(Transfer).where(Transfer.document_id == document.id,
                                Transfer.kind == TransferKind.PROPOSE,

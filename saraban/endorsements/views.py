@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from saraban.documents.access import record_views
 from saraban.documents.models import Document
 from saraban.endorsements.capacity import (
     Capacity,
@@ -131,6 +132,11 @@ def desk():
     proposals = proposals_for(current_user, limit=200, waiting_only=not everything)
     today = bangkok_today()
     given = orders_given(current_user)
+    if record_views(current_user, [p.transfer.document for p in proposals]
+                    + [o.endorsement.document for o in given], "desk"):
+        from saraban.extensions import db
+
+        db.session.commit()
     return render_template("endorsements/desk.html", proposals=proposals, everything=everything,
                            given=given, overdue={o.id for o in given if is_overdue(o, today)})
 
@@ -141,6 +147,10 @@ def tasks():
     done = request.args.get("show") == "all"
     today = bangkok_today()
     orders = tasks_for(current_user, include_done=done)
+    if record_views(current_user, [o.endorsement.document for o in orders], "orders"):
+        from saraban.extensions import db
+
+        db.session.commit()
     return render_template("endorsements/tasks.html", orders=orders, done=done,
                            overdue={o.id for o in orders if is_overdue(o, today)})
 

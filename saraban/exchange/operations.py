@@ -422,23 +422,58 @@ def central_register() -> Register | None:
                Unit.parent_id.is_(None)).order_by(Register.id).limit(1))
 
 
-def _name_registry_officers(document: Document) -> None:
-    """A classified letter from another agency is named to the registry officers (the
-    cleared clerks) of the unit that keeps the central register, who pass it on by name."""
+def _registry_officers(secrecy: int) -> list[User]:
+    """The registry officers (the cleared clerks) of the unit that keeps the central
+    register: a classified letter from another agency is named to them, who pass it on by
+    name."""
     from saraban.accounts.models import Role
-    from saraban.documents.access import cleared_members, name_reader
+    from saraban.documents.access import cleared_members
 
     register = central_register()
     if register is None:
-        return
-    for person in cleared_members(register.unit_id, Role.CLERK, document.secrecy):
-        name_reader(document, person, None)
+        return []
+    return cleared_members(register.unit_id, Role.CLERK, secrecy)
+
+
+def _refusal(letter: protocol.Letter) -> tuple[str, str] | None:
+    """Why a letter that passed the protocol's checks is still not taken, as the notice
+    kind (``invalid``: its files; ``reject``: its secrecy) and the reason the sender
+    reads; None when it is taken."""
+    from saraban.documents.files import check_upload
+
+    for file in [letter.main_file, *letter.attachment_files]:
+        if file is None:
+            continue
+        try:  # the same checks as a clerk's upload: content, not name or declared type
+            check_upload(file.content)
+        except OperationError as error:
+            return "invalid", (f"ไฟล์ {file.filename[:100]}: {error.message_th} "
+                               f"(file {file.filename[:100]}: {error.message_en})")
+    if letter.secrecy >= 3:
+        return "reject", ("หนังสือชั้นลับที่สุดไม่รับทางระบบ ให้ส่งตัวหนังสือตามระเบียบว่าด้วยการรักษา"
+                          "ความลับของทางราชการ (top-secret letters are not received "
+                          "electronically: send the paper letter)")
+    if letter.secrecy > 0 and not _registry_officers(letter.secrecy):
+        return "reject", ("ไม่มีเจ้าหน้าที่ทะเบียนที่มีสิทธิ์เข้าถึงหนังสือชั้นความลับนี้ "
+                          "จึงรับหนังสือนี้ทางระบบไม่ได้ (no registry officer here is "
+                          "cleared for this secrecy level)")
+    return None
 
 
 def _take_letter(row: ExchangeMessage, letter: protocol.Letter, peer: Peer,
                  us: protocol.Identity) -> None:
-    from saraban.documents.files import store
+    from saraban.documents.access import name_reader
+    from saraban.documents.files import sniff, store
     from saraban.documents.operations import normalize_number
+
+    refusal = _refusal(letter)
+    if refusal is not None:  # nothing of it is registered; the sender is told why
+        kind, reason = refusal
+        row.status = MessageStatus.REFUSED
+        row.reason = reason
+        _queue_notice(row, protocol.build_notice(us, peer.code, kind, row.message_id,
+                                                 {"Reason": reason}))
+        return
 
     document = Document(
         kind=DocumentKind.EXTERNAL, number=letter.number,
@@ -458,17 +493,18 @@ def _take_letter(row: ExchangeMessage, letter: protocol.Letter, peer: Peer,
         attached = files.pop(enclosure.filename, None) if enclosure.filename else None
         document.enclosures.append(Enclosure(
             position=i, description=enclosure.description,
-            file=store(attached.content, attached.media_type) if attached else None))
+            file=store(attached.content, sniff(attached.content)) if attached else None))
     db.session.add(document)
     db.session.flush()
     if letter.main_file is not None:
-        stored = store(letter.main_file.content, letter.main_file.media_type)
+        stored = store(letter.main_file.content, sniff(letter.main_file.content))
         db.session.add(DocumentFile(document_id=document.id, file_id=stored.id,
                                     role=FileRole.ORIGINAL,
                                     filename=letter.main_file.filename[:255]))
     row.document_id = document.id
     if document.secrecy > 0:
-        _name_registry_officers(document)
+        for person in _registry_officers(document.secrecy):
+            name_reader(document, person, None)
     if not current_app.config.get("EXCHANGE_AUTO_REGISTER", True):
         return  # a clerk accepts it (or rejects it) from the list of arrivals
     register = central_register()
@@ -544,18 +580,28 @@ def _keeps_central(user: User) -> bool:
 
 
 def arrivals(user: User) -> list[ExchangeMessage]:
+    """Letters waiting to be accepted, for the clerks of the central register's unit; a
+    secret one only for its named, cleared officers (to the others, not even a count)."""
+    from saraban.documents.access import secrecy_filter
+
     if not _keeps_central(user):
         return []
     return list(db.session.scalars(
-        select(ExchangeMessage).where(ExchangeMessage.direction == Direction.IN,
-                                      ExchangeMessage.kind == "letter",
-                                      ExchangeMessage.status == MessageStatus.RECEIVED)
+        select(ExchangeMessage).join(Document, Document.id == ExchangeMessage.document_id)
+        .where(ExchangeMessage.direction == Direction.IN,
+               ExchangeMessage.kind == "letter",
+               ExchangeMessage.status == MessageStatus.RECEIVED, secrecy_filter(user))
         .order_by(ExchangeMessage.id)))
 
 
 def _arrival(user: User, row_id) -> ExchangeMessage:
+    from saraban.documents.access import secret_rule
+
     row = db.session.get(ExchangeMessage, row_id) if is_row_id(row_id) else None
-    if row is None or row.direction != Direction.IN or row.kind != "letter":
+    if row is None or row.direction != Direction.IN or row.kind != "letter" or (
+            row.document is not None and row.document.secrecy > 0 and not db.session.scalar(
+                select(Document.id).where(Document.id == row.document_id,
+                                          secret_rule(user.clearance, user.id)))):
         raise ExchangeError("ไม่พบหนังสือที่ได้รับนี้", "No such arrival.", status=404)
     if not _keeps_central(user):
         raise ExchangeError("เฉพาะเจ้าหน้าที่สารบรรณของหน่วยที่ถือทะเบียนรับกลาง",

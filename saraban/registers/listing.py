@@ -22,7 +22,7 @@ from saraban import thaidate
 from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.db import begin_write
-from saraban.documents.access import secret_rule
+from saraban.documents.access import record_views, secret_rule
 from saraban.documents.models import Document
 from saraban.extensions import db
 from saraban.i18n import label
@@ -234,7 +234,14 @@ def register_lines(user: User, register_id: int, period: Period, *, limit: int |
                           unit_name)
              for e in entries]
     _attach_actions(register, lines)
+    if readable:  # a secret line shown in full is a view of the document (flushed)
+        record_views(user, [ln.document for ln in lines if not ln.masked], "register")
     return register, lines, total
+
+
+def shows_secret(lines: list[RegisterLine]) -> bool:
+    """Whether these lines show a secret document in full (register_lines recorded it)."""
+    return any(ln.document.secrecy > 0 and not ln.masked for ln in lines)
 
 
 def _attach_actions(register: Register, lines: list[RegisterLine]) -> None:

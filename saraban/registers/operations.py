@@ -439,9 +439,12 @@ def visible_receipt(user: User, receipt_id: int) -> Receipt | None:
 def receipt_stamp_pdf(receipt: Receipt, user: User | None = None) -> bytes:
     """The stamp as an A4 PDF, with a verification code for this printing (flushes the
     code: the caller commits)."""
+    from saraban.audit.operations import record_view
     from saraban.audit.printcodes import issue_print_code, show
     from saraban.pdf.stamp import stamp_pdf
 
+    if user is not None:
+        record_view(user, receipt.document, "stamp")
     unit = receipt.register.unit
     name = unit.stamp_name or unit.short_name
     when = receipt.received_at.isoformat() if receipt.received_at else ""

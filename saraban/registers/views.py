@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from saraban import thaidate
+from saraban.documents.access import can_view
 from saraban.documents.files import check_upload, write_file
 from saraban.extensions import db
 from saraban.i18n import MONTHS_EN, current_lang, format_date, local_digits
@@ -22,6 +23,7 @@ from saraban.registers.listing import (
     export_register,
     register_lines,
     register_title,
+    shows_secret,
 )
 from saraban.registers.models import Dispatch, Receipt, RegisterKind
 from saraban.registers.operations import (
@@ -111,7 +113,10 @@ def _numbering_form(form, kind: RegisterKind, numbered, twin, line, endpoint: st
         done = db.session.get(line, done_id)
         if done is not None and done.register_id not in usable_register_ids(current_user):
             done = None
-    return render_template(template, form=form, done=done)
+    # The box shows the line's number to whoever keeps the register (as the register does),
+    # and its subject and links only to someone who may read the document.
+    masked = done is not None and not can_view(current_user, done.document_id)
+    return render_template(template, form=form, done=done, done_masked=masked)
 
 
 def _checked_scan(form: ReceiveForm | SendForm) -> tuple[str, bytes] | None:
@@ -241,6 +246,8 @@ def register_page(register_id: int):
                                                 limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     except OperationError:
         abort(404)
+    if shows_secret(lines):
+        db.session.commit()  # the views of the secret lines shown (see register_lines)
     return render_template(
         "registers/show.html", register=register, lines=lines, total=total, period=period,
         page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), title=_register_title(register),

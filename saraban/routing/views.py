@@ -27,10 +27,15 @@ bp = Blueprint("routing", __name__)
 @bp.get("/inbox")
 @login_required
 def inbox_page():
+    from saraban.documents.access import record_views
     from saraban.exchange.operations import arrivals
+    from saraban.extensions import db
 
-    return render_template("routing/inbox.html", transfers=inbox(current_user),
-                           arrivals=arrivals(current_user))
+    transfers, waiting = inbox(current_user), arrivals(current_user)
+    if record_views(current_user, [t.document for t in transfers]
+                    + [m.document for m in waiting], "inbox"):
+        db.session.commit()
+    return render_template("routing/inbox.html", transfers=transfers, arrivals=waiting)
 
 
 @bp.post("/transfers/<int:transfer_id>/accept")
