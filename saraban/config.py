@@ -72,6 +72,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "EXCHANGE_REGISTER_ID": _env("EXCHANGE_REGISTER_ID"),
         # roles whose holders must log in with a TOTP code (e.g. "admin,commander")
         "REQUIRE_TOTP_FOR": _roles(_env("REQUIRE_TOTP_FOR", "")),
+        # system administrators must log in with TOTP (0 only for tests and demonstrations)
+        "SYSADMIN_TOTP": _env("SYSADMIN_TOTP", "1") == "1",
+        # shared rate limits: Redis when set, the database otherwise (saraban/ratelimit.py)
+        "REDIS_URL": _env("REDIS_URL"),
+        # reverse proxies in front of the application that add X-Forwarded-For/-Proto
+        "PROXY_HOPS": int(_env("PROXY_HOPS", "0")),
     }
     secret = overrides.get("SECRET_KEY") or _env("SECRET_KEY")
     if not secret:

@@ -97,6 +97,9 @@ def app(database_url, tmp_path_factory):
             "SECRET_KEY": "test-" + uuid.uuid4().hex,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "DATA_DIR": str(data_dir),
+            # the demo system administrator logs in without TOTP in tests (one test turns
+            # it on: tests/test_account_lanes.py)
+            "SYSADMIN_TOTP": False,
         }
     )
     with app.app_context():

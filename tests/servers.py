@@ -116,6 +116,7 @@ def start_server(root: Path, database_url: str | None = None, workers: int = 2) 
         "SARABAN_INSTANCE_PATH": str(root),
         "SARABAN_DATA_DIR": str(root / "data"),
         "SARABAN_DATABASE_URL": database_url or f"sqlite:///{root / 'saraban.sqlite3'}",
+        "SARABAN_SYSADMIN_TOTP": "0",  # demo-admin, a system administrator, without TOTP
     }
     saraban(["db", "upgrade"], env)
     output = saraban(["load-samples", "--quiet"], env)
