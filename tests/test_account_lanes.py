@@ -246,3 +246,31 @@ def test_every_refused_login_costs_one_password_check(client, db_session):
     assert db_session.scalar(select(Membership.id).where(Membership.unit_id == unit.id))
     assert db_session.scalar(select(User).where(User.username == "lane-off")).last_login_at \
         is None
+
+
+def test_a_unit_administrator_keeps_delegations_only_for_positions_of_his_units(db_session):
+    """The twin in delegations: an acting order for a position is a signature in that
+    unit's name, so only its administrators (or a system administrator) write one."""
+    import pytest
+
+    from saraban.endorsements.capacity import create_delegation, end_delegation
+    from saraban.units.models import Person, Position
+    from saraban.validation import OperationError
+
+    w = _world(db_session)
+    person = Person(first_name="ทดสอบ", last_name="ทำแทน")
+    theirs = Position(title="ผบ.ลาน-อื่น", unit=w["other"])
+    ours = Position(title="ผบ.ลาน-ใต้", unit=w["below"])
+    db_session.add_all([person, theirs, ours])
+    db_session.flush()
+    body = {"person_id": person.id, "kind": "acting", "start_date": "1/12/2569"}
+    with pytest.raises(OperationError) as refused:
+        create_delegation(w["admin"], {**body, "position_id": theirs.id})
+    assert refused.value.status == 403
+    mine = create_delegation(w["admin"], {**body, "position_id": ours.id})
+    assert mine.position_id == ours.id
+    boss = make_user(db_session, "lane-sys2", units=[], is_sysadmin=True)
+    other = create_delegation(boss, {**body, "position_id": theirs.id})
+    with pytest.raises(OperationError) as refused:
+        end_delegation(w["admin"], other.id, "31/12/2569")
+    assert refused.value.status == 403
