@@ -35,6 +35,17 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    from saraban import ratelimit
+
+    ratelimit.configure(app)
+    if app.config.get("PROXY_HOPS"):
+        # behind SARABAN_PROXY_HOPS load balancers: the client's own address (and scheme)
+        # from the X-Forwarded-* headers they add, so that offices do not share one limit
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
     from saraban.web import register_web
 
     register_web(app)

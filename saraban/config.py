@@ -44,6 +44,13 @@ def _roles(value: str) -> frozenset[str]:
     return names
 
 
+def _count(name: str, default: str) -> int:
+    raw = _env(name, default)
+    if not raw.isdecimal() or int(raw) > 10:
+        raise ConfigError(f"SARABAN_{name} must be a whole number from 0 to 10, not {raw!r}")
+    return int(raw)
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     env = overrides.get("ENV") or _env("ENV", "production")
@@ -74,6 +81,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REQUIRE_TOTP_FOR": _roles(_env("REQUIRE_TOTP_FOR", "")),
         # the installation key (audit head MAC, backup signature); default DATA_DIR/...
         "AUDIT_KEY_FILE": _env("AUDIT_KEY_FILE"),
+        # system administrators must log in with TOTP (0 only for tests and demonstrations)
+        "SYSADMIN_TOTP": _env("SYSADMIN_TOTP", "1") == "1",
+        # shared rate limits: Redis when set, the database otherwise (saraban/ratelimit.py)
+        "REDIS_URL": _env("REDIS_URL"),
+        # reverse proxies in front of the application that add X-Forwarded-For/-Proto
+        "PROXY_HOPS": _count("PROXY_HOPS", "0"),
     }
     secret = overrides.get("SECRET_KEY") or _env("SECRET_KEY")
     if not secret:

@@ -1,6 +1,13 @@
 """Imports every domain model so that the metadata (and Alembic) sees the whole schema."""
 
-from saraban.accounts.models import ApiToken, Membership, Role, User
+from saraban.accounts.models import (  # noqa: F401
+    AccountNotice,
+    ApiToken,
+    Membership,
+    RateLimitCounter,
+    Role,
+    User,
+)
 from saraban.audit import records as _record_digests  # noqa: F401  (its session hooks)
 from saraban.audit.models import AuditEvent, AuditHead, PrintCode
 from saraban.documents.models import (

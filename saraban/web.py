@@ -75,7 +75,6 @@ def register_i18n(app: Flask) -> None:
     """Thai pages by default, English for whoever chose it (the ``saraban_lang`` cookie,
     set by ``/lang/<code>``). The API and the exchange endpoint keep their own rule:
     they answer in both languages, whatever the cookie says."""
-    from saraban.accounts.views import _safe_next
     from saraban.extensions import babel
 
     try:
@@ -94,7 +93,7 @@ def register_i18n(app: Flask) -> None:
     def _set_language(code: str):
         if code not in i18n.LANGUAGES:
             abort(404)
-        response = redirect(_safe_next(request.args.get("next")))
+        response = redirect(safe_next(request.args.get("next")))
         response.set_cookie(i18n.LANG_COOKIE, code, max_age=365 * 24 * 3600, httponly=True,
                             samesite="Lax", secure=app.config.get("SESSION_COOKIE_SECURE", False))
         return response
@@ -179,6 +178,25 @@ def register_errors(app: Flask) -> None:
             code=400,
             message=gettext("แบบฟอร์มหมดอายุหรือไม่ถูกต้อง กรุณาโหลดหน้าใหม่แล้วลองอีกครั้ง"),
         ), 400
+
+
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """A page of this site to go back to: a path starting with one "/" and nothing a
+    browser could read as another host ("//host", "/\\host", "////host", tabs or newlines
+    that it strips, a scheme). Anything else gives ``default`` (the home page). Every
+    redirect that takes a next/back parameter goes through here."""
+    from urllib.parse import urlsplit
+
+    from flask import url_for
+
+    if isinstance(target, str) and target.startswith("/") and target.isprintable() \
+            and not target.startswith(("//", "/\\")) and "\\" not in target \
+            and not any(ch.isspace() for ch in target):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/") \
+                and not parts.path.startswith("//"):
+            return target
+    return default or url_for("accounts.home")
 
 
 def run_operation(action, done: str | None = None):

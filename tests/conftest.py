@@ -67,6 +67,21 @@ class _PgDatabase:
         engine.dispose()
 
 
+def _redis_url() -> str | None:
+    """SARABAN_REDIS_URL, or the local Redis, when it answers a PING."""
+    url = os.environ.get("SARABAN_REDIS_URL") or "redis://127.0.0.1:6379/0"
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except Exception:  # noqa: BLE001  (no Redis here: the database counts instead)
+        return None
+    return url
+
+
+REDIS_URL = _redis_url()
+
+
 @pytest.fixture(scope="session", params=DATABASES)
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
@@ -97,6 +112,12 @@ def app(database_url, tmp_path_factory):
             "SECRET_KEY": "test-" + uuid.uuid4().hex,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "DATA_DIR": str(data_dir),
+            # the demo system administrator logs in without TOTP in tests (one test turns
+            # it on: tests/test_account_lanes.py)
+            "SYSADMIN_TOTP": False,
+            # shared rate limits in Redis when it answers (CI has it), the database if not
+            "REDIS_URL": REDIS_URL,
+            "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": "saraban-test-" + uuid.uuid4().hex},
         }
     )
     with app.app_context():

@@ -107,8 +107,10 @@ class Server:
         return [block for block in text.split("\n[") if "Traceback" in block]
 
 
-def start_server(root: Path, database_url: str | None = None, workers: int = 2) -> Server:
-    """Upgrade a fresh database, load the samples and serve with gunicorn on loopback."""
+def start_server(root: Path, database_url: str | None = None, workers: int = 2,
+                 settings: dict | None = None) -> Server:
+    """Upgrade a fresh database, load the samples and serve with gunicorn on loopback
+    (``settings``: more SARABAN_* variables, or None to unset one)."""
     env = {
         **os.environ,
         "SARABAN_ENV": "production",
@@ -116,7 +118,13 @@ def start_server(root: Path, database_url: str | None = None, workers: int = 2) 
         "SARABAN_INSTANCE_PATH": str(root),
         "SARABAN_DATA_DIR": str(root / "data"),
         "SARABAN_DATABASE_URL": database_url or f"sqlite:///{root / 'saraban.sqlite3'}",
+        "SARABAN_SYSADMIN_TOTP": "0",  # demo-admin, a system administrator, without TOTP
     }
+    for name, value in (settings or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     saraban(["db", "upgrade"], env)
     output = saraban(["load-samples", "--quiet"], env)
     logins = dict(re.findall(r"^\s+(demo-\S+)\s+(\S+)$", output, re.M))

@@ -228,7 +228,12 @@ def test_creating_a_user_shows_his_password_once_and_it_logs_in(client, login, a
     # shown once: his page does not show it again
     assert password not in client.get(f"/admin/users/{user.id}").get_data(as_text=True)
     other = app.test_client()
-    log_in(other, "new.clerk", password)
+    log_in(other, "new.clerk", password)  # a one-time password: he sets his own first
+    assert other.get("/").status_code == 302
+    form = other.get("/login/new-password").get_data(as_text=True)
+    mine = "ของผมเอง-ยาวพอ-7"
+    other.post("/login/new-password", data={"new": mine, "again": mine,
+                                            "csrf_token": csrf_token_from(form)})
     assert other.get("/").status_code == 200
 
     dup = _post(client, "/admin/users", {"username": "new.clerk", "display_name": "ซ้ำ",

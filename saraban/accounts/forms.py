@@ -55,3 +55,16 @@ class TotpDisableForm(FlaskForm):
                        validators=[Length(max=40, message=lazy_gettext("รหัสยืนยันยาวเกินไป"))])
     password = PasswordField(lazy_gettext("หรือรหัสผ่าน"),
                              validators=[Length(max=200)])
+
+
+class NewPasswordForm(FlaskForm):
+    """The user's own password, after a one-time one."""
+
+    new = PasswordField(
+        lazy_gettext("รหัสผ่านใหม่"),
+        validators=[DataRequired(lazy_gettext("กรุณากรอกรหัสผ่านใหม่"))],
+    )
+    again = PasswordField(
+        lazy_gettext("รหัสผ่านใหม่อีกครั้ง"),
+        validators=[DataRequired(lazy_gettext("กรุณากรอกรหัสผ่านใหม่อีกครั้ง"))],
+    )

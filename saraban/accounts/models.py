@@ -10,6 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Integer,
     SmallInteger,
@@ -60,6 +61,13 @@ class User(UserMixin, TimestampMixin, Base):
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # A system administrator (few, named, TOTP required) manages every unit and user; an
+    # administrator by membership manages only the users of his own units.
+    is_sysadmin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A one-time password (a new account, an administrator's reset) only lets the user
+    # set a password of his own at the next login.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
 
     person: Mapped[Person | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
@@ -148,6 +156,32 @@ class ApiToken(TimestampMixin, Base):
     @staticmethod
     def hash_token(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AccountNotice(TimestampMixin, Base):
+    """Something done to an account that its owner must hear of at his next login (there is
+    no e-mail yet): ``kind`` "password_reset" by the administrator ``by_user_id``."""
+
+    __tablename__ = "account_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    seen_at: Mapped[dt.datetime | None]
+
+    by_user: Mapped[User | None] = relationship(foreign_keys=[by_user_id])
+
+
+class RateLimitCounter(Base):
+    """A fixed-window request counter shared by every worker, for installations without
+    Redis (saraban/ratelimit.py). ``expires_at`` is in seconds since the epoch."""
+
+    __tablename__ = "rate_limit_counter"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float)
 
 
 class RecoveryCode(TimestampMixin, Base):

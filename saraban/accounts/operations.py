@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import secrets
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
@@ -38,48 +39,109 @@ class AccountLocked(Exception):
         self.until = until
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The user, when the name and password match an active account that is not locked.
-    After LOCK_AFTER refused passwords in a row the account is locked for LOCK_FOR, even
-    for the right password (raises AccountLocked); the caller commits either way.
+@dataclass
+class LoginAttempt:
+    """A login counted before its password is checked (``begin_login``): the caller commits,
+    so that every worker sees the count, then calls ``finish_login``."""
 
-    A user with TOTP turned on is given back but not yet logged in (``user.totp_enabled``):
-    the caller asks for his code and calls ``check_login_code``; until then his count of
-    refusals stands, so that wrong codes and wrong passwords add up to the same lockout."""
+    username: str
+    user: User | None
+    count: int | None  # this attempt's place in the row of refusals; None when locked
+
+
+def begin_login(username: str) -> LoginAttempt | None:
+    """Counts this attempt against the account in one conditional UPDATE ... RETURNING,
+    before any password is checked, so that however many requests arrive at once no more
+    than LOCK_AFTER passwords are ever checked per lock. None for a name no account could
+    have (nothing to count); the caller commits, then calls ``finish_login``."""
     username = username.strip()
     if not username or not username.isprintable():
         return None  # no user name holds control characters (and PostgreSQL refuses NUL)
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        check_password_hash(_dummy_hash(), password)
-        _failed(None, {"username": username[:80], "reason": "unknown"})
-        return None
+        return LoginAttempt(username, None, None)
+    return LoginAttempt(username, user, _count_attempt(user))
+
+
+def _count_attempt(user: User) -> int | None:
+    """One more attempt in a row, unless the account is locked (then None)."""
     now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
+    begin_write(db.session)
+    count = db.session.execute(
+        update(User)
+        .where(User.id == user.id,
+               or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    db.session.refresh(user, ["failed_logins", "locked_until"])
+    return count
+
+
+def finish_login(attempt: LoginAttempt | None, password: str) -> User | None:
+    """The user, when the name and password match an active account that is not locked.
+    After LOCK_AFTER refused passwords in a row the account is locked for LOCK_FOR, even
+    for the right password (raises AccountLocked); the caller commits either way. Every
+    refusal (unknown name, deactivated, locked, over the count, wrong password) costs one
+    scrypt check, so that none answers faster than another.
+
+    A user with TOTP turned on is given back but not yet logged in (``user.totp_enabled``):
+    the caller asks for his code and calls ``check_login_code``; until then his count of
+    refusals stands, so that wrong codes and wrong passwords add up to the same lockout."""
+    if attempt is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    user = attempt.user
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        _failed(None, {"username": attempt.username[:80], "reason": "unknown"})
+        return None
+    if attempt.count is None or attempt.count > LOCK_AFTER:
         check_password_hash(_dummy_hash(), password)  # as slow as any other answer
         _failed(user, {"reason": "locked"})
-        raise AccountLocked(user.locked_until)
-    if not user.active or not user.check_password(password):
-        _refused(user, "inactive" if not user.active else "password", now)
+        if attempt.count is None:
+            raise AccountLocked(user.locked_until)
+        return None  # counted behind the refusal that locks: never checked
+    right = user.check_password(password)  # checked for a deactivated account too
+    if not user.active or not right:
+        _refused(user, "inactive" if not user.active else "password", attempt.count)
         return None
     if user.totp_enabled:
+        # a right password is no refusal: take this attempt back off the count, which
+        # goes on standing until the code is right
+        db.session.execute(
+            update(User).where(User.id == user.id, User.failed_logins > 0)
+            .values(failed_logins=User.failed_logins - 1)
+            .execution_options(synchronize_session=False))
+        db.session.refresh(user, ["failed_logins"])
         return user
     _logged_in(user)
     return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """``begin_login`` and ``finish_login`` in one transaction (the command line and tests;
+    the login page commits between the two)."""
+    return finish_login(begin_login(username), password)
 
 
 def check_login_code(user: User, code: str) -> str | None:
     """The second step of a login with TOTP: ``code`` is the current six-digit code (Thai
     digits allowed, now ± one step, never a step already used) or an unused recovery code.
     Gives how the user proved himself ("totp" or "recovery") and logs him in, or None
-    after counting the refusal towards the lockout (raises AccountLocked while locked)."""
-    now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
+    after counting the refusal towards the lockout (raises AccountLocked while locked).
+    The attempt is counted first, atomically, as for a password."""
+    count = _count_attempt(user)
+    if count is None:
         _failed(user, {"reason": "locked"})
         raise AccountLocked(user.locked_until)
+    if count > LOCK_AFTER:
+        _failed(user, {"reason": "locked"})
+        return None
     how = _spend_code(user, code) if user.active and user.totp_enabled else None
     if how is None:
-        _refused(user, "code", now)
+        _refused(user, "code", count)
         return None
     _logged_in(user, {"second_factor": how})
     return how
@@ -122,15 +184,19 @@ def _spend_code(user: User, code: str) -> str | None:
     return "recovery"
 
 
-def _refused(user: User, reason: str, now: dt.datetime) -> None:
-    """One more refusal in a row; the LOCK_AFTER-th locks the account for LOCK_FOR."""
+def _refused(user: User, reason: str, count: int) -> None:
+    """A refusal, counted already (``_count_attempt``); the LOCK_AFTER-th in a row locks
+    the account for LOCK_FOR (only the one request that drew that number does)."""
     _failed(user, {"reason": reason})
-    user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins >= LOCK_AFTER:
-        user.locked_until = now + LOCK_FOR
-        user.failed_logins = 0
-        record("account.locked", user=user, obj=user,
-               details={"until": user.locked_until.isoformat()})
+    if count >= LOCK_AFTER:
+        until = utcnow() + LOCK_FOR
+        db.session.execute(
+            update(User).where(User.id == user.id)
+            .values(locked_until=until, failed_logins=0)
+            .execution_options(synchronize_session=False))
+        set_committed_value(user, "locked_until", until)
+        set_committed_value(user, "failed_logins", 0)
+        record("account.locked", user=user, obj=user, details={"until": until.isoformat()})
 
 
 def _failed(user: User | None, details: dict) -> None:
@@ -145,6 +211,44 @@ def _logged_in(user: User, details: dict | None = None) -> None:
     user.locked_until = None
     user.last_login_at = utcnow()
     record("login", user=user, obj=user, details=details)
+
+
+def end_sessions(user: User, action: str = "logout") -> None:
+    """Logout: a new session token ends this session and every other one of the user (a
+    cookie copied before is worth nothing after)."""
+    begin_write(db.session)
+    user.rotate_session()
+    record(action, user=user, obj=user)
+
+
+def unseen_notices(user: User) -> list:
+    from saraban.accounts.models import AccountNotice
+
+    return list(db.session.scalars(
+        select(AccountNotice).where(AccountNotice.user_id == user.id,
+                                    AccountNotice.seen_at.is_(None))
+        .order_by(AccountNotice.id)))
+
+
+def mark_notices_seen(user: User) -> None:
+    from saraban.accounts.models import AccountNotice
+
+    begin_write(db.session)
+    db.session.execute(
+        update(AccountNotice)
+        .where(AccountNotice.user_id == user.id, AccountNotice.seen_at.is_(None))
+        .values(seen_at=utcnow()).execution_options(synchronize_session=False))
+
+
+def set_own_password(user: User, new: str, again: str) -> None:
+    """After a one-time password (a new account, an administrator's reset): the user sets
+    his own; the one-time password is no longer any good, and neither is any session."""
+    _check_new_password(user, new, again)
+    begin_write(db.session)
+    user.set_password(new)
+    user.must_change_password = False
+    user.password_changed_at = utcnow()
+    record("password.set", user=user, obj=user)
 
 
 def create_token(user: User, name: str = "cli") -> str:
@@ -222,6 +326,15 @@ def change_password(user: User, current: str, new: str, again: str) -> None:
     if not user.check_password(current or ""):
         raise OperationError("รหัสผ่านปัจจุบันไม่ถูกต้อง", "The current password is wrong.",
                              field="current")
+    _check_new_password(user, new, again)
+    begin_write(db.session)
+    user.set_password(new)
+    user.must_change_password = False
+    user.password_changed_at = utcnow()
+    record("password.change", user=user, obj=user)
+
+
+def _check_new_password(user: User, new: str, again: str) -> None:
     new = new or ""
     if len(new) < PASSWORD_MIN_LENGTH:
         raise OperationError(
@@ -234,13 +347,9 @@ def change_password(user: User, current: str, new: str, again: str) -> None:
     if new != again:
         raise OperationError("รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน",
                              "The two new passwords differ.", field="again")
-    if new == current:
+    if user.check_password(new):
         raise OperationError("รหัสผ่านใหม่ต้องไม่ซ้ำกับรหัสผ่านปัจจุบัน",
                              "The new password is the current one.", field="new")
-    begin_write(db.session)
-    user.set_password(new)
-    user.password_changed_at = utcnow()
-    record("password.change", user=user, obj=user)
 
 
 def totp_required_roles() -> frozenset[str]:
@@ -250,6 +359,8 @@ def totp_required_roles() -> frozenset[str]:
 def totp_required(user: User) -> bool:
     """An administrator's setting (SARABAN_REQUIRE_TOTP_FOR) demands a second factor of
     one of the user's roles."""
+    if user.is_sysadmin and current_app.config.get("SYSADMIN_TOTP", True):
+        return True  # system administrators: always (unless SARABAN_SYSADMIN_TOTP=0)
     required = totp_required_roles()
     return bool(required) and any(str(role) in required for role in user.roles)
 
@@ -258,7 +369,7 @@ def totp_offered(user: User) -> bool:
     """Who may turn TOTP on: administrators and commanders, anyone it is required of, and
     anyone who has it already (so that he can turn it off)."""
     return (user.totp_enabled or user.totp_secret is not None or totp_required(user)
-            or any(role in (Role.ADMIN, Role.COMMANDER) for role in user.roles))
+            or user.is_sysadmin or any(role in (Role.ADMIN, Role.COMMANDER) for role in user.roles))
 
 
 def start_totp(user: User) -> str:

@@ -19,7 +19,13 @@ from flask_babel import gettext
 from flask_login import current_user, login_required, login_user
 
 from saraban.accounts import totp
-from saraban.accounts.forms import CodeForm, LoginForm, PasswordChangeForm, TotpDisableForm
+from saraban.accounts.forms import (
+    CodeForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordChangeForm,
+    TotpDisableForm,
+)
 from saraban.accounts.models import User
 from saraban.accounts.operations import (
     PASSWORD_MIN_LENGTH,
@@ -28,18 +34,21 @@ from saraban.accounts.operations import (
     check_login_code,
     confirm_totp,
     disable_totp,
+    mark_notices_seen,
     pending_totp_secret,
     revoke_own_token,
+    set_own_password,
     start_totp,
     tokens_of,
     totp_offered,
     totp_required,
+    unseen_notices,
     unused_recovery_codes,
 )
 from saraban.accounts.views import LOGINS_PER_MINUTE, bp
 from saraban.db import utcnow
 from saraban.extensions import db
-from saraban.i18n import format_time, local_digits
+from saraban.i18n import format_datetime, format_time, local_digits
 from saraban.ratelimit import allow
 from saraban.thaidate import BANGKOK
 from saraban.validation import OperationError
@@ -47,12 +56,14 @@ from saraban.web import run_operation
 
 PENDING = "pending_login"  # the half-logged state between the password and the code
 PENDING_FOR = 300  # seconds
+CHANGING = "pending_password"  # a one-time password was right: only a new one may follow
+CHANGING_FOR = 600  # seconds
 REAUTH_TRIES = (5, 300.0)  # password or code checks on this page, per user, per 5 minutes
 
 # what a user who must set up TOTP first may still reach
 _OPEN_ENDPOINTS = {"static", "set_language", "accounts.login", "accounts.login_code",
-                   "accounts.logout", "accounts.security", "accounts.totp_start",
-                   "accounts.totp_confirm"}
+                   "accounts.logout", "accounts.new_password", "accounts.security",
+                   "accounts.totp_start", "accounts.totp_confirm"}
 _OTHER_AUTH_BLUEPRINTS = {"api", "exchange", "verify"}  # bearer tokens, signatures, public
 
 
@@ -62,6 +73,70 @@ def begin_second_step(user: User, next_url: str):
     session[PENDING] = {"user": user.id, "token": user.session_token,
                         "since": int(time.time()), "next": next_url}
     return redirect(url_for("accounts.login_code"))
+
+
+def complete_login(user: User, next_url: str):
+    """The password (and the code) were right. A user holding a one-time password is not
+    logged in: he may only set his own (``new_password``); anyone else is, and hears of
+    what was done to his account since (an administrator's reset)."""
+    if user.must_change_password:
+        session[CHANGING] = {"user": user.id, "token": user.session_token,
+                             "since": int(time.time()), "next": next_url}
+        db.session.commit()
+        return redirect(url_for("accounts.new_password"))
+    for notice in unseen_notices(user):
+        flash(notice_text(notice), "info")
+    mark_notices_seen(user)
+    login_user(user)
+    db.session.commit()
+    return redirect(next_url)
+
+
+def notice_text(notice) -> str:
+    by = notice.by_user.display_name if notice.by_user else gettext("ผู้ดูแลระบบ")
+    return gettext("ผู้ดูแลระบบ %(name)s ตั้งรหัสผ่านใหม่ให้บัญชีของท่านเมื่อ %(when)s "
+                   "หากท่านไม่ได้ขอ กรุณาแจ้งผู้บังคับบัญชาและผู้ดูแลระบบส่วนกลางทันที",
+                   name=by, when=format_datetime(notice.created_at))
+
+
+@bp.route("/login/new-password", methods=["GET", "POST"])
+def new_password():
+    """The only page a one-time password opens: the user sets a password of his own."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.home"))
+    state = session.get(CHANGING)
+    user = None
+    if isinstance(state, dict) and isinstance(state.get("user"), int) \
+            and time.time() - state.get("since", 0) <= CHANGING_FOR:
+        user = db.session.get(User, state["user"])
+        if user is not None and (user.session_token != state.get("token")
+                                 or not user.must_change_password or not user.active):
+            user = None
+    if user is None:
+        session.pop(CHANGING, None)
+        flash(gettext("กรุณาเข้าสู่ระบบด้วยรหัสผ่านชั่วคราวอีกครั้ง"), "error")
+        return redirect(url_for("accounts.login"))
+    form = NewPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            set_own_password(user, form.new.data, form.again.data)
+        except OperationError as error:
+            db.session.rollback()
+            getattr(form, error.field if error.field in ("new", "again") else "new") \
+                .errors.append(error.message_for())
+            status = 400
+        else:
+            next_url = state.get("next") or url_for("accounts.home")
+            session.clear()
+            flash(gettext("ตั้งรหัสผ่านใหม่แล้ว"), "info")
+            return complete_login(user, next_url)
+    elif request.method == "POST":
+        status = 400
+    page = render_template("accounts/new_password.html", form=form, user=user,
+                           notices=[notice_text(n) for n in unseen_notices(user)],
+                           min_length=PASSWORD_MIN_LENGTH)
+    return _no_store(page), status
 
 
 def _pending() -> tuple[User | None, dict | None, bool]:
@@ -128,12 +203,10 @@ def login_code():
             form.code.data = ""
         else:
             session.clear()  # a new session once the login is complete
-            login_user(user)
-            db.session.commit()
             if how == "recovery":
                 flash(gettext("ท่านใช้รหัสกู้คืนไปหนึ่งรหัส เหลืออีก %(count)s รหัส",
                               count=local_digits(unused_recovery_codes(user))), "info")
-            return redirect(state["next"])
+            return complete_login(user, state["next"])
     return _no_store(render_template("accounts/login_code.html", form=form))
 
 

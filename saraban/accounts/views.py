@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from saraban.accounts.forms import LoginForm
 from saraban.accounts.models import Role, User
-from saraban.accounts.operations import AccountLocked, authenticate, overview_counts
+from saraban.accounts.operations import (
+    AccountLocked,
+    begin_login,
+    end_sessions,
+    finish_login,
+    overview_counts,
+)
 from saraban.documents.operations import list_documents
 from saraban.extensions import db
 from saraban.i18n import format_time
 from saraban.ratelimit import allow
 from saraban.registers.operations import recent_receipts
 from saraban.thaidate import BANGKOK
+from saraban.web import safe_next
 
 bp = Blueprint("accounts", __name__)
 LOGINS_PER_MINUTE = 20  # per address, in each worker process
@@ -32,14 +37,6 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
-def _safe_next(target: str | None) -> str:
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
-    return url_for("accounts.home")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -50,8 +47,10 @@ def login():
             flash(gettext("พยายามเข้าสู่ระบบบ่อยเกินไปจากเครื่องนี้ กรุณารอหนึ่งนาทีแล้วลองใหม่"),
                   "error")
             return render_template("accounts/login.html", form=form), 429
+        attempt = begin_login(form.username.data)
+        db.session.commit()  # the count is seen by every worker before the check
         try:
-            user = authenticate(form.username.data, form.password.data)
+            user = finish_login(attempt, form.password.data)
         except AccountLocked as locked:
             db.session.commit()
             flash(gettext("บัญชีนี้ถูกระงับชั่วคราวเพราะใส่รหัสผ่านผิดหลายครั้ง กรุณาลองใหม่หลังเวลา "
@@ -62,23 +61,19 @@ def login():
             db.session.commit()
             flash(gettext("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง"), "error")
         else:
-            next_url = _safe_next(request.args.get("next"))
+            next_url = safe_next(request.args.get("next"))
             session.clear()  # a new session on login
             if user.totp_enabled:  # the password was right; now the code (security.py)
                 db.session.commit()
                 return begin_second_step(user, next_url)
-            login_user(user)
-            db.session.commit()
-            return redirect(next_url)
+            return complete_login(user, next_url)
     return render_template("accounts/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        from saraban.audit.operations import record
-
-        record("logout", user=current_user, obj=current_user)
+        end_sessions(current_user._get_current_object())
         db.session.commit()
     logout_user()
     session.clear()
@@ -117,8 +112,12 @@ def home():
         today=today,
         bars=pendency_bars(current_user, today),
         receipts=receipts,
-        overview=overview_counts() if Role.ADMIN in roles else None,
+        overview=overview_counts() if Role.ADMIN in roles or current_user.is_sysadmin
+        else None,
     )
 
 
-from saraban.accounts.security import begin_second_step  # noqa: E402  (its views join bp)
+from saraban.accounts.security import (  # noqa: E402  (its views join bp)
+    begin_second_step,
+    complete_login,
+)

@@ -47,18 +47,133 @@ def generate_password() -> str:
 
 
 # -- who may administer --------------------------------------------------------------------
+#
+# A system administrator (``User.is_sysadmin``: few, named, with TOTP turned on) manages
+# every unit and user. Anyone else administers by membership: the admin role in a unit (and
+# the units below it, ``with_subunits``) lets him manage the users of those units whose reach
+# (every unit they belong to) lies inside his own, whose clearance does not exceed his, who do
+# not see everything and are not system administrators; he grants no clearance, role, reach
+# or sees_all beyond his own.
 
-def is_admin(user) -> bool:
-    """An active user with the admin role in some unit, or one who sees everything."""
+def is_system_admin(user) -> bool:
+    """A system administrator whose second factor is on (unless SARABAN_SYSADMIN_TOTP=0)."""
+    from flask import current_app
+
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
-    return bool(user.sees_all or user.has_role(Role.ADMIN))
+    if not user.is_sysadmin:
+        return False
+    return bool(user.totp_enabled or not current_app.config.get("SYSADMIN_TOTP", True))
+
+
+def is_admin(user) -> bool:
+    """A system administrator, or an active user with the admin role in some unit."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    return is_system_admin(user) or user.has_role(Role.ADMIN)
 
 
 def require_admin(user) -> None:
     if not is_admin(user):
         raise OperationError("เฉพาะผู้ดูแลระบบเท่านั้นที่จัดการหน่วยงานและผู้ใช้ได้",
                              "Only administrators manage units and users.", status=403)
+
+
+def _refuse_lane(th: str = "ท่านดูแลได้เฉพาะหน่วยงานและผู้ใช้ในหน่วยของท่าน",
+                 en: str = "You administer only your own units and their users.",
+                 field: str | None = None) -> OperationError:
+    return OperationError(th, en, status=403, field=field)
+
+
+@dataclass(frozen=True)
+class AdminScope:
+    """The units an administrator manages: ``units`` (every unit he administers) and
+    ``whole`` (those whose whole subtree he administers, where a role "with subunits" may
+    be given). ``everything`` for a system administrator."""
+
+    everything: bool
+    units: frozenset[int] = frozenset()
+    whole: frozenset[int] = frozenset()
+
+    def covers(self, unit_id: int, with_subunits: bool = False) -> bool:
+        if self.everything:
+            return True
+        return unit_id in (self.whole if with_subunits else self.units)
+
+
+def _subtrees(roots: set[int]) -> set[int]:
+    """``roots`` and every unit below them (one query for the whole tree)."""
+    if not roots:
+        return set()
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in db.session.execute(select(Unit.id, Unit.parent_id)):
+        children.setdefault(parent_id, []).append(unit_id)
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        unit_id = stack.pop()
+        if unit_id in seen:
+            continue
+        seen.add(unit_id)
+        stack.extend(children.get(unit_id, ()))
+    return seen
+
+
+def admin_scope(actor) -> AdminScope:
+    require_admin(actor)
+    if is_system_admin(actor):
+        return AdminScope(everything=True)
+    admin = [m for m in actor.memberships if m.role == Role.ADMIN]
+    whole = _subtrees({m.unit_id for m in admin if m.with_subunits})
+    return AdminScope(everything=False, units=frozenset(whole | {m.unit_id for m in admin}),
+                      whole=frozenset(whole))
+
+
+def _membership_inside(scope: AdminScope):
+    """SQL: this membership's reach lies inside ``scope``."""
+    from sqlalchemy import and_
+
+    return or_(and_(Membership.unit_id.in_(sorted(scope.units) or [-1]),
+                    Membership.with_subunits.is_(False)),
+               Membership.unit_id.in_(sorted(scope.whole) or [-1]))
+
+
+def _manageable(actor, scope: AdminScope):
+    """SQL: the users ``actor`` may manage (the lane rule above; one rule for the list and
+    for every action on one user)."""
+    if scope.everything:
+        return None
+    inside = _membership_inside(scope)
+    rule = [exists().where(Membership.user_id == User.id, inside),
+            ~exists().where(Membership.user_id == User.id, ~inside),
+            User.is_sysadmin.is_(False), User.clearance <= actor.clearance]
+    if not actor.sees_all:
+        rule.append(User.sees_all.is_(False))
+    from sqlalchemy import and_
+
+    return and_(*rule)
+
+
+def managed_user(actor, user_id) -> User:
+    """The user, when ``actor`` may manage him; 404 otherwise (he is not in the actor's
+    lane, so the actor does not learn more of him than the list shows)."""
+    scope = admin_scope(actor)
+    user = get_user(user_id)
+    rule = _manageable(actor, scope)
+    if rule is not None and user.id != actor.id and not db.session.scalar(
+            select(User.id).where(User.id == user.id, rule)):
+        raise OperationError("ไม่พบผู้ใช้นี้ในหน่วยที่ท่านดูแล",
+                             "No such user in the units you administer.", status=404)
+    return user
+
+
+def _unit_in_lane(scope: AdminScope, unit: Unit, with_subunits: bool = False,
+                  name: str = "unit_id") -> None:
+    if not scope.covers(unit.id, with_subunits):
+        raise _refuse_lane(
+            f"ท่านไม่ได้ดูแลหน่วย {unit.short_name}"
+            + ("และหน่วยย่อยทั้งหมด" if with_subunits else ""),
+            "That unit (or one below it) is outside the units you administer.", field=name)
 
 
 def is_locked(user: User, now: dt.datetime | None = None) -> bool:
@@ -176,7 +291,7 @@ class UnitRow:
 def unit_tree(actor, *, details: bool = True) -> list[UnitRow]:
     """Every unit in tree order (each under its parent, siblings by id), with its number of
     active members, transfers waiting for it and registers: four queries however many."""
-    require_admin(actor)
+    scope = admin_scope(actor)
     units = db.session.scalars(select(Unit).order_by(Unit.id)).all()
     children: dict[int | None, list[Unit]] = {}
     for unit in units:
@@ -192,6 +307,8 @@ def unit_tree(actor, *, details: bool = True) -> list[UnitRow]:
         rows.append(UnitRow(unit, depth))
         stack.extend((c, depth + 1) for c in reversed(children.get(unit.id, [])))
     rows += [UnitRow(u, 0) for u in units if u.id not in seen]  # a loop of parents
+    if not scope.everything:
+        rows = [row for row in rows if scope.covers(row.unit.id)]
     if not details:
         return rows
     by_id = {row.unit.id: row for row in rows}
@@ -231,8 +348,9 @@ def _check_short_name(short_name: str, parent: Unit | None, except_id: int | Non
 
 
 def create_unit(actor, data: dict) -> Unit:
-    """A new unit under ``parent_id`` (or at the top when there is none)."""
-    require_admin(actor)
+    """A new unit under ``parent_id`` (or at the top when there is none): a unit
+    administrator adds units only below a unit whose whole subtree he administers."""
+    scope = admin_scope(actor)
     short_name = clean_text(data.get("short_name"), "short_name", "ชื่อย่อหน่วย",
                             max_length=80, required=True)
     name_th = clean_text(data.get("name_th"), "name_th", "ชื่อเต็มภาษาไทย", max_length=255,
@@ -243,10 +361,15 @@ def create_unit(actor, data: dict) -> Unit:
     parent = None
     if data.get("parent_id") not in (None, ""):
         parent = _unit_ref(data["parent_id"], "parent_id", "หน่วยต้นสังกัด", active=False)
+        _unit_in_lane(scope, parent, with_subunits=True, name="parent_id")
         if not parent.is_active:
             raise OperationError(
                 f"หน่วย {parent.short_name} ปิดใช้งานอยู่ จึงเพิ่มหน่วยย่อยไม่ได้",
                 "The parent unit is inactive.", status=409, field="parent_id")
+    if parent is None and not scope.everything:
+        raise _refuse_lane("เฉพาะผู้ดูแลระบบส่วนกลางจึงเพิ่มหน่วยระดับบนสุดได้",
+                           "Only a system administrator adds a top-level unit.",
+                           field="parent_id")
     _check_short_name(short_name, parent, None)
     unit = Unit(short_name=short_name, name_th=name_th, name_en=name_en, doc_code=doc_code,
                 parent=parent, is_active=True)
@@ -291,8 +414,9 @@ def _deactivation_refusal(unit: Unit) -> OperationError | None:
 
 def update_unit(actor, unit_id, data: dict) -> Unit:
     """Rename a unit (the fields given), or deactivate / reactivate it (``active``)."""
-    require_admin(actor)
+    scope = admin_scope(actor)
     unit = get_unit(unit_id)
+    _unit_in_lane(scope, unit)
     wanted: dict = {}
     if "short_name" in data:
         wanted["short_name"] = clean_text(data["short_name"], "short_name", "ชื่อย่อหน่วย",
@@ -344,8 +468,9 @@ def update_unit(actor, unit_id, data: dict) -> Unit:
 
 def create_register(actor, unit_id, data: dict) -> Register:
     """A receipt or dispatch register for a unit; its code is unique in the unit and kind."""
-    require_admin(actor)
+    scope = admin_scope(actor)
     unit = get_unit(unit_id)
+    _unit_in_lane(scope, unit)
     try:
         kind = RegisterKind(data.get("kind"))
     except ValueError:
@@ -383,10 +508,14 @@ def create_register(actor, unit_id, data: dict) -> Register:
 def list_users(actor, q=None, unit_id=None, page: int = 1,
                per_page: int = 50) -> tuple[list[User], int]:
     """Users whose name or username holds ``q``, members of ``unit_id``, by username; their
-    people, memberships and units come in one more query, however many users there are."""
-    require_admin(actor)
+    people, memberships and units come in one more query, however many users there are.
+    A unit administrator sees only the users he manages (``_manageable``)."""
+    scope = admin_scope(actor)
     q = clean_text(q, "q", "คำค้น", max_length=100)
     stmt = select(User)
+    lane = _manageable(actor, scope)
+    if lane is not None:
+        stmt = stmt.where(or_(lane, User.id == actor.id))
     if q:
         stmt = stmt.where(or_(User.username.icontains(q, autoescape=True),
                               User.display_name.icontains(q, autoescape=True)))
@@ -404,13 +533,18 @@ def list_users(actor, q=None, unit_id=None, page: int = 1,
 
 
 def _may_grant(actor: User, clearance: int | None, sees_all: bool | None,
-               target: User | None = None) -> None:
-    """An administrator who does not see everything may not hand out more than he has."""
-    if actor.sees_all:
+               target: User | None = None, is_sysadmin: bool | None = None) -> None:
+    """Only a system administrator makes system administrators or gives sees_all; nobody
+    else hands out a clearance above his own (keeping a user's present one is not giving)."""
+    if is_system_admin(actor):
         return
+    if is_sysadmin is not None and is_sysadmin != (target.is_sysadmin if target else False):
+        raise OperationError("เฉพาะผู้ดูแลระบบส่วนกลางจึงกำหนดผู้ดูแลระบบส่วนกลางได้",
+                             "Only a system administrator makes system administrators.",
+                             status=403, field="is_sysadmin")
     if sees_all is not None and sees_all != (target.sees_all if target else False):
-        raise OperationError("เฉพาะผู้ดูแลระบบที่เห็นเอกสารทุกหน่วยจึงกำหนดสิทธิ์เห็นทุกหน่วยได้",
-                             "Only an administrator who sees everything grants 'sees_all'.",
+        raise OperationError("เฉพาะผู้ดูแลระบบส่วนกลางจึงกำหนดสิทธิ์เห็นทุกหน่วยได้",
+                             "Only a system administrator grants 'sees_all'.",
                              status=403, field="sees_all")
     if clearance is not None and clearance > actor.clearance and (
             target is None or clearance != target.clearance):
@@ -431,8 +565,9 @@ def _membership_details(m: Membership) -> dict:
 
 def create_user(actor, data: dict) -> tuple[User, str]:
     """A new user with one role in one unit; gives the user and his first password, which
-    is shown once and never kept (only its scrypt hash is)."""
-    require_admin(actor)
+    is shown once and never kept (only its scrypt hash is). It is a one-time password:
+    the user must set his own at his first login."""
+    scope = admin_scope(actor)
     username = clean_text(data.get("username"), "username", "ชื่อผู้ใช้", max_length=80,
                           required=True)
     if not USERNAME.fullmatch(username):
@@ -446,33 +581,37 @@ def create_user(actor, data: dict) -> tuple[User, str]:
     clearance = _clearance(data.get("clearance"))
     sees_all = _bool(data.get("sees_all", False), "sees_all", "สิทธิ์เห็นทุกหน่วย")
     role, with_subunits = _membership_input(data)
-    _may_grant(actor, clearance, sees_all)
+    is_sysadmin = _bool(data.get("is_sysadmin", False), "is_sysadmin", "ผู้ดูแลระบบส่วนกลาง")
+    _may_grant(actor, clearance, sees_all, is_sysadmin=is_sysadmin)
     duplicate = (f"ชื่อผู้ใช้ {_quote(username)} มีอยู่แล้ว กรุณาใช้ชื่ออื่น",
                  f"The username '{username}' is taken.")
     begin_write(db.session)
     person = _person_ref(data.get("person_id"))
     unit = _unit_ref(data.get("unit_id"), "unit_id", "หน่วยที่สังกัด")
+    _unit_in_lane(scope, unit, with_subunits)
     if db.session.scalar(select(User.id).where(
             func.lower(User.username) == username.lower())):
         raise OperationError(*duplicate, status=409, field="username")
     password = generate_password()
     user = User(username=username, display_name=display_name, person=person,
-                clearance=clearance, sees_all=sees_all, active=True)
+                clearance=clearance, sees_all=sees_all, is_sysadmin=is_sysadmin, active=True,
+                must_change_password=True)
     user.set_password(password)
     user.memberships.append(Membership(unit=unit, role=role, with_subunits=with_subunits))
     db.session.add(user)
     _flush(*duplicate)
     record("admin.user.create", user=actor, obj=user, unit_id=unit.id, details={
         "username": username, "display_name": display_name, "clearance": clearance,
-        "sees_all": sees_all, "person_id": person.id if person else None,
+        "sees_all": sees_all, "is_sysadmin": is_sysadmin,
+        "person_id": person.id if person else None,
         "membership": _membership_details(user.memberships[0])})
     return user, password
 
 
 def _still_admin_without(user: User, membership: Membership | None = None,
-                         sees_all: bool | None = None) -> bool:
-    keeps_sees_all = user.sees_all if sees_all is None else sees_all
-    return keeps_sees_all or any(
+                         is_sysadmin: bool | None = None) -> bool:
+    keeps_sysadmin = user.is_sysadmin if is_sysadmin is None else is_sysadmin
+    return keeps_sysadmin or any(
         m.role == Role.ADMIN for m in user.memberships if m is not membership)
 
 
@@ -486,8 +625,7 @@ def _revoke_tokens(user: User) -> int:
 def update_user(actor, user_id, data: dict) -> User:
     """Change the fields given: display name, clearance, sees_all, linked person, active.
     Deactivating ends the user's sessions and revokes his API tokens."""
-    require_admin(actor)
-    user = get_user(user_id)
+    user = managed_user(actor, user_id)
     wanted: dict = {}
     if "display_name" in data:
         wanted["display_name"] = clean_text(data["display_name"], "display_name",
@@ -496,6 +634,8 @@ def update_user(actor, user_id, data: dict) -> User:
         wanted["clearance"] = _clearance(data["clearance"])
     if "sees_all" in data:
         wanted["sees_all"] = _bool(data["sees_all"], "sees_all", "สิทธิ์เห็นทุกหน่วย")
+    if "is_sysadmin" in data:
+        wanted["is_sysadmin"] = _bool(data["is_sysadmin"], "is_sysadmin", "ผู้ดูแลระบบส่วนกลาง")
     active = _bool(data["active"], "active", "สถานะใช้งาน") if "active" in data else None
     if "person_id" not in data and not wanted and active is None:
         raise OperationError("ไม่มีข้อมูลที่จะแก้ไข", "Nothing to change.")
@@ -507,11 +647,12 @@ def update_user(actor, user_id, data: dict) -> User:
             raise OperationError("ท่านปิดบัญชีผู้ใช้ของตนเองไม่ได้",
                                  "You may not deactivate yourself.", status=409,
                                  field="active")
-        if not _still_admin_without(user, sees_all=wanted.get("sees_all")):
+        if not _still_admin_without(user, is_sysadmin=wanted.get("is_sysadmin")):
             raise OperationError(
-                "ท่านยกเลิกสิทธิ์เห็นทุกหน่วยของตนเองไม่ได้ เพราะจะไม่เหลือสิทธิ์ผู้ดูแลระบบ",
-                "You would no longer be an administrator.", status=409, field="sees_all")
-    _may_grant(actor, wanted.get("clearance"), wanted.get("sees_all"), target=user)
+                "ท่านยกเลิกสิทธิ์ผู้ดูแลระบบส่วนกลางของตนเองไม่ได้ เพราะจะไม่เหลือสิทธิ์ผู้ดูแลระบบ",
+                "You would no longer be an administrator.", status=409, field="is_sysadmin")
+    _may_grant(actor, wanted.get("clearance"), wanted.get("sees_all"), target=user,
+               is_sysadmin=wanted.get("is_sysadmin"))
     changes = {k: [getattr(user, k), v] for k, v in wanted.items() if getattr(user, k) != v}
     if not changes and (active is None or active == user.active):
         return user
@@ -533,11 +674,14 @@ def update_user(actor, user_id, data: dict) -> User:
 
 
 def add_membership(actor, user_id, data: dict) -> Membership:
-    require_admin(actor)
-    user = get_user(user_id)
+    """A role in a unit; a unit administrator gives roles only inside his own units (to
+    himself too: never elsewhere)."""
+    scope = admin_scope(actor)
+    user = managed_user(actor, user_id)
     role, with_subunits = _membership_input(data)
-    begin_write(db.session)
     unit = _unit_ref(data.get("unit_id"), "unit_id", "หน่วย")
+    _unit_in_lane(scope, unit, with_subunits)
+    begin_write(db.session)
     if db.session.scalar(select(Membership.id).where(
             Membership.user_id == user.id, Membership.unit_id == unit.id,
             Membership.role == role)):
@@ -555,8 +699,7 @@ def add_membership(actor, user_id, data: dict) -> Membership:
 
 
 def remove_membership(actor, user_id, membership_id) -> None:
-    require_admin(actor)
-    user = get_user(user_id)
+    user = managed_user(actor, user_id)
     membership = db.session.get(Membership, _id(membership_id, "membership_id", "รหัสบทบาท"))
     if membership is None or membership.user_id != user.id:
         raise OperationError("ไม่พบบทบาทนี้ของผู้ใช้", "No such membership of this user.",
@@ -576,8 +719,7 @@ def remove_membership(actor, user_id, membership_id) -> None:
 
 def unlock_user(actor, user_id) -> User:
     """Clear the count of refused logins and the lock they set."""
-    require_admin(actor)
-    user = get_user(user_id)
+    user = managed_user(actor, user_id)
     was = user.locked_until
     begin_write(db.session)
     user.failed_logins = 0
@@ -588,17 +730,33 @@ def unlock_user(actor, user_id) -> User:
 
 
 def reset_password(actor, user_id) -> str:
-    """A new generated password, given once; every session of the user ends."""
-    require_admin(actor)
-    user = get_user(user_id)
+    """A new generated one-time password, given once. It only lets the user set a password
+    of his own at his next login; every session and API token of his ends; a notice waits
+    for him at that login; the reset is audited. A second factor he has stays on.
+
+    Only a system administrator resets the password of a user cleared for secret documents
+    (or who sees everything): a unit administrator who logged in with a one-time password
+    he made could otherwise read them."""
+    from saraban.accounts.models import AccountNotice
+
+    user = managed_user(actor, user_id)
     if user.id == actor.id:
         raise OperationError("เปลี่ยนรหัสผ่านของตนเองได้ที่หน้าความปลอดภัยของบัญชี",
                              "Change your own password on your account's security page.",
                              status=409)
+    if (user.clearance > 0 or user.sees_all or user.is_sysadmin) and not is_system_admin(actor):
+        raise _refuse_lane(
+            "ผู้ใช้นี้มีสิทธิ์เข้าถึงหนังสือลับ ต้องให้ผู้ดูแลระบบส่วนกลางเป็นผู้ตั้งรหัสผ่านใหม่",
+            "Only a system administrator resets the password of a user cleared for secret "
+            "documents.")
     begin_write(db.session)
     password = generate_password()
-    user.set_password(password)  # rotates the session token too
-    record("admin.user.password", user=actor, obj=user, details={"username": user.username})
+    user.set_password(password)  # rotates the session token: every session ends
+    user.must_change_password = True
+    revoked = _revoke_tokens(user)
+    db.session.add(AccountNotice(user_id=user.id, kind="password_reset", by_user_id=actor.id))
+    record("admin.user.password", user=actor, obj=user, details={
+        "username": user.username, "tokens_revoked": revoked})
     return password
 
 

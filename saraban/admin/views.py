@@ -23,10 +23,10 @@ from saraban.admin.operations import (
     create_unit,
     create_user,
     get_unit,
-    get_user,
     is_admin,
     is_locked,
     list_users,
+    managed_user,
     people_for_linking,
     remove_membership,
     reset_password,
@@ -96,7 +96,9 @@ def units_create():
 def unit(unit_id: int):
     found = _found(get_unit, unit_id)
     rows = unit_tree(current_user)
-    row = next(r for r in rows if r.unit.id == found.id)
+    row = next((r for r in rows if r.unit.id == found.id), None)
+    if row is None:  # outside the units he administers
+        abort(404)
     return render_template("admin/unit.html", row=row, unit=found)
 
 
@@ -175,7 +177,7 @@ def users_create():
 
 @bp.get("/users/<int:user_id>")
 def user(user_id: int):
-    found = _found(get_user, user_id)
+    found = _found(lambda uid: managed_user(current_user, uid), user_id)
     return render_template("admin/user.html", user=found, locked=is_locked(found),
                            units=unit_tree(current_user, details=False),
                            people=people_for_linking(), roles=ROLES)
@@ -183,11 +185,12 @@ def user(user_id: int):
 
 @bp.post("/users/<int:user_id>")
 def user_update(user_id: int):
-    _found(get_user, user_id)
+    _found(lambda uid: managed_user(current_user, uid), user_id)
     form = request.form
     data = {"display_name": form.get("display_name", ""), "clearance": form.get("clearance"),
             "person_id": form.get("person_id") or None,
-            "sees_all": form.get("sees_all") == "1", "active": form.get("active") == "1"}
+            "sees_all": form.get("sees_all") == "1", "is_sysadmin": form.get("is_sysadmin") == "1",
+            "active": form.get("active") == "1"}
     run_operation(lambda: update_user(current_user, user_id, data),
                   gettext("บันทึกข้อมูลผู้ใช้แล้ว"))
     return redirect(url_for("admin.user", user_id=user_id))
@@ -195,7 +198,7 @@ def user_update(user_id: int):
 
 @bp.post("/users/<int:user_id>/memberships")
 def membership_add(user_id: int):
-    _found(get_user, user_id)
+    _found(lambda uid: managed_user(current_user, uid), user_id)
     form = request.form
     data = {"unit_id": form.get("unit_id"), "role": form.get("role"),
             "with_subunits": form.get("with_subunits") == "1"}
@@ -206,7 +209,7 @@ def membership_add(user_id: int):
 
 @bp.post("/users/<int:user_id>/memberships/<int:membership_id>/delete")
 def membership_remove(user_id: int, membership_id: int):
-    _found(get_user, user_id)
+    _found(lambda uid: managed_user(current_user, uid), user_id)
     run_operation(lambda: remove_membership(current_user, user_id, membership_id),
                   gettext("ลบบทบาทแล้ว"))
     return redirect(url_for("admin.user", user_id=user_id) + "#memberships")
@@ -214,7 +217,7 @@ def membership_remove(user_id: int, membership_id: int):
 
 @bp.post("/users/<int:user_id>/unlock")
 def user_unlock(user_id: int):
-    _found(get_user, user_id)
+    _found(lambda uid: managed_user(current_user, uid), user_id)
     run_operation(lambda: unlock_user(current_user, user_id),
                   gettext("ยกเลิกการระงับบัญชีแล้ว"))
     return redirect(url_for("admin.user", user_id=user_id))
@@ -222,7 +225,7 @@ def user_unlock(user_id: int):
 
 @bp.post("/users/<int:user_id>/password")
 def user_password(user_id: int):
-    found = _found(get_user, user_id)
+    found = _found(lambda uid: managed_user(current_user, uid), user_id)
     password = run_operation(lambda: reset_password(current_user, user_id))
     if password is None:
         return redirect(url_for("admin.user", user_id=user_id))

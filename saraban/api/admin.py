@@ -13,7 +13,6 @@ from saraban.admin.operations import (
     create_register,
     create_unit,
     create_user,
-    get_user,
     is_locked,
     list_users,
     remove_membership,
@@ -63,6 +62,7 @@ def user_json(u: User) -> dict:
     return {"id": u.id, "username": u.username, "display_name": u.display_name,
             "person_id": u.person_id, "clearance": u.clearance,
             "clearance_th": LABELS["secrecy"][str(u.clearance)][0], "sees_all": u.sees_all,
+            "is_sysadmin": u.is_sysadmin, "must_change_password": u.must_change_password,
             "active": u.active, "failed_logins": u.failed_logins or 0,
             "locked_until": _local(u.locked_until) if is_locked(u) else None,
             "last_login_at": _local(u.last_login_at),
@@ -168,7 +168,6 @@ def admin_user_unlock(user_id: int):
 @token_required
 def admin_user_password(user_id: int):
     require_admin(g.api_user)
-    get_user(user_id)
     password = reset_password(g.api_user, user_id)
     db.session.commit()
     return jsonify(user_id=user_id, password=password)

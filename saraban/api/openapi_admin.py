@@ -51,6 +51,9 @@ _USER = {"type": "object", "properties": {
     "clearance": {"type": "integer", "minimum": 0, "maximum": 3},
     "clearance_th": {"type": "string", "description": "ปกติ, ลับ, ลับมาก, ลับที่สุด"},
     "sees_all": {"type": "boolean"}, "active": {"type": "boolean"},
+    "is_sysadmin": {"type": "boolean", "description": "a system administrator"},
+    "must_change_password": {"type": "boolean",
+                             "description": "holds a one-time password until the next login"},
     "failed_logins": {"type": "integer"},
     "locked_until": {"type": ["string", "null"], "format": "date-time",
                      "description": "set while the account is locked"},
@@ -130,6 +133,7 @@ ADMIN_PATHS = {
                                            "person_id": {"type": ["integer", "null"]},
                                            "clearance": _CLEARANCE,
                                            "sees_all": {"type": "boolean"},
+                                           "is_sysadmin": {"type": "boolean"},
                                            **_ROLE_FIELDS}}),
                  "responses": _responses({**_USER, "properties": {
                      **_USER["properties"], "password": {"type": "string"}}},
@@ -142,6 +146,7 @@ ADMIN_PATHS = {
                       "display_name": {"type": "string", "maxLength": 255},
                       "person_id": {"type": ["integer", "null"]},
                       "clearance": _CLEARANCE, "sees_all": {"type": "boolean"},
+                      "is_sysadmin": {"type": "boolean"},
                       "active": {"type": "boolean"}}}),
                   "responses": _responses(_USER, 400, 401, 403, 404, 409, 503)}},
     "/users/{user_id}/memberships": {

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from saraban.accounts.models import Role, User
+from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.db import begin_write
-from saraban.documents.access import member_unit_ids
 from saraban.extensions import db
 from saraban.routing.models import Endorsement, EndorsementStatus
 from saraban.thaidate import BANGKOK, format_date
@@ -187,13 +186,30 @@ def acting_unit_ids(user: User, day: dt.date) -> list[int]:
 # --- delegations (kept by administrators) ------------------------------------------
 
 def is_admin(user: User) -> bool:
-    return bool(user.sees_all or member_unit_ids(user, Role.ADMIN))
+    """A system administrator or a unit administrator (saraban/admin/operations.py)."""
+    from saraban.admin.operations import is_admin as administers
+
+    return administers(user)
 
 
 def _must_be_admin(user: User) -> None:
     if not is_admin(user):
         raise CapacityError("เฉพาะผู้ดูแลระบบเท่านั้นที่กำหนดการทำแทนได้",
                             "Only administrators keep delegations.", status=403)
+
+
+def _must_administer(user: User, position: Position) -> None:
+    """An acting order signs in the name of the position's unit: only that unit's
+    administrators (or a system administrator) keep it."""
+    from saraban.admin.operations import admin_scope
+
+    scope = admin_scope(user)
+    if position.unit_id is None or not scope.covers(position.unit_id):
+        if scope.everything:
+            return
+        raise CapacityError("ท่านกำหนดการทำแทนได้เฉพาะตำแหน่งในหน่วยที่ท่านดูแล",
+                            "You keep delegations only for positions of your own units.",
+                            status=403)
 
 
 def _get(model, value, field: str, th: str, en: str):
@@ -224,6 +240,7 @@ def create_delegation(user: User, data: dict) -> Delegation:
     person = _get(Person, data.get("person_id"), "person_id", "บุคคลที่ทำแทน", "person")
     position = _get(Position, data.get("position_id"), "position_id", "ตำแหน่งที่ทำแทน",
                     "position")
+    _must_administer(user, position)
     kind = read_kind(data.get("kind"))
     start = read_date(data.get("start_date"), "start_date", "วันเริ่ม", required=True)
     end = read_date(data.get("end_date"), "end_date", "วันสิ้นสุด")
@@ -264,6 +281,7 @@ def end_delegation(user: User, delegation_id, end_date) -> Delegation:
     _must_be_admin(user)
     begin_write(db.session)
     delegation = _get(Delegation, delegation_id, "id", "คำสั่งให้ทำแทนนี้", "delegation")
+    _must_administer(user, delegation.position)
     end = read_date(end_date, "end_date", "วันสิ้นสุด", required=True)
     if end < delegation.start_date:
         raise CapacityError("วันสิ้นสุดต้องไม่ก่อนวันเริ่ม", "'end_date' is before 'start_date'.",

@@ -8,6 +8,21 @@ from flask_login import current_user, login_required
 
 bp = Blueprint("exchange", __name__, url_prefix="/exchange/v1")
 pages = Blueprint("exchange_pages", __name__)
+MESSAGES_PER_MINUTE = 600  # per address: an outbox catching up, never a script guessing
+
+
+@bp.before_request
+def _limited():
+    """The endpoint answers anyone before a signature is checked: counted per address, in
+    the store every worker shares (saraban/ratelimit.py)."""
+    from saraban.ratelimit import allow
+
+    if not allow(f"exchange:{request.remote_addr}", MESSAGES_PER_MINUTE, 60.0):
+        return jsonify(error={"code": "rate_limited",
+                              "message": "Too many requests from this address; retry later.",
+                              "message_th": "มีการเรียกจากที่อยู่นี้บ่อยเกินไป กรุณาลองใหม่ภายหลัง"}
+                       ), 429, {"Retry-After": "60"}
+    return None
 
 
 @bp.post("/messages")

@@ -198,6 +198,7 @@ class _Loader:
                 display_name=u["display_name"],
                 person=self.people.get(u.get("person")),
                 sees_all=u.get("sees_all", False),
+                is_sysadmin=u.get("is_sysadmin", False),
                 clearance=u.get("clearance", 0),
             )
             user.set_password(password)

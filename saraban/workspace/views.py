@@ -44,9 +44,9 @@ HELP_TOPICS = {
 
 
 def _back() -> str:
-    from saraban.accounts.views import _safe_next
+    from saraban.web import safe_next
 
-    return _safe_next(request.form.get("next") or request.args.get("next"))
+    return safe_next(request.form.get("next") or request.args.get("next"))
 
 
 @bp.post("/acting-unit")
