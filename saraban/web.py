@@ -196,8 +196,22 @@ def run_operation(action, done: str | None = None):
         db.session.commit()
     except OperationError as error:
         db.session.rollback()
-        flash(error.message_for(), "error")
+        flash_refusal(error)
         return None
     if done:
         flash(done, "info")
     return result
+
+
+def flash_refusal(error) -> None:
+    """Say in the page why an operation refused (the caller has rolled back). A thing
+    asked for by id that does not exist, or whose document the user may not read,
+    answers the 404 page instead, the same either way and the same as the API, so that
+    an id of a hidden document reveals nothing."""
+    from flask import flash
+
+    from saraban.documents.access import HiddenDocument
+
+    if isinstance(error, HiddenDocument):
+        abort(404)
+    flash(error.message_for(), "error")

@@ -75,13 +75,13 @@ def write_file(data: bytes) -> str:
         return digest
     tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        for folder in (path.parents[2], path.parents[1], path.parent):  # the owner's only
+            folder.mkdir(mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")  # made 0600
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())  # a full disk says so here, not after the commit
-        os.chmod(tmp, 0o640)
         os.replace(tmp, path)
     except OSError as error:
         if tmp is not None:

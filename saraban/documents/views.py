@@ -150,6 +150,7 @@ def edit(document_id: int):
 def attach(document_id: int):
     from saraban.documents.files import attach_scan
     from saraban.validation import OperationError
+    from saraban.web import flash_refusal
 
     upload = request.files.get("file")
     try:
@@ -158,7 +159,7 @@ def attach(document_id: int):
         db.session.commit()
     except OperationError as error:
         db.session.rollback()
-        flash(error.message_for(), "error")
+        flash_refusal(error)
     else:
         flash(gettext("บันทึกไฟล์แล้ว พร้อมสำเนาที่ประทับตรารับ") if len(made) > 1
               else gettext("บันทึกไฟล์แล้ว"), "info")

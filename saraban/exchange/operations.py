@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
-from saraban.documents.access import document_for_clerk
+from saraban.documents.access import HiddenDocument, document_for_clerk, require_readable
 from saraban.documents.models import (
     Document,
     DocumentFile,
@@ -184,7 +184,9 @@ def resend(user: User, row_id) -> ExchangeMessage:
     """Withdraw a rejected letter and send it again as a new message."""
     row = db.session.get(ExchangeMessage, row_id) if is_row_id(row_id) else None
     if row is None or row.direction != Direction.OUT or row.kind != "letter":
-        raise ExchangeError("ไม่พบรายการส่งนี้", "No such outgoing letter.", status=404)
+        raise HiddenDocument("ไม่พบรายการส่งนี้", "No such outgoing letter.")
+    require_readable(user, row.document_id, not_found=("ไม่พบรายการส่งนี้",
+                                                       "No such outgoing letter."))
     document_for_clerk(user, row.document_id, "ส่งหนังสือซ้ำ", "resend")
     if row.status not in (MessageStatus.REJECTED, MessageStatus.INVALID, MessageStatus.FAILED):
         raise ExchangeError("ส่งซ้ำได้เฉพาะหนังสือที่ถูกปฏิเสธหรือส่งไม่สำเร็จ",
