@@ -107,6 +107,22 @@ def read(stored: StoredFile) -> bytes:
     return file_path(stored.sha256).read_bytes()
 
 
+def served_copy(stored: StoredFile) -> tuple[bytes, str]:
+    """The bytes to hand out for a stored file, and their media type: a PDF without its
+    active content (JavaScript, actions, launches, embedded files, media, XFA), the kept
+    original staying untouched as evidence. A PDF that cannot be read for that goes out
+    as an opaque download, never to be rendered."""
+    from saraban.pdf.sanitize import SanitizeError, strip_active
+
+    data = read(stored)
+    if stored.media_type != "application/pdf":
+        return data, stored.media_type
+    try:
+        return strip_active(data), stored.media_type
+    except SanitizeError:
+        return data, "application/octet-stream"
+
+
 MAX_PDF_PAGES = 3000  # a scan longer than this is sent in parts
 
 

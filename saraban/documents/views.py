@@ -171,11 +171,11 @@ def attach(document_id: int):
 def download_file(document_id: int, file_id: int):
     from saraban.api.documents import file_response
     from saraban.audit.operations import record_view
-    from saraban.documents.files import read, visible_file
+    from saraban.documents.files import served_copy, visible_file
 
     found = visible_file(current_user, document_id, file_id)
     if found is None:
         abort(404)
     if record_view(current_user, found.document, "file", found.id):
         db.session.commit()
-    return file_response(found, read(found.file))
+    return file_response(found, *served_copy(found.file))

@@ -124,7 +124,10 @@ _FILE_ORDER = (FileRole.ORIGINAL, FileRole.SCAN, FileRole.STAMPED, FileRole.CERT
 
 
 def _letter(document: Document, us: protocol.Identity, peer: Peer) -> protocol.Letter:
-    from saraban.documents.files import read
+    from saraban.documents.files import served_copy
+
+    def read(stored):  # what leaves the saraban carries no active content
+        return served_copy(stored)[0]
 
     files = sorted(document.files, key=lambda f: (_FILE_ORDER.index(f.role), f.id))
     main = None
