@@ -26,8 +26,9 @@ def create_app(config_overrides: dict | None = None) -> Flask:
         static_folder="static",
     )
     app.config.update(load_config(app.instance_path, config_overrides))
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    private_dir(app.instance_path)
+    private_dir(app.config["DATA_DIR"])
+    _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     db.init_app(app)
     _configure_sqlite(app)
@@ -54,6 +55,46 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def private_dir(path) -> Path:
+    """A folder only its owner may enter (0700), made if missing; one made earlier with a
+    looser mode is tightened. The data it holds (the database, files of secret documents,
+    keys) is nobody else's business on a shared machine."""
+    path = Path(path)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _tighten(path, 0o700)
+    return path
+
+
+def _tighten(path: Path, mode: int) -> None:
+    try:
+        if os.stat(path).st_mode & 0o777 & ~mode:
+            os.chmod(path, mode)
+    except OSError as error:  # not ours (a mounted volume): say so, and go on
+        import logging
+
+        logging.getLogger(__name__).warning("cannot make %s private: %s", path, error)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """The SQLite database readable and writable by its owner only (0600): a new one is
+    created empty with that mode before SQLite opens it, an old one is tightened. SQLite
+    gives its -wal and -shm files the database file's own mode."""
+    from sqlalchemy.engine import make_url
+
+    if not url.startswith("sqlite"):
+        return
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.exists() and path.parent.is_dir():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # an empty file is a new db
+    for suffix in ("", "-wal", "-shm"):
+        extra = Path(f"{path}{suffix}")
+        if extra.exists():
+            _tighten(extra, 0o600)
 
 
 def _configure_sqlite(app: Flask) -> None:

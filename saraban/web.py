@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, abort, g, jsonify, redirect, render_template, request
 from flask_babel import force_locale, gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from saraban import i18n, thaidate
 from saraban.i18n import LABELS, label
@@ -154,22 +154,53 @@ def register_errors(app: Flask) -> None:
     for code in messages:
         app.register_error_handler(code, _handler(code))
 
-    @app.errorhandler(OperationalError)
-    def _busy(error):
-        # SQLite refused a write after its busy timeout (or a writer that did not call
-        # begin_write met a newer snapshot): nothing was written; the user may retry.
+    @app.errorhandler(DBAPIError)
+    def _database_refused(error):
+        # The database refused the work: busy past its timeout (SQLite's lock, or a writer
+        # that did not call begin_write and met a newer snapshot), or its disk is full or
+        # read-only. Nothing was written (the transaction is rolled back, any number taken
+        # is given back): the user is told so and may retry; anything else is a fault.
         from saraban.extensions import db
 
         db.session.rollback()
-        if "locked" not in str(error.orig) and "busy" not in str(error.orig):
+        trouble = database_trouble(error)
+        if trouble is None:
             raise error
-        th = "ขณะนี้มีผู้ใช้บันทึกข้อมูลพร้อมกันจำนวนมาก ยังไม่ได้บันทึก กรุณาลองอีกครั้ง"
+        if trouble == "busy":
+            th = "ขณะนี้มีผู้ใช้บันทึกข้อมูลพร้อมกันจำนวนมาก ยังไม่ได้บันทึก กรุณาลองอีกครั้ง"
+            en = "The database is busy; nothing was saved. Retry."
+            page = gettext(
+                "ขณะนี้มีผู้ใช้บันทึกข้อมูลพร้อมกันจำนวนมาก ยังไม่ได้บันทึก กรุณาลองอีกครั้ง")
+            retry = "1"
+        else:
+            app.logger.error("the database cannot write: %s", error.orig)
+            th = ("ฐานข้อมูลบันทึกไม่ได้: พื้นที่จัดเก็บเต็มหรือเขียนไม่ได้ ระบบยังไม่ได้บันทึก"
+                  "รายการนี้ กรุณาแจ้งผู้ดูแลระบบ แล้วลองอีกครั้ง")
+            en = ("The database cannot write: its storage is full or read-only. Nothing was "
+                  "saved; tell the administrator and retry.")
+            page = gettext("ฐานข้อมูลบันทึกไม่ได้: พื้นที่จัดเก็บเต็มหรือเขียนไม่ได้ "
+                           "ระบบยังไม่ได้บันทึกรายการนี้ กรุณาแจ้งผู้ดูแลระบบ แล้วลองอีกครั้ง")
+            retry = "60"
         if request.path.startswith("/api/"):
-            body = {"status": 503, "message": "The database is busy; nothing was saved. "
-                    "Retry.", "message_th": th}
-            return jsonify(error=body), 503, {"Retry-After": "1"}
-        return render_template("errors/error.html", code=503, message=gettext(
-            "ขณะนี้มีผู้ใช้บันทึกข้อมูลพร้อมกันจำนวนมาก ยังไม่ได้บันทึก กรุณาลองอีกครั้ง")), 503
+            body = {"status": 503, "message": en, "message_th": th}
+            return jsonify(error=body), 503, {"Retry-After": retry}
+        return (render_template("errors/error.html", code=503, message=page), 503,
+                {"Retry-After": retry})
+
+    @app.before_request
+    def _no_nul_in_the_query():
+        # A NUL byte cannot reach SQL text (PostgreSQL refuses it, SQLite cuts the string
+        # there): a query parameter holding one is refused here, once, for every search,
+        # filter, suggestion and API list, before any of them reads it.
+        if not any("\x00" in key or "\x00" in value
+                   for key, value in request.args.items(multi=True)):
+            return None
+        th = "คำขอมีอักขระที่ใช้ไม่ได้ (อักขระ NUL) กรุณาตรวจสอบคำค้นหรือตัวกรองอีกครั้ง"
+        if request.path.startswith("/api/"):
+            return jsonify(error={"status": 400, "message": "A query parameter holds a NUL "
+                                  "character.", "message_th": th}), 400
+        return render_template("errors/error.html", code=400, message=gettext(
+            "คำขอมีอักขระที่ใช้ไม่ได้ (อักขระ NUL) กรุณาตรวจสอบคำค้นหรือตัวกรองอีกครั้ง")), 400
 
     @app.errorhandler(CSRFError)
     def _csrf(error):
@@ -197,6 +228,24 @@ def safe_next(target: str | None, default: str | None = None) -> str:
                 and not parts.path.startswith("//"):
             return target
     return default or url_for("accounts.home")
+# What a database says when its disk is full or cannot be written (SQLite's messages,
+# PostgreSQL's SQLSTATE codes: disk_full, read_only_sql_transaction, io_error, ...).
+_FULL_OR_READ_ONLY = ("database or disk is full", "readonly database", "disk i/o error",
+                      "unable to open database file", "no space left on device",
+                      "read-only transaction", "database is read-only")
+_PG_STORAGE_CODES = {"53100", "25006", "58030", "53000"}
+
+
+def database_trouble(error: DBAPIError) -> str | None:
+    """"busy" (locked past the busy timeout), "storage" (full or read-only), or None (a
+    fault, to be answered as one)."""
+    said = str(error.orig).lower()
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    if "locked" in said or "busy" in said:
+        return "busy"
+    if code in _PG_STORAGE_CODES or any(words in said for words in _FULL_OR_READ_ONLY):
+        return "storage"
+    return None
 
 
 def run_operation(action, done: str | None = None):
@@ -213,8 +262,22 @@ def run_operation(action, done: str | None = None):
         db.session.commit()
     except OperationError as error:
         db.session.rollback()
-        flash(error.message_for(), "error")
+        flash_refusal(error)
         return None
     if done:
         flash(done, "info")
     return result
+
+
+def flash_refusal(error) -> None:
+    """Say in the page why an operation refused (the caller has rolled back). A thing
+    asked for by id that does not exist, or whose document the user may not read,
+    answers the 404 page instead, the same either way and the same as the API, so that
+    an id of a hidden document reveals nothing."""
+    from flask import flash
+
+    from saraban.documents.access import HiddenDocument
+
+    if isinstance(error, HiddenDocument):
+        abort(404)
+    flash(error.message_for(), "error")

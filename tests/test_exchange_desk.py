@@ -98,3 +98,39 @@ def test_the_send_form_queues_and_an_unanswering_peer_is_retried(client, login, 
                           data={"csrf_token": csrf_token_from(page), "to": "NOPE"},
                           follow_redirects=True).get_data(as_text=True)
     assert "ไม่พบหน่วยงานปลายทาง" in unknown
+
+
+@pytest.mark.parametrize(("url", "secret_ok"), [
+    ("http://peer.example.go.th", False), ("http://10.0.0.7:8000", False),
+    ("https://peer.example.go.th", True), ("http://127.0.0.1:9", True),
+    ("http://localhost:9", True), ("http://[::1]:9", True)])
+def test_a_secret_letter_goes_to_a_peer_only_over_https(app, db_session, peer, url, secret_ok):
+    """Secret letters travel only over HTTPS (loopback, for tests, excepted); an ordinary
+    letter may still go over plain HTTP. A peer's URL changed to http:// later does not
+    carry a secret letter already queued: the worker refuses it too."""
+    from saraban.exchange.operations import ExchangeError, deliver, exchange_document, set_peer
+    from tests.conftest import make_document, make_unit, make_user
+
+    set_peer("DGAX", url=url)
+    unit = make_unit(db_session)
+    clerk = make_user(db_session, units=[unit], role="clerk", clearance=1)
+    secret = make_document(db_session, "หนังสือลับถึงสพร.", number="ทส 1/2569", secrecy=1, urgency=0,
+                           origin_unit_id=unit.id, created_by_id=clerk.id,
+                           doc_date=dt.date(2026, 11, 20))
+    ordinary = make_document(db_session, "หนังสือถึงสพร.", number="ทส 2/2569", secrecy=0, urgency=0,
+                             origin_unit_id=unit.id, created_by_id=clerk.id,
+                             doc_date=dt.date(2026, 11, 20))
+    assert exchange_document(clerk, ordinary.id, "DGAX").status == "queued"
+    if secret_ok:
+        assert exchange_document(clerk, secret.id, "DGAX").status == "queued"
+        return
+    with pytest.raises(ExchangeError) as refused:
+        exchange_document(clerk, secret.id, "DGAX")
+    assert refused.value.status == 409 and "HTTPS" in refused.value.message_th
+    set_peer("DGAX", url="https://peer.example.go.th")
+    queued = exchange_document(clerk, secret.id, "DGAX")
+    set_peer("DGAX", url=url)  # changed afterwards: the worker does not send it in clear
+    db_session.commit()
+    assert deliver(queued.id) == "failed"
+    db_session.refresh(queued)
+    assert queued.status == "failed" and "HTTPS" in queued.last_error

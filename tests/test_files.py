@@ -126,3 +126,87 @@ def test_upload_from_the_document_page(login, db_session):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "บันทึกไฟล์แล้ว พร้อมสำเนาที่ประทับตรารับ" in page
     assert "stamped-หนังสือ.pdf" in page
+
+
+def _active_pdf() -> bytes:
+    """A real PDF carrying every kind of active content a scan may hide."""
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pdf(2))))
+    writer.add_attachment("payload.exe", b"MZ zqactive-embedded")  # /EmbeddedFiles
+    root = writer._root_object
+    js = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
+                           NameObject("/JS"): TextStringObject("app.alert('zqactive-oa')")})
+    names = root["/Names"].get_object()  # made by add_attachment
+    names[NameObject("/JavaScript")] = DictionaryObject({NameObject("/Names"): ArrayObject(
+        [TextStringObject("open"), writer._add_object(js.clone(writer))])})
+    root[NameObject("/OpenAction")] = writer._add_object(js)
+    root[NameObject("/AA")] = DictionaryObject({NameObject("/WC"): js.clone(writer)})
+    root[NameObject("/AcroForm")] = DictionaryObject({
+        NameObject("/Fields"): ArrayObject(), NameObject("/XFA"): TextStringObject("<xdp/>")})
+    page = writer.pages[0]
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): js.clone(writer)})
+    launch = DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
+        NameObject("/Rect"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(99),
+                                          FloatObject(99)]),
+        NameObject("/A"): DictionaryObject({
+            NameObject("/S"): NameObject("/Launch"),
+            NameObject("/F"): TextStringObject("cmd.exe /c zqactive-launch")})})
+    media = DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"),
+        NameObject("/Subtype"): NameObject("/RichMedia"),
+        NameObject("/Rect"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(9),
+                                          FloatObject(9)])})
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(launch),
+                                               writer._add_object(media)])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+ACTIVE = (b"/JavaScript", b"/OpenAction", b"/AA", b"/Launch", b"/EmbeddedFile", b"/XFA",
+          b"/RichMedia", b"zqactive")
+
+
+def _active_in(data: bytes) -> list[bytes]:
+    """The markers present as whole names (a font called /AAAAAA+Sarabun is no /AA)."""
+    import re
+
+    return [m for m in ACTIVE if re.search(re.escape(m) + rb"(?![A-Za-z0-9+])", data)]
+
+
+def test_active_content_is_kept_in_the_evidence_but_never_served_or_stamped(
+        client, bearer, db_session, login):
+    """A scan with JavaScript, an opening action, a launch, an embedded file, rich media and
+    XFA is kept as sent (its digest is the evidence), but every PDF served (the scan, the
+    stamped copy, on the page and in the API) has none of it and still shows its pages."""
+    from saraban.documents.files import read
+    from saraban.documents.models import DocumentFile
+
+    original = _active_pdf()
+    assert _active_in(original) == list(ACTIVE)
+    h = bearer("demo-clerk")
+    memo = _memo(db_session)
+    made = _upload(client, h, memo, original)
+    assert made.status_code == 201, made.json
+    scan, stamped = made.json["files"]
+    assert scan["sha256"] == hashlib.sha256(original).hexdigest()
+    kept = db_session.get(DocumentFile, scan["id"])
+    assert read(kept.file) == original  # the evidence, untouched
+    page_client = login("demo-clerk")
+    for file_id in (scan["id"], stamped["id"]):
+        for served in (client.get(f"/api/v1/documents/{memo}/files/{file_id}", headers=h),
+                       page_client.get(f"/documents/{memo}/files/{file_id}")):
+            assert served.status_code == 200
+            found = _active_in(served.data)
+            assert found == [], (file_id, found)
+            assert len(PdfReader(io.BytesIO(served.data)).pages) == 2
+    stored_copy = read(db_session.get(DocumentFile, stamped["id"]).file)
+    assert _active_in(stored_copy) == []  # made without it

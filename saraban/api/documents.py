@@ -190,14 +190,14 @@ def documents_attach(document_id: int):
 @token_required
 def documents_file(document_id: int, file_id: int):
     from saraban.audit.operations import record_view
-    from saraban.documents.files import read, visible_file
+    from saraban.documents.files import served_copy, visible_file
 
     found = visible_file(g.api_user, document_id, file_id)
     if found is None:
         raise ApiError(404, "No such file.", "ไม่พบไฟล์นี้")
     if record_view(g.api_user, found.document, "file", found.id):
         db.session.commit()
-    return file_response(found, read(found.file))
+    return file_response(found, *served_copy(found.file))
 
 
 def file_json(f) -> dict:
@@ -205,11 +205,12 @@ def file_json(f) -> dict:
             "sha256": f.file.sha256, "size": f.file.size, "media_type": f.file.media_type}
 
 
-def file_response(f, data: bytes):
+def file_response(f, data: bytes, media_type: str | None = None):
     from flask import Response
 
     # Served as what the content is, never as HTML; downloaded, not rendered, unless a PDF.
-    disposition = "inline" if f.file.media_type == "application/pdf" else "attachment"
-    return Response(data, mimetype=f.file.media_type, headers={
+    media_type = media_type or f.file.media_type
+    disposition = "inline" if media_type == "application/pdf" else "attachment"
+    return Response(data, mimetype=media_type, headers={
         "Content-Disposition": f'{disposition}; filename="file-{f.id}"',
         "Content-Security-Policy": "sandbox"})

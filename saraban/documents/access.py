@@ -22,6 +22,7 @@ from saraban.documents.models import Document, DocumentReader
 from saraban.registers.models import Receipt, Register
 from saraban.routing.models import Transfer
 from saraban.units.models import Unit
+from saraban.validation import OperationError
 
 
 def _membership_tree():
@@ -175,16 +176,35 @@ def can_view(user: User | None, document_id: int) -> bool:
     return visible_document(user, document_id) is not None
 
 
+class HiddenDocument(OperationError):
+    """The document does not exist, or the user may not read it: the same 404 either way
+    (pages and API alike), so that an id reveals nothing. ``message_th``/``message_en``
+    name what was asked for by id (a transfer, a receipt line), when not the document."""
+
+    def __init__(self, message_th: str = "ไม่พบหนังสือนี้",
+                 message_en: str = "No such document.", field: str | None = None):
+        super().__init__(message_th, message_en, status=404, field=field)
+
+
+def require_readable(user: User | None, document_id, *, not_found: tuple[str, str] | None
+                     = None, field: str | None = None) -> Document:
+    """The document, when ``user`` may read it; HiddenDocument otherwise. Every operation
+    that acts on a document calls this first: the right to act starts with the right to
+    read (a secret document's unit, register or transfer gives no right of its own).
+    ``not_found`` is the (Thai, English) refusal for the thing asked for by id."""
+    document = visible_document(user, document_id)
+    if document is None:
+        raise HiddenDocument(*(not_found or ()), field=field)
+    return document
+
+
 def document_for_clerk(user: User | None, document_id, doing_th: str, doing_en: str):
     """The document, for a change only clerks (or administrators) make: 404 when the user
     may not see it, 403 when he keeps no register. ``doing_th``/``doing_en`` name the
     change in the refusal ("แนบไฟล์", "attach files")."""
     from saraban.accounts.models import Role
-    from saraban.validation import OperationError
 
-    document = visible_document(user, document_id)
-    if document is None:
-        raise OperationError("ไม่พบหนังสือนี้", "No such document.", status=404)
+    document = require_readable(user, document_id)
     if not (member_unit_ids(user, Role.CLERK) or member_unit_ids(user, Role.ADMIN)):
         raise OperationError(f"เฉพาะเจ้าหน้าที่สารบรรณจึง{doing_th}ได้",
                              f"Only clerks may {doing_en}.", status=403)

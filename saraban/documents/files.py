@@ -75,13 +75,13 @@ def write_file(data: bytes) -> str:
         return digest
     tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        for folder in (path.parents[2], path.parents[1], path.parent):  # the owner's only
+            folder.mkdir(mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")  # made 0600
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())  # a full disk says so here, not after the commit
-        os.chmod(tmp, 0o640)
         os.replace(tmp, path)
     except OSError as error:
         if tmp is not None:
@@ -105,6 +105,22 @@ def store(data: bytes, media_type: str) -> StoredFile:
 
 def read(stored: StoredFile) -> bytes:
     return file_path(stored.sha256).read_bytes()
+
+
+def served_copy(stored: StoredFile) -> tuple[bytes, str]:
+    """The bytes to hand out for a stored file, and their media type: a PDF without its
+    active content (JavaScript, actions, launches, embedded files, media, XFA), the kept
+    original staying untouched as evidence. A PDF that cannot be read for that goes out
+    as an opaque download, never to be rendered."""
+    from saraban.pdf.sanitize import SanitizeError, strip_active
+
+    data = read(stored)
+    if stored.media_type != "application/pdf":
+        return data, stored.media_type
+    try:
+        return strip_active(data), stored.media_type
+    except SanitizeError:
+        return data, "application/octet-stream"
 
 
 MAX_PDF_PAGES = 3000  # a scan longer than this is sent in parts

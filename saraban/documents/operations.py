@@ -194,14 +194,14 @@ def update_document(user: User, document_id: int, data: dict) -> Document:
     from saraban.registers.operations import active_dispatch
     from saraban.validation import OperationError, clean_text, read_date, read_level
 
+    document = document_for_clerk(user, document_id, "แก้ไขรายละเอียดหนังสือ",
+                                  "edit documents")  # first: a hidden one is not found
     if not isinstance(data, dict) or not data:
         raise OperationError("ไม่มีข้อมูลที่จะแก้ไข", "Nothing to change.")
     unknown = sorted(set(data) - set(EDITABLE))
     if unknown:
         raise OperationError("แก้ไขได้เฉพาะ " + ", ".join(EDITABLE.values()),
                              f"Unknown fields: {', '.join(unknown)}.", field=unknown[0])
-    document = document_for_clerk(user, document_id, "แก้ไขรายละเอียดหนังสือ",
-                                  "edit documents")
     dispatch = active_dispatch(document.id)
     if dispatch is not None:
         locked = [EDITABLE[k] for k in LOCKED_AFTER_DISPATCH if k in data]

@@ -155,6 +155,7 @@ def edit(document_id: int):
 def attach(document_id: int):
     from saraban.documents.files import attach_scan
     from saraban.validation import OperationError
+    from saraban.web import flash_refusal
 
     upload = request.files.get("file")
     try:
@@ -163,7 +164,7 @@ def attach(document_id: int):
         db.session.commit()
     except OperationError as error:
         db.session.rollback()
-        flash(error.message_for(), "error")
+        flash_refusal(error)
     else:
         flash(gettext("บันทึกไฟล์แล้ว พร้อมสำเนาที่ประทับตรารับ") if len(made) > 1
               else gettext("บันทึกไฟล์แล้ว"), "info")
@@ -175,11 +176,11 @@ def attach(document_id: int):
 def download_file(document_id: int, file_id: int):
     from saraban.api.documents import file_response
     from saraban.audit.operations import record_view
-    from saraban.documents.files import read, visible_file
+    from saraban.documents.files import served_copy, visible_file
 
     found = visible_file(current_user, document_id, file_id)
     if found is None:
         abort(404)
     if record_view(current_user, found.document, "file", found.id):
         db.session.commit()
-    return file_response(found, read(found.file))
+    return file_response(found, *served_copy(found.file))

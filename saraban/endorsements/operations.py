@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 from saraban.accounts.models import Role, User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
-from saraban.documents.access import member_unit_ids, secrecy_filter, visible_document
+from saraban.documents.access import (
+    HiddenDocument,
+    member_unit_ids,
+    require_readable,
+    secrecy_filter,
+    visible_document,
+)
 from saraban.documents.models import Document
 from saraban.endorsements.capacity import acting_unit_ids, choose_capacity
 from saraban.extensions import db
@@ -113,9 +119,7 @@ def proposals_for(user: User, limit: int = 50, waiting_only: bool = False) -> li
 
 
 def _document_to_endorse(user: User, document_id) -> tuple[Document, Transfer]:
-    document = visible_document(user, document_id)
-    if document is None:
-        raise EndorsementError("ไม่พบหนังสือนี้", "No such document.", status=404)
+    document = require_readable(user, document_id)
     proposal = proposal_to(user, document.id)
     if proposal is None:
         raise EndorsementError(
@@ -394,7 +398,7 @@ def get_endorsement(user: User, endorsement_id) -> Endorsement:
     if (endorsement is None or visible_document(user, endorsement.document_id) is None
             or (endorsement.status == EndorsementStatus.DRAFT
                 and endorsement.created_by_id != user.id)):
-        raise EndorsementError("ไม่พบเกษียนนี้", "No such endorsement.", status=404)
+        raise HiddenDocument("ไม่พบเกษียนนี้", "No such endorsement.")
     return endorsement
 
 
@@ -505,8 +509,7 @@ def complete_order(user: User, order_id, note) -> Order:
         or (order.to_user_id is None and order.to_unit_id in member_unit_ids(user)))
     if (not mine or order.endorsement.status != EndorsementStatus.SIGNED
             or visible_document(user, order.endorsement.document_id) is None):
-        raise EndorsementError("ไม่พบคำสั่งการนี้ในงานของท่าน", "No such order for you.",
-                               status=404)
+        raise HiddenDocument("ไม่พบคำสั่งการนี้ในงานของท่าน", "No such order for you.")
     if order.status != OrderStatus.OPEN:
         raise EndorsementError("คำสั่งการนี้รายงานผลไปแล้ว", "This order is already closed.",
                                status=409)

@@ -12,6 +12,7 @@ before is answered with the same acknowledgement and never registered twice.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import urllib.error
 import urllib.request
@@ -25,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
-from saraban.documents.access import document_for_clerk
+from saraban.documents.access import HiddenDocument, document_for_clerk, require_readable
 from saraban.documents.models import (
     Document,
     DocumentFile,
@@ -123,7 +124,10 @@ _FILE_ORDER = (FileRole.ORIGINAL, FileRole.SCAN, FileRole.STAMPED, FileRole.CERT
 
 
 def _letter(document: Document, us: protocol.Identity, peer: Peer) -> protocol.Letter:
-    from saraban.documents.files import read
+    from saraban.documents.files import served_copy
+
+    def read(stored):  # what leaves the saraban carries no active content
+        return served_copy(stored)[0]
 
     files = sorted(document.files, key=lambda f: (_FILE_ORDER.index(f.role), f.id))
     main = None
@@ -164,6 +168,8 @@ def exchange_document(user: User, document_id, to_code) -> ExchangeMessage:
     if document.secrecy >= 3:
         raise ExchangeError("หนังสือลับที่สุดไม่ส่งทางระบบ ให้ส่งตัวหนังสือตามระเบียบ",
                             "Top-secret documents are not sent electronically.", status=409)
+    if document.secrecy > 0 and not carries_secrets(peer.url):
+        raise _clear_text_refusal(peer)
     us = our_identity()
     message = protocol.build_letter(us, peer.code, _letter(document, us, peer))
     begin_write(db.session)
@@ -180,11 +186,40 @@ def exchange_document(user: User, document_id, to_code) -> ExchangeMessage:
     return row
 
 
+def carries_secrets(url: str) -> bool:
+    """Whether a secret letter may travel to ``url``: over HTTPS, or to this machine's own
+    loopback address (tests, a local relay); never in clear over a network."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url or "")
+    if parts.scheme == "https":
+        return True
+    if parts.scheme != "http":
+        return False
+    host = (parts.hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _clear_text_refusal(peer: Peer) -> ExchangeError:
+    return ExchangeError(
+        f"หนังสือลับส่งถึง {peer.code} ได้เฉพาะทาง HTTPS ที่อยู่ของหน่วยงานนี้เป็น http:// "
+        "ให้ผู้ดูแลระบบแก้ที่อยู่เป็น https:// ก่อน",
+        f"A classified letter goes to {peer.code} only over HTTPS; its URL is plain http://.",
+        status=409, field="to")
+
+
 def resend(user: User, row_id) -> ExchangeMessage:
     """Withdraw a rejected letter and send it again as a new message."""
     row = db.session.get(ExchangeMessage, row_id) if is_row_id(row_id) else None
     if row is None or row.direction != Direction.OUT or row.kind != "letter":
-        raise ExchangeError("ไม่พบรายการส่งนี้", "No such outgoing letter.", status=404)
+        raise HiddenDocument("ไม่พบรายการส่งนี้", "No such outgoing letter.")
+    require_readable(user, row.document_id, not_found=("ไม่พบรายการส่งนี้",
+                                                       "No such outgoing letter."))
     document_for_clerk(user, row.document_id, "ส่งหนังสือซ้ำ", "resend")
     if row.status not in (MessageStatus.REJECTED, MessageStatus.INVALID, MessageStatus.FAILED):
         raise ExchangeError("ส่งซ้ำได้เฉพาะหนังสือที่ถูกปฏิเสธหรือส่งไม่สำเร็จ",
@@ -235,6 +270,18 @@ def deliver(row_id: int) -> str:
     """Send one message; gives 'sent', 'retried' or 'failed' (commits)."""
     row = db.session.get(ExchangeMessage, row_id)
     peer = row.peer
+    if (row.kind == "letter" and row.document is not None and row.document.secrecy > 0
+            and not carries_secrets(peer.url)):  # the peer's URL changed since it was queued
+        begin_write(db.session)
+        row = db.session.get(ExchangeMessage, row_id, populate_existing=True)
+        row.status = MessageStatus.FAILED
+        row.last_error = ("ไม่ส่ง: หนังสือลับส่งได้เฉพาะทาง HTTPS (a classified letter goes "
+                          "only over HTTPS)")
+        row.next_attempt_at = None
+        record("exchange.failed", obj=row, document_id=row.document_id,
+               details={"to": peer.code, "error": "plain http for a classified letter"})
+        db.session.commit()
+        return "failed"
     request = urllib.request.Request(
         peer.url + PATH, data=row.payload.encode("utf-8"), method="POST",
         headers={"Content-Type": "application/json"})

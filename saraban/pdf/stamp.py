@@ -18,6 +18,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from saraban.pdf import BOLD, REGULAR, register_fonts
+from saraban.pdf.sanitize import strip_writer
 from saraban.pdf.thaiwrap import draw_string
 from saraban.thaidate import BANGKOK, format_date, format_time, to_thai_digits
 
@@ -102,6 +103,8 @@ def stamp_onto(pdf: bytes, unit_name: str, number, received_at: dt.datetime | No
         canvas.showPage()
         canvas.save()
         page.merge_page(PdfReader(overlay).pages[0])
+        if strip_writer(writer):  # the copy is made without the scan's active content
+            writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
         out = io.BytesIO()
         writer.write(out)
         return out.getvalue()

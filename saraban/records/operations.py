@@ -21,7 +21,12 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from saraban.accounts.models import Role, User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
-from saraban.documents.access import member_unit_ids, visible_document, visible_filter
+from saraban.documents.access import (
+    member_unit_ids,
+    require_readable,
+    visible_document,
+    visible_filter,
+)
 from saraban.documents.models import (
     Document,
     DocumentFile,
@@ -139,9 +144,7 @@ def _document_to_keep(user: User, document_id, doing_th: str, doing_en: str,
     document_id = _id(document_id, "document_id")
     if document_id is None:
         raise RecordsError("กรุณาระบุหนังสือ", "'document_id' is required.", field="document_id")
-    document = visible_document(user, document_id)
-    if document is None:
-        raise RecordsError("ไม่พบหนังสือนี้", "No such document.", status=404)
+    document = require_readable(user, document_id)
     keepers = keeper_unit_ids(user)
     if not keepers:
         raise RecordsError(f"เฉพาะเจ้าหน้าที่สารบรรณจึง{doing_th}ได้",

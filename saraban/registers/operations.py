@@ -22,9 +22,10 @@ from saraban.accounts.models import Role, User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
 from saraban.documents.access import (
+    HiddenDocument,
     member_unit_ids,
+    require_readable,
     secrecy_filter,
-    visible_document,
     visible_filter,
 )
 from saraban.documents.models import Document
@@ -133,10 +134,7 @@ def register_receipt(user: User, register_id: int, document_id: int,
     a double-clicked submit never registers twice.
     """
     register = register_for(user, register_id, RegisterKind.RECEIPT)
-    document = visible_document(user, document_id)
-    if document is None:
-        raise RegisterError("ไม่พบหนังสือนี้", "No such document.", status=404,
-                            field="document_id")
+    document = require_readable(user, document_id, field="document_id")
     if document.secrecy > 0 and not register.is_secret and _has_secret_register(register):
         raise RegisterError(
             "หนังสือลับต้องลงรับในทะเบียนหนังสือลับของหน่วย",
@@ -193,10 +191,7 @@ def enter_historic_receipt(user: User, register_id: int, document_id: int, numbe
         raise RegisterError("เลขรับต้องเป็นจำนวนเต็มบวก เช่น ๕๐๖๓",
                             "The receipt number must be a positive whole number.",
                             status=400, field="number")
-    document = visible_document(user, document_id)
-    if document is None:
-        raise RegisterError("ไม่พบหนังสือนี้", "No such document.", status=404,
-                            field="document_id")
+    document = require_readable(user, document_id, field="document_id")
     now = utcnow()
     if received_at > now + dt.timedelta(minutes=5):
         raise RegisterError("วันเวลาที่รับเป็นวันในอนาคต กรุณาตรวจสอบตรารับอีกครั้ง",
@@ -313,9 +308,12 @@ def _cancel(user: User, line, line_id: int, reason: str):
     entry = db.session.get(line, line_id, populate_existing=True) if (
         isinstance(line_id, int) and 0 < line_id < 2**31) else None
     receipt = line is Receipt
+    missing = ("ไม่พบรายการลงรับนี้" if receipt else "ไม่พบรายการออกเลขนี้",
+               f"No such {'receipt' if receipt else 'dispatch'}.")
     if entry is None or entry.register_id not in registers:
-        raise RegisterError("ไม่พบรายการลงรับนี้" if receipt else "ไม่พบรายการออกเลขนี้",
-                            f"No such {'receipt' if receipt else 'dispatch'}.", status=404)
+        raise HiddenDocument(*missing)
+    # keeping the register is not enough: a secret line is cancelled by one who reads it
+    require_readable(user, entry.document_id, not_found=missing)
     if entry.status == EntryStatus.CANCELLED:
         raise RegisterError("รายการนี้ถูกยกเลิกไปแล้ว", "This line is already cancelled.",
                             status=409)
@@ -469,10 +467,7 @@ def issue_dispatch(user: User, register_id: int, document_id: int,
         raise RegisterError(
             f"หน่วย {unit.short_name} ยังไม่มีเลขประจำของเจ้าของเรื่อง ให้ผู้ดูแลระบบกำหนดก่อน",
             f"Unit {unit.short_name} has no document code yet.", status=409)
-    document = visible_document(user, document_id)
-    if document is None:
-        raise RegisterError("ไม่พบหนังสือนี้", "No such document.", status=404,
-                            field="document_id")
+    document = require_readable(user, document_id, field="document_id")
     to_text = clean_text(to_text, "to", "ถึง", max_length=1000)
     begin_write(db.session)
     existing = active_dispatch(document.id)
@@ -520,9 +515,7 @@ def issue_correction(user: User, document_id: int, data: dict) -> Dispatch:
     from saraban.documents.models import DocumentReference, ReferenceRelation
     from saraban.documents.operations import create_document
 
-    original = visible_document(user, document_id)
-    if original is None:
-        raise RegisterError("ไม่พบหนังสือนี้", "No such document.", status=404)
+    original = require_readable(user, document_id)
     dispatch = active_dispatch(original.id)
     if dispatch is None:
         raise RegisterError("หนังสือนี้ยังไม่ได้ออกเลข แก้ไขรายละเอียดได้โดยตรง",

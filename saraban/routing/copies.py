@@ -17,7 +17,7 @@ from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.audit.printcodes import issue_print_code, new_code, show
 from saraban.db import begin_write, utcnow
-from saraban.documents.access import visible_document
+from saraban.documents.access import require_readable
 from saraban.documents.files import read, store, write_file
 from saraban.documents.models import (
     Document,
@@ -64,9 +64,7 @@ def issue_certified_copy(user: User, source_id: int, data: dict) -> CertifiedCop
     ``due_date``, ``note``, and ``endorsement_id``: a signed endorsement on the source that
     the copy circulates, cited as the seed's circulars do. The outgoing number is taken last.
     """
-    source = visible_document(user, source_id)
-    if source is None:
-        raise RoutingError("ไม่พบหนังสือนี้", "No such document.", status=404)
+    source = require_readable(user, source_id)
     if source.secrecy >= 3:
         raise RoutingError("หนังสือลับที่สุดไม่ทำสำเนาเวียนทางระบบ ให้ดำเนินการตามระเบียบ",
                            "Top-secret documents are not copied electronically.", status=409)

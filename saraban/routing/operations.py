@@ -10,11 +10,12 @@ from saraban.accounts.models import Membership, Role, User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
 from saraban.documents.access import (
+    HiddenDocument,
     cleared_members,
     member_unit_ids,
     name_reader,
+    require_readable,
     secrecy_filter,
-    visible_document,
 )
 from saraban.documents.models import Document
 from saraban.extensions import db
@@ -55,6 +56,8 @@ def name_recipients(sender: User, document: Document, unit_id: int, to_user_id=N
     an order goes to the head of the unit). Ordinary documents need no names."""
     if document.secrecy <= 0:
         return []
+    if document.secrecy >= TOP_SECRET:
+        raise _top_secret_readers()
     if to_user_id not in (None, ""):
         person = db.session.get(User, to_user_id) if is_row_id(to_user_id) else None
         member = person is not None and person.active and db.session.scalar(
@@ -81,6 +84,20 @@ def name_recipients(sender: User, document: Document, unit_id: int, to_user_id=N
     for person in people:
         name_reader(document, person, sender)
     return people
+
+
+TOP_SECRET = 3
+
+
+def _top_secret_readers() -> RoutingError:
+    """ลับที่สุด stays off electronic circulation (the regulation on official secrets): its
+    register line is kept, but nobody is named to read it through the system; the paper
+    goes by hand to the person the registry officer hands it to."""
+    return RoutingError(
+        "หนังสือลับที่สุดไม่เวียนทางระบบ จึงระบุชื่อผู้อ่านทางระบบไม่ได้ "
+        "ให้นายทะเบียนหนังสือลับส่งตัวหนังสือตามระเบียบว่าด้วยการรักษาความลับของทางราชการ",
+        "Top-secret documents are not circulated electronically: no reader may be named "
+        "through the system.", status=409)
 
 
 def cleared_people(secrecy: int) -> list[tuple[User, str]]:
@@ -111,12 +128,12 @@ def readers_of(document: Document) -> list[tuple[User, object]]:
 def name_reader_of(user: User, document_id: int, reader_id) -> User:
     """A reader names another person to read a secret document (flushes): someone cleared
     for its level. Recorded in the audit trail."""
-    document = visible_document(user, document_id)
-    if document is None:
-        raise RoutingError("ไม่พบหนังสือนี้", "No such document.", status=404)
+    document = require_readable(user, document_id)
     if document.secrecy <= 0:
         raise RoutingError("หนังสือนี้ไม่ใช่หนังสือลับ ผู้ที่เกี่ยวข้องเห็นได้อยู่แล้ว",
                            "Only classified documents have named readers.", status=409)
+    if document.secrecy >= TOP_SECRET:
+        raise _top_secret_readers()
     person = db.session.get(User, reader_id) if is_row_id(reader_id) else None
     if person is None or not person.active:
         raise RoutingError("ไม่พบผู้ใช้นี้", "No such user.", status=404, field="user")
@@ -141,9 +158,7 @@ def send_transfers(user: User, document_id: int, to_unit_ids: list[int], *,
     ``propose`` sends it up (เสนอ) to one unit's commander, who may then endorse it.
     A secret document goes to one unit at a time, to a person named there (``to_user_id``;
     a proposal names the unit's commanders when nobody is named)."""
-    document = visible_document(user, document_id)
-    if document is None:
-        raise RoutingError("ไม่พบหนังสือนี้", "No such document.", status=404)
+    document = require_readable(user, document_id)
     if document.secrecy >= 3:
         raise RoutingError("หนังสือลับที่สุดไม่ส่งต่อทางระบบ ให้ส่งตัวหนังสือตามระเบียบ",
                            "Top-secret documents are not circulated electronically.",
@@ -202,8 +217,11 @@ def _transfer_for(user: User, transfer_id: int, *, side: str) -> Transfer:
     units = member_unit_ids(user)
     unit_id = None if transfer is None else (
         transfer.to_unit_id if side == "to" else transfer.from_unit_id)
+    missing = ("ไม่พบรายการส่งนี้", "No such transfer.")
     if transfer is None or unit_id not in units:
-        raise RoutingError("ไม่พบรายการส่งนี้", "No such transfer.", status=404)
+        raise HiddenDocument(*missing)
+    # the unit's own transfer, but of a document he may not read: the same answer
+    require_readable(user, transfer.document_id, not_found=missing)
     return transfer
 
 
