@@ -1,7 +1,7 @@
 """system administrators, a forced password change, account notices, shared rate limits
 
 Revision ID: acc5e1f3a9b2
-Revises: e9f0a1b2c3d4
+Revises: cop7d2e9a41b3
 Create Date: 2026-12-02 13:20:00
 
 """
@@ -12,7 +12,7 @@ import saraban.db
 
 
 revision = 'acc5e1f3a9b2'
-down_revision = 'e9f0a1b2c3d4'
+down_revision = 'cop7d2e9a41b3'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """a note on a reference: why it links where it does when the citation is wrong
 
 Revision ID: cop7d2e9a41b3
-Revises: e9f0a1b2c3d4
+Revises: aud7c41e9b2f0
 Create Date: 2026-12-02 13:30:00
 
 """
@@ -12,7 +12,7 @@ import saraban.db  # noqa: F401
 
 
 revision = 'cop7d2e9a41b3'
-down_revision = 'e9f0a1b2c3d4'
+down_revision = 'aud7c41e9b2f0'
 branch_labels = None
 depends_on = None
 
