@@ -323,7 +323,7 @@ def test_rotated_and_offset_pages_are_certified_in_their_visible_box():
     for page in (1, 2):
         text = _page_text(pdf, page)
         assert "สำเนาถูกต้อง" in text and "รหัสตรวจสอบสำเนา ABCD-EFGH" in text, (page, text)
-        image = raster(pdf, page)
+        image = raster(pdf, page, cropbox=True)
         height = float(reader.pages[page - 1].cropbox.height)
         band, foot = BAND / height, 15 * mm / height  # name, position and date: 15 mm
         assert dark(image, 0.55, 1 - band, 1.0, 1 - foot) > 20, page  # the mark
