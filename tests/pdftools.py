@@ -22,11 +22,13 @@ def need(tool: str) -> str:
     return path
 
 
-def raster(pdf: bytes, page: int = 1, dpi: int = 60) -> tuple[int, int, bytes]:
-    """The page in grey as (width, height, pixels), from pdftoppm's PGM output."""
+def raster(pdf: bytes, page: int = 1, dpi: int = 60,
+           cropbox: bool = False) -> tuple[int, int, bytes]:
+    """The page in grey as (width, height, pixels), from pdftoppm's PGM output; with
+    ``cropbox``, only what a viewer shows (pdftoppm draws the MediaBox by default)."""
     out = subprocess.run([need("pdftoppm"), "-r", str(dpi), "-gray", "-f", str(page),
-                          "-l", str(page), "-"], input=pdf, capture_output=True,
-                         check=True).stdout
+                          "-l", str(page), *(["-cropbox"] if cropbox else []), "-"],
+                         input=pdf, capture_output=True, check=True).stdout
     # P5 header: magic, width, height, maxval, then the bytes
     parts = out.split(maxsplit=4)
     assert parts[0] == b"P5"

@@ -295,3 +295,37 @@ def test_a_copy_of_an_unreadable_file_is_refused_and_saves_nothing(client, beare
     assert answer.status_code == 422, answer.json
     assert "รับรองสำเนาไม่ได้" in answer.json["error"]["message_th"]
     assert state() == before
+
+
+def test_rotated_and_offset_pages_are_certified_in_their_visible_box():
+    """A page turned by /Rotate and one whose boxes do not start at (0, 0): the band is at
+    the foot of what a viewer shows, the content above it, nothing lost."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, RectangleObject
+    from reportlab.lib.units import mm
+
+    from saraban.pdf.certify import BAND, Certification, certify_onto
+    from tests.pdftools import dark, raster
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_letter(2, "หมุน"))))
+    writer.pages[0].rotate(90)
+    second = writer.pages[1]
+    for name in ("/MediaBox", "/CropBox"):
+        second[NameObject(name)] = RectangleObject([-100, -50, 495.28, 791.89])
+    out = io.BytesIO()
+    writer.write(out)
+    cert = Certification("พ.ต.ต. สมชาย ตัวอย่าง", "สว.ฝอ.สทส.", "๒๖ พ.ย. ๒๕๖๒", "ABCD-EFGH")
+    pdf = certify_onto(out.getvalue(), cert)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 2
+    for page in (1, 2):
+        text = _page_text(pdf, page)
+        assert "สำเนาถูกต้อง" in text and "รหัสตรวจสอบสำเนา ABCD-EFGH" in text, (page, text)
+        image = raster(pdf, page, cropbox=True)
+        height = float(reader.pages[page - 1].cropbox.height)
+        band, foot = BAND / height, 15 * mm / height  # name, position and date: 15 mm
+        assert dark(image, 0.55, 1 - band, 1.0, 1 - foot) > 20, page  # the mark
+        assert dark(image, 0.55, 1 - foot, 1.0, 1.0) > 20, page  # the lines under it, whole
+        assert dark(image, 0.0, 0.0, 1.0, 1 - band) > 20, page  # the page, above it

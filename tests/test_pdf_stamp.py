@@ -108,3 +108,23 @@ def test_stamp_from_the_api_and_the_page(client, login, db_session):
     assert hidden.status_code == 404
     page = login("demo-clerk").get(f"/receipts/{receipt_id}/stamp.pdf")
     assert page.status_code == 200 and page.data.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("box", [[50, 60, 545, 780], [-100, -50, 495.28, 791.89]])
+def test_stamp_lands_inside_the_box_a_viewer_shows(box):
+    """A scan whose CropBox is smaller than its MediaBox, or whose boxes do not start at
+    (0, 0): the stamp sits at the top right of what is shown, whole."""
+    from pypdf.generic import NameObject, RectangleObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_three_pages())))
+    page = writer.pages[0]
+    page[NameObject("/CropBox")] = RectangleObject(box)
+    if box[0] < 0:
+        page[NameObject("/MediaBox")] = RectangleObject(box)
+    out = io.BytesIO()
+    writer.write(out)
+    stamped = stamp_onto(out.getvalue(), "สทส.", 4323, AT)
+    image = raster(stamped, dpi=100, cropbox=True)  # what a viewer shows
+    assert dark(image, 0.6, 0.02, 0.95, 0.16) > 200  # the stamp, top right of what is shown
+    # with its 10 mm margins left white: whole, not cut by the edge
+    assert dark(image, 0.5, 0.0, 1.0, 0.02) == 0 and dark(image, 0.96, 0.0, 1.0, 0.3) == 0

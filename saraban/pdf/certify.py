@@ -104,9 +104,9 @@ def certify_onto(pdf: bytes, cert: Certification) -> bytes:
         # one overlay page a page, all in one document (the fonts embedded once)
         overlay = io.BytesIO()
         canvas = Canvas(overlay, initialFontName=REGULAR)
-        for number, (left, bottom, width, height) in enumerate(boxes, 1):
-            canvas.setPageSize((left + width, bottom + height))
-            _draw(canvas, left, bottom, width, cert, number, pages)
+        for number, (_, _, width, height) in enumerate(boxes, 1):
+            canvas.setPageSize((width, height))  # moved onto the page's box when merged
+            _draw(canvas, 0, 0, width, cert, number, pages)
             canvas.showPage()
         canvas.save()
         marks = PdfReader(overlay).pages
@@ -116,7 +116,7 @@ def certify_onto(pdf: bytes, cert: Certification) -> bytes:
             # keep the top edge and the centre line where they were
             page.add_transformation(Transformation().scale(scale).translate(
                 (left + width / 2) * (1 - scale), (bottom + height) * (1 - scale)))
-            page.merge_page(mark)
+            page.merge_transformed_page(mark, Transformation().translate(left, bottom))
         out = io.BytesIO()
         writer.write(out)
         return out.getvalue()

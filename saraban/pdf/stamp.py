@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader, PdfWriter, Transformation
 from pypdf.errors import LimitReachedError, PyPdfError
 from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4
@@ -93,16 +93,20 @@ def stamp_onto(pdf: bytes, unit_name: str, number, received_at: dt.datetime | No
         page = writer.pages[0]
         if page.get("/Rotate"):
             page.transfer_rotation_to_content()
-        box = page.mediabox
+        # at the top right of what a viewer shows and a printer prints (the CropBox, which
+        # may be smaller than the MediaBox or not start at (0, 0)): drawn at the origin and
+        # moved there, since pypdf clips a merged page to the overlay's own box
+        box = page.cropbox
+        width, height = float(box.width), float(box.height)
         overlay = io.BytesIO()
         register_fonts()
-        canvas = Canvas(overlay, pagesize=(float(box.right), float(box.top)),
-                        initialFontName=REGULAR)
-        draw_stamp(canvas, float(box.right) - MARGIN, float(box.top) - MARGIN, unit_name,
-                   number, received_at, time_known)
+        canvas = Canvas(overlay, pagesize=(width, height), initialFontName=REGULAR)
+        draw_stamp(canvas, width - MARGIN, height - MARGIN, unit_name, number, received_at,
+                   time_known)
         canvas.showPage()
         canvas.save()
-        page.merge_page(PdfReader(overlay).pages[0])
+        page.merge_transformed_page(PdfReader(overlay).pages[0], Transformation().translate(
+            float(box.left), float(box.bottom)))
         if strip_writer(writer):  # the copy is made without the scan's active content
             writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
         out = io.BytesIO()
