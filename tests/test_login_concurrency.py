@@ -112,6 +112,8 @@ def test_a_burst_of_wrong_passwords_checks_no_more_than_the_lockout_allows(live)
     with ThreadPoolExecutor(len(browsers)) as pool:
         answers = list(pool.map(attempt, range(len(browsers))))
     checked = [r for r in _refusals(live, username) if r == "password"]
+    print(f"burst of {len(browsers)}: {len(checked)} passwords checked, answers "
+          f"{sorted(a[0] for a in answers)}")
     assert len(checked) <= LOCK_AFTER, (len(checked), answers)
     # the right password in the middle of the burst did not log in
     assert answers[11][0] != 302 or "/login" in answers[11][1], answers[11]
@@ -130,6 +132,7 @@ def test_the_login_limit_is_one_count_for_every_worker(live):
     with ThreadPoolExecutor(8) as pool:
         codes = list(pool.map(attempt, range(100)))
     answered = [c for c in codes if c != 429]
+    print(f"100 logins, 4 workers: {len(answered)} answered, {codes.count(429)} refused")
     assert len(answered) <= LOGINS_PER_MINUTE, codes
     assert codes.count(429) >= 100 - LOGINS_PER_MINUTE
     other = _Browser(live.base, "10.2.0.2")
