@@ -24,6 +24,7 @@ from saraban.registers.listing import (
 )
 from saraban.registers.models import Dispatch, Receipt, RegisterKind
 from saraban.registers.operations import (
+    DuplicateReceipt,
     cancel_dispatch,
     cancel_receipt,
     dispatch_for_form,
@@ -56,7 +57,8 @@ def receive():
         data = {key: getattr(form, key).data for key in
                 ("number", "date", "sender", "addressee", "subject")}
         data["urgency"], data["secrecy"] = int(form.urgency.data), int(form.secrecy.data)
-        return receive_document(current_user, form.register_id.data, data, form.form_key.data)
+        return receive_document(current_user, form.register_id.data, data, form.form_key.data,
+                                confirm_duplicate=request.form.get("confirm_duplicate") == "1")
 
     return _numbering_form(ReceiveForm(), RegisterKind.RECEIPT, register, receipt_for_form,
                            Receipt, "registers.receive", "registers/receive.html")
@@ -86,6 +88,7 @@ def _numbering_form(form, kind: RegisterKind, numbered, twin, line, endpoint: st
     ]
     submitted = form.validate_on_submit()
     scan = _checked_scan(form) if submitted else None
+    duplicate = None
     if submitted and not form.scan.errors:
         made = None
         try:
@@ -94,7 +97,9 @@ def _numbering_form(form, kind: RegisterKind, numbered, twin, line, endpoint: st
         except OperationError as error:
             db.session.rollback()
             made = twin(form.form_key.data)  # its twin got there first
-            if made is None:
+            if made is None and isinstance(error, DuplicateReceipt):
+                duplicate = error  # shown above the form, with a button to confirm
+            elif made is None:
                 flash(error.message_for(), "error")
         if made is not None:
             if scan is not None:
@@ -111,7 +116,8 @@ def _numbering_form(form, kind: RegisterKind, numbered, twin, line, endpoint: st
         done = db.session.get(line, done_id)
         if done is not None and done.register_id not in usable_register_ids(current_user):
             done = None
-    return render_template(template, form=form, done=done)
+    return render_template(template, form=form, done=done, duplicate=duplicate,
+                           had_scan=scan is not None)
 
 
 def _checked_scan(form: ReceiveForm | SendForm) -> tuple[str, bytes] | None:
