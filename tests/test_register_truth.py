@@ -114,7 +114,7 @@ def test_a_receipt_line_keeps_what_was_received_after_an_edit(client, h, fresh_r
     before = _line(client, h, fresh_register, number)["line"]
     edited = client.patch(f"/api/v1/documents/{doc}", headers=h, json={
         "number": "กค ๐๔๐๘/ว๙๙", "date": "2026-11-01", "subject": "เรื่องอื่น",
-        "sender": "กรมอื่น", "addressee": "คนอื่น"})
+        "sender": "กรมอื่น", "addressee": "คนอื่น", "remarks": "หมายเหตุใหม่"})
     assert edited.status_code == 200, edited.json
     assert edited.json["subject"] == "เรื่องอื่น"  # the document is corrected
     after = _line(client, h, fresh_register, number)["line"]

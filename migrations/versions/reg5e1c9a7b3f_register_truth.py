@@ -14,7 +14,8 @@ down_revision = 'e9f0a1b2c3d4'
 branch_labels = None
 depends_on = None
 
-_SNAPSHOT = ('doc_number', 'doc_date', 'doc_sender', 'doc_addressee', 'doc_subject')
+_SNAPSHOT = ('doc_number', 'doc_date', 'doc_sender', 'doc_addressee', 'doc_subject',
+             'doc_remarks')
 
 
 def upgrade():
@@ -30,6 +31,7 @@ def upgrade():
             batch_op.add_column(sa.Column('doc_sender', sa.Text(), nullable=True))
             batch_op.add_column(sa.Column('doc_addressee', sa.Text(), nullable=True))
             batch_op.add_column(sa.Column('doc_subject', sa.Text(), nullable=True))
+            batch_op.add_column(sa.Column('doc_remarks', sa.Text(), nullable=True))
         # the lines already written show the document as it is now: the best there is
         op.execute(
             f"UPDATE {table} SET "
@@ -39,7 +41,8 @@ def upgrade():
             f"WHERE document.id = {table}.document_id), "
             f"doc_addressee = (SELECT addressee FROM document "
             f"WHERE document.id = {table}.document_id), "
-            f"doc_subject = (SELECT subject FROM document WHERE document.id = {table}.document_id)")
+            f"doc_subject = (SELECT subject FROM document WHERE document.id = {table}.document_id), "
+            f"doc_remarks = (SELECT remarks FROM document WHERE document.id = {table}.document_id)")
     with op.batch_alter_table('exchange_message', schema=None) as batch_op:
         batch_op.add_column(sa.Column('duplicate_of_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_exchange_message_duplicate_of_id_receipt'),

@@ -196,8 +196,9 @@ class RegisterLine:
             parts.append("ตรารับลงวันที่ก่อนวันที่ของหนังสือ โปรดตรวจสอบ")
         if self.document.secrecy:
             parts.append(label(self.document.secrecy, "secrecy"))
-        if self.document.remarks and not self.masked:
-            parts.append(self.document.remarks)
+        remarks = self.entry.doc_remarks if self._kept else self.document.remarks
+        if remarks and not self.masked:
+            parts.append(remarks)
         return "\n".join(parts)
 
     def cells(self) -> list[str]:

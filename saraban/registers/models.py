@@ -110,6 +110,7 @@ class _RegisterLine:
     doc_sender: Mapped[str | None] = mapped_column(Text)
     doc_addressee: Mapped[str | None] = mapped_column(Text)
     doc_subject: Mapped[str | None] = mapped_column(Text)  # None: a line from before snapshots
+    doc_remarks: Mapped[str | None] = mapped_column(Text)
 
     def snapshot(self, document: Document) -> None:
         """Keep on the line what the register shows of ``document`` now."""
@@ -119,6 +120,7 @@ class _RegisterLine:
         self.doc_sender = document.sender_text or (origin.short_name if origin else None)
         self.doc_addressee = document.addressee
         self.doc_subject = document.subject
+        self.doc_remarks = document.remarks
 
 
 class Receipt(_RegisterLine, TimestampMixin, Base):
