@@ -106,6 +106,29 @@ def test_the_page_does_not_offer_an_outgoing_number_for_a_received_letter(
     assert "ออกเลขหนังสือส่ง" in own
 
 
+@pytest.mark.parametrize(("origin", "received_by", "allowed"), [
+    # its own, or drafted by a sub-unit, reviewed up the line by a commander's office
+    ("สทส.", "ตร.", True), ("ฝอ.๒ บก.อก.สทส.", "ตร.", True),
+    ("ฝอ.สงป.", "สทส.", False)])  # another unit's document, received here
+def test_an_outgoing_number_for_the_units_own_documents(client, h, db_session, origin,
+                                                        received_by, allowed):
+    import datetime as dt
+
+    from tests.conftest import make_document
+
+    unit = db_session.scalar(select(Unit).where(Unit.short_name == origin))
+    doc = make_document(db_session, subject="ขอส่งรายงาน", origin_unit_id=unit.id,
+                        doc_date=dt.date(2026, 11, 20))
+    office = db_session.scalar(select(Register).join(Unit).where(
+        Register.kind == "receipt", Unit.short_name == received_by))
+    db_session.add(Receipt(register=office, document=doc, year=2026, number=77_777,
+                           received_at=dt.datetime(2026, 11, 21, tzinfo=dt.UTC)))
+    db_session.commit()
+    response = client.post(f"/api/v1/documents/{doc.id}/dispatch", headers=h,
+                           json={"register_id": _register_id(db_session, "dispatch")})
+    assert response.status_code == (201 if allowed else 409), response.json
+
+
 # -- a register line keeps what it showed --------------------------------------------------
 
 def test_a_receipt_line_keeps_what_was_received_after_an_edit(client, h, fresh_register):

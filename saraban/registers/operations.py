@@ -678,13 +678,16 @@ def issue_dispatch(user: User, register_id: int, document_id: int,
 
 def numbering_refusal(document: Document, unit) -> RegisterError | None:
     """Why ``unit`` may not give ``document`` an outgoing number, or None when it may: an
-    outgoing number is only for a document the unit itself issues. A received letter (one
-    entered in a receipt register, from an outside agency or from another unit) keeps its
-    own ที่, date and origin; so does any document that already carries a number."""
-    received = db.session.scalar(
-        select(Receipt.id).where(Receipt.document_id == document.id).limit(1)) is not None
-    other_unit = document.origin_unit_id not in (None, unit.id)
-    if received or document.origin_agency_id is not None or other_unit:
+    outgoing number is only for a document the unit itself issues (its own, or drafted by
+    one of its sub-units). A received letter (from an outside agency, from another unit, or
+    entered at the counter and registered) keeps its own ที่, date and origin; so does any
+    document that already carries a number."""
+    if document.origin_unit_id is not None:
+        outside = not _within(document.origin_unit, unit.id)
+    else:  # entered as received: no origin of ours, and in a receipt register
+        outside = document.origin_agency_id is not None or db.session.scalar(
+            select(Receipt.id).where(Receipt.document_id == document.id).limit(1)) is not None
+    if outside:
         return RegisterError(
             "หนังสือนี้เป็นหนังสือที่รับเข้ามา ออกเลขหนังสือส่งได้เฉพาะหนังสือที่หน่วย"
             f"{unit.short_name}ออกเอง หากจะส่งต่อ ให้ส่งต่อหรือทำสำเนาถูกต้องแทน",
@@ -697,6 +700,17 @@ def numbering_refusal(document: Document, unit) -> RegisterError | None:
             f"This document already carries its own number ({document.number}).",
             status=409)
     return None
+
+
+def _within(unit, ancestor_id: int) -> bool:
+    """``unit`` is the unit ``ancestor_id`` or one of its sub-units."""
+    seen = set()
+    while unit is not None and unit.id not in seen:
+        if unit.id == ancestor_id:
+            return True
+        seen.add(unit.id)
+        unit = unit.parent
+    return False
 
 
 def may_number(document: Document, unit) -> bool:
