@@ -19,6 +19,13 @@ _SNAPSHOT = ('doc_number', 'doc_date', 'doc_sender', 'doc_addressee', 'doc_subje
 
 
 def upgrade():
+    # a number typed with its "ที่" was kept with it, and printed "ที่ ที่ ...": keep it without
+    for prefix in ('เลขที่', 'ที่'):
+        op.execute(sa.text(
+            "UPDATE document SET number = TRIM(SUBSTR(number, :start)) "
+            "WHERE number LIKE :pattern").bindparams(start=len(prefix) + 1,
+                                                    pattern=prefix + '%'))
+    op.execute("UPDATE document SET number = NULL WHERE number = ''")
     with op.batch_alter_table('register_counter', schema=None) as batch_op:
         batch_op.add_column(sa.Column('paper_last_number', sa.Integer(), nullable=True))
         batch_op.create_check_constraint(
