@@ -283,6 +283,18 @@ def test_the_same_letter_twice_warns_before_a_number_is_taken(client, h, fresh_r
     assert took.json["number"] == first.json["number"] + 1  # the warning took no number
 
 
+def test_a_paper_stamp_of_the_same_letter_warns_too(client, h, bearer, fresh_register):
+    assert _open(client, fresh_register, 2569, 300, bearer("demo-admin")).status_code == 201
+    first = _receive(client, h, fresh_register, _letter(client, h, number=SAME))
+    again = _letter(client, h, number=SAME)
+    warned = _receive(client, h, fresh_register, again, number=12, date="๒๑ พ.ย. ๖๙")
+    assert warned.status_code == 409
+    assert warned.json["error"]["duplicate_of"]["number"] == first.json["number"]
+    took = _receive(client, h, fresh_register, again, number=12, date="๒๑ พ.ย. ๖๙",
+                    confirm_duplicate=True)
+    assert took.status_code == 201 and took.json["number"] == 12
+
+
 def test_a_different_letter_of_the_same_sender_is_not_a_duplicate(client, h, fresh_register):
     assert _receive(client, h, fresh_register, _letter(client, h, number=SAME)).status_code == 201
     other = _letter(client, h, number="กค ๐๔๐๘/ว๑๓")

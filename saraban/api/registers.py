@@ -116,7 +116,8 @@ def receipts_create(register_id: int):
         received_at, time_known = read_stamp_time(data["date"], data.get("time"))
         receipt = enter_historic_receipt(g.api_user, register_id, document_id,
                                          data["number"], received_at, time_known=time_known,
-                                         source_text=data.get("source_text"))
+                                         source_text=data.get("source_text"),
+                                         confirm_duplicate=confirm)
     answer = receipt_json(receipt)  # from what is in hand, before the commit expires it
     db.session.commit()
     return jsonify(answer), 201

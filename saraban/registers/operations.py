@@ -315,7 +315,8 @@ def enter_receipt(register: Register, document: Document,
 
 def enter_historic_receipt(user: User, register_id: int, document_id: int, number,
                            received_at: dt.datetime, *, time_known: bool = True,
-                           source_text: str | None = None) -> Receipt:
+                           source_text: str | None = None,
+                           confirm_duplicate: bool = False) -> Receipt:
     """Enter a paper receipt stamp with its original number, date and time (flushes only).
 
     A number already in the register for that year, cancelled or not, is refused, and so
@@ -352,6 +353,9 @@ def enter_historic_receipt(user: User, register_id: int, document_id: int, numbe
     existing = _active_receipt(register.id, document.id)
     if existing is not None:
         raise _already(existing)
+    earlier = earlier_receipt(register.unit_id, document)
+    if earlier is not None and not confirm_duplicate:
+        raise DuplicateReceipt(user, document, earlier)
     receipt = Receipt(register=register, document=document, year=year, number=number,
                       received_at=received_at.replace(microsecond=0), time_known=time_known,
                       received_by_id=user.id, mode=EntryMode.HISTORIC,
@@ -366,7 +370,8 @@ def enter_historic_receipt(user: User, register_id: int, document_id: int, numbe
            unit_id=register.unit_id,
            details={"register_id": register.id, "year": year, "number": number,
                     "received_at": receipt.received_at.isoformat(),
-                    "time_known": time_known, "flags": receipt_flags(receipt)})
+                    "time_known": time_known, "flags": receipt_flags(receipt),
+                    **({"duplicate_of": earlier.id} if earlier is not None else {})})
     return receipt
 
 

@@ -315,7 +315,8 @@ def historic_receipt(document_id: int):
         received_at, time_known = read_stamp_time(form.get("date"), form.get("time"))
         return enter_historic_receipt(
             current_user, _form_int("register_id"), document_id, form.get("number", ""),
-            received_at, time_known=time_known, source_text=form.get("source_text"))
+            received_at, time_known=time_known, source_text=form.get("source_text"),
+            confirm_duplicate=form.get("confirm_duplicate") == "1")
 
     receipt = run_operation(enter)
     if receipt is not None:
