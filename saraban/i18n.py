@@ -107,6 +107,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "receipt.register": ("ลงรับ", "Received"),
         "receipt.historic": ("ลงรับจากตราเดิม", "Paper stamp entered"),
         "receipt.cancel": ("ยกเลิกเลขรับ", "Receipt cancelled"),
+        "register.open_year": ("เปิดทะเบียนต่อจากเลขในสมุดทะเบียนกระดาษ",
+                               "Register continued from a paper book"),
         "dispatch.issue": ("ออกเลขหนังสือส่ง", "Numbered for dispatch"),
         "dispatch.cancel": ("ยกเลิกเลขหนังสือส่ง", "Dispatch cancelled"),
         "dispatch.correct": ("ออกหนังสือแก้ไข", "Correction issued"),

@@ -6,8 +6,10 @@ import re
 
 from sqlalchemy import select
 
+from saraban.accounts.models import User
 from saraban.documents.models import Document
 from saraban.registers.models import Dispatch, Receipt, Register
+from saraban.registers.operations import open_year
 from saraban.units.models import Unit
 from tests.conftest import csrf_token_from, make_document
 
@@ -33,6 +35,10 @@ def test_a_paper_stamp_entered_from_the_page_appears_on_the_timeline(login, db_s
     page = client.get(f"/documents/{doc.id}").get_data(as_text=True)
     assert "บันทึกตรารับเดิม" in page and "ออกเลขหนังสือส่ง" in page
     register = _register(db_session, "ฝอ.๒ บก.อก.สทส.", "receipt")
+    # the register of ๒๕๖๙ continues a paper book that reached ๙๐๐๐
+    admin = db_session.scalar(select(User).where(User.username == "demo-admin"))
+    open_year(admin, register.id, 2569, 9000)
+    db_session.commit()
     response = client.post(f"/documents/{doc.id}/historic-receipt", data={
         "csrf_token": csrf_token_from(page), "register_id": register.id, "number": "๘๐๐๘",
         "date": "๑๙ พ.ย. ๒๕๖๙", "time": ""})

@@ -78,14 +78,30 @@ def _central(rtp) -> tuple[int, list[int]]:
 
 
 def _letter(dga) -> int:
+    """The seed's DGA letter (which ตร.'s samples already hold, received on paper)."""
     status, found = dga.api("GET", "/documents?number=" + urllib.parse.quote(
         "สพร ๒๕๖๒/ว๔๐๙๙"), "demo-admin")
     return found["items"][0]["id"]
 
 
+def _new_letter(dga, number: str) -> int:
+    """A letter of สพร. that ตร. never received."""
+    status, made = dga.api("POST", "/documents", "demo-clerk", {
+        "number": f"สพร ๒๕๖๙/{number}", "date": "2026-11-20", "sender": "สพร.",
+        "subject": "แจ้งผลการสำรวจระดับความพร้อมการพัฒนารัฐบาลดิจิทัล ประจำปี ๒๕๖๙"})
+    assert status == 201, made
+    return made["id"]
+
+
+def _arrivals(rtp) -> list[dict]:
+    status, waiting = rtp.api("GET", "/exchange/arrivals", "demo-admin")
+    assert status == 200, waiting
+    return waiting["items"]
+
+
 def test_the_dga_letter_reaches_the_police_register_and_the_number_comes_back(agencies):
     dga, rtp = agencies
-    letter = _letter(dga)
+    letter = _new_letter(dga, "ว๑")
     dga.attach(letter, PDF)
     _, before = _central(rtp)
     status, queued = dga.api("POST", f"/documents/{letter}/exchange", "demo-clerk",
@@ -105,7 +121,7 @@ def test_the_dga_letter_reaches_the_police_register_and_the_number_comes_back(ag
         doc_id = conn.execute("SELECT document_id FROM exchange_message WHERE direction='in' "
                               "AND kind='letter'").fetchone()[0]
     status, detail = rtp.api("GET", f"/documents/{doc_id}", "demo-admin")
-    assert detail["number"] == "สพร ๒๕๖๒/ว๔๐๙๙" and "รัฐบาลดิจิทัล" in detail["subject"]
+    assert detail["number"] == "สพร ๒๕๖๙/ว๑" and "รัฐบาลดิจิทัล" in detail["subject"]
     with _db(rtp) as conn:
         file_id = conn.execute("SELECT id FROM document_file WHERE document_id = ?",
                                (doc_id,)).fetchone()[0]
@@ -115,6 +131,23 @@ def test_the_dga_letter_reaches_the_police_register_and_the_number_comes_back(ag
     with urllib.request.urlopen(request) as response:
         assert response.read() == PDF
     assert dga.errors() == [] and rtp.errors() == []
+
+
+def test_a_letter_already_received_on_paper_waits_marked_as_a_possible_duplicate(agencies):
+    dga, rtp = agencies
+    _, before = _central(rtp)
+    status, queued = dga.api("POST", f"/documents/{_letter(dga)}/exchange", "demo-clerk",
+                             {"to": "RTP"})
+    assert status == 201, queued
+    assert "ส่งแล้ว 1" in _work(dga)
+    assert _central(rtp)[1] == before  # not registered a second time on its own
+    marked = [m for m in _arrivals(rtp) if m["duplicate_of"]]
+    assert len(marked) == 1 and marked[0]["duplicate_of"]["number"] > 0
+    # the clerk decides: here, that it is the same letter
+    status, refused = rtp.api("POST", f"/exchange/arrivals/{marked[0]['id']}/reject",
+                              "demo-admin", {"reason": "ได้รับทางไปรษณีย์แล้ว"})
+    assert status == 200 and refused["status"] == "refused", refused
+    assert _central(rtp)[1] == before
 
 
 def test_the_same_message_three_times_is_registered_once(agencies):
@@ -196,7 +229,7 @@ def test_a_peer_down_for_a_while_gets_the_letter_once_it_is_up(agencies):
 
 def test_a_worker_that_died_mid_delivery_loses_nothing_and_doubles_nothing(agencies):
     dga, rtp = agencies
-    letter = _letter(dga)
+    letter = _new_letter(dga, "ว๒")
     _, before = _central(rtp)
     status, queued = dga.api("POST", f"/documents/{letter}/exchange", "demo-clerk",
                              {"to": "RTP"})
@@ -217,4 +250,6 @@ def test_a_worker_that_died_mid_delivery_loses_nothing_and_doubles_nothing(agenc
         conn.execute("UPDATE exchange_message SET next_attempt_at="
                      "'2000-01-01 00:00:00.000000' WHERE id = ?", (queued["id"],))
     assert "ส่งแล้ว 1" in _work(dga)
-    assert len(_central(rtp)[1]) == len(before) + 2
+    # that second message is the same letter sent again: it waits for a clerk, marked
+    assert len(_central(rtp)[1]) == len(before) + 1
+    assert [m["document_id"] is not None for m in _arrivals(rtp) if m["duplicate_of"]] == [True]

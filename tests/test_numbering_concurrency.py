@@ -88,3 +88,66 @@ def test_concurrent_registration_gives_every_number_once(live):
     status, receipt = live.api("POST", f"/registers/{register_id}/receipts", "demo-clerk",
                                {"document_id": body["id"]})
     assert status == 201 and receipt["number"] == DOCUMENTS + 1
+
+
+def test_a_register_continued_from_paper_numbers_live_after_it_under_concurrency(live):
+    """A register opened at the paper book's ๕๐๐: live numbers 501.. with paper stamps
+    (some twice, some above ๕๐๐) entered at the same moment; no paper stamp moves live
+    numbering, every number is given once."""
+    status, units = live.api("GET", "/units", "demo-admin")
+    assert status == 200
+    unit = next(u for u in units["items"] if u["short_name"] == "สทส.")
+    status, register = live.api("POST", f"/units/{unit['id']}/registers", "demo-admin",
+                                {"kind": "receipt", "code": "paper-continued",
+                                 "name": "ทะเบียนต่อจากสมุด"})
+    assert status == 201, register
+    status, opened = live.api("POST", f"/registers/{register['id']}/openings", "demo-admin",
+                              {"year": "๒๕๖๙", "last_number": "๕๐๐"})
+    assert status == 201 and opened["next_number"] == 501, opened
+
+    def create(i):
+        return live.api("POST", "/documents", "demo-clerk", {
+            "number": f"ทดสอบต่อ {i}/๒๕๖๙", "date": "2026-11-01",
+            "subject": f"เรื่องทดสอบต่อจากสมุดที่ {i}", "sender": "กรมทดสอบ"})
+
+    with ThreadPoolExecutor(16) as pool:
+        created = list(pool.map(create, range(130)))
+    assert all(status == 201 for status, _ in created), created[:3]
+    ids = [body["id"] for _, body in created]
+    # 60 live, 40 paper stamps 461..480 each on two documents, 10 above the paper book's
+    jobs = [("live", d, None) for d in ids[:60]]
+    jobs += [("paper", d, 461 + i % 20) for i, d in enumerate(ids[60:100])]
+    jobs += [("above", d, 501 + i) for i, d in enumerate(ids[100:110])]
+    jobs += [("live", d, None) for d in ids[110:130]]
+    random.Random(7).shuffle(jobs)
+
+    def register_one(job):
+        kind, doc, number = job
+        body = {"document_id": doc}
+        if number is not None:
+            body |= {"number": number, "date": "2026-11-02"}
+        return job, live.api("POST", f"/registers/{register['id']}/receipts", "demo-clerk", body)
+
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(register_one, jobs))
+    unexpected = [(job, status, body) for job, (status, body) in results
+                  if status not in (201, 409)]
+    assert unexpected == [], live.errors()[:2]
+    by_kind: dict[str, list] = {"live": [], "paper": [], "above": []}
+    for (kind, _, _), (status, body) in results:
+        by_kind[kind].append((status, body))
+    assert sorted(b["number"] for s, b in by_kind["live"] if s == 201) == list(range(501, 581))
+    assert all(s == 201 for s, _ in by_kind["live"])
+    paper_ok = sorted(b["number"] for s, b in by_kind["paper"] if s == 201)
+    assert paper_ok == list(range(461, 481))  # each paper number once, the twin refused
+    assert all(s == 409 for s, _ in by_kind["above"])
+    assert all("สูงกว่าเลขสุดท้าย" in b["error"]["message_th"] for _, b in by_kind["above"])
+
+    status, entries = live.api(
+        "GET", f"/registers/{register['id']}/entries?year=2026&per_page=500", "demo-clerk")
+    assert entries["total"] == 100
+    assert sorted(e["number"] for e in entries["items"]) == [*range(461, 481), *range(501, 581)]
+    status, body = create(999)
+    status, receipt = live.api("POST", f"/registers/{register['id']}/receipts", "demo-clerk",
+                               {"document_id": body["id"]})
+    assert status == 201 and receipt["number"] == 581

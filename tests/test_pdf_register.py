@@ -205,7 +205,7 @@ def test_cancelled_rows_are_marked():
     assert bare.cells()[-1] == "ยกเลิก\nลงซ้ำ"
     assert RegisterRow("๑", "", "", "", "", "", "", "", cancelled=True).cells()[-1] == "ยกเลิก"
     assert RegisterRow("๑", "", "", "", "", "", "", "ลงซ้ำ").cells()[-1] == "ลงซ้ำ"
-    assert len(COLUMNS) == len(row.cells()) == 8
+    assert len(COLUMNS) == len(row.cells()) == 9  # the 8 of the form, and when received
 
 
 def test_every_cell_is_a_shaped_paragraph():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 
 import pytest
 from sqlalchemy import event, select
@@ -60,9 +61,12 @@ def test_a_register_of_another_unit_is_not_found(login, db_session):
     assert client.get(f"/registers/{register.id}/print.pdf?year=2562").status_code == 404
 
 
+_SERIAL = itertools.count(1)
+
+
 def _receive(client, bearer, register_id, subject, **extra):
     doc = client.post("/api/v1/documents", headers=bearer, json={
-        "number": "กข ๐๐๑/๒๕๖๙", "date": "2026-11-20", "subject": subject,
+        "number": f"กข {next(_SERIAL)}/๒๕๖๙", "date": "2026-11-20", "subject": subject,
         "sender": "กรมตัวอย่าง", **extra}).json["id"]
     response = client.post(f"/api/v1/registers/{register_id}/receipts", headers=bearer,
                            json={"document_id": doc})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from sqlalchemy import select
@@ -26,9 +27,14 @@ def fresh_register(db_session):
     return register.id
 
 
+_SERIAL = itertools.count(1)
+
+
 def _new_document(client, headers, **extra):
-    body = {"number": "กข ๐๐๑/๒๕๖๙", "date": "2026-11-20", "subject": "ขอเชิญประชุม",
-            "sender": "กรมตัวอย่าง", **extra}
+    """A new letter, each with its own number (the same number, sender and date twice
+    would be the same letter twice: see test_register_truth)."""
+    body = {"number": f"กข {next(_SERIAL)}/๒๕๖๙", "date": "2026-11-20",
+            "subject": "ขอเชิญประชุม", "sender": "กรมตัวอย่าง", **extra}
     response = client.post("/api/v1/documents", json=body, headers=headers)
     assert response.status_code == 201, response.json
     return response.json["id"]
@@ -160,9 +166,16 @@ def test_bad_registration_bodies(client, headers, fresh_register, payload):
     assert response.status_code == 400 and response.json["error"]["message_th"]
 
 
-def test_a_historic_stamp_keeps_its_number_and_live_numbering_goes_on_after_it(
+def _open_year(client, headers, register, last_number, year=2569):
+    opened = client.post(f"/api/v1/registers/{register}/openings", headers=headers("demo-admin"),
+                         json={"year": year, "last_number": last_number})
+    assert opened.status_code == 201, opened.json
+
+
+def test_a_historic_stamp_keeps_its_number_and_live_numbering_goes_on_after_the_paper_book(
         client, headers, fresh_register, db_session):
     h = headers()
+    _open_year(client, headers, fresh_register, "๕๐๖๓")  # the paper book reached ๕๐๖๓
     doc = _new_document(client, h, date="2026-11-20")
     entered = client.post(f"/api/v1/registers/{fresh_register}/receipts", headers=h, json={
         "document_id": doc, "number": "๕๐๖๓", "date": "๒๑ พ.ย. ๖๙", "time": "๑๑.๒๕ น.",
@@ -175,11 +188,11 @@ def test_a_historic_stamp_keeps_its_number_and_live_numbering_goes_on_after_it(
     again = client.post(f"/api/v1/registers/{fresh_register}/receipts", headers=h, json={
         "document_id": _new_document(client, h), "number": 5063, "date": "2026-11-22"})
     assert again.status_code == 409 and "๕๐๖๓" in again.json["error"]["message_th"]
-    # live numbering continues after the paper number, never reusing one
+    # live numbering continues after the paper book, never reusing one of its numbers
     live = client.post(f"/api/v1/registers/{fresh_register}/receipts", headers=h,
                        json={"document_id": _new_document(client, h)})
     assert live.json["number"] == 5064
-    # a lower paper number still free is accepted and does not move the counter back
+    # a lower paper number still free is accepted and does not move the counter
     lower = client.post(f"/api/v1/registers/{fresh_register}/receipts", headers=h, json={
         "document_id": _new_document(client, h), "number": 17, "date": "2026-11-02"})
     assert lower.status_code == 201 and lower.json["received_at"].endswith("T00:00:00+07:00")
@@ -190,6 +203,7 @@ def test_a_historic_stamp_keeps_its_number_and_live_numbering_goes_on_after_it(
 def test_a_stamp_dated_before_its_document_is_flagged_not_refused(
         client, headers, fresh_register):
     h = headers()
+    _open_year(client, headers, fresh_register, 100)
     doc = _new_document(client, h, date="2026-11-20")
     entered = client.post(f"/api/v1/registers/{fresh_register}/receipts", headers=h, json={
         "document_id": doc, "number": 12, "date": "๑๙ พ.ย. ๒๕๖๙"})

@@ -35,7 +35,7 @@ from saraban.admin.operations import (
     update_unit,
     update_user,
 )
-from saraban.extensions import login_manager
+from saraban.extensions import db, login_manager
 from saraban.validation import OperationError
 from saraban.web import run_operation
 
@@ -128,6 +128,30 @@ def register_create(unit_id: int):
     run_operation(lambda: create_register(current_user, unit_id, data),
                   gettext("เพิ่มทะเบียนแล้ว"))
     return redirect(url_for("admin.unit", unit_id=unit_id) + "#registers")
+
+
+@bp.post("/registers/openings")
+def register_open_year():
+    """เปิดทะเบียนต่อจากเลขในสมุดทะเบียนกระดาษ: live numbering of a year goes on after the
+    paper book's last number."""
+    from saraban.i18n import local_digits
+    from saraban.registers.models import Register
+    from saraban.registers.operations import open_year
+
+    form = request.form
+    raw = form.get("register_id", "")
+    register_id = int(raw) if raw.isdecimal() and len(raw) < 10 else 0
+    counter = run_operation(lambda: open_year(current_user, register_id, form.get("year"),
+                                              form.get("last_number")))
+    if counter is not None:
+        flash(gettext("เปิดทะเบียนปี พ.ศ. %(year)s ต่อจากเลข %(number)s แล้ว เลขถัดไปคือ %(next)s",
+                      year=local_digits(counter.year + 543),
+                      number=local_digits(counter.paper_last_number),
+                      next=local_digits(counter.last_number + 1)), "info")
+    register = db.session.get(Register, register_id) if register_id else None
+    if register is None:
+        return redirect(url_for("admin.units"))
+    return redirect(url_for("admin.unit", unit_id=register.unit_id) + "#openings")
 
 
 # -- ผู้ใช้ ----------------------------------------------------------------------------------

@@ -20,7 +20,12 @@ def message_json(m: ExchangeMessage) -> dict:
             "status": m.status.value, "attempts": m.attempts, "last_error": m.last_error,
             "delivered_at": local(m.delivered_at), "accept_id": m.accept_id,
             "accepted_at": local(m.accepted_at), "reason": m.reason,
-            "created_at": local(m.created_at)}
+            "created_at": local(m.created_at),
+            # an arrival that matches a letter already received (sender, number, date)
+            "duplicate_of": None if m.duplicate_of is None else {
+                "receipt_id": m.duplicate_of.id, "number": m.duplicate_of.number,
+                "year": m.duplicate_of.year,
+                "received_at": local(m.duplicate_of.received_at)}}
 
 
 @bp.post("/documents/<int:document_id>/exchange")

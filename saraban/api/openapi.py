@@ -189,8 +189,33 @@ SPEC = {
                                  "The stamp's date as written (๒๕ พ.ย. ๖๒) or ISO"},
                         "time": {"type": "string", "description":
                                  "The stamp's time (๑๑.๒๕ น.); leave out when illegible"},
-                        "source_text": {"type": "string", "maxLength": 2000}}}}}},
+                        "source_text": {"type": "string", "maxLength": 2000},
+                        "confirm_duplicate": {"type": "boolean", "description":
+                                              "Register even though the unit already "
+                                              "received a letter with the same sender, "
+                                              "number and date (without it: 409 with "
+                                              "`duplicate_of`)"}}}}}},
                 "responses": _responses(_RECEIPT, 400, 401, 404, 409, 503, success=201),
+            }
+        },
+        "/registers/{register_id}/openings": {
+            "post": {
+                "operationId": "registerOpenYear",
+                "summary": "An administrator opens a year of a register to continue its "
+                "paper book: live numbers go on after `last_number`, and paper stamps of "
+                "that year must be at or below it (before the year's first live number)",
+                "parameters": [_REGISTER_ID],
+                "requestBody": {"required": True, "content": {_JSON_BODY: {"schema": {
+                    "type": "object", "required": ["year", "last_number"], "properties": {
+                        "year": {"type": ["integer", "string"],
+                                 "description": "BE (๒๕๖๙) or CE (2026)"},
+                        "last_number": {"type": ["integer", "string"], "description":
+                                        "the paper book's last number (Thai digits allowed)"}}}}}},
+                "responses": _responses({"type": "object", "properties": {
+                    "register_id": {"type": "integer"}, "year": {"type": "integer"},
+                    "year_be": {"type": "integer"}, "last_number": {"type": "integer"},
+                    "next_number": {"type": "integer"}}}, 400, 401, 403, 404, 409,
+                    success=201),
             }
         },
         "/registers/{register_id}/entries": {
@@ -548,7 +573,16 @@ SPEC = {
         "schemas": {
             "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
                 "status": {"type": "integer"}, "message": {"type": "string"},
-                "message_th": {"type": "string"}, "field": {"type": "string"}}}}},
+                "message_th": {"type": "string"}, "field": {"type": "string"},
+                "duplicate_of": {"type": "object", "description":
+                                 "the earlier receipt of the same letter (subject and "
+                                 "document only when the reader may see it)", "properties": {
+                                     "receipt_id": {"type": "integer"},
+                                     "register_id": {"type": "integer"},
+                                     "number": {"type": "integer"},
+                                     "received_at": {"type": "string"},
+                                     "document_id": {"type": ["integer", "null"]},
+                                     "subject": {"type": ["string", "null"]}}}}}}},
             "Document": {"type": "object", "properties": {
                 "id": {"type": "integer"},
                 "kind": {"enum": ["external", "internal", "stamped", "directive", "publicity",
@@ -806,7 +840,10 @@ _EXCHANGE = {"type": "object", "properties": {
     "status": {"enum": ["queued", "delivered", "accepted", "rejected", "invalid", "failed",
                         "withdrawn", "received", "registered", "refused"]},
     "accept_id": {"type": ["string", "null"], "description": "the receiver's เลขรับ"},
-    "reason": {"type": ["string", "null"]}}}
+    "reason": {"type": ["string", "null"]},
+    "duplicate_of": {"type": ["object", "null"], "description":
+                     "an arrival matching a letter already received (sender, number, "
+                     "date): the earlier receipt; it waits for a clerk's decision"}}}
 _ROW_ID = {"name": "row_id", "in": "path", "required": True,
            "schema": {"type": "integer", "minimum": 1}}
 SPEC["paths"].update({

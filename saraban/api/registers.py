@@ -24,6 +24,7 @@ from saraban.registers.operations import (
     enter_historic_receipt,
     issue_correction,
     issue_dispatch,
+    open_year,
     read_stamp_time,
     receipt_flags,
     receipt_stamp_pdf,
@@ -40,6 +41,7 @@ def _operation_error(error: OperationError):
     body = {"status": error.status, "message": error.message_en, "message_th": error.message_th}
     if error.field:
         body["field"] = error.field
+    body.update(getattr(error, "details", None) or {})  # e.g. the earlier receipt of a letter
     return jsonify(error=body), error.status
 
 
@@ -104,8 +106,13 @@ def documents_create():
 def receipts_create(register_id: int):
     data = _json_body()
     document_id = _int_field(data, "document_id")
+    confirm = data.get("confirm_duplicate", False)
+    if not isinstance(confirm, bool):
+        raise ApiError(400, "'confirm_duplicate' must be true or false.",
+                       "'confirm_duplicate' ต้องเป็น true หรือ false", "confirm_duplicate")
     if data.get("number") is None:
-        receipt = register_receipt(g.api_user, register_id, document_id)
+        receipt = register_receipt(g.api_user, register_id, document_id,
+                                   confirm_duplicate=confirm)
     else:  # a paper stamp entered with its original number, date and time
         if not isinstance(data.get("date"), str):
             raise ApiError(400, "A historic entry needs the stamp's 'date'.",
@@ -113,8 +120,22 @@ def receipts_create(register_id: int):
         received_at, time_known = read_stamp_time(data["date"], data.get("time"))
         receipt = enter_historic_receipt(g.api_user, register_id, document_id,
                                          data["number"], received_at, time_known=time_known,
-                                         source_text=data.get("source_text"))
+                                         source_text=data.get("source_text"),
+                                         confirm_duplicate=confirm)
     answer = receipt_json(receipt)  # from what is in hand, before the commit expires it
+    db.session.commit()
+    return jsonify(answer), 201
+
+
+@bp.post("/registers/<int:register_id>/openings")
+@token_required
+def register_open_year(register_id: int):
+    """An administrator opens a year of the register at the number its paper book reached."""
+    data = _json_body()
+    counter = open_year(g.api_user, register_id, data.get("year"), data.get("last_number"))
+    answer = {"register_id": counter.register_id, "year": counter.year,
+              "year_be": counter.year + 543, "last_number": counter.paper_last_number,
+              "next_number": counter.last_number + 1}
     db.session.commit()
     return jsonify(answer), 201
 

@@ -33,6 +33,25 @@ def normalize_number(text: str | None) -> str | None:
     return _SPACES.sub("", text).lower() or None
 
 
+def strip_thi(text: str | None) -> str | None:
+    """``text`` without a leading ``ที่`` / ``เลขที่`` (None when nothing is left)."""
+    if text is None:
+        return None
+    return _PREFIX.sub("", text.strip()).strip() or None
+
+
+def clean_number(value, field: str = "number") -> str | None:
+    """A document's ที่ as it is kept: checked like any text, without the word ``ที่`` (or
+    ``เลขที่``) that clerks and other systems often type before it, since every page and
+    printout writes "ที่" itself. ``ที่ กค ๐๔๐๘/ว๑๒`` is kept as ``กค ๐๔๐๘/ว๑๒``."""
+    from saraban.validation import clean_text
+
+    text = clean_text(value, field, "เลขที่หนังสือ", max_length=130)
+    if text is None:
+        return None
+    return clean_text(strip_thi(text), field, "เลขที่หนังสือ", max_length=120)
+
+
 def visible_documents(user: User):
     return select(Document).where(visible_filter(user))
 
@@ -102,7 +121,7 @@ def create_document(user: User, data: dict) -> Document:
         choices = ", ".join(k.value for k in DocumentKind)
         raise OperationError("ชนิดหนังสือไม่ถูกต้อง", f"'kind' must be one of: {choices}.",
                              field="kind") from None
-    number = clean_text(data.get("number"), "number", "เลขที่หนังสือ", max_length=120)
+    number = clean_number(data.get("number"))
     secrecy = read_level(data.get("secrecy"), "secrecy", "ชั้นความลับ", SECRECY_NAMES)
     if secrecy > user.clearance:
         raise OperationError("ท่านไม่มีสิทธิ์ลงทะเบียนหนังสือชั้นความลับนี้",
@@ -177,18 +196,21 @@ def _most_common(values: list):
     return max(counts, key=lambda v: (counts[v], -values.index(v)))
 
 
-# What an edit may change, with its Thai name; the first three are locked once the
-# document has its outgoing number.
+# What an edit may change, with its Thai name; all but the remarks are locked once the
+# document has its outgoing number (a correction is a new numbered document). A received
+# document stays correctable: its register line keeps what it was registered with.
 EDITABLE = {"number": "เลขที่หนังสือ", "date": "วันที่ของหนังสือ", "subject": "เรื่อง",
             "sender": "ผู้ส่ง", "addressee": "เรียน", "body": "เนื้อความ",
             "urgency": "ชั้นความเร็ว", "remarks": "หมายเหตุ"}
-LOCKED_AFTER_DISPATCH = ("number", "date", "subject")
+LOCKED_AFTER_DISPATCH = ("number", "date", "subject", "sender", "addressee", "body", "urgency")
 
 
 def update_document(user: User, document_id: int, data: dict) -> Document:
     """Correct a typing mistake in a document (flushes only); the audit trail keeps the
-    fields before and after. A document numbered for sending keeps its number, date and
-    subject: a correction of those is a new numbered document (``issue_correction``)."""
+    fields before and after. A document numbered for sending keeps everything but its
+    remarks: a correction is a new numbered document (``issue_correction``). A register
+    line keeps its own copy of what it printed (``Receipt.snapshot``), so that correcting
+    a received letter never rewrites the register."""
     from saraban.audit.operations import record
     from saraban.documents.access import document_for_clerk
     from saraban.registers.operations import active_dispatch
@@ -209,12 +231,13 @@ def update_document(user: User, document_id: int, data: dict) -> Document:
             raise OperationError(
                 f"หนังสือนี้ออกเลขแล้ว (ที่ {dispatch.number_text}) {' '.join(locked)} "
                 "แก้ไขไม่ได้ ให้ทำหนังสือแก้ไขเป็นฉบับใหม่ที่อ้างถึงฉบับนี้",
-                "This document has its outgoing number: its number, date and subject are "
-                "locked. Issue a correction instead.", status=409,
+                "This document has its outgoing number: its number, date, subject, sender, "
+                "addressee, body and urgency are locked. Issue a correction instead.",
+                status=409,
                 field=next(k for k in LOCKED_AFTER_DISPATCH if k in data))
     new: dict = {}
     if "number" in data:
-        new["number"] = clean_text(data["number"], "number", "เลขที่หนังสือ", max_length=120)
+        new["number"] = clean_number(data["number"])
     if "date" in data:
         new["doc_date"] = read_date(data["date"], "date", "วันที่ของหนังสือ", required=True)
     if "subject" in data:

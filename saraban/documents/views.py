@@ -21,7 +21,7 @@ from saraban.endorsements.operations import bangkok_today
 from saraban.endorsements.views import panel_for
 from saraban.extensions import db
 from saraban.registers.models import RegisterKind
-from saraban.registers.operations import active_dispatch, usable_registers
+from saraban.registers.operations import active_dispatch, may_number, usable_registers
 from saraban.routing.operations import (
     cleared_people,
     mark_opened,
@@ -105,12 +105,15 @@ def show(document_id: int):
         .options(joinedload(DocumentFile.file)).order_by(DocumentFile.id)
     ).all()
     registers = usable_registers(current_user)
+    dispatch_registers = [r for r in registers if r.kind == RegisterKind.DISPATCH]
+    numbering = {r.unit_id: may_number(document, r.unit) for r in dispatch_registers}
     return render_template(
         "documents/show.html", document=document, history=history, related=related,
         matter=matter, matter_links=_links_by_source(matter, links), files=files,
         units=destination_units(),
         receipt_registers=[r for r in registers if r.kind == RegisterKind.RECEIPT],
-        dispatch_registers=[r for r in registers if r.kind == RegisterKind.DISPATCH],
+        dispatch_registers=dispatch_registers,
+        numbering_registers=[r for r in dispatch_registers if numbering[r.unit_id]],
         dispatch=active_dispatch(document.id) if registers else None,
         recallable=recallable_transfers(current_user, document.id),
         desk=panel_for(current_user, document), today=bangkok_today(),

@@ -71,10 +71,14 @@ class ExchangeMessage(TimestampMixin, Base):
     accepted_at: Mapped[dt.datetime | None]
     reason: Mapped[str | None] = mapped_column(Text)  # of a rejection
     receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"))
+    # An arriving letter that matches one already received (sender, number, date): the
+    # earlier receipt. Such a letter waits for a clerk's decision, never registered twice.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     peer: Mapped[Peer] = relationship()
     document: Mapped[Document | None] = relationship()
+    duplicate_of = relationship("Receipt", foreign_keys=[duplicate_of_id])
 
     __table_args__ = (
         UniqueConstraint("direction", "message_id"),

@@ -511,7 +511,8 @@ def _take_letter(row: ExchangeMessage, letter: protocol.Letter, peer: Peer,
                  us: protocol.Identity) -> None:
     from saraban.documents.access import name_reader
     from saraban.documents.files import sniff, store
-    from saraban.documents.operations import normalize_number
+    from saraban.documents.operations import normalize_number, strip_thi
+    from saraban.registers.operations import earlier_receipt
 
     refusal = _refusal(letter)
     if refusal is not None:  # nothing of it is registered; the sender is told why
@@ -523,7 +524,7 @@ def _take_letter(row: ExchangeMessage, letter: protocol.Letter, peer: Peer,
         return
 
     document = Document(
-        kind=DocumentKind.EXTERNAL, number=letter.number,
+        kind=DocumentKind.EXTERNAL, number=strip_thi(letter.number),
         number_norm=normalize_number(letter.number), doc_date=letter.date,
         subject=letter.subject, addressee=letter.receiver.position or letter.receiver.name,
         sender_text=letter.sender.name, origin_agency_id=peer.agency_id,
@@ -552,9 +553,18 @@ def _take_letter(row: ExchangeMessage, letter: protocol.Letter, peer: Peer,
     if document.secrecy > 0:
         for person in _registry_officers(document.secrecy):
             name_reader(document, person, None)
+    register = central_register()
+    earlier = earlier_receipt(register.unit_id, document) if register is not None else None
+    if earlier is not None:
+        # the same letter (sender, number, date) already received, by this or another
+        # channel: it waits in the arrivals list, marked, for a clerk to decide
+        row.duplicate_of_id = earlier.id
+        record("exchange.possible_duplicate", obj=row, document_id=document.id,
+               unit_id=register.unit_id,
+               details={"message_id": row.message_id, "duplicate_of": earlier.id})
+        return
     if not current_app.config.get("EXCHANGE_AUTO_REGISTER", True):
         return  # a clerk accepts it (or rejects it) from the list of arrivals
-    register = central_register()
     if register is None:
         return
     _register(row, document, register, us, user=None)

@@ -134,17 +134,27 @@ class RegisterLine:
         return f"{text} {format_time(local)}" if self.entry.time_known else text
 
     @property
+    def _kept(self) -> bool:
+        """The line holds its own copy of the document as registered (every line entered
+        since snapshots were kept; older ones show the document)."""
+        return self.entry.doc_subject is not None
+
+    @property
     def doc_number(self) -> str:
-        return to_thai_digits(self.document.number or "")
+        number = self.entry.doc_number if self._kept else self.document.number
+        return to_thai_digits(number or "")
 
     @property
     def doc_date(self) -> str:
-        return format_date(self.document.doc_date) if self.document.doc_date else ""
+        day = self.entry.doc_date if self._kept else self.document.doc_date
+        return format_date(day) if day else ""
 
     @property
     def sender(self) -> str:
         if self.masked:
             return ""
+        if self._kept:
+            return self.entry.doc_sender or ""
         d = self.document
         if d.sender_text:
             return d.sender_text
@@ -157,13 +167,13 @@ class RegisterLine:
             return ""
         if isinstance(self.entry, Dispatch) and self.entry.to_text:
             return self.entry.to_text
-        return self.document.addressee or ""
+        return (self.entry.doc_addressee if self._kept else self.document.addressee) or ""
 
     @property
     def subject(self) -> str:
         if self.masked:
             return f"(หนังสือชั้น{label(self.document.secrecy, 'secrecy')} ไม่แสดงเรื่อง)"
-        return self.document.subject
+        return self.entry.doc_subject if self._kept else self.document.subject
 
     @property
     def action(self) -> str:
@@ -182,13 +192,14 @@ class RegisterLine:
             parts.append(f"ยกเลิก: {self.entry.cancel_reason}")
         if self.entry.mode == EntryMode.HISTORIC:
             parts.append("ลงจากตราเดิม")
-        doc_date = self.document.doc_date
+        doc_date = self.entry.doc_date if self._kept else self.document.doc_date
         if doc_date and self.at.astimezone(BANGKOK).date() < doc_date:
             parts.append("ตรารับลงวันที่ก่อนวันที่ของหนังสือ โปรดตรวจสอบ")
         if self.document.secrecy:
             parts.append(label(self.document.secrecy, "secrecy"))
-        if self.document.remarks and not self.masked:
-            parts.append(self.document.remarks)
+        remarks = self.entry.doc_remarks if self._kept else self.document.remarks
+        if remarks and not self.masked:
+            parts.append(remarks)
         return "\n".join(parts)
 
     def cells(self) -> list[str]:
@@ -293,7 +304,7 @@ def register_pdf_bytes(register: Register, period: Period, lines: list[RegisterL
     from saraban.pdf.register import RegisterRow, register_pdf
 
     now = thaidate.now().astimezone(BANGKOK)
-    rows = [RegisterRow(*ln.cells(), cancelled=ln.cancelled) for ln in lines]
+    rows = [RegisterRow(*ln.cells(), cancelled=ln.cancelled, when=ln.when) for ln in lines]
     unit = register.unit
     subtitle = f"{unit.name_th} ({unit.short_name}) · {register.name} · {period.label_th()}"
     content = "\n".join([f"register:{register.id}:{period.label_th()}"]
@@ -302,6 +313,8 @@ def register_pdf_bytes(register: Register, period: Period, lines: list[RegisterL
                             summary=f"{register.name} ({unit.short_name}) {period.label_th()} "
                             f"{to_thai_digits(len(rows))} รายการ")
     return register_pdf(register_title(register), subtitle, rows,
+                        when="วันเวลาที่รับ" if register.kind == RegisterKind.RECEIPT
+                        else "วันเวลาที่ส่ง",
                         printed=f"พิมพ์เมื่อ {format_date(now)} {format_time(now)} · "
                         f"รหัสตรวจสอบ {show(code)}")
 

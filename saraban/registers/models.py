@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -66,8 +67,16 @@ class RegisterCounter(Base):
     register_id: Mapped[int] = mapped_column(ForeignKey("register.id"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)  # calendar year, CE
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+    # The last number the paper book of this year reached, when the register was opened to
+    # continue it here (เปิดทะเบียนต่อจากเลข ๘๑๒๓): live numbers come after it, and a paper
+    # stamp of the year entered afterwards (a historic entry) must be at or below it.
+    paper_last_number: Mapped[int | None] = mapped_column(Integer)
 
-    __table_args__ = (CheckConstraint("last_number >= 0", name="not_negative"),)
+    __table_args__ = (
+        CheckConstraint("last_number >= 0", name="not_negative"),
+        CheckConstraint("paper_last_number IS NULL OR paper_last_number > 0",
+                        name="paper_positive"),
+    )
 
 
 def _line_constraints() -> tuple:
@@ -94,6 +103,24 @@ class _RegisterLine:
     source_text: Mapped[str | None] = mapped_column(Text)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_at: Mapped[dt.datetime | None]
+    # What the register prints of the document, as it was when the line was entered: a
+    # later correction of the document never changes a register line (``snapshot``).
+    doc_number: Mapped[str | None] = mapped_column(String(120))
+    doc_date: Mapped[dt.date | None] = mapped_column(Date)
+    doc_sender: Mapped[str | None] = mapped_column(Text)
+    doc_addressee: Mapped[str | None] = mapped_column(Text)
+    doc_subject: Mapped[str | None] = mapped_column(Text)  # None: a line from before snapshots
+    doc_remarks: Mapped[str | None] = mapped_column(Text)
+
+    def snapshot(self, document: Document) -> None:
+        """Keep on the line what the register shows of ``document`` now."""
+        origin = document.origin_unit or document.origin_agency
+        self.doc_number = document.number
+        self.doc_date = document.doc_date
+        self.doc_sender = document.sender_text or (origin.short_name if origin else None)
+        self.doc_addressee = document.addressee
+        self.doc_subject = document.subject
+        self.doc_remarks = document.remarks
 
 
 class Receipt(_RegisterLine, TimestampMixin, Base):

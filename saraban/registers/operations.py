@@ -26,6 +26,7 @@ from saraban.documents.access import (
     member_unit_ids,
     require_readable,
     secrecy_filter,
+    visible_document,
     visible_filter,
 )
 from saraban.documents.models import Document
@@ -44,6 +45,7 @@ from saraban.thaidate import (
     BANGKOK,
     ThaiDateError,
     format_date,
+    format_time,
     parse_date,
     parse_time,
     to_arabic_digits,
@@ -89,15 +91,87 @@ def take_number(register_id: int, year: int) -> int:
     return db.session.execute(stmt.returning(RegisterCounter.last_number)).scalar_one()
 
 
-def raise_counter(register_id: int, year: int, number: int) -> None:
-    """Make sure the next live number of ``year`` comes after ``number``, a number used on
-    paper before the register moved here (a historic entry). Never lowers the counter."""
+def open_year(user: User, register_id: int, year, last_number) -> RegisterCounter:
+    """Open a register's year to continue its paper book: live numbering goes on after
+    ``last_number`` (เปิดทะเบียนปี ๒๕๖๙ ต่อจากเลข ๘๑๒๓), and the year's paper stamps entered
+    afterwards must be at or below it. An administrator of the register's unit does it,
+    before the first live number of that year; it may be done again (to correct the number)
+    until then, never below a paper number already entered. Flushes, never commits."""
+    from saraban.admin.operations import require_admin
 
-    def greatest(stmt, dialect):
-        larger = func.greatest if dialect == "postgresql" else func.max  # SQLite: 2-arg max
-        return larger(RegisterCounter.last_number, stmt.excluded.last_number)
+    require_admin(user)
+    register = db.session.scalar(
+        select(Register).where(Register.id == register_id).options(joinedload(Register.unit))
+    ) if is_row_id(register_id) else None
+    admin_units = member_unit_ids(user, Role.ADMIN)
+    if register is None or not (user.sees_all or register.unit_id in admin_units):
+        raise RegisterError("ไม่พบทะเบียนนี้ หรือท่านไม่ได้เป็นผู้ดูแลหน่วยของทะเบียนนี้",
+                            "No such register, or you do not administer its unit.",
+                            status=404)
+    year = _read_year(year)
+    number = _read_number(last_number, "last_number", "เลขสุดท้ายในสมุดทะเบียนกระดาษ")
+    be = to_thai_digits(year + 543)
+    line = Receipt if register.kind == RegisterKind.RECEIPT else Dispatch
+    begin_write(db.session)
+    # the counter row first: on PostgreSQL it is then locked, so that a live number or a
+    # paper stamp of this year being entered at this moment is seen by the checks below
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    db.session.execute(
+        insert(RegisterCounter)
+        .values(register_id=register.id, year=year, last_number=number,
+                paper_last_number=number)
+        .on_conflict_do_update(
+            index_elements=[RegisterCounter.register_id, RegisterCounter.year],
+            set_={"last_number": number, "paper_last_number": number}))
+    lines = select(func.count(), func.max(line.number)).where(
+        line.register_id == register.id, line.year == year)
+    live, _ = db.session.execute(lines.where(line.mode == EntryMode.LIVE)).one()
+    if live:
+        raise RegisterError(
+            f"ทะเบียนนี้ออกเลขรับ/เลขส่งของปี พ.ศ. {be} ในระบบไปแล้ว "
+            "จึงเปิดต่อจากเลขในสมุดทะเบียนกระดาษไม่ได้",
+            f"Live numbers of {year} were already given in this register.", status=409,
+            field="year")
+    _, highest = db.session.execute(lines.where(line.mode == EntryMode.HISTORIC)).one()
+    if highest is not None and highest > number:
+        raise RegisterError(
+            f"มีเลขจากสมุดทะเบียนกระดาษของปี พ.ศ. {be} ลงไว้แล้วถึงเลข "
+            f"{to_thai_digits(highest)} เลขที่เปิดต่อต้องไม่น้อยกว่านั้น",
+            f"Paper number {highest} of {year} is already entered.", status=409,
+            field="last_number")
+    counter = db.session.get(RegisterCounter, (register.id, year), populate_existing=True)
+    record("register.open_year", user=user, obj=register, unit_id=register.unit_id,
+           details={"register_id": register.id, "year": year, "last_number": number})
+    return counter
 
-    db.session.execute(_counter_upsert(register_id, year, number, greatest))
+
+def _read_year(value) -> int:
+    """A calendar year given in BE (๒๕๖๙) or CE (2026), Thai or Arabic digits."""
+    year = _read_number(value, "year", "ปี พ.ศ.")
+    if year > 2400:
+        year -= 543
+    if not 1900 <= year <= 2200:
+        raise RegisterError("ปีไม่ถูกต้อง กรุณากรอกปี พ.ศ. เช่น ๒๕๖๙", "Invalid year.",
+                            status=400, field="year")
+    return year
+
+
+def _read_number(value, field: str, label: str) -> int:
+    if isinstance(value, str):
+        value = to_arabic_digits(value.strip().replace(",", ""))
+        value = int(value) if value.isdecimal() and len(value) < 9 else None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 10**7:
+        raise RegisterError(f"{label}ต้องเป็นจำนวนเต็มบวก เช่น ๘๑๒๓",
+                            f"'{field}' must be a positive whole number.", status=400,
+                            field=field)
+    return value
+
+
+def year_opening(register_id: int, year: int) -> int | None:
+    """The paper book's last number the year was opened at, if it was."""
+    return db.session.scalar(select(RegisterCounter.paper_last_number).where(
+        RegisterCounter.register_id == register_id, RegisterCounter.year == year))
 
 
 def _usable_registers_stmt(user: User):
@@ -126,12 +200,70 @@ def register_for(user: User, register_id: int, kind: RegisterKind | None) -> Reg
     return register
 
 
+class DuplicateReceipt(RegisterError):
+    """The letter looks like one the unit already received: the clerk confirms first.
+    ``earlier`` describes the earlier receipt as far as the user may know it (its subject
+    only when he may read that document)."""
+
+    def __init__(self, user: User, document: Document, earlier: Receipt):
+        local = earlier.received_at.astimezone(BANGKOK)
+        when = format_date(local) + (f" {format_time(local)}" if earlier.time_known else "")
+        said = f"ที่ {document.number} ลงวันที่ {format_date(document.doc_date)}"
+        super().__init__(
+            f"หนังสือ{said} จาก {document.sender_text or ''} ลงรับไว้แล้ว "
+            f"เลขรับ {to_thai_digits(earlier.number)} ({earlier.register.name}) "
+            f"เมื่อ {when} หากเป็นหนังสือคนละฉบับหรือต้องการลงรับซ้ำ กรุณายืนยัน",
+            f"The same letter (sender, number and date) was already received as number "
+            f"{earlier.number} of {earlier.year}: send confirm_duplicate to register it "
+            "again.", status=409, field="confirm_duplicate")
+        readable = visible_document(user, earlier.document_id) is not None
+        self.earlier = earlier
+        self.when_th = when
+        self.details = {"duplicate_of": {
+            "receipt_id": earlier.id, "register_id": earlier.register_id,
+            "register": earlier.register.name, "year": earlier.year,
+            "number": earlier.number, "number_th": to_thai_digits(earlier.number),
+            "received_at": local.isoformat(), "received_th": when,
+            "document_id": earlier.document_id if readable else None,
+            "subject": earlier.document.subject if readable else None}}
+
+
+def _sender_key(text: str | None) -> str:
+    return "".join(to_arabic_digits(text or "").split()).casefold()
+
+
+def earlier_receipt(unit_id: int, document: Document) -> Receipt | None:
+    """A receipt (not cancelled) of another document in the unit's registers with the
+    same sender, sender's number (compared normalised: digits, spaces, the ``ที่``) and
+    date: the same letter come again, by the same or another channel."""
+    if not document.number_norm or document.doc_date is None:
+        return None
+    rows = db.session.execute(
+        select(Receipt, Document.sender_text, Document.origin_agency_id)
+        .join(Receipt.document).join(Receipt.register)
+        .where(Register.unit_id == unit_id, Receipt.status == EntryStatus.ACTIVE,
+               Document.id != document.id, Document.number_norm == document.number_norm,
+               Document.doc_date == document.doc_date)
+        .options(contains_eager(Receipt.register), contains_eager(Receipt.document))
+        .order_by(Receipt.received_at, Receipt.id)
+    ).all()
+    mine = _sender_key(document.sender_text)
+    for receipt, sender, agency in rows:
+        same_agency = agency is not None and agency == document.origin_agency_id
+        if same_agency or not mine or not sender or _sender_key(sender) == mine:
+            return receipt
+    return None
+
+
 def register_receipt(user: User, register_id: int, document_id: int,
-                     received_at: dt.datetime | None = None) -> Receipt:
+                     received_at: dt.datetime | None = None, *,
+                     confirm_duplicate: bool = False) -> Receipt:
     """Enter a document in a receipt register with the next number (flushes, never commits).
 
     A document already entered (and not cancelled) in the same register is refused:
-    a double-clicked submit never registers twice.
+    a double-clicked submit never registers twice. A letter that matches one the unit
+    already received (``earlier_receipt``) is refused with ``DuplicateReceipt`` unless
+    ``confirm_duplicate``: the warning comes before any number is taken.
     """
     register = register_for(user, register_id, RegisterKind.RECEIPT)
     document = require_readable(user, document_id, field="document_id")
@@ -140,11 +272,16 @@ def register_receipt(user: User, register_id: int, document_id: int,
             "หนังสือลับต้องลงรับในทะเบียนหนังสือลับของหน่วย",
             "A classified document goes in the unit's secret register.", status=409)
     begin_write(db.session)  # the checks below run under the write lock
-    return enter_receipt(register, document, received_at, user)
+    earlier = earlier_receipt(register.unit_id, document)
+    if earlier is not None and not confirm_duplicate:
+        raise DuplicateReceipt(user, document, earlier)
+    return enter_receipt(register, document, received_at, user,
+                         duplicate_of=earlier.id if earlier is not None else None)
 
 
 def enter_receipt(register: Register, document: Document,
-                  received_at: dt.datetime | None, user: User | None) -> Receipt:
+                  received_at: dt.datetime | None, user: User | None, *,
+                  duplicate_of: int | None = None) -> Receipt:
     """The entry itself, after the caller's checks and ``begin_write``: the next number,
     taken last. ``user`` is None when the software registers on its own (a letter that
     arrived from another agency's installation)."""
@@ -156,6 +293,7 @@ def enter_receipt(register: Register, document: Document,
     receipt = Receipt(register=register, document=document, year=year,
                       received_at=received_at, received_by_id=user.id if user else None,
                       mode=EntryMode.LIVE)
+    receipt.snapshot(document)
     receipt.number = take_number(register.id, year)  # last: nothing after it can fail
     db.session.add(receipt)
     try:
@@ -169,25 +307,27 @@ def enter_receipt(register: Register, document: Document,
         ) from None
     record("receipt.register", user=user, obj=receipt, document_id=document.id,
            unit_id=register.unit_id,
-           details={"register_id": register.id, "year": year, "number": receipt.number})
+           details={"register_id": register.id, "year": year, "number": receipt.number,
+                    **({"duplicate_of": duplicate_of} if duplicate_of else {})})
     return receipt
 
 
 def enter_historic_receipt(user: User, register_id: int, document_id: int, number,
                            received_at: dt.datetime, *, time_known: bool = True,
-                           source_text: str | None = None) -> Receipt:
+                           source_text: str | None = None,
+                           confirm_duplicate: bool = False) -> Receipt:
     """Enter a paper receipt stamp with its original number, date and time (flushes only).
 
-    A number already in the register for that year, cancelled or not, is refused. The
-    year's counter is raised to the number, so that live numbering goes on after it and
-    never hands out a number that paper already used. A date before the document's own
+    A number already in the register for that year, cancelled or not, is refused, and so
+    is one above the number the year was opened at (``_check_paper_number``): a paper
+    number never moves live numbering. A date before the document's own
     date is accepted as written on the stamp, and flagged (``receipt_flags``).
     """
     register = register_for(user, register_id, RegisterKind.RECEIPT)
     if isinstance(number, str):
         number = to_arabic_digits(number.strip())
         number = int(number) if number.isdecimal() and len(number) < 9 else None
-    if isinstance(number, bool) or not isinstance(number, int) or not 0 < number < 10**7:
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 < number < 10**8:
         raise RegisterError("เลขรับต้องเป็นจำนวนเต็มบวก เช่น ๕๐๖๓",
                             "The receipt number must be a positive whole number.",
                             status=400, field="number")
@@ -200,6 +340,7 @@ def enter_historic_receipt(user: User, register_id: int, document_id: int, numbe
     source_text = clean_text(source_text, "source_text", "ข้อความบนตรา", max_length=2000)
     year = received_at.astimezone(BANGKOK).year
     begin_write(db.session)
+    _check_paper_number(register, year, number, now)
     taken = db.session.scalar(
         select(Receipt).where(Receipt.register_id == register.id, Receipt.year == year,
                               Receipt.number == number))
@@ -208,22 +349,55 @@ def enter_historic_receipt(user: User, register_id: int, document_id: int, numbe
     existing = _active_receipt(register.id, document.id)
     if existing is not None:
         raise _already(existing)
+    earlier = earlier_receipt(register.unit_id, document)
+    if earlier is not None and not confirm_duplicate:
+        raise DuplicateReceipt(user, document, earlier)
     receipt = Receipt(register=register, document=document, year=year, number=number,
                       received_at=received_at.replace(microsecond=0), time_known=time_known,
                       received_by_id=user.id, mode=EntryMode.HISTORIC,
                       source_text=source_text)
+    receipt.snapshot(document)
     db.session.add(receipt)
     try:
         db.session.flush()
     except IntegrityError:
         raise _taken(number, year, None) from None
-    raise_counter(register.id, year, number)
     record("receipt.historic", user=user, obj=receipt, document_id=document.id,
            unit_id=register.unit_id,
            details={"register_id": register.id, "year": year, "number": number,
                     "received_at": receipt.received_at.isoformat(),
-                    "time_known": time_known, "flags": receipt_flags(receipt)})
+                    "time_known": time_known, "flags": receipt_flags(receipt),
+                    **({"duplicate_of": earlier.id} if earlier is not None else {})})
     return receipt
+
+
+def _check_paper_number(register: Register, year: int, number: int,
+                        now: dt.datetime) -> None:
+    """A paper number belongs to the part of the year numbered on paper: at or below the
+    number the year was opened at. A year still numbered live (this one) that was never
+    opened at a paper number takes no paper number, so that a typo can never collide with
+    live numbering; a past year's stamps go in as written. Live numbering is never moved.
+    On PostgreSQL the counter row is locked, so that an opening at this moment waits."""
+    be, n = to_thai_digits(year + 543), to_thai_digits(number)
+    opened = db.session.scalar(
+        select(RegisterCounter.paper_last_number).where(
+            RegisterCounter.register_id == register.id, RegisterCounter.year == year)
+        .with_for_update())
+    if opened is None:
+        if year >= now.astimezone(BANGKOK).year:
+            raise RegisterError(
+                f"ทะเบียนปี พ.ศ. {be} ยังไม่ได้เปิดทะเบียนต่อจากเลขในสมุดทะเบียนกระดาษ "
+                f"จึงลงเลขรับเดิม {n} ไม่ได้ ให้ผู้ดูแลระบบเปิดทะเบียนปีนี้ต่อจากเลขสุดท้าย"
+                "ในสมุดก่อน",
+                f"The year {year} was not opened at a paper register's number: an "
+                "administrator opens it first.", status=409, field="number")
+        return
+    if number > opened:
+        raise RegisterError(
+            f"เลขรับเดิม {n} สูงกว่าเลขสุดท้ายของสมุดทะเบียนกระดาษปี พ.ศ. {be} "
+            f"(เปิดทะเบียนต่อจากเลข {to_thai_digits(opened)}) กรุณาตรวจสอบเลขบนตรารับอีกครั้ง",
+            f"Paper number {number} is above {opened}, the number the year {year} was "
+            "opened at.", status=409, field="number")
 
 
 def read_stamp_time(date_text, time_text=None) -> tuple[dt.datetime, bool]:
@@ -347,7 +521,8 @@ def recent_receipts(user: User, limit: int = 10) -> list[Receipt]:
     ).all()
 
 
-def receive_document(user: User, register_id: int, data: dict, form_key: str | None) -> Receipt:
+def receive_document(user: User, register_id: int, data: dict, form_key: str | None, *,
+                     confirm_duplicate: bool = False) -> Receipt:
     """Enter a received document and register it, in one transaction (flushes only).
 
     ``form_key`` identifies one filled form: sending it again (a double click, a retry
@@ -368,7 +543,8 @@ def receive_document(user: User, register_id: int, data: dict, form_key: str | N
         # the same form arrived twice at the same moment: the other one registered it
         raise RegisterError("แบบฟอร์มนี้ถูกส่งแล้ว กำลังบันทึกอยู่", "This form was already "
                             "submitted.", status=409) from None
-    return register_receipt(user, register_id, document.id)
+    return register_receipt(user, register_id, document.id,
+                            confirm_duplicate=confirm_duplicate)
 
 
 def send_document(user: User, register_id: int, data: dict, form_key: str | None) -> Dispatch:
@@ -476,6 +652,9 @@ def issue_dispatch(user: User, register_id: int, document_id: int,
             f"หนังสือนี้ออกเลขไปแล้ว ที่ {existing.number_text}",
             f"This document already has the outgoing number {existing.number_text}.",
             status=409)
+    refusal = numbering_refusal(document, unit)
+    if refusal is not None:
+        raise refusal
     now = utcnow().replace(microsecond=0)
     year = now.astimezone(BANGKOK).year
     dispatch = Dispatch(register=register, document=document, year=year,
@@ -488,6 +667,7 @@ def issue_dispatch(user: User, register_id: int, document_id: int,
     document.doc_date = now.astimezone(BANGKOK).date()
     if document.origin_unit_id is None and document.origin_agency_id is None:
         document.origin_unit_id = unit.id
+    dispatch.snapshot(document)
     db.session.add(dispatch)
     try:
         db.session.flush()
@@ -498,6 +678,48 @@ def issue_dispatch(user: User, register_id: int, document_id: int,
     record("dispatch.issue", user=user, obj=dispatch, document_id=document.id,
            unit_id=unit.id, details={"number": dispatch.number_text, "year": year})
     return dispatch
+
+
+def numbering_refusal(document: Document, unit) -> RegisterError | None:
+    """Why ``unit`` may not give ``document`` an outgoing number, or None when it may: an
+    outgoing number is only for a document the unit itself issues (its own, or drafted by
+    one of its sub-units). A received letter (from an outside agency, from another unit, or
+    entered at the counter and registered) keeps its own ที่, date and origin; so does any
+    document that already carries a number."""
+    if document.origin_unit_id is not None:
+        outside = not _within(document.origin_unit, unit.id)
+    else:  # entered as received: no origin of ours, and in a receipt register
+        outside = document.origin_agency_id is not None or db.session.scalar(
+            select(Receipt.id).where(Receipt.document_id == document.id).limit(1)) is not None
+    if outside:
+        return RegisterError(
+            "หนังสือนี้เป็นหนังสือที่รับเข้ามา ออกเลขหนังสือส่งได้เฉพาะหนังสือที่หน่วย"
+            f"{unit.short_name}ออกเอง หากจะส่งต่อ ให้ส่งต่อหรือทำสำเนาถูกต้องแทน",
+            "This is a received document: an outgoing number is only for a document the "
+            "unit itself issues.", status=409)
+    if document.number:
+        return RegisterError(
+            f"หนังสือนี้มีเลขที่ของตนเองอยู่แล้ว (ที่ {document.number}) จึงออกเลขหนังสือส่ง"
+            "ให้อีกไม่ได้",
+            f"This document already carries its own number ({document.number}).",
+            status=409)
+    return None
+
+
+def _within(unit, ancestor_id: int) -> bool:
+    """``unit`` is the unit ``ancestor_id`` or one of its sub-units."""
+    seen = set()
+    while unit is not None and unit.id not in seen:
+        if unit.id == ancestor_id:
+            return True
+        seen.add(unit.id)
+        unit = unit.parent
+    return False
+
+
+def may_number(document: Document, unit) -> bool:
+    """Whether the page offers ``unit``'s outgoing number for ``document``."""
+    return numbering_refusal(document, unit) is None
 
 
 def active_dispatch(document_id: int) -> Dispatch | None:

@@ -27,6 +27,7 @@ from saraban.registers.listing import (
 )
 from saraban.registers.models import Dispatch, Receipt, RegisterKind
 from saraban.registers.operations import (
+    DuplicateReceipt,
     cancel_dispatch,
     cancel_receipt,
     dispatch_for_form,
@@ -58,7 +59,8 @@ def receive():
         data = {key: getattr(form, key).data for key in
                 ("number", "date", "sender", "addressee", "subject")}
         data["urgency"], data["secrecy"] = int(form.urgency.data), int(form.secrecy.data)
-        return receive_document(current_user, form.register_id.data, data, form.form_key.data)
+        return receive_document(current_user, form.register_id.data, data, form.form_key.data,
+                                confirm_duplicate=request.form.get("confirm_duplicate") == "1")
 
     return _numbering_form(ReceiveForm(), RegisterKind.RECEIPT, register, receipt_for_form,
                            Receipt, "registers.receive", "registers/receive.html")
@@ -88,6 +90,7 @@ def _numbering_form(form, kind: RegisterKind, numbered, twin, line, endpoint: st
     ]
     submitted = form.validate_on_submit()
     scan = _checked_scan(form) if submitted else None
+    duplicate = None
     if submitted and not form.scan.errors:
         made = None
         try:
@@ -96,7 +99,9 @@ def _numbering_form(form, kind: RegisterKind, numbered, twin, line, endpoint: st
         except OperationError as error:
             db.session.rollback()
             made = twin(form.form_key.data)  # its twin got there first
-            if made is None:
+            if made is None and isinstance(error, DuplicateReceipt):
+                duplicate = error  # shown above the form, with a button to confirm
+            elif made is None:
                 flash(error.message_for(), "error")
         if made is not None:
             if scan is not None:
@@ -116,7 +121,8 @@ def _numbering_form(form, kind: RegisterKind, numbered, twin, line, endpoint: st
     # The box shows the line's number to whoever keeps the register (as the register does),
     # and its subject and links only to someone who may read the document.
     masked = done is not None and not can_view(current_user, done.document_id)
-    return render_template(template, form=form, done=done, done_masked=masked)
+    return render_template(template, form=form, done=done, done_masked=masked,
+                           duplicate=duplicate, had_scan=scan is not None)
 
 
 def _checked_scan(form: ReceiveForm | SendForm) -> tuple[str, bytes] | None:
@@ -316,7 +322,8 @@ def historic_receipt(document_id: int):
         received_at, time_known = read_stamp_time(form.get("date"), form.get("time"))
         return enter_historic_receipt(
             current_user, _form_int("register_id"), document_id, form.get("number", ""),
-            received_at, time_known=time_known, source_text=form.get("source_text"))
+            received_at, time_known=time_known, source_text=form.get("source_text"),
+            confirm_duplicate=form.get("confirm_duplicate") == "1")
 
     receipt = run_operation(enter)
     if receipt is not None:

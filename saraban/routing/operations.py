@@ -248,7 +248,8 @@ def accept_transfer(user: User, transfer_id: int, register_id: int | None = None
             raise RoutingError("หน่วยนี้ไม่มีทะเบียนหนังสือรับที่ท่านใช้ได้",
                                "No receipt register of this unit is yours to use.", status=403)
         register_id = mine[0].id
-    receipt = register_receipt(user, register_id, transfer.document_id)
+    # the document itself moving between units, not a letter arriving again: no warning
+    receipt = register_receipt(user, register_id, transfer.document_id, confirm_duplicate=True)
     transfer.status = TransferStatus.ACCEPTED
     transfer.accepted_at = receipt.received_at
     transfer.receipt_id = receipt.id

@@ -29,7 +29,7 @@ from saraban.documents.models import (
     Enclosure,
     ReferenceRelation,
 )
-from saraban.documents.operations import normalize_number
+from saraban.documents.operations import clean_number, normalize_number
 from saraban.extensions import db
 from saraban.registers.models import Dispatch, EntryMode, Receipt, Register, RegisterKind
 from saraban.routing.models import (
@@ -222,7 +222,7 @@ class _Loader:
         doc = Document(
             source_key=data["key"],
             kind=DocumentKind(data["kind"]),
-            number=data.get("number"),
+            number=clean_number(data.get("number")),
             number_norm=normalize_number(data.get("number")),
             doc_date=parse_date(data["date"]) if data.get("date") else None,
             subject=data["subject"],
@@ -256,20 +256,20 @@ class _Loader:
             register = self._register(d["register"])
             day = parse_date(d["date"])
             number = int(to_arabic_digits(d["number"]))
-            self.s.add(
-                Dispatch(
-                    register=register,
-                    document=doc,
-                    year=day.year,
-                    number=number,
-                    number_text=data["number"],
-                    dispatched_at=_at(day, d.get("time")),
-                    time_known=bool(d.get("time")),
-                    to_text=d.get("to_text"),
-                    mode=EntryMode.HISTORIC,
-                    source_text=d.get("ocr"),
-                )
+            dispatch = Dispatch(
+                register=register,
+                document=doc,
+                year=day.year,
+                number=number,
+                number_text=doc.number,
+                dispatched_at=_at(day, d.get("time")),
+                time_known=bool(d.get("time")),
+                to_text=d.get("to_text"),
+                mode=EntryMode.HISTORIC,
+                source_text=d.get("ocr"),
             )
+            dispatch.snapshot(doc)
+            self.s.add(dispatch)
         for r in data.get("receipts", []):
             self._receipt(doc, r)
         for t in data.get("transfers", []):
@@ -310,6 +310,7 @@ class _Loader:
             mode=EntryMode.HISTORIC,
             source_text=source,
         )
+        receipt.snapshot(doc)
         self.s.add(receipt)
         self.s.flush()
         came = r.get("came_by")
