@@ -415,7 +415,8 @@ def test_every_door_that_shows_a_secret_document_records_the_view(client, db_ses
              (f"/receipts/{receipt}/stamp.pdf", {}), (f"/api/v1/receipts/{receipt}/stamp.pdf", {}),
              ("/documents/", {"q": marker}), ("/api/v1/documents", {"q": marker}),
              (f"/registers/{world['register']}", {"year": world["year"]}),
-             ("/tasks", {}), ("/api/v1/orders", {}), ("/", {}), ("/api/v1/documents", {})]
+             ("/tasks", {}), ("/api/v1/orders", {}), ("/", {}), ("/api/v1/documents", {}),
+             (f"/records/documents/{doc.id}/retention", {})]
 
     def views() -> list[str]:
         return [d["how"] for d in db_session.scalars(
