@@ -299,6 +299,9 @@ def test_no_document_leaks_to_a_user_who_may_not_see_it(app, client, db_session,
              (f"/api/v1/registers/{register}/export.csv", {"year": year}),
              (f"/registers/{world['outgoing']}", {"year": year}),
              (f"/registers/{world['outgoing']}/export.csv", {"year": year}),
+             (f"/registers/{world['outgoing']}/print.pdf", {"year": year}),
+             (f"/api/v1/registers/{world['outgoing']}/entries", {"year": year}),
+             ("/desk", {"show": "all"}), ("/reports/pendency", {"format": "csv"}),
              ("/tasks", {"show": "all"}), ("/api/v1/orders", {"done": "1"}),
              ("/api/v1/orders", {"given": "1"}), ("/api/v1/exchange/arrivals", {}),
              ("/api/v1/openapi.json", {})]
@@ -412,7 +415,8 @@ def test_every_door_that_shows_a_secret_document_records_the_view(client, db_ses
              (f"/receipts/{receipt}/stamp.pdf", {}), (f"/api/v1/receipts/{receipt}/stamp.pdf", {}),
              ("/documents/", {"q": marker}), ("/api/v1/documents", {"q": marker}),
              (f"/registers/{world['register']}", {"year": world["year"]}),
-             ("/tasks", {}), ("/api/v1/orders", {}), ("/", {}), ("/api/v1/documents", {})]
+             ("/tasks", {}), ("/api/v1/orders", {}), ("/", {}), ("/api/v1/documents", {}),
+             (f"/records/documents/{doc.id}/retention", {})]
 
     def views() -> list[str]:
         return [d["how"] for d in db_session.scalars(

@@ -744,7 +744,8 @@ SPEC["paths"].update({
     "/orders": {"get": {
         "operationId": "orders",
         "summary": "Orders given to the caller or his units (given=1: those he gave and "
-        "that are still open; done=1: with the finished ones), overdue marked",
+        "that are still open; done=1: with the finished ones), overdue marked. An order "
+        "on a secret document is listed only to its named, cleared readers",
         "parameters": [{"name": "given", "in": "query", "schema": {"enum": ["1", "0"]}},
                        {"name": "done", "in": "query", "schema": {"enum": ["1", "0"]}}],
         "responses": _responses(_items(_ORDER), 401)}},
@@ -863,7 +864,8 @@ SPEC["paths"].update({
     "/exchange/arrivals": {"get": {
         "operationId": "exchangeArrivals",
         "summary": "Letters from other agencies waiting for a clerk (when not registered "
-        "automatically)", "responses": _responses(_items(_EXCHANGE), 401)}},
+        "automatically); a classified one only for the cleared clerks it is named to",
+        "responses": _responses(_items(_EXCHANGE), 401)}},
     "/exchange/arrivals/{row_id}/accept": {"post": {
         "operationId": "exchangeAccept", "parameters": [_ROW_ID],
         "summary": "Register an arrived letter; the sender gets an accept notice with the "

@@ -179,6 +179,8 @@ def _line_json(line: RegisterLine) -> dict:
     body = receipt_json(entry) if isinstance(entry, Receipt) else dispatch_json(entry)
     body["document"] = None if line.masked else {
         "number": line.document.number, "subject": line.document.subject}
+    if line.masked and "to" in body:
+        body["to"] = None  # ถึง says what a secret letter is about as much as its subject
     body["line"] = dict(zip(
         ("number", "doc_number", "doc_date", "sender", "addressee", "subject", "action",
          "remarks"), line.cells(), strict=True))

@@ -194,7 +194,8 @@ def return_page(loan_id: int):
 @bp.route("/documents/<int:document_id>/retention", methods=["GET", "POST"])
 @login_required
 def retention(document_id: int):
-    from saraban.documents.access import visible_document
+    from saraban.documents.access import record_views, visible_document
+    from saraban.extensions import db
 
     if request.method == "POST":
         keep = request.form.get("keep_forever") == "yes"
@@ -206,6 +207,8 @@ def retention(document_id: int):
     document = visible_document(current_user, document_id)
     if document is None:
         abort(404)
+    if record_views(current_user, [document], "retention"):
+        db.session.commit()
     return render_template("records/retention.html", document=document)
 
 
