@@ -222,3 +222,16 @@ def test_refusals_keep_only_the_newest_rows(db_session, monkeypatch):
     kept = db_session.scalars(select(ExchangeRefusal.remote_addr)
                               .order_by(ExchangeRefusal.id)).all()
     assert kept == [f"10.0.0.{i}" for i in range(7, 12)]
+
+
+def test_the_api_names_the_changed_rows_when_asked(client, bearer, world):
+    row_id = _first(world, "receipt")
+    world.execute(text("UPDATE receipt SET number = number + 1000 WHERE id = :i"),
+                  {"i": row_id})
+    world.commit()
+    answer = client.get("/api/v1/audit/verify?records=1", headers=bearer("demo-admin")).json
+    assert answer["ok"] is False and answer["records"]["ok"] is False
+    assert answer["records"]["problems"] == [{"record": f"receipt:{row_id}",
+                                              "problem": "changed"}]
+    plain = client.get("/api/v1/audit/verify", headers=bearer("demo-admin")).json
+    assert plain["ok"] is True and "records" not in plain  # the chain alone is intact

@@ -826,13 +826,22 @@ SPEC["paths"].update({
             "schema": {"type": "string"}}}}, **_no_body(400, 401, 403, 413)}}},
     "/audit/verify": {"get": {
         "operationId": "auditVerify",
-        "summary": "Walk the hash chain (administrators who see everything); anchor=HASH "
-        "also proves nothing before that head changed",
-        "parameters": [{"name": "anchor", "in": "query", "schema": {"type": "string"}}],
+        "summary": "Walk the hash chain and check its head's MAC (administrators who see "
+        "everything); anchor=HASH also proves nothing before that head changed; records=1 "
+        "also recomputes every record's digest and names the rows that do not match",
+        "parameters": [{"name": "anchor", "in": "query", "schema": {"type": "string"}},
+                       {"name": "records", "in": "query", "schema": {"enum": ["0", "1"]}}],
         "responses": _responses({"type": "object", "properties": {
             "ok": {"type": "boolean"}, "events": {"type": "integer"},
             "head": {"type": "string"}, "bad_event_id": {"type": ["integer", "null"]},
-            "problem": {"type": ["string", "null"]}}}, 401, 403)}},
+            "problem": {"type": ["string", "null"]},
+            "records": {"type": "object", "properties": {
+                "ok": {"type": "boolean"}, "rows": {"type": "integer"},
+                "unaudited": {"type": "integer"},
+                "problems": {"type": "array", "items": {"type": "object", "properties": {
+                    "record": {"type": "string", "description": "kind:id"},
+                    "problem": {"enum": ["changed", "deleted", "reappeared",
+                                         "unaudited"]}}}}}}}}, 401, 403)}},
 })
 _EXCHANGE = {"type": "object", "properties": {
     "id": {"type": "integer"}, "message_id": {"type": "string"},

@@ -73,6 +73,7 @@ def record_on(session, action: str, *, user=None, obj=None, document_id: int | N
 
     session.flush()  # obj must have its id
     key = installation_key()
+    digests = take_pending(session)  # read before the head is taken: the lock is held less
     # Taking the head with an UPDATE first makes concurrent writers wait for each other.
     prev_hash = session.execute(_TAKE_HEAD).scalar_one_or_none()
     if prev_hash is None:
@@ -91,7 +92,7 @@ def record_on(session, action: str, *, user=None, obj=None, document_id: int | N
         "document_id": document_id,
         "unit_id": unit_id,
         "details": details,
-        "record_digests": take_pending(session),
+        "record_digests": digests,
         "prev_hash": prev_hash,
     }
     event["hash"] = _content_hash(event, prev_hash)

@@ -18,22 +18,30 @@ as they are, booleans as booleans, enumerations as their stored value, so a back
 SQLite installation restores into PostgreSQL and the other way round. The search index is
 derived from the documents: it is not backed up but rebuilt at restore.
 
-``saraban restore PATH`` checks the manifest's digests of every table file and stored file
-before writing anything; migrates a blank database (the backup must come from the same
-schema revision as this program), refuses a database that holds any data (a restore never
-merges), inserts every row in one transaction, moves PostgreSQL's id sequences past the
-restored ids, copies the files into DATA_DIR, rebuilds the search index, and checks that
-the audit chain is intact and ends at the head the backup recorded, before committing.
+The manifest is signed (``signature``: HMAC-SHA256 with the installation key, which is kept
+in the data directory and never backed up; ``key_id`` names that key): a backup altered and
+its digests recomputed by someone holding only the backup is refused.
 
-``manifest.json`` (format version 1)::
+``saraban restore PATH [--key-file KEY]`` checks the manifest's signature (with this
+installation's key, or the one given, which a blank installation then keeps as its own) and
+the digests of every table file and stored file before writing anything; migrates a blank
+database (the backup must come from the same schema revision as this program); refuses a
+database that holds any data (a restore never merges); inserts every row in one
+transaction; moves PostgreSQL's id sequences past the restored ids; copies the files into
+DATA_DIR; rebuilds the search index; and checks that the audit chain is intact (its head's
+MAC too) and ends at the head the backup recorded, and that every record agrees with the
+last digest the chain holds for it, before committing.
 
-    {"format": "saraban-backup", "format_version": 1, "saraban_version": "0.1.0",
+``manifest.json`` (format version 2)::
+
+    {"format": "saraban-backup", "format_version": 2, "saraban_version": "0.1.0",
      "alembic_revision": "...", "created_at": "2026-11-29T06:53:38+00:00",
      "dialect": "sqlite", "audit_head": "<hash of the last audit event>",
      "derived": ["search_text"],
      "tables": [{"name": "agency", "path": "tables/agency.jsonl", "rows": 1,
                  "bytes": 312, "sha256": "...", "columns": ["id", ...]}, ...],
-     "files": [{"path": "files/ab/cd/abcd...", "bytes": 5120, "sha256": "abcd..."}, ...]}
+     "files": [{"path": "files/ab/cd/abcd...", "bytes": 5120, "sha256": "abcd..."}, ...],
+     "key_id": "<16 hex>", "signature": "<HMAC-SHA256 of the rest>"}
 
 ``tables`` lists the tables in the order they are restored (parents first).
 """
