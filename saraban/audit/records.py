@@ -44,10 +44,13 @@ _SPECS: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "order": ("saraban.routing.models:Order", None),
     "certified_copy": ("saraban.routing.models:CertifiedCopy", None),
     "user": ("saraban.accounts.models:User",
-             ("username", "password_hash", "clearance", "sees_all", "active",
+             ("username", "password_hash", "clearance", "sees_all", "is_sysadmin", "active",
               "totp_enabled", "totp_secret", "person_id")),
     "membership": ("saraban.accounts.models:Membership", None),
-    "api_token": ("saraban.accounts.models:ApiToken", ("user_id", "token_hash", "prefix")),
+    "api_token": ("saraban.accounts.models:ApiToken",
+                  ("user_id", "token_hash", "prefix", "revoked_at")),
+    # a named reader is what opens a secret document: a row planted by SQL must show
+    "document_reader": ("saraban.documents.models:DocumentReader", None),
 }
 
 
