@@ -116,12 +116,13 @@ def register_cli(app) -> None:
     from saraban.accounts.cli import commands as account_commands
     from saraban.audit.cli import audit_cli
     from saraban.backup.cli import backup_command, restore_command
+    from saraban.documents.cli import files_cli
     from saraban.exchange.cli import exchange_cli
     from saraban.search.cli import search_cli
 
     for command in (serve, load_samples_command, demo_logins_command, create_token_command,
                     search_cli, audit_cli, backup_command, restore_command, exchange_cli,
-                    *account_commands):
+                    files_cli, *account_commands):
         app.cli.add_command(command)
 
 

@@ -97,6 +97,7 @@ def app(database_url, tmp_path_factory):
             "SECRET_KEY": "test-" + uuid.uuid4().hex,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "DATA_DIR": str(data_dir),
+            "FILE_KEYS_DIR": str(tmp_path_factory.mktemp("keys")),
         }
     )
     with app.app_context():

@@ -474,11 +474,13 @@ def _take_letter(row: ExchangeMessage, letter: protocol.Letter, peer: Peer,
         attached = files.pop(enclosure.filename, None) if enclosure.filename else None
         document.enclosures.append(Enclosure(
             position=i, description=enclosure.description,
-            file=store(attached.content, attached.media_type) if attached else None))
+            file=store(attached.content, attached.media_type, secret=letter.secrecy > 0)
+            if attached else None))
     db.session.add(document)
     db.session.flush()
     if letter.main_file is not None:
-        stored = store(letter.main_file.content, letter.main_file.media_type)
+        stored = store(letter.main_file.content, letter.main_file.media_type,
+                       secret=letter.secrecy > 0)  # kept encrypted at rest
         db.session.add(DocumentFile(document_id=document.id, file_id=stored.id,
                                     role=FileRole.ORIGINAL,
                                     filename=letter.main_file.filename[:255]))
