@@ -573,8 +573,11 @@ def arrivals(user: User) -> list[ExchangeMessage]:
 
 def _arrival(user: User, row_id) -> ExchangeMessage:
     row = db.session.get(ExchangeMessage, row_id) if is_row_id(row_id) else None
+    missing = ("ไม่พบหนังสือที่ได้รับนี้", "No such arrival.")
     if row is None or row.direction != Direction.IN or row.kind != "letter":
-        raise ExchangeError("ไม่พบหนังสือที่ได้รับนี้", "No such arrival.", status=404)
+        raise HiddenDocument(*missing)
+    if row.document_id is not None:  # a secret letter: its named registry officers only
+        require_readable(user, row.document_id, not_found=missing)
     if not _keeps_central(user):
         raise ExchangeError("เฉพาะเจ้าหน้าที่สารบรรณของหน่วยที่ถือทะเบียนรับกลาง",
                             "Only the clerks of the central register's unit.", status=403)
