@@ -400,3 +400,27 @@ def test_a_backup_keeps_encrypted_files_encrypted(tmp_path):
         assert file_path(sha).read_bytes() == copied  # back as it was: encrypted
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_missing_key_answers_a_clear_503_not_a_500(app, client, db_session, secret_desk):
+    import shutil
+    from pathlib import Path
+
+    from tests.conftest import log_in
+
+    data = _scan(f"zqnokey{secret_desk['tag']}")
+    scan = _upload(client, secret_desk["headers"]["clerk"], secret_desk["docs"][1],
+                   data).json["files"][0]
+    keys = Path(app.config["FILE_KEYS_DIR"])
+    aside = keys.with_name(keys.name + "-aside")
+    shutil.move(keys, aside)
+    try:
+        url = f"/documents/{secret_desk['docs'][1]}/files/{scan['id']}"
+        answer = client.get("/api/v1" + url, headers=secret_desk["headers"]["clerk"])
+        assert answer.status_code == 503 and "กุญแจ" in answer.json["error"]["message_th"]
+        log_in(client, secret_desk["clerk"])
+        page = client.get(url)
+        assert page.status_code == 503 and "กุญแจ" in page.get_data(as_text=True)
+    finally:
+        shutil.rmtree(keys, ignore_errors=True)
+        shutil.move(aside, keys)

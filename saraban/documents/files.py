@@ -123,9 +123,16 @@ def read(stored: StoredFile) -> bytes:
     from saraban.documents import filecrypt
 
     raw = file_path(stored.sha256).read_bytes()
-    if filecrypt.is_encrypted(raw):
+    if not filecrypt.is_encrypted(raw):
+        return raw
+    try:
         return filecrypt.decrypt(raw, stored.sha256)
-    return raw
+    except filecrypt.FileKeyError as error:
+        current_app.logger.error("an encrypted file does not open: %s", error)
+        raise OperationError(
+            "ไฟล์นี้เก็บแบบเข้ารหัสและเปิดไม่ได้ (ไม่พบกุญแจหรือไฟล์เสียหาย) กรุณาแจ้งผู้ดูแลระบบ",
+            "This file is kept encrypted and cannot be opened (its key is missing or it is "
+            "damaged): tell the administrator.", status=503) from error
 
 
 def served_copy(stored: StoredFile) -> tuple[bytes, str]:
