@@ -81,7 +81,8 @@ def write_file(data: bytes, *, encrypt: bool = False) -> str:
     tmp = None
     try:
         content = filecrypt.encrypt(data, digest) if encrypt else data
-        for folder in (path.parents[2], path.parents[1], path.parent):  # the owner's only
+        path.parents[2].mkdir(mode=0o700, parents=True, exist_ok=True)  # the owner's only
+        for folder in (path.parents[1], path.parent):
             folder.mkdir(mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")  # made 0600
         with os.fdopen(fd, "wb") as fh:
