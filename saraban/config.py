@@ -61,6 +61,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config: dict = {
         "ENV": env,
         "DATA_DIR": str(data_dir),
+        # the keys that wrap the keys of secret documents' files: outside the database,
+        # the data folder and the backup (saraban/documents/filecrypt.py)
+        "FILE_KEYS_DIR": str(overrides.get("FILE_KEYS_DIR") or _env("FILE_KEYS_DIR")
+                             or Path(instance_path) / "keys"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         # a server's connections can go stale (restarts); a SQLite file's cannot
         "SQLALCHEMY_ENGINE_OPTIONS": (

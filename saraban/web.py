@@ -239,6 +239,10 @@ _PG_STORAGE_CODES = {"53100", "25006", "58030", "53000"}
 def database_trouble(error: DBAPIError) -> str | None:
     """"busy" (locked past the busy timeout), "storage" (full or read-only), or None (a
     fault, to be answered as one)."""
+    from sqlalchemy.exc import InternalError, OperationalError
+
+    if not isinstance(error, (OperationalError, InternalError)):  # a constraint, bad data
+        return None  # (whose message may quote a value that reads "busy")
     said = str(error.orig).lower()
     code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
     if "locked" in said or "busy" in said:

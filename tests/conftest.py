@@ -118,6 +118,7 @@ def app(database_url, tmp_path_factory):
             # shared rate limits in Redis when it answers (CI has it), the database if not
             "REDIS_URL": REDIS_URL,
             "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": "saraban-test-" + uuid.uuid4().hex},
+            "FILE_KEYS_DIR": str(tmp_path_factory.mktemp("keys")),
         }
     )
     with app.app_context():

@@ -208,8 +208,11 @@ def test_search_with_nasty_text(login, db_session):
     def run(q, number, date_from, page):
         response = client.get("/documents/", query_string={
             "q": q, "number": number, "date_from": date_from, "page": page})
-        assert response.status_code == 200, response.status_code
         shown = response.get_data(as_text=True)
+        if "\x00" in q + number:  # refused before it reaches SQL, with a Thai message
+            assert response.status_code == 400 and "อักขระ NUL" in shown
+            return
+        assert response.status_code == 200, response.status_code
         for message in refusals(shown):
             assert THAI.search(message), message
         assert "<script>alert" not in shown and "<img src=x" not in shown  # not reflected

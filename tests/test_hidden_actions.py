@@ -116,13 +116,17 @@ def hidden(db_session):
     rejected = ExchangeMessage(direction=Direction.OUT, message_id=str(uuid.uuid4()),
                                kind="letter", peer_id=peer.id, document_id=secret.id,
                                status=MessageStatus.REJECTED, digest="0" * 64, payload="{}")
-    db_session.add(rejected)
+    arrived = ExchangeMessage(direction=Direction.IN, message_id=str(uuid.uuid4()),
+                              kind="letter", peer_id=peer.id, document_id=secret.id,
+                              status=MessageStatus.RECEIVED, digest="1" * 64, payload="{}")
+    db_session.add_all([rejected, arrived])
     db_session.commit()
     return {
         "a": a.id, "b": b.id, "doc": secret.id, "receipt": receipt.id,
         "dispatch": dispatch.id, "incoming": incoming.id, "outgoing": outgoing.id,
         "signed": signed.id, "draft": draft.id, "order": signed.orders[0].id, "loan": loan.id,
-        "peer": peer.code, "message": rejected.id, "reader": reader.id, "owner": owner.id,
+        "peer": peer.code, "message": rejected.id, "arrival": arrived.id,
+        "reader": reader.id, "owner": owner.id,
         "receipt_register_a": registers[a.id, "receipt"].id,
         "dispatch_register_a": registers[a.id, "dispatch"].id,
         "intruders": {k: (u.username, u.id) for k, u in intruders.items()},
@@ -195,6 +199,10 @@ def _actions(w: dict, me: int) -> list[tuple[str, str, dict]]:
         ("POST", f"/documents/{d}/exchange", {"to": w["peer"]}),
         ("API", f"/api/v1/documents/{d}/exchange", {"to": w["peer"]}),
         ("API", f"/api/v1/exchange/messages/{w['message']}/resend", {}),
+        ("POST", f"/exchange/arrivals/{w['arrival']}", {"action": "accept"}),
+        ("API", f"/api/v1/exchange/arrivals/{w['arrival']}/accept", {}),
+        ("POST", f"/exchange/arrivals/{w['arrival']}", {"action": "reject", "reason": "ผิด"}),
+        ("API", f"/api/v1/exchange/arrivals/{w['arrival']}/reject", {"reason": "ผิด"}),
     ]
 
 
@@ -219,11 +227,14 @@ def _files_on_disk(app) -> set[str]:
 
 @pytest.mark.parametrize("clearance", [0, 1])
 def test_every_action_on_a_document_one_may_not_read_is_404_and_changes_nothing(
-        app, client, db_session, hidden, clearance):
+        app, client, db_session, hidden, clearance, monkeypatch):
     from saraban.accounts.models import User
     from saraban.accounts.operations import create_token
 
     username, me = hidden["intruders"][clearance]
+    # his unit keeps the central register: letters from other agencies wait for him
+    monkeypatch.setitem(app.config, "EXCHANGE_REGISTER_ID", hidden["receipt_register_a"])
+    monkeypatch.setitem(app.config, "EXCHANGE_AUTO_REGISTER", False)
     log_in(client, username)
     token = create_token(db_session.get(User, me), "hidden")
     db_session.commit()

@@ -182,3 +182,245 @@ def test_a_full_or_read_only_database_answers_503_and_loses_nothing(tmp_path, ki
     finally:
         if pg is not None:
             pg.drop()
+
+
+def _scan(marker: str) -> bytes:
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = __import__("io").BytesIO()
+    canvas = Canvas(buffer, pageCompression=0)  # the marker lies in clear in the PDF
+    canvas.drawString(100, 700, marker)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+@pytest.fixture()
+def secret_desk(db_session):
+    import datetime as dt
+
+    from saraban.accounts.operations import create_token
+    from saraban.registers.models import Receipt, Register
+    from tests.conftest import make_document, make_unit, make_user
+
+    tag = uuid.uuid4().hex[:6]
+    unit = make_unit(db_session, f"ลับ-{tag}")
+    clerk = make_user(db_session, units=[unit], role="clerk", clearance=3)
+    other = make_user(db_session, units=[unit], role="clerk", clearance=3)
+    register = Register(unit=unit, kind="receipt", code=f"s-{tag}", name="ทะเบียนรับลับ",
+                        is_secret=True)
+    db_session.add(register)
+    db_session.flush()
+    docs = {}
+    for level in (1, 3):
+        docs[level] = make_document(db_session, f"หนังสือชั้น {level} {tag}", secrecy=level,
+                                    origin_unit_id=unit.id, created_by_id=clerk.id)
+        db_session.add(Receipt(register_id=register.id, document_id=docs[level].id,
+                               year=2020, number=level,
+                               received_at=dt.datetime.now(dt.UTC).replace(microsecond=0)))
+    headers = {name: {"Authorization": f"Bearer {create_token(user, 'secret')}"}
+               for name, user in (("clerk", clerk), ("other", other))}
+    db_session.commit()
+    return {"docs": {k: d.id for k, d in docs.items()}, "headers": headers, "tag": tag,
+            "register": register.id, "clerk": clerk.username}
+
+
+def _upload(client, headers, doc_id, data):
+    import io
+
+    return client.post(f"/api/v1/documents/{doc_id}/files", headers=headers,
+                       data={"file": (io.BytesIO(data), "secret.pdf")},
+                       content_type="multipart/form-data")
+
+
+def test_a_secret_documents_files_are_kept_encrypted_and_open_only_for_its_reader(
+        app, client, db_session, secret_desk):
+    import hashlib
+    from pathlib import Path
+
+    from saraban.documents.files import file_path
+
+    marker = f"zqclear{secret_desk['tag']}"
+    data = _scan(marker)
+    assert marker.encode() in data
+    made = _upload(client, secret_desk["headers"]["clerk"], secret_desk["docs"][1], data)
+    assert made.status_code == 201, made.json
+    scan, stamped = made.json["files"]
+    assert scan["sha256"] == hashlib.sha256(data).hexdigest()  # the identity: the plaintext
+    for entry in (scan, stamped):
+        raw = file_path(entry["sha256"]).read_bytes()
+        assert marker.encode() not in raw and b"%PDF" not in raw[:1024], entry["role"]
+        assert _mode(file_path(entry["sha256"])) == 0o600
+    url = f"/api/v1/documents/{secret_desk['docs'][1]}/files/{scan['id']}"
+    assert client.get(url, headers=secret_desk["headers"]["clerk"]).data == data
+    assert client.get(url, headers=secret_desk["headers"]["other"]).status_code == 404
+    # the wrapping key lies outside the data folder (and so outside the backup)
+    keys = Path(app.config["FILE_KEYS_DIR"])
+    assert list(keys.glob("kek-*.key")) and _mode(keys) == 0o700
+    data_dir = Path(app.config["DATA_DIR"]).resolve()
+    assert data_dir not in keys.resolve().parents and keys.resolve() != data_dir
+
+
+def test_a_top_secret_document_keeps_no_file_at_all(app, client, db_session, secret_desk):
+    from pathlib import Path
+
+    from saraban.documents.models import DocumentFile
+
+    files = Path(app.config["DATA_DIR"]) / "files"
+    before = {p for p in files.rglob("*") if p.is_file()}
+    refused = _upload(client, secret_desk["headers"]["clerk"], secret_desk["docs"][3],
+                      _scan("zqtop" + secret_desk["tag"]))
+    assert refused.status_code == 409
+    assert "ลับที่สุด" in refused.json["error"]["message_th"]
+    assert {p for p in files.rglob("*") if p.is_file()} == before
+    assert db_session.scalar(select_files(DocumentFile, secret_desk["docs"][3])) is None
+
+
+def select_files(model, document_id):
+    from sqlalchemy import select
+
+    return select(model.id).where(model.document_id == document_id)
+
+
+def test_the_receipt_form_never_writes_a_secret_scan_in_clear(app, client, db_session,
+                                                             secret_desk):
+    import io
+    import re as _re
+
+    from sqlalchemy import select
+
+    from saraban.documents.files import file_path
+    from saraban.documents.models import Document, DocumentFile
+    from tests.conftest import csrf_token_from, log_in
+
+    log_in(client, secret_desk["clerk"])
+    page = client.get("/receive").get_data(as_text=True)
+    assert _re.search(rf'value="{secret_desk["register"]}"', page)
+    results = {}
+    for level in (1, 3):
+        marker = f"zqform{level}{secret_desk['tag']}"
+        data = _scan(marker)
+        done = client.post("/receive", content_type="multipart/form-data", data={
+            "csrf_token": csrf_token_from(page), "register_id": str(secret_desk["register"]),
+            "number": f"ลับ {level}/2569", "date": "20 พ.ย. 2569", "sender": "สพร.",
+            "subject": f"เรื่อง {marker}", "urgency": "0", "secrecy": str(level),
+            "form_key": uuid.uuid4().hex, "scan": (io.BytesIO(data), "scan.pdf")},
+            follow_redirects=True)
+        results[level] = done.get_data(as_text=True)
+        path = file_path(__import__("hashlib").sha256(data).hexdigest())
+        if level == 1:
+            assert path.exists() and marker.encode() not in path.read_bytes()
+            doc = db_session.scalar(select(Document.id).where(
+                Document.subject == f"เรื่อง {marker}"))
+            assert doc is not None, results[level][-3000:]
+            assert db_session.scalar(
+                select(DocumentFile.id).where(DocumentFile.document_id == doc)) is not None
+        else:
+            assert not path.exists()
+            assert "ลับที่สุดไม่เก็บไฟล์สแกน" in results[level]
+            assert db_session.scalar(select(Document.id).where(
+                Document.subject == f"เรื่อง {marker}")) is None  # the form is kept, nothing else
+
+
+def test_rotating_the_key_rewraps_every_file_and_keeps_it_readable(
+        app, client, db_session, secret_desk):
+    from saraban.documents import filecrypt
+    from saraban.documents.files import file_path, rotate_file_key
+
+    data = _scan(f"zqrotate{secret_desk['tag']}")
+    made = _upload(client, secret_desk["headers"]["clerk"], secret_desk["docs"][1], data)
+    scan = made.json["files"][0]
+    path = file_path(scan["sha256"])
+    before = path.read_bytes()
+    old_key = filecrypt.key_of(before)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["files", "rotate-key"])
+    assert result.exit_code == 0, result.output
+    after = path.read_bytes()
+    assert filecrypt.key_of(after) != old_key
+    assert after[-len(data):] == before[-len(data):]  # the contents are not re-encrypted
+    assert old_key in filecrypt.key_ids()  # kept for the backups made before
+    url = f"/api/v1/documents/{secret_desk['docs'][1]}/files/{scan['id']}"
+    assert client.get(url, headers=secret_desk["headers"]["clerk"]).data == data
+    done = rotate_file_key(drop_old=True)
+    assert done["rewrapped"] >= 1 and old_key not in filecrypt.key_ids()
+    assert client.get(url, headers=secret_desk["headers"]["clerk"]).data == data
+
+
+def test_a_backup_keeps_encrypted_files_encrypted(tmp_path):
+    import json
+
+    from saraban.backup.operations import backup, read_manifest, restore, verify_backup
+    from saraban.documents.files import file_path
+    from saraban.extensions import db
+    from tests.conftest import make_document
+
+    app, _pg, api = _installation(tmp_path, "sqlite")
+    app.config["FILE_KEYS_DIR"] = str(tmp_path / "keys")
+    with app.app_context():
+        from saraban.accounts.models import User
+
+        clerk = db.session.scalar(__import__("sqlalchemy").select(User))
+        clerk.clearance = 1
+        doc = make_document(db.session, "หนังสือลับสำรอง", secrecy=1,
+                            origin_unit_id=clerk.memberships[0].unit_id, created_by_id=clerk.id)
+        db.session.commit()
+        doc_id = doc.id
+        db.session.remove()
+    data = _scan("zqbackup")
+    made = _upload(app.test_client(), api, doc_id, data)
+    assert made.status_code == 201, made.json
+    sha = made.json["files"][0]["sha256"]
+    with app.app_context():
+        summary = backup(tmp_path / "backup")
+        assert summary.files == 1
+        copied = (tmp_path / "backup" / "files" / sha[:2] / sha[2:4] / sha).read_bytes()
+        assert b"zqbackup" not in copied and copied == file_path(sha).read_bytes()
+        manifest = read_manifest(tmp_path / "backup")
+        entry = manifest["files"][0]
+        assert entry["encrypted"] is True and entry["sha256"] == sha
+        verify_backup(tmp_path / "backup", manifest)
+        assert not list((tmp_path / "backup").rglob("kek-*"))  # no key in the backup
+        assert "kek" not in json.dumps(manifest)
+        file_path(sha).unlink()
+        db.session.remove()
+        db.engine.dispose()
+    fresh = tmp_path / "restored.sqlite3"
+    from flask_migrate import upgrade
+
+    from saraban import create_app
+
+    again = create_app({"ENV": "testing", "TESTING": True, "SECRET_KEY": uuid.uuid4().hex,
+                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{fresh}",
+                        "DATA_DIR": str(tmp_path / "data"),
+                        "FILE_KEYS_DIR": str(tmp_path / "keys")})
+    with again.app_context():
+        upgrade()
+        restore(tmp_path / "backup")
+        assert file_path(sha).read_bytes() == copied  # back as it was: encrypted
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_missing_key_answers_a_clear_503_not_a_500(app, client, db_session, secret_desk):
+    import shutil
+    from pathlib import Path
+
+    from tests.conftest import log_in
+
+    data = _scan(f"zqnokey{secret_desk['tag']}")
+    scan = _upload(client, secret_desk["headers"]["clerk"], secret_desk["docs"][1],
+                   data).json["files"][0]
+    keys = Path(app.config["FILE_KEYS_DIR"])
+    aside = keys.with_name(keys.name + "-aside")
+    shutil.move(keys, aside)
+    try:
+        url = f"/documents/{secret_desk['docs'][1]}/files/{scan['id']}"
+        answer = client.get("/api/v1" + url, headers=secret_desk["headers"]["clerk"])
+        assert answer.status_code == 503 and "กุญแจ" in answer.json["error"]["message_th"]
+        log_in(client, secret_desk["clerk"])
+        page = client.get(url)
+        assert page.status_code == 503 and "กุญแจ" in page.get_data(as_text=True)
+    finally:
+        shutil.rmtree(keys, ignore_errors=True)
+        shutil.move(aside, keys)

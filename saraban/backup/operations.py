@@ -223,7 +223,15 @@ def _copy_stored_files(stored: list[tuple[str, int]], work: Path) -> list[dict]:
         except FileNotFoundError:
             problems.append((sha, "หายไป", "missing"))
             continue
-        if copied_sha != sha or copied_size != size:
+        if copied_sha != sha:  # a secret document's file, kept encrypted: copied as it is
+            problem = _check_encrypted(work / relative, sha, size)
+            if problem is not None:
+                problems.append((sha, *problem))
+                continue
+            entries.append({"path": relative, "bytes": copied_size, "sha256": sha,
+                            "stored_sha256": copied_sha, "encrypted": True})
+            continue
+        if copied_size != size:
             problems.append((sha, "เนื้อไฟล์ไม่ตรงกับค่าแฮช (เสียหาย)", "damaged: its digest "
                              "or size does not match"))
             continue
@@ -236,6 +244,23 @@ def _copy_stored_files(stored: list[tuple[str, int]], work: Path) -> list[dict]:
             f"No backup made: {len(problems)} stored files in {data_dir} are missing or "
             "damaged: " + "; ".join(f"{sha} {en}" for sha, _, en in problems[:10]))
     return entries
+
+
+def _check_encrypted(path: Path, sha: str, size: int) -> tuple[str, str] | None:
+    """An encrypted copy is checked by opening it (its key stays outside the backup): the
+    plaintext must have the digest and size the database gives. A reason when not."""
+    from saraban.documents import filecrypt
+
+    raw = path.read_bytes()
+    if not filecrypt.is_encrypted(raw):
+        return "เนื้อไฟล์ไม่ตรงกับค่าแฮช (เสียหาย)", "damaged: its digest or size does not match"
+    try:
+        plain = filecrypt.decrypt(raw, sha)
+    except filecrypt.FileKeyError as error:
+        return "ไฟล์เข้ารหัสเปิดไม่ได้ (ไม่พบกุญแจหรือเสียหาย)", f"encrypted, cannot be opened ({error})"
+    if hashlib.sha256(plain).hexdigest() != sha or len(plain) != size:
+        return "เนื้อไฟล์ไม่ตรงกับค่าแฮช (เสียหาย)", "damaged: its digest or size does not match"
+    return None
 
 
 def _file_relpath(sha: str) -> str:
@@ -325,7 +350,8 @@ def restore(path: str | os.PathLike, key_file: str | os.PathLike | None = None) 
         if conn.dialect.name == "postgresql":
             _move_sequences(conn)
         for entry in manifest["files"]:
-            _restore_file(source / entry["path"], entry["sha256"], created)
+            _restore_file(source / entry["path"], entry.get("stored_sha256", entry["sha256"]),
+                          entry["sha256"], created)
         _rebuild_search_index()
         _check_audit_chain(manifest["audit_head"], key)
         if adopt:
@@ -471,7 +497,9 @@ def _check_file(source: Path, entry: dict, count_lines: bool = False) -> list[st
         return [f"{entry['path']} is missing"]
     except OSError as error:
         return [f"{entry['path']} cannot be read ({error})"]
-    if digest.hexdigest() != entry.get("sha256") or size != entry.get("bytes"):
+    # an encrypted file is checked as stored (its key is not in the backup)
+    if digest.hexdigest() != entry.get("stored_sha256", entry.get("sha256")) or (
+            size != entry.get("bytes")):
         return [f"{entry['path']} does not match its SHA-256 in the manifest"]
     if count_lines and lines != entry.get("rows"):
         return [f"{entry['path']} has {lines} rows, the manifest says {entry.get('rows')}"]
@@ -621,11 +649,13 @@ def _move_sequences(conn: Connection) -> None:
                          {"sequence": sequence})
 
 
-def _restore_file(source: Path, sha: str, created: list[Path]) -> None:
-    """Put a stored file into DATA_DIR (already there with the right content: kept)."""
+def _restore_file(source: Path, sha: str, identity: str, created: list[Path]) -> None:
+    """Put a stored file into DATA_DIR (already there with the right content: kept).
+    ``sha`` is the digest of the bytes as stored (encrypted ones stay encrypted),
+    ``identity`` that of the content, which names the file."""
     from saraban.documents.files import file_path
 
-    destination = file_path(sha)
+    destination = file_path(identity)
     if destination.exists() and _digest(destination) == sha:
         return
     created.append(destination)

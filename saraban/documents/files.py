@@ -66,20 +66,27 @@ class StorageError(OperationError):
             status=507, field="file")
 
 
-def write_file(data: bytes) -> str:
+def write_file(data: bytes, *, encrypt: bool = False) -> str:
     """Write ``data`` under its SHA-256 (atomically, once) and give the digest; a full or
-    unwritable data directory is refused with StorageError and leaves no partial file."""
+    unwritable data directory is refused with StorageError and leaves no partial file.
+    ``encrypt`` (a file of a secret document) keeps it encrypted at rest, and encrypts
+    the copy already there in clear (the same bytes uploaded before, or the receipt
+    form's check that the disk takes it)."""
+    from saraban.documents import filecrypt
+
     digest = hashlib.sha256(data).hexdigest()
     path = file_path(digest)
-    if path.exists():
+    if path.exists() and not (encrypt and not _encrypted_on_disk(path)):
         return digest
     tmp = None
     try:
-        for folder in (path.parents[2], path.parents[1], path.parent):  # the owner's only
+        content = filecrypt.encrypt(data, digest) if encrypt else data
+        path.parents[2].mkdir(mode=0o700, parents=True, exist_ok=True)  # the owner's only
+        for folder in (path.parents[1], path.parent):
             folder.mkdir(mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")  # made 0600
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            fh.write(content)
             fh.flush()
             os.fsync(fh.fileno())  # a full disk says so here, not after the commit
         os.replace(tmp, path)
@@ -90,10 +97,18 @@ def write_file(data: bytes) -> str:
     return digest
 
 
-def store(data: bytes, media_type: str) -> StoredFile:
+def _encrypted_on_disk(path: Path) -> bool:
+    from saraban.documents.filecrypt import MAGIC
+
+    with open(path, "rb") as fh:
+        return fh.read(len(MAGIC)) == MAGIC
+
+
+def store(data: bytes, media_type: str, *, secret: bool = False) -> StoredFile:
     """The stored file for ``data``, written once (atomically) and shared by identical
-    uploads. A file left behind by a rolled-back upload is harmless: same name, same bytes."""
-    digest = write_file(data)
+    uploads; encrypted at rest when ``secret``. A file left behind by a rolled-back
+    upload is harmless: same name, same content."""
+    digest = write_file(data, encrypt=secret)
     existing = db.session.scalar(select(StoredFile).where(StoredFile.sha256 == digest))
     if existing is not None:
         return existing
@@ -104,7 +119,21 @@ def store(data: bytes, media_type: str) -> StoredFile:
 
 
 def read(stored: StoredFile) -> bytes:
-    return file_path(stored.sha256).read_bytes()
+    """The content of a stored file, decrypted when it is kept encrypted. Callers hand
+    it only to someone who may read the document (``visible_file``)."""
+    from saraban.documents import filecrypt
+
+    raw = file_path(stored.sha256).read_bytes()
+    if not filecrypt.is_encrypted(raw):
+        return raw
+    try:
+        return filecrypt.decrypt(raw, stored.sha256)
+    except filecrypt.FileKeyError as error:
+        current_app.logger.error("an encrypted file does not open: %s", error)
+        raise OperationError(
+            "ไฟล์นี้เก็บแบบเข้ารหัสและเปิดไม่ได้ (ไม่พบกุญแจหรือไฟล์เสียหาย) กรุณาแจ้งผู้ดูแลระบบ",
+            "This file is kept encrypted and cannot be opened (its key is missing or it is "
+            "damaged): tell the administrator.", status=503) from error
 
 
 def served_copy(stored: StoredFile) -> tuple[bytes, str]:
@@ -121,6 +150,17 @@ def served_copy(stored: StoredFile) -> tuple[bytes, str]:
         return strip_active(data), stored.media_type
     except SanitizeError:
         return data, "application/octet-stream"
+
+
+def refuse_top_secret_files(secrecy: int) -> None:
+    """ลับที่สุด keeps no scan and no stamped copy in the system, only its register line:
+    the regulation keeps such documents off electronic circulation."""
+    if secrecy >= 3:
+        raise OperationError(
+            "หนังสือลับที่สุดไม่เก็บไฟล์สแกนหรือสำเนาไว้ในระบบ เก็บเฉพาะรายการในทะเบียน "
+            "ให้เก็บตัวหนังสือไว้ในที่ปลอดภัยตามระเบียบว่าด้วยการรักษาความลับของทางราชการ",
+            "Top-secret documents keep no scan or copy in the system, only their register "
+            "line.", status=409, field="file")
 
 
 MAX_PDF_PAGES = 3000  # a scan longer than this is sent in parts
@@ -215,13 +255,17 @@ def attach_scan(user: User, document_id: int, filename: str | None,
     """Keep a scan of a document, and a stamped copy of a PDF scan of a received document
     (flushes, never commits). Returns the files made: the scan, then the stamped copy."""
     document = document_for_clerk(user, document_id, "แนบไฟล์", "attach files")
+    refuse_top_secret_files(document.secrecy)
     media_type = check_upload(data)
     name = upload_name(filename)
     stamped_bytes = _stamped_copy(document, data) if media_type == "application/pdf" else None
+    secret = document.secrecy > 0  # kept encrypted at rest, the stamped copy too
     begin_write(db.session)
-    made = [_document_file(user, document, store(data, media_type), FileRole.SCAN, name)]
+    made = [_document_file(user, document, store(data, media_type, secret=secret),
+                           FileRole.SCAN, name)]
     if stamped_bytes is not None:
-        made.append(_document_file(user, document, store(stamped_bytes, "application/pdf"),
+        made.append(_document_file(user, document,
+                                   store(stamped_bytes, "application/pdf", secret=secret),
                                    FileRole.STAMPED, f"stamped-{name}"))
     db.session.flush()
     record("file.attach", user=user, obj=made[0], document_id=document.id,
@@ -274,3 +318,67 @@ def visible_file(user: User, document_id: int, file_id: int) -> DocumentFile | N
                                    DocumentFile.document_id == document_id,
                                    DocumentFile.document_id.in_(visible))
     )
+
+
+def secret_file_ids():
+    """The stored files that belong to a secret document (as a scan, a copy, an
+    enclosure), to be kept encrypted."""
+    from saraban.documents.models import Enclosure
+
+    attached = select(DocumentFile.file_id).join(Document, Document.id == DocumentFile.document_id
+                                                 ).where(Document.secrecy > 0)
+    enclosed = select(Enclosure.file_id).join(Document, Document.id == Enclosure.document_id
+                                              ).where(Document.secrecy > 0,
+                                                      Enclosure.file_id.is_not(None))
+    return attached.union(enclosed)
+
+
+def rotate_file_key(drop_old: bool = False) -> dict[str, int | str]:
+    """A new key-encryption key: every encrypted file's key is wrapped again with it
+    (contents untouched), and any file of a secret document still kept in clear (stored
+    before encryption, or shared with an earlier upload) is encrypted. Old keys are kept
+    for the backups made before, unless ``drop_old`` (once those backups are gone).
+    Each file is replaced atomically; a run that stops half-way is simply run again."""
+    from saraban.documents import filecrypt
+
+    old_keys = filecrypt.key_ids()
+    key_id = filecrypt.new_key()
+    secret = set(db.session.scalars(select(StoredFile.sha256).where(
+        StoredFile.id.in_(secret_file_ids()))))
+    rewrapped = encrypted = 0
+    for stored in db.session.scalars(select(StoredFile).order_by(StoredFile.id)):
+        path = file_path(stored.sha256)
+        if not path.exists():
+            continue
+        raw = path.read_bytes()
+        if filecrypt.is_encrypted(raw):
+            if filecrypt.key_of(raw) == key_id:
+                continue
+            _replace(path, filecrypt.rewrap(raw, stored.sha256, key_id))
+            rewrapped += 1
+        elif stored.sha256 in secret:
+            write_file(raw, encrypt=True)
+            encrypted += 1
+    if drop_old:
+        for old in old_keys:
+            filecrypt.drop_key(old)
+    begin_write(db.session)
+    record("files.rotate_key", details={"key": key_id, "rewrapped": rewrapped,
+                                        "encrypted": encrypted, "dropped": old_keys
+                                        if drop_old else []})
+    db.session.commit()
+    return {"key": key_id, "rewrapped": rewrapped, "encrypted": encrypted,
+            "dropped": len(old_keys) if drop_old else 0}
+
+
+def _replace(path: Path, content: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".rekey-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise StorageError(error) from error

@@ -180,10 +180,16 @@ def download_file(document_id: int, file_id: int):
     from saraban.api.documents import file_response
     from saraban.audit.operations import record_view
     from saraban.documents.files import served_copy, visible_file
+    from saraban.validation import OperationError
 
     found = visible_file(current_user, document_id, file_id)
     if found is None:
         abort(404)
+    try:
+        data, media_type = served_copy(found.file)
+    except OperationError as error:  # kept encrypted, and its key is missing
+        return render_template("errors/error.html", code=error.status,
+                               message=error.message_for()), error.status
     if record_view(current_user, found.document, "file", found.id):
         db.session.commit()
-    return file_response(found, *served_copy(found.file))
+    return file_response(found, data, media_type)

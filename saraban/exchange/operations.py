@@ -541,11 +541,13 @@ def _take_letter(row: ExchangeMessage, letter: protocol.Letter, peer: Peer,
         attached = files.pop(enclosure.filename, None) if enclosure.filename else None
         document.enclosures.append(Enclosure(
             position=i, description=enclosure.description,
-            file=store(attached.content, sniff(attached.content)) if attached else None))
+            file=store(attached.content, sniff(attached.content), secret=letter.secrecy > 0)
+            if attached else None))
     db.session.add(document)
     db.session.flush()
     if letter.main_file is not None:
-        stored = store(letter.main_file.content, sniff(letter.main_file.content))
+        stored = store(letter.main_file.content, sniff(letter.main_file.content),
+                       secret=letter.secrecy > 0)  # kept encrypted at rest
         db.session.add(DocumentFile(document_id=document.id, file_id=stored.id,
                                     role=FileRole.ORIGINAL,
                                     filename=letter.main_file.filename[:255]))
@@ -655,11 +657,11 @@ def _arrival(user: User, row_id) -> ExchangeMessage:
     from saraban.documents.access import secret_rule
 
     row = db.session.get(ExchangeMessage, row_id) if is_row_id(row_id) else None
-    if row is None or row.direction != Direction.IN or row.kind != "letter" or (
-            row.document is not None and row.document.secrecy > 0 and not db.session.scalar(
-                select(Document.id).where(Document.id == row.document_id,
-                                          secret_rule(user.clearance, user.id)))):
-        raise ExchangeError("ไม่พบหนังสือที่ได้รับนี้", "No such arrival.", status=404)
+    missing = ("ไม่พบหนังสือที่ได้รับนี้", "No such arrival.")
+    if row is None or row.direction != Direction.IN or row.kind != "letter":
+        raise HiddenDocument(*missing)
+    if row.document_id is not None:  # a secret letter: its named registry officers only
+        require_readable(user, row.document_id, not_found=missing)
     if not _keeps_central(user):
         raise ExchangeError("เฉพาะเจ้าหน้าที่สารบรรณของหน่วยที่ถือทะเบียนรับกลาง",
                             "Only the clerks of the central register's unit.", status=403)

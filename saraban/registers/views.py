@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from saraban import thaidate
 from saraban.documents.access import can_view
-from saraban.documents.files import check_upload, write_file
+from saraban.documents.files import check_upload, refuse_top_secret_files, write_file
 from saraban.extensions import db
 from saraban.i18n import MONTHS_EN, current_lang, format_date, local_digits
 from saraban.pdf import pdf_response
@@ -132,9 +132,13 @@ def _checked_scan(form: ReceiveForm | SendForm) -> tuple[str, bytes] | None:
     if upload is None or not getattr(upload, "filename", ""):
         return None
     data = upload.read()
+    secrecy = int(form.secrecy.data or 0) if str(form.secrecy.data or "0").isdecimal() else 0
     try:
+        refuse_top_secret_files(secrecy)  # before anything: a ลับที่สุด scan is not kept
         check_upload(data)
-        write_file(data)  # before any number: a full or read-only disk registers nothing
+        # before any number: a full or read-only disk registers nothing (a secret
+        # document's scan is written encrypted, never in clear, even for this check)
+        write_file(data, encrypt=secrecy > 0)
     except OperationError as error:
         form.scan.errors = [*form.scan.errors, error.message_for()]
         return None
