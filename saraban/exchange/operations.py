@@ -654,7 +654,6 @@ def arrivals(user: User) -> list[ExchangeMessage]:
 
 
 def _arrival(user: User, row_id) -> ExchangeMessage:
-    from saraban.documents.access import secret_rule
 
     row = db.session.get(ExchangeMessage, row_id) if is_row_id(row_id) else None
     missing = ("ไม่พบหนังสือที่ได้รับนี้", "No such arrival.")
