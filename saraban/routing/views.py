@@ -12,6 +12,7 @@ from saraban.i18n import local_digits
 from saraban.routing.copies import issue_certified_copy
 from saraban.routing.operations import (
     accept_transfer,
+    acknowledge_return,
     inbox,
     name_reader_of,
     recall_transfer,
@@ -39,8 +40,12 @@ def accept(transfer_id: int):
     transfer = run_operation(lambda: accept_transfer(current_user, transfer_id),
                              gettext("ลงรับแล้ว"))
     if transfer is not None:
-        flash(gettext("เลขรับ %(number)s", number=local_digits(transfer.receipt.number)),
-              "info")
+        if transfer.accepted_at != transfer.receipt.received_at:
+            flash(gettext("หน่วยนี้ลงรับหนังสือนี้ไว้แล้ว เลขรับ %(number)s (ไม่ออกเลขใหม่)",
+                          number=local_digits(transfer.receipt.number)), "info")
+        else:
+            flash(gettext("เลขรับ %(number)s", number=local_digits(transfer.receipt.number)),
+                  "info")
         return redirect(url_for("documents.show", document_id=transfer.document_id))
     return redirect(url_for("routing.inbox_page"))
 
@@ -50,7 +55,22 @@ def accept(transfer_id: int):
 def give_back(transfer_id: int):
     run_operation(lambda: return_transfer(current_user, transfer_id, request.form.get("reason")),
          gettext("ส่งคืนแล้ว"))
-    return redirect(url_for("routing.inbox_page"))
+    return _back_to(request.form.get("back"), "routing.inbox_page")
+
+
+@bp.post("/transfers/<int:transfer_id>/acknowledge")
+@login_required
+def acknowledge(transfer_id: int):
+    run_operation(lambda: acknowledge_return(current_user, transfer_id),
+                  gettext("รับทราบการส่งคืนแล้ว"))
+    return _back_to(request.form.get("back"), "accounts.home")
+
+
+def _back_to(back: str | None, default: str):
+    """Back to the document page named in the form (``document:<id>``), or ``default``."""
+    if back and back.startswith("document:") and back[9:].isdecimal() and len(back) < 20:
+        return redirect(url_for("documents.show", document_id=int(back[9:])))
+    return redirect(url_for(default))
 
 
 @bp.post("/transfers/<int:transfer_id>/recall")
