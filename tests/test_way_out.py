@@ -242,6 +242,27 @@ def test_staff_are_not_shown_receipts_they_cannot_give(client, bearer, db_sessio
     assert waiting_tiles(login("demo-staff")) == {}
 
 
+def test_a_unit_without_a_receipt_register_takes_the_document_in_without_a_number(
+        client, bearer, db_session, login):
+    """สงป. keeps no receipt register (its ฝอ. does): what is sent to สงป. itself is taken
+    in by its people, with no number, instead of waiting for ever."""
+    letter, bureau = _doc(db_session, LETTER), _unit(db_session, "สงป.")
+    sent = client.post(f"/api/v1/documents/{letter}/transfers", headers=bearer("demo-clerk"),
+                       json={"to": bureau, "purpose": "inform",
+                             "from_unit": _unit(db_session, "สทส.")})
+    assert sent.status_code == 201
+    staff = login("demo-staff")
+    assert waiting_tiles(staff) == {"/inbox": 1}
+    inbox = staff.get("/inbox").get_data(as_text=True)
+    assert "รับเรื่อง (หน่วยนี้ไม่มีทะเบียนรับ)" in inbox
+    accepted = client.post(f"/api/v1/transfers/{sent.json['items'][0]['id']}/accept",
+                           headers=bearer("demo-staff"), json={})
+    assert accepted.status_code == 200, accepted.json
+    assert accepted.json["receipt"] is None and accepted.json["transfer"]["status"] == "accepted"
+    assert _receipts(db_session, letter, bureau) == 0
+    assert waiting_tiles(staff) == {}
+
+
 # --- every role, every action offered -------------------------------------------------
 
 def _walk_all(client, db_session, logins: dict) -> dict[str, int]:
@@ -277,6 +298,10 @@ def test_every_role_clears_what_waits_after_the_seed_and_each_workflow(
         made = client.post(f"/api/v1/documents/{memo}/transfers", headers=clerk,
                            json={"to": target, "purpose": "act", "from_unit": itd})
         assert made.status_code == 201
+    made = client.post(f"/api/v1/documents/{memo}/transfers", headers=clerk,
+                       json={"to": _unit(db_session, "สงป."), "purpose": "inform",
+                             "from_unit": itd})
+    assert made.status_code == 201  # to a unit without a register: its staff take it in
     # a proposal left for the commander to sign or send back through the pages
     made = client.post(f"/api/v1/documents/{memo}/transfers", headers=clerk, json={
         "to": _unit(db_session, OFFICE), "kind": "propose", "from_unit": itd})
@@ -293,7 +318,12 @@ def test_every_role_clears_what_waits_after_the_seed_and_each_workflow(
     assert total_waiting(log_in(client, "clerk-budget")) == 0
     _log_out(client)
     _walk_all(client, db_session, users)
-    assert db_session.scalar(select(func.count()).select_from(Order)) >= 1
+    # nothing is left waiting unseen: every transfer answered, every order reported
+    db_session.expire_all()
+    assert db_session.scalars(select(Transfer.id).where(
+        Transfer.status.in_([TransferStatus.SENT, TransferStatus.OPENED]))).all() == []
+    orders = db_session.scalars(select(Order.status)).all()
+    assert orders and set(orders) == {"done"}
 
 
 @pytest.mark.parametrize("order_to", ["target", "proposer", "office"])

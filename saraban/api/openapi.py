@@ -448,7 +448,9 @@ SPEC = {
                     "type": "object", "properties": {
                         "register_id": {"type": "integer", "minimum": 1}}}}}},
                 "responses": _responses({"type": "object", "properties": {
-                    "transfer": _TRANSFER, "receipt": _RECEIPT}}, 400, 401, 403, 404, 409, 503),
+                    "transfer": _TRANSFER, "receipt": {"oneOf": [_RECEIPT, {"type": "null"}],
+                    "description": "null when the unit keeps no receipt register"}}},
+                    400, 401, 403, 404, 409, 503),
             }
         },
         "/transfers/{transfer_id}/recall": {

@@ -98,8 +98,9 @@ def transfers_accept(transfer_id: int):
         register_id = -1  # refused below as an unknown register
     transfer = accept_transfer(g.api_user, transfer_id, register_id)
     db.session.commit()
-    receipt = db.session.get(Receipt, transfer.receipt_id)
-    return jsonify(transfer=transfer_json(transfer), receipt=receipt_json(receipt))
+    receipt = db.session.get(Receipt, transfer.receipt_id) if transfer.receipt_id else None
+    return jsonify(transfer=transfer_json(transfer),
+                   receipt=receipt_json(receipt) if receipt is not None else None)
 
 
 @bp.post("/transfers/<int:transfer_id>/recall")

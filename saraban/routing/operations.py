@@ -228,16 +228,31 @@ def _transfer_for(user: User, transfer_id: int, *, side: str) -> Transfer:
 
 
 def receiving_unit_ids(user: User) -> list[int]:
-    """Units whose receipt register the user keeps: the transfers he can accept (ลงรับ)."""
+    """Units whose documents the user receives (ลงรับ): those whose receipt register he
+    keeps, and those of his units that keep no receipt register at all (any member takes
+    in what is sent there, without a number). Read once per user object."""
     from saraban.registers.models import RegisterKind
     from saraban.registers.operations import usable_registers
 
     cache = user.__dict__.get("_saraban_receiving")
     if cache is None:
-        cache = sorted({r.unit_id for r in usable_registers(user)
-                        if r.kind == RegisterKind.RECEIPT})
+        keeps = {r.unit_id for r in usable_registers(user) if r.kind == RegisterKind.RECEIPT}
+        cache = sorted(keeps | set(unregistered_unit_ids(member_unit_ids(user))))
         user.__dict__["_saraban_receiving"] = cache
     return cache
+
+
+def unregistered_unit_ids(unit_ids) -> list[int]:
+    """Those of ``unit_ids`` that keep no active receipt register (one query)."""
+    from saraban.registers.models import Register, RegisterKind
+
+    unit_ids = sorted(set(unit_ids))
+    if not unit_ids:
+        return []
+    registered = set(db.session.scalars(
+        select(Register.unit_id).where(Register.unit_id.in_(unit_ids), Register.is_active,
+                                       Register.kind == RegisterKind.RECEIPT)))
+    return [u for u in unit_ids if u not in registered]
 
 
 def handling_unit_ids(user: User, transfer: Transfer) -> list[int]:
@@ -262,7 +277,8 @@ def _must_be_waiting(transfer: Transfer) -> None:
 def accept_transfer(user: User, transfer_id: int, register_id: int | None = None) -> Transfer:
     """Accept a document sent to the user's unit: it gets that unit's receipt number, or
     keeps the one that unit already gave it (a document sent back to a unit that holds it
-    is never refused, and never numbered twice)."""
+    is never refused, and never numbered twice). A unit that keeps no receipt register
+    takes it in without a number."""
     from saraban.registers.models import EntryStatus, Receipt, Register, RegisterKind
     from saraban.registers.operations import register_receipt, usable_registers
 
@@ -280,6 +296,8 @@ def accept_transfer(user: User, transfer_id: int, register_id: int | None = None
         .order_by(Receipt.received_at.desc(), Receipt.id.desc()).limit(1))
     if held is not None and visible_document(user, transfer.document_id) is not None:
         receipt, again = held, True
+    elif register_id is None and unregistered_unit_ids([transfer.to_unit_id]):
+        receipt, again = None, False  # a unit with no receipt register: taken in, no number
     else:
         if register_id is None:
             secret = transfer.document.secrecy > 0
@@ -294,13 +312,15 @@ def accept_transfer(user: User, transfer_id: int, register_id: int | None = None
             register_id = mine[0].id
         receipt, again = register_receipt(user, register_id, transfer.document_id), False
     transfer.status = TransferStatus.ACCEPTED
-    transfer.accepted_at = utcnow().replace(microsecond=0) if again else receipt.received_at
-    transfer.receipt_id = receipt.id
+    transfer.accepted_at = (receipt.received_at if receipt is not None and not again
+                            else utcnow().replace(microsecond=0))
+    transfer.receipt_id = receipt.id if receipt is not None else None
     transfer.handled_by_id = user.id
     db.session.flush()
     record("transfer.accept", user=user, obj=transfer, document_id=transfer.document_id,
            unit_id=transfer.to_unit_id,
-           details={"receipt_number": receipt.number, **({"already": True} if again else {})})
+           details={"receipt_number": receipt.number if receipt is not None else None,
+                    **({"already": True} if again else {})})
     return transfer
 
 

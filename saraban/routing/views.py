@@ -18,6 +18,7 @@ from saraban.routing.operations import (
     recall_transfer,
     return_transfer,
     send_transfers,
+    unregistered_unit_ids,
 )
 from saraban.units.models import Unit
 from saraban.web import run_operation
@@ -30,8 +31,11 @@ bp = Blueprint("routing", __name__)
 def inbox_page():
     from saraban.exchange.operations import arrivals
 
-    return render_template("routing/inbox.html", transfers=inbox(current_user),
-                           arrivals=arrivals(current_user))
+    transfers = inbox(current_user)
+    return render_template("routing/inbox.html", transfers=transfers,
+                           arrivals=arrivals(current_user),
+                           unregistered=set(unregistered_unit_ids(
+                               {t.to_unit_id for t in transfers})))
 
 
 @bp.post("/transfers/<int:transfer_id>/accept")
@@ -39,7 +43,9 @@ def inbox_page():
 def accept(transfer_id: int):
     transfer = run_operation(lambda: accept_transfer(current_user, transfer_id),
                              gettext("ลงรับแล้ว"))
-    if transfer is not None:
+    if transfer is not None and transfer.receipt is None:
+        flash(gettext("หน่วยนี้ไม่มีทะเบียนหนังสือรับ จึงรับเรื่องไว้โดยไม่มีเลขรับ"), "info")
+    elif transfer is not None:
         if transfer.accepted_at != transfer.receipt.received_at:
             flash(gettext("หน่วยนี้ลงรับหนังสือนี้ไว้แล้ว เลขรับ %(number)s (ไม่ออกเลขใหม่)",
                           number=local_digits(transfer.receipt.number)), "info")
