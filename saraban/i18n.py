@@ -66,6 +66,14 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "circulate": ("เวียน", "Circulated"),
         "outgoing": ("ส่งออกภายนอก", "Sent outside"),
     },
+    "transfer_status": {
+        "sent": ("รอลงรับ", "waiting to be received"),
+        "opened": ("เปิดอ่านแล้ว รอลงรับ", "opened, waiting to be received"),
+        "accepted": ("ลงรับแล้ว", "received"),
+        "returned": ("ถูกส่งคืน", "sent back"),
+        "recalled": ("ผู้ส่งดึงกลับ", "pulled back by the sender"),
+        "recorded": ("ตามเอกสารกระดาษ", "from the paper record"),
+    },
     "role": {
         "clerk": ("เจ้าหน้าที่สารบรรณ", "Clerk"),
         "commander": ("ผู้บังคับบัญชา", "Commander"),

@@ -49,9 +49,18 @@ def test_a_certified_copy_is_numbered_circulated_and_linked(client, bearer, db_s
     # the original's history shows the copy; the destination finds it in its inbox
     history = client.get(f"/api/v1/documents/{memo}/history", headers=clerk).json["events"]
     assert any(e["kind"] == "certified_copy" and e["number"] == body["number"] for e in history)
-    budget = bearer("demo-staff")
-    waiting = client.get("/api/v1/transfers/inbox", headers=budget).json["items"]
+    # the clerk who keeps ฝอ.สงป.'s register receives its copy; staff of สงป. take in
+    # only the copy for ฝทง.สงป., which keeps no register
+    from tests.conftest import make_user
+
+    make_user(db_session, "clerk-budget", units=[db_session.get(Unit, units["ฝอ.สงป."])],
+              role="clerk")
+    db_session.commit()
+    waiting = client.get("/api/v1/transfers/inbox", headers=bearer("clerk-budget")).json["items"]
     assert body["copy_id"] in {t["document_id"] for t in waiting}
+    staff = client.get("/api/v1/transfers/inbox", headers=bearer("demo-staff")).json["items"]
+    assert [t["to_unit_id"] for t in staff if t["document_id"] == body["copy_id"]] == [
+        units["ฝทง.สงป."]]
 
 
 def test_the_copy_is_made_from_the_stamped_file_and_stored_as_its_own(

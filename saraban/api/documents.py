@@ -90,6 +90,8 @@ def event_json(e: HistoryEvent) -> dict:
         "stay_exact": e.stay_exact,
         "stay_th": thaidate.format_duration(e.stay, e.stay_exact) if e.stay is not None else None,
         "accept_id": e.accept_id,
+        "status": e.status,
+        "reason": e.reason,
     }
 
 

@@ -67,7 +67,10 @@ _TRANSFER = {"type": "object", "properties": {
     "sent_at": {"type": ["string", "null"], "format": "date-time"},
     "accepted_at": {"type": ["string", "null"], "format": "date-time"},
     "due_date": {"type": ["string", "null"], "format": "date"},
-    "return_reason": {"type": ["string", "null"]}}}
+    "return_reason": {"type": ["string", "null"]},
+    "returned_at": {"type": ["string", "null"], "format": "date-time"},
+    "recalled_at": {"type": ["string", "null"], "format": "date-time"},
+    "return_seen_at": {"type": ["string", "null"], "format": "date-time"}}}
 _TRANSFERS = {"type": "object", "properties": {"items": {"type": "array", "items": _TRANSFER}}}
 _TRANSFER_ID = {"name": "transfer_id", "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 1}}
@@ -441,20 +444,41 @@ SPEC = {
         "/transfers/inbox": {
             "get": {
                 "operationId": "inbox",
-                "summary": "What waits in the caller's units, most urgent and oldest first",
+                "summary": "What waits to be received in the units whose register the caller "
+                "keeps, most urgent and oldest first (proposals wait on the commander's desk, "
+                "GET /proposals)",
                 "responses": _responses(_TRANSFERS, 401),
+            }
+        },
+        "/transfers/returned": {
+            "get": {
+                "operationId": "returnedTransfers",
+                "summary": "Documents sent back to the caller (or to the units he is clerk of) "
+                "that he has not answered yet: acknowledge each, or send the document on again",
+                "responses": _responses(_TRANSFERS, 401),
+            }
+        },
+        "/transfers/{transfer_id}/acknowledge": {
+            "post": {
+                "operationId": "acknowledgeReturn",
+                "summary": "The sender has seen that a transfer came back: it stops waiting",
+                "parameters": [_TRANSFER_ID],
+                "responses": _responses(_TRANSFER, 401, 404, 409, 503),
             }
         },
         "/transfers/{transfer_id}/accept": {
             "post": {
                 "operationId": "acceptTransfer",
-                "summary": "Accept: the document gets this unit's receipt number",
+                "summary": "Accept: the document gets this unit's receipt number (or keeps "
+                "the one this unit already gave it, never a second)",
                 "parameters": [_TRANSFER_ID],
                 "requestBody": {"content": {_JSON_BODY: {"schema": {
                     "type": "object", "properties": {
                         "register_id": {"type": "integer", "minimum": 1}}}}}},
                 "responses": _responses({"type": "object", "properties": {
-                    "transfer": _TRANSFER, "receipt": _RECEIPT}}, 400, 401, 403, 404, 409, 503),
+                    "transfer": _TRANSFER, "receipt": {"oneOf": [_RECEIPT, {"type": "null"}],
+                    "description": "null when the unit keeps no receipt register"}}},
+                    400, 401, 403, 404, 409, 503),
             }
         },
         "/transfers/{transfer_id}/recall": {
@@ -617,8 +641,13 @@ SPEC = {
                 "mode": {"enum": ["live", "historic"]},
                 "flags": {"type": "array", "items": {"enum": ["before_document_date"]}}}},
             "Event": {"type": "object", "properties": {
-                "kind": {"enum": ["created", "receipt", "dispatch", "transfer", "endorsement",
-                                  "certified_copy"]},
+                "kind": {"enum": ["created", "receipt", "dispatch", "transfer", "recall",
+                                  "return", "endorsement", "order", "order_done",
+                                  "certified_copy", "exchange"],
+                         "description": "recall: the sender pulled a transfer back; return: "
+                         "the destination sent it back (with its reason); order: an order "
+                         "to a unit that held the document already, its task without a "
+                         "new transfer"},
                 "time": {"type": ["string", "null"], "format": "date-time",
                          "description": "ISO 8601 with the +07:00 offset"},
                 "time_known": {"type": "boolean",
@@ -634,7 +663,13 @@ SPEC = {
                 "stay_seconds": {"type": ["integer", "null"], "description":
                                  "for a receipt: time at that unit until it sent it on"},
                 "stay_exact": {"type": "boolean"},
-                "stay_th": {"type": ["string", "null"]}}},
+                "stay_th": {"type": ["string", "null"]},
+                "accept_id": {"type": ["string", "null"]},
+                "status": {"type": ["string", "null"], "description":
+                           "for a transfer, recall or return: the transfer's status now "
+                           "(sent, opened, accepted, returned, recalled, recorded)"},
+                "reason": {"type": ["string", "null"],
+                           "description": "for a return: why it was sent back"}}},
         },
     },
 }

@@ -14,11 +14,13 @@ from saraban.routing.copies import issue_certified_copy
 from saraban.routing.models import Transfer
 from saraban.routing.operations import (
     accept_transfer,
+    acknowledge_return,
     inbox,
     name_reader_of,
     readers_of,
     recall_transfer,
     return_transfer,
+    returned_to,
     send_transfers,
 )
 
@@ -33,7 +35,8 @@ def transfer_json(t: Transfer) -> dict:
         "from_unit_id": t.from_unit_id, "to_unit_id": t.to_unit_id, "status": t.status.value,
         "sent_at": local(t.sent_at), "accepted_at": local(t.accepted_at),
         "due_date": t.due_date.isoformat() if t.due_date else None,
-        "return_reason": t.return_reason,
+        "return_reason": t.return_reason, "returned_at": local(t.returned_at),
+        "recalled_at": local(t.recalled_at), "return_seen_at": local(t.return_seen_at),
     }
 
 
@@ -70,6 +73,25 @@ def transfers_inbox():
     ])
 
 
+@bp.get("/transfers/returned")
+@token_required
+def transfers_returned():
+    return jsonify(items=[
+        {**transfer_json(t), "document": {"number": t.document.number,
+                                          "subject": t.document.subject},
+         "from_unit": t.from_unit.short_name if t.from_unit else None}
+        for t in returned_to(g.api_user)
+    ])
+
+
+@bp.post("/transfers/<int:transfer_id>/acknowledge")
+@token_required
+def transfers_acknowledge(transfer_id: int):
+    transfer = acknowledge_return(g.api_user, transfer_id)
+    db.session.commit()
+    return jsonify(transfer_json(transfer))
+
+
 @bp.post("/transfers/<int:transfer_id>/accept")
 @token_required
 def transfers_accept(transfer_id: int):
@@ -82,8 +104,9 @@ def transfers_accept(transfer_id: int):
         register_id = -1  # refused below as an unknown register
     transfer = accept_transfer(g.api_user, transfer_id, register_id)
     db.session.commit()
-    receipt = db.session.get(Receipt, transfer.receipt_id)
-    return jsonify(transfer=transfer_json(transfer), receipt=receipt_json(receipt))
+    receipt = db.session.get(Receipt, transfer.receipt_id) if transfer.receipt_id else None
+    return jsonify(transfer=transfer_json(transfer),
+                   receipt=receipt_json(receipt) if receipt is not None else None)
 
 
 @bp.post("/transfers/<int:transfer_id>/recall")

@@ -24,17 +24,21 @@ from saraban.routing.models import (
     Order,
     OrderStatus,
     Transfer,
+    TransferStatus,
 )
 
 # Events on the same instant keep the order in which they happen on paper.
 # An endorsement comes before the transfers its orders make at the moment of signing.
-_KIND_ORDER = {"created": 0, "dispatch": 1, "endorsement": 2, "transfer": 3, "exchange": 4,
-               "receipt": 5, "certified_copy": 6, "order_done": 7}
+_KIND_ORDER = {"created": 0, "dispatch": 1, "endorsement": 2, "order": 3, "transfer": 3,
+               "exchange": 4, "receipt": 5, "certified_copy": 6, "order_done": 7,
+               "recall": 8, "return": 8}
 
 
 @dataclass
 class HistoryEvent:
-    kind: str  # created, receipt, dispatch, transfer, endorsement, certified_copy
+    # created, receipt, dispatch, transfer, recall, return, endorsement, order, order_done,
+    # certified_copy, exchange
+    kind: str
     at: dt.datetime | None  # aware; the day's start in Bangkok when only the date is known
     time_known: bool
     unit: str | None  # short name of the unit (or outside agency) where it happened
@@ -53,6 +57,8 @@ class HistoryEvent:
     came_by_transfer: bool = False
     came_from: str | None = None
     accept_id: str | None = None  # exchange: the receiving agency's เลขรับ
+    status: str | None = None  # a transfer's outcome: sent, opened, accepted, returned, ...
+    reason: str | None = None  # a return's reason
 
     @property
     def date(self) -> dt.date | None:
@@ -119,7 +125,10 @@ def document_history(document: Document) -> list[HistoryEvent]:
             joinedload(Transfer.to_agency),
         )
     ).all()
-    came_by = {t.receipt_id: t for t in transfers if t.receipt_id}
+    came_by: dict[int, Transfer] = {}  # the transfer that brought each receipt: the first
+    for t in sorted(transfers, key=lambda t: t.id):
+        if t.receipt_id:
+            came_by.setdefault(t.receipt_id, t)
     for r in receipts:
         t = came_by.get(r.id)
         events.append(
@@ -161,8 +170,23 @@ def document_history(document: Document) -> list[HistoryEvent]:
                 ],
                 related_document_id=t.via_document_id,
                 object_id=t.id,
+                status=t.status.value,
             )
         )
+        if t.status == TransferStatus.RECALLED:
+            # pulled back by the sender (before it knew when, a recall has no time)
+            events.append(HistoryEvent(
+                kind="recall", at=t.recalled_at, time_known=t.recalled_at is not None,
+                unit=_place(t.from_unit, t.from_agency),
+                lines=[gettext("จาก %(place)s",
+                               place=_place(t.to_unit, t.to_agency) or t.to_text or "")],
+                object_id=t.id, status=t.status.value))
+        elif t.status == TransferStatus.RETURNED:
+            events.append(HistoryEvent(
+                kind="return", at=t.returned_at, time_known=True,
+                unit=_place(t.to_unit, t.to_agency) or t.to_text,
+                lines=[gettext("ถึง %(place)s", place=_place(t.from_unit, t.from_agency) or "")],
+                reason=t.return_reason, object_id=t.id, status=t.status.value))
 
     dispatches = session.scalars(
         select(Dispatch)
@@ -211,6 +235,13 @@ def document_history(document: Document) -> list[HistoryEvent]:
             )
         )
         for o in e.orders:
+            if o.transfer_id is None:  # a task where the document already is (no transfer)
+                events.append(HistoryEvent(
+                    kind="order", at=e.signed_at, time_known=e.time_known,
+                    unit=o.to_unit.short_name if o.to_unit else o.to_text,
+                    title=o.instruction,
+                    lines=[gettext("ภายใน %(date)s", date=thaidate.format_date(o.due_date))]
+                    if o.due_date else [], object_id=o.id))
             if o.status == OrderStatus.DONE:
                 events.append(HistoryEvent(
                     kind="order_done", at=o.done_at, time_known=True,

@@ -3,8 +3,9 @@
 Only the commander a document was proposed to (เสนอ), or the person acting for that unit's
 position under a delegation in force, may endorse it. An endorsement is a draft until
 signed; once signed it is never changed or deleted (a guard on the session refuses it
-too): a correction is a new endorsement that names the one it corrects. Signing turns
-each order into a task at its destination, with a transfer of the document there.
+too): a correction is a new endorsement that names the one it corrects. Signing answers
+the proposal (it leaves the commander's desk) and turns each order into a task at its
+destination, with a transfer of the document there unless that unit holds it already.
 """
 
 from __future__ import annotations
@@ -340,8 +341,9 @@ def delete_draft(user: User, endorsement_id) -> None:
 
 
 def sign_endorsement(user: User, endorsement_id) -> Endorsement:
-    """Sign a draft: it is fixed from now on, its capacity must be in force today, and
-    each order becomes a task at its destination with a transfer of the document."""
+    """Sign a draft: it is fixed from now on, its capacity must be in force today, the
+    proposal is answered, and each order becomes a task at its destination, with a
+    transfer of the document when that unit does not hold it already."""
     begin_write(db.session)
     endorsement = _own_draft(user, endorsement_id, "ลงนามซ้ำ", "signed again")
     document, proposal = _document_to_endorse(user, endorsement.document_id)
@@ -351,6 +353,12 @@ def sign_endorsement(user: User, endorsement_id) -> Endorsement:
     endorsement.status = EndorsementStatus.SIGNED
     endorsement.signed_at = now
     endorsement.time_known = True
+    if proposal.status in (TransferStatus.SENT, TransferStatus.OPENED):
+        # the proposal is answered: it leaves the desk, and can no longer be pulled back
+        proposal.status = TransferStatus.ACCEPTED
+        proposal.accepted_at = now
+        proposal.handled_by_id = user.id
+    holding = holding_unit_ids(document.id, [o.to_unit_id for o in endorsement.orders])
     for order in endorsement.orders:
         # On a secret document every order goes to named, cleared people, in his own
         # office too: the rest of the unit sees nothing of it (see tasks_for).
@@ -358,12 +366,15 @@ def sign_endorsement(user: User, endorsement_id) -> Endorsement:
         if order.to_unit_id == endorsement.unit_id:
             continue  # an order to the commander's own office needs no transfer
         back = order.to_unit_id == proposal.from_unit_id
+        if order.to_unit_id in holding:
+            continue  # it has the document already: the order is its task, no new receipt
         order.transfer = Transfer(
             document_id=endorsement.document_id,
             kind=TransferKind.RETURN if back else TransferKind.FORWARD,
             purpose=Purpose.ACT, purpose_text=order.instruction[:500],
             from_unit_id=endorsement.unit_id, to_unit_id=order.to_unit_id, sent_at=now,
             sent_by_id=user.id, due_date=order.due_date, status=TransferStatus.SENT)
+        holding.add(order.to_unit_id)  # two orders to one unit: one document to receive
     db.session.flush()
     record("endorsement.sign", user=user, obj=endorsement,
            document_id=endorsement.document_id, unit_id=endorsement.unit_id,
@@ -373,6 +384,27 @@ def sign_endorsement(user: User, endorsement_id) -> Endorsement:
                     "orders": [o.id for o in endorsement.orders],
                     "corrects": endorsement.corrects_id})
     return endorsement
+
+
+def holding_unit_ids(document_id: int, unit_ids: list[int]) -> set[int]:
+    """Those of ``unit_ids`` that hold the document already: entered in one of their
+    receipt registers, or sent to them and waiting there to be received. An order to
+    such a unit needs no transfer (one query)."""
+    from saraban.registers.models import EntryStatus, Receipt, Register, RegisterKind
+
+    unit_ids = [u for u in unit_ids if u]
+    if not unit_ids:
+        return set()
+    registered = (select(Register.unit_id).join(Receipt, Receipt.register_id == Register.id)
+                  .where(Receipt.document_id == document_id,
+                         Receipt.status == EntryStatus.ACTIVE,
+                         Register.kind == RegisterKind.RECEIPT,
+                         Register.unit_id.in_(unit_ids)))
+    on_its_way = select(Transfer.to_unit_id).where(
+        Transfer.document_id == document_id, Transfer.to_unit_id.in_(unit_ids),
+        Transfer.kind != TransferKind.PROPOSE,
+        Transfer.status.in_([TransferStatus.SENT, TransferStatus.OPENED]))
+    return set(db.session.scalars(registered.union(on_its_way)))
 
 
 def endorse_and_sign(user: User, document_id, data: dict, form_key: str | None) -> Endorsement:

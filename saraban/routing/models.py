@@ -86,6 +86,10 @@ class Transfer(TimestampMixin, Base):
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     returned_at: Mapped[dt.datetime | None]
     return_reason: Mapped[str | None] = mapped_column(Text)
+    recalled_at: Mapped[dt.datetime | None]  # when the sender pulled it back
+    # when the sender saw it returned (acknowledged it, or sent the document on again):
+    # until then it waits on his home page
+    return_seen_at: Mapped[dt.datetime | None]
 
     document: Mapped[Document] = relationship(foreign_keys=[document_id])
     via_document: Mapped[Document | None] = relationship(foreign_keys=[via_document_id])

@@ -3,7 +3,7 @@ and reading what moved where."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from saraban.accounts.models import Membership, Role, User
@@ -16,6 +16,7 @@ from saraban.documents.access import (
     name_reader,
     require_readable,
     secrecy_filter,
+    visible_document,
 )
 from saraban.documents.models import Document
 from saraban.extensions import db
@@ -204,25 +205,83 @@ def send_transfers(user: User, document_id: int, to_unit_ids: list[int], *,
                             status=TransferStatus.SENT)
         db.session.add(transfer)
         made.append(transfer)
+    seen = _returns_seen(document.id, source, now)
     db.session.flush()
     record("transfer.send", user=user, obj=made[0], document_id=document.id, unit_id=source,
            details={"to": list(targets), "purpose": purpose, "kind": kind.value,
-                    **({"readers": [p.id for p in named]} if named else {})})
+                    **({"readers": [p.id for p in named]} if named else {}),
+                    **({"returns_seen": seen} if seen else {})})
     return made
 
 
+def _returns_seen(document_id: int, unit_id: int, now) -> list[int]:
+    """Sending a document on again answers the returns it came back with to that unit:
+    they stop waiting on the sender's home page. The ids of those returns."""
+    returned = list(db.session.scalars(
+        select(Transfer).where(Transfer.document_id == document_id,
+                               Transfer.from_unit_id == unit_id,
+                               Transfer.status == TransferStatus.RETURNED,
+                               Transfer.return_seen_at.is_(None))))
+    for transfer in returned:
+        transfer.return_seen_at = now
+    return [t.id for t in returned]
+
+
 def _transfer_for(user: User, transfer_id: int, *, side: str) -> Transfer:
+    """A transfer the user handles: on the destination's side, a document his unit's
+    register receives (or, for a proposal, one he endorses for); on the sender's side,
+    one his units sent."""
     transfer = db.session.get(Transfer, transfer_id, populate_existing=True) if (
         0 < transfer_id < 2**31) else None
-    units = member_unit_ids(user)
-    unit_id = None if transfer is None else (
-        transfer.to_unit_id if side == "to" else transfer.from_unit_id)
     missing = ("ไม่พบรายการส่งนี้", "No such transfer.")
-    if transfer is None or unit_id not in units:
+    if side == "to":
+        mine = transfer is not None and transfer.to_unit_id in handling_unit_ids(
+            user, transfer)
+    else:
+        mine = transfer is not None and transfer.from_unit_id in member_unit_ids(user)
+    if not mine:
         raise HiddenDocument(*missing)
     # the unit's own transfer, but of a document he may not read: the same answer
     require_readable(user, transfer.document_id, not_found=missing)
     return transfer
+
+
+def receiving_unit_ids(user: User) -> list[int]:
+    """Units whose documents the user receives (ลงรับ): those whose receipt register he
+    keeps, and those of his units that keep no receipt register at all (any member takes
+    in what is sent there, without a number). Read once per user object."""
+    from saraban.registers.models import RegisterKind
+    from saraban.registers.operations import usable_registers
+
+    cache = user.__dict__.get("_saraban_receiving")
+    if cache is None:
+        keeps = {r.unit_id for r in usable_registers(user) if r.kind == RegisterKind.RECEIPT}
+        cache = sorted(keeps | set(unregistered_unit_ids(member_unit_ids(user))))
+        user.__dict__["_saraban_receiving"] = cache
+    return cache
+
+
+def unregistered_unit_ids(unit_ids) -> list[int]:
+    """Those of ``unit_ids`` that keep no active receipt register (one query)."""
+    from saraban.registers.models import Register, RegisterKind
+
+    unit_ids = sorted(set(unit_ids))
+    if not unit_ids:
+        return []
+    registered = set(db.session.scalars(
+        select(Register.unit_id).where(Register.unit_id.in_(unit_ids), Register.is_active,
+                                       Register.kind == RegisterKind.RECEIPT)))
+    return [u for u in unit_ids if u not in registered]
+
+
+def handling_unit_ids(user: User, transfer: Transfer) -> list[int]:
+    """The destination units for which the user answers a transfer (accepts or returns
+    it): a proposal is the endorsing commander's, anything else the receiving clerk's."""
+    if transfer.kind == TransferKind.PROPOSE:
+        from saraban.endorsements.operations import endorsing_unit_ids
+
+        return sorted(set(endorsing_unit_ids(user)) | set(receiving_unit_ids(user)))
+    return receiving_unit_ids(user)
 
 
 def _must_be_waiting(transfer: Transfer) -> None:
@@ -235,28 +294,55 @@ def _must_be_waiting(transfer: Transfer) -> None:
 
 
 def accept_transfer(user: User, transfer_id: int, register_id: int | None = None) -> Transfer:
-    """Accept a document sent to the user's unit: it gets that unit's receipt number."""
+    """Accept a document sent to the user's unit: it gets that unit's receipt number, or
+    keeps the one that unit already gave it (a document sent back to a unit that holds it
+    is never refused, and never numbered twice). A unit that keeps no receipt register
+    takes it in without a number."""
+    from saraban.registers.models import EntryStatus, Receipt, Register, RegisterKind
     from saraban.registers.operations import register_receipt, usable_registers
 
     begin_write(db.session)
     transfer = _transfer_for(user, transfer_id, side="to")
     _must_be_waiting(transfer)
-    if register_id is None:
-        mine = [r for r in usable_registers(user)
-                if r.kind == "receipt" and r.unit_id == transfer.to_unit_id and not r.is_secret]
-        if not mine:
-            raise RoutingError("หน่วยนี้ไม่มีทะเบียนหนังสือรับที่ท่านใช้ได้",
-                               "No receipt register of this unit is yours to use.", status=403)
-        register_id = mine[0].id
-    # the document itself moving between units, not a letter arriving again: no warning
-    receipt = register_receipt(user, register_id, transfer.document_id, confirm_duplicate=True)
+    if transfer.to_unit_id not in receiving_unit_ids(user):  # a commander, for a proposal
+        raise RoutingError("หน่วยนี้ไม่มีทะเบียนหนังสือรับที่ท่านใช้ได้",
+                           "No receipt register of this unit is yours to use.", status=403)
+    held = db.session.scalar(
+        select(Receipt).join(Register, Register.id == Receipt.register_id)
+        .where(Receipt.document_id == transfer.document_id, Receipt.status == EntryStatus.ACTIVE,
+               Register.unit_id == transfer.to_unit_id, Register.kind == RegisterKind.RECEIPT,
+               Register.id == register_id if register_id is not None else true())
+        .order_by(Receipt.received_at.desc(), Receipt.id.desc()).limit(1))
+    if held is not None and visible_document(user, transfer.document_id) is not None:
+        receipt, again = held, True
+    elif register_id is None and unregistered_unit_ids([transfer.to_unit_id]):
+        receipt, again = None, False  # a unit with no receipt register: taken in, no number
+    else:
+        if register_id is None:
+            secret = transfer.document.secrecy > 0
+            mine = [r for r in usable_registers(user)
+                    if r.kind == "receipt" and r.unit_id == transfer.to_unit_id
+                    and (secret or not r.is_secret)]
+            mine.sort(key=lambda r: r.is_secret != secret)  # a secret letter: secret first
+            if not mine:
+                raise RoutingError("หน่วยนี้ไม่มีทะเบียนหนังสือรับที่ท่านใช้ได้",
+                                   "No receipt register of this unit is yours to use.",
+                                   status=403)
+            register_id = mine[0].id
+        receipt, again = register_receipt(
+            user, register_id, transfer.document_id,
+            # the document itself moving between units, not a letter arriving again
+            confirm_duplicate=True), False
     transfer.status = TransferStatus.ACCEPTED
-    transfer.accepted_at = receipt.received_at
-    transfer.receipt_id = receipt.id
+    transfer.accepted_at = (receipt.received_at if receipt is not None and not again
+                            else utcnow().replace(microsecond=0))
+    transfer.receipt_id = receipt.id if receipt is not None else None
     transfer.handled_by_id = user.id
     db.session.flush()
     record("transfer.accept", user=user, obj=transfer, document_id=transfer.document_id,
-           unit_id=transfer.to_unit_id, details={"receipt_number": receipt.number})
+           unit_id=transfer.to_unit_id,
+           details={"receipt_number": receipt.number if receipt is not None else None,
+                    **({"already": True} if again else {})})
     return transfer
 
 
@@ -270,6 +356,7 @@ def recall_transfer(user: User, transfer_id: int) -> Transfer:
                            "The destination has opened it; it cannot be pulled back.",
                            status=409)
     transfer.status = TransferStatus.RECALLED
+    transfer.recalled_at = utcnow().replace(microsecond=0)
     transfer.handled_by_id = user.id
     db.session.flush()
     record("transfer.recall", user=user, obj=transfer, document_id=transfer.document_id,
@@ -287,23 +374,81 @@ def return_transfer(user: User, transfer_id: int, reason: str | None) -> Transfe
     transfer.returned_at = utcnow().replace(microsecond=0)
     transfer.return_reason = reason
     transfer.handled_by_id = user.id
+    if transfer.sent_by_id == user.id:
+        transfer.return_seen_at = transfer.returned_at  # he sent it back to himself
     db.session.flush()
     record("transfer.return", user=user, obj=transfer, document_id=transfer.document_id,
            unit_id=transfer.to_unit_id, details={"reason": reason})
     return transfer
 
 
+def _sees_returns(user: User):
+    """Returned transfers the user answers for: those he sent, and those of the units
+    whose clerk he is."""
+    return or_(Transfer.sent_by_id == user.id,
+               Transfer.from_unit_id.in_(member_unit_ids(user, Role.CLERK)))
+
+
+def acknowledge_return(user: User, transfer_id: int) -> Transfer:
+    """The sender has seen that a transfer came back (รับทราบการส่งคืน): it stops waiting
+    on his home page. Sending the document on again does the same."""
+    begin_write(db.session)
+    transfer = db.session.get(Transfer, transfer_id, populate_existing=True) if (
+        is_row_id(transfer_id)) else None
+    mine = transfer is not None and db.session.scalar(
+        select(Transfer.id).where(Transfer.id == transfer.id, _sees_returns(user),
+                                  Transfer.from_unit_id.in_(member_unit_ids(user) or [-1])))
+    if not mine:
+        raise RoutingError("ไม่พบรายการส่งนี้", "No such transfer.", status=404)
+    if transfer.status != TransferStatus.RETURNED:
+        raise RoutingError("รายการนี้ไม่ได้ถูกส่งคืน", "This transfer was not returned.",
+                           status=409)
+    if transfer.return_seen_at is not None:
+        raise RoutingError("รับทราบการส่งคืนไปแล้ว", "This return was already acknowledged.",
+                           status=409)
+    transfer.return_seen_at = utcnow().replace(microsecond=0)
+    db.session.flush()
+    record("transfer.return_seen", user=user, obj=transfer, document_id=transfer.document_id,
+           unit_id=transfer.from_unit_id)
+    return transfer
+
+
+def _returned(user: User) -> tuple:
+    units = member_unit_ids(user) or [-1]
+    return (Transfer.from_unit_id.in_(units), Transfer.status == TransferStatus.RETURNED,
+            Transfer.return_seen_at.is_(None), _sees_returns(user), secrecy_filter(user))
+
+
+def returned_to(user: User, limit: int = 100) -> list[Transfer]:
+    """Documents sent back to the user (or to the units he is clerk of) that he has not
+    answered yet, latest first."""
+    return list(db.session.scalars(
+        select(Transfer).join(Transfer.document).where(*_returned(user))
+        .options(contains_eager(Transfer.document), joinedload(Transfer.to_unit),
+                 joinedload(Transfer.from_unit))
+        .order_by(Transfer.returned_at.desc(), Transfer.id.desc()).limit(limit)))
+
+
+def returned_count(user: User, cap: int) -> int:
+    waiting = select(Transfer.id).join(Transfer.document).where(*_returned(user))
+    return db.session.scalar(
+        select(func.count()).select_from(waiting.limit(cap + 1).subquery()))
+
+
 def _waiting(user: User, units: list[int]) -> tuple:
-    """The conditions of the user's inbox, on Transfer joined with its Document."""
+    """The conditions of the user's inbox, on Transfer joined with its Document: sent to
+    a unit whose receipt register he keeps, not yet answered. A proposal is not there: it
+    waits on the commander's desk, for his endorsement."""
     return (Transfer.to_unit_id.in_(units),
             Transfer.status.in_([TransferStatus.SENT, TransferStatus.OPENED]),
+            Transfer.kind != TransferKind.PROPOSE,
             secrecy_filter(user))
 
 
 def inbox(user: User, limit: int = 100) -> list[Transfer]:
-    """What waits in the user's units: sent to them and not yet accepted or returned,
-    most urgent and oldest first."""
-    units = member_unit_ids(user)
+    """What waits for the user to receive: sent to the units whose register he keeps and
+    not yet accepted or returned, most urgent and oldest first."""
+    units = receiving_unit_ids(user)
     if not units:
         return []
     return list(db.session.scalars(
@@ -320,7 +465,7 @@ def inbox(user: User, limit: int = 100) -> list[Transfer]:
 def inbox_count(user: User, cap: int) -> int:
     """How many documents wait in the user's inbox, counting no further than ``cap + 1``
     (a count above ``cap`` means "more than cap")."""
-    units = member_unit_ids(user)
+    units = receiving_unit_ids(user)
     if not units:
         return 0
     waiting = select(Transfer.id).join(Transfer.document).where(*_waiting(user, units))

@@ -12,11 +12,13 @@ from saraban.i18n import local_digits
 from saraban.routing.copies import issue_certified_copy
 from saraban.routing.operations import (
     accept_transfer,
+    acknowledge_return,
     inbox,
     name_reader_of,
     recall_transfer,
     return_transfer,
     send_transfers,
+    unregistered_unit_ids,
 )
 from saraban.units.models import Unit
 from saraban.web import run_operation
@@ -35,7 +37,9 @@ def inbox_page():
     if record_views(current_user, [t.document for t in transfers]
                     + [m.document for m in waiting], "inbox"):
         db.session.commit()
-    return render_template("routing/inbox.html", transfers=transfers, arrivals=waiting)
+    return render_template("routing/inbox.html", transfers=transfers, arrivals=waiting,
+                           unregistered=set(unregistered_unit_ids(
+                               {t.to_unit_id for t in transfers})))
 
 
 @bp.post("/transfers/<int:transfer_id>/accept")
@@ -43,9 +47,15 @@ def inbox_page():
 def accept(transfer_id: int):
     transfer = run_operation(lambda: accept_transfer(current_user, transfer_id),
                              gettext("ลงรับแล้ว"))
-    if transfer is not None:
-        flash(gettext("เลขรับ %(number)s", number=local_digits(transfer.receipt.number)),
-              "info")
+    if transfer is not None and transfer.receipt is None:
+        flash(gettext("หน่วยนี้ไม่มีทะเบียนหนังสือรับ จึงรับเรื่องไว้โดยไม่มีเลขรับ"), "info")
+    elif transfer is not None:
+        if transfer.accepted_at != transfer.receipt.received_at:
+            flash(gettext("หน่วยนี้ลงรับหนังสือนี้ไว้แล้ว เลขรับ %(number)s (ไม่ออกเลขใหม่)",
+                          number=local_digits(transfer.receipt.number)), "info")
+        else:
+            flash(gettext("เลขรับ %(number)s", number=local_digits(transfer.receipt.number)),
+                  "info")
         return redirect(url_for("documents.show", document_id=transfer.document_id))
     return redirect(url_for("routing.inbox_page"))
 
@@ -55,7 +65,22 @@ def accept(transfer_id: int):
 def give_back(transfer_id: int):
     run_operation(lambda: return_transfer(current_user, transfer_id, request.form.get("reason")),
          gettext("ส่งคืนแล้ว"))
-    return redirect(url_for("routing.inbox_page"))
+    return _back_to(request.form.get("back"), "routing.inbox_page")
+
+
+@bp.post("/transfers/<int:transfer_id>/acknowledge")
+@login_required
+def acknowledge(transfer_id: int):
+    run_operation(lambda: acknowledge_return(current_user, transfer_id),
+                  gettext("รับทราบการส่งคืนแล้ว"))
+    return _back_to(request.form.get("back"), "accounts.home")
+
+
+def _back_to(back: str | None, default: str):
+    """Back to the document page named in the form (``document:<id>``), or ``default``."""
+    if back and back.startswith("document:") and back[9:].isdecimal() and len(back) < 20:
+        return redirect(url_for("documents.show", document_id=int(back[9:])))
+    return redirect(url_for(default))
 
 
 @bp.post("/transfers/<int:transfer_id>/recall")

@@ -44,17 +44,20 @@ class Waiting:
     tasks: list = field(default_factory=list)
     overdue: int = 0
     inbox_items: list = field(default_factory=list)
+    returned: int = 0  # documents sent back to the user, not yet answered
+    returned_items: list = field(default_factory=list)
 
     @property
     def nothing(self) -> bool:
-        return not (self.inbox or self.proposals or self.tasks)
+        return not (self.inbox or self.proposals or self.tasks or self.returned)
 
 
 def waiting_for(user: User, today: dt.date) -> Waiting:
-    """Documents waiting in the user's units' inboxes, proposals waiting for his minute and
-    the orders he or his units have to carry out (a fixed number of queries)."""
+    """Documents waiting to be received by the units whose register he keeps, proposals
+    waiting for his minute, the orders he or his units have to carry out, and what came
+    back to him (a fixed number of queries). Each counts only what he can act on."""
     from saraban.endorsements.operations import is_overdue, proposals_for, tasks_for
-    from saraban.routing.operations import inbox, inbox_count
+    from saraban.routing.operations import inbox, inbox_count, returned_count, returned_to
 
     waiting = Waiting()
     waiting.inbox = inbox_count(user, COUNT_CAP)  # "more than 100" above the cap
@@ -62,6 +65,8 @@ def waiting_for(user: User, today: dt.date) -> Waiting:
     waiting.proposals = [p.transfer for p in proposals_for(user, limit=50, waiting_only=True)]
     waiting.tasks = tasks_for(user, limit=50)
     waiting.overdue = sum(1 for order in waiting.tasks if is_overdue(order, today))
+    waiting.returned = returned_count(user, COUNT_CAP)
+    waiting.returned_items = returned_to(user, limit=20) if waiting.returned else []
     return waiting
 
 
