@@ -240,15 +240,20 @@ def mark_notices_seen(user: User) -> None:
         .values(seen_at=utcnow()).execution_options(synchronize_session=False))
 
 
-def set_own_password(user: User, new: str, again: str) -> None:
-    """After a one-time password (a new account, an administrator's reset): the user sets
-    his own; the one-time password is no longer any good, and neither is any session."""
+def _store_own_password(user: User, new: str, again: str, action: str) -> None:
+    """The user's own new password, checked and stored; no one-time password stands."""
     _check_new_password(user, new, again)
     begin_write(db.session)
     user.set_password(new)
     user.must_change_password = False
     user.password_changed_at = utcnow()
-    record("password.set", user=user, obj=user)
+    record(action, user=user, obj=user)
+
+
+def set_own_password(user: User, new: str, again: str) -> None:
+    """After a one-time password (a new account, an administrator's reset): the user sets
+    his own; the one-time password is no longer any good, and neither is any session."""
+    _store_own_password(user, new, again, "password.set")
 
 
 def create_token(user: User, name: str = "cli") -> str:
@@ -326,12 +331,7 @@ def change_password(user: User, current: str, new: str, again: str) -> None:
     if not user.check_password(current or ""):
         raise OperationError("รหัสผ่านปัจจุบันไม่ถูกต้อง", "The current password is wrong.",
                              field="current")
-    _check_new_password(user, new, again)
-    begin_write(db.session)
-    user.set_password(new)
-    user.must_change_password = False
-    user.password_changed_at = utcnow()
-    record("password.change", user=user, obj=user)
+    _store_own_password(user, new, again, "password.change")
 
 
 def _check_new_password(user: User, new: str, again: str) -> None:

@@ -16,12 +16,11 @@ import io
 from dataclasses import dataclass
 
 from pypdf import PdfReader, PdfWriter, Transformation
-from pypdf.errors import LimitReachedError, PyPdfError
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from saraban.pdf import BOLD, REGULAR, register_fonts
-from saraban.pdf.stamp import MARGIN, STAMP_BLUE, StampError
+from saraban.pdf.stamp import MARGIN, STAMP_BLUE, StampError, opened_for
 from saraban.pdf.thaiwrap import draw_string
 from saraban.thaidate import to_thai_digits
 
@@ -85,7 +84,7 @@ def _draw(canvas: Canvas, left: float, bottom: float, width: float, cert: Certif
 def certify_onto(pdf: bytes, cert: Certification) -> bytes:
     """A new PDF: each page of ``pdf`` scaled to free a band at its foot, with the
     certification in that band. Refuses an encrypted, empty or damaged PDF (StampError)."""
-    try:
+    with opened_for("รับรองสำเนา"):
         reader = PdfReader(io.BytesIO(pdf))
         if reader.is_encrypted:
             raise StampError("ไฟล์ PDF มีการเข้ารหัส ไม่สามารถรับรองสำเนาได้")
@@ -120,12 +119,6 @@ def certify_onto(pdf: bytes, cert: Certification) -> bytes:
         out = io.BytesIO()
         writer.write(out)
         return out.getvalue()
-    except StampError:
-        raise
-    except (LimitReachedError, RecursionError) as error:  # e.g. a content stream bomb
-        raise StampError("ไฟล์ PDF ซับซ้อนหรือขยายตัวเกินกว่าที่ระบบจะรับรองสำเนาได้") from error
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
-        raise StampError("ไฟล์ PDF เสียหาย อ่านไม่ได้") from error
 
 
 def image_pdf(data: bytes) -> bytes:

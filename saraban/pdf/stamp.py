@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from contextlib import contextmanager
 
 from pypdf import PdfReader, PdfWriter, Transformation
 from pypdf.errors import LimitReachedError, PyPdfError
@@ -28,6 +29,21 @@ BOX_W, BOX_H, MARGIN = 62 * mm, 27 * mm, 10 * mm
 
 class StampError(ValueError):
     """A PDF that cannot be stamped; the message is in Thai."""
+
+
+@contextmanager
+def opened_for(doing: str):
+    """Around reading and changing a PDF that someone uploaded: every way it can fail
+    becomes a StampError whose Thai says what could not be done (``doing``, e.g.
+    "ประทับตรารับ")."""
+    try:
+        yield
+    except StampError:
+        raise
+    except (LimitReachedError, RecursionError) as error:  # e.g. a content stream bomb
+        raise StampError(f"ไฟล์ PDF ซับซ้อนหรือขยายตัวเกินกว่าที่ระบบจะ{doing}ได้") from error
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
+        raise StampError("ไฟล์ PDF เสียหาย อ่านไม่ได้") from error
 
 
 def stamp_lines(unit_name: str, number, received_at: dt.datetime | None,
@@ -83,7 +99,7 @@ def stamp_pdf(unit_name: str, number, received_at: dt.datetime | None, *,
 def stamp_onto(pdf: bytes, unit_name: str, number, received_at: dt.datetime | None,
                time_known: bool = True) -> bytes:
     """A copy of ``pdf`` with the stamp merged onto its first page, top right."""
-    try:
+    with opened_for("ประทับตรารับ"):
         reader = PdfReader(io.BytesIO(pdf))
         if reader.is_encrypted:
             raise StampError("ไฟล์ PDF มีการเข้ารหัส ไม่สามารถประทับตรารับได้")
@@ -112,9 +128,3 @@ def stamp_onto(pdf: bytes, unit_name: str, number, received_at: dt.datetime | No
         out = io.BytesIO()
         writer.write(out)
         return out.getvalue()
-    except StampError:
-        raise
-    except (LimitReachedError, RecursionError) as error:  # e.g. a content stream bomb
-        raise StampError("ไฟล์ PDF ซับซ้อนหรือขยายตัวเกินกว่าที่ระบบจะประทับตรารับได้") from error
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
-        raise StampError("ไฟล์ PDF เสียหาย อ่านไม่ได้") from error
