@@ -109,11 +109,16 @@ def test_openapi_description(client):
 
 @pytest.mark.parametrize(
     "number, total",
-    [("\x00", 0), ("๐๐๓๓.๑๒/๕๐๕๒\x00", 1), ("๐๐๓๓.\u200b๑๒/๕๐๕๒", 1), ("\u200f0033.12/5052", 1),
-     ("'; DROP TABLE document;--", 0), ("%", 0), ("_", 0), ("\\", 0), ("ก" * 120, 0)],
+    [("\x00", None), ("๐๐๓๓.๑๒/๕๐๕๒\x00", None), ("๐๐๓๓.\u200b๑๒/๕๐๕๒", 1),
+     ("\u200f0033.12/5052", 1), ("'; DROP TABLE document;--", 0), ("%", 0), ("_", 0),
+     ("\\", 0), ("ก" * 120, 0)],
 )
 def test_odd_numbers_are_searched_safely(client, token, number, total):
     response = client.get("/api/v1/documents", query_string={"number": number}, headers=token())
+    if total is None:  # a NUL byte is refused with a clear message, never a 500
+        assert response.status_code == 400
+        assert response.json["error"]["message"]
+        return
     assert response.status_code == 200
     assert response.json["total"] == total
 
