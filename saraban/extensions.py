@@ -1,8 +1,6 @@
 """Flask extensions, created once and bound to the app in ``create_app``."""
 
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -15,5 +13,3 @@ migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-# shared rate limits (saraban/ratelimit.py): Redis, or the database without it
-limiter = Limiter(key_func=get_remote_address)

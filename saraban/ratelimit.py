@@ -1,7 +1,8 @@
 """Rate limits shared by every worker and every application server.
 
-Flask-Limiter (``saraban.extensions.limiter``) counts in Redis when ``SARABAN_REDIS_URL`` is
-set (every production and CI machine here), and otherwise in this database's
+Flask-Limiter (one per application, ``app.extensions["saraban_limiter"]``) counts in
+Redis when ``SARABAN_REDIS_URL`` is set (every production and CI machine here), and
+otherwise in this database's
 ``rate_limit_counter`` table through ``DatabaseStorage`` below: a fixed window per key,
 one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` per counted request. Flask-Limiter
 has no SQL storage of its own, and an in-process counter is no limit at all with several
@@ -31,12 +32,10 @@ def allow(key: str, limit: int, per_seconds: float) -> bool:
     """Count a request under ``key``; False when it is over ``limit`` in its window."""
     from flask import current_app
 
-    from saraban.extensions import limiter
-
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return True
     item = RateLimitItemPerSecond(limit, max(1, int(per_seconds)))
-    return limiter.limiter.hit(item, f"g{_generation}", key)
+    return current_app.extensions["saraban_limiter"].limiter.hit(item, f"g{_generation}", key)
 
 
 def reset() -> None:
@@ -47,7 +46,8 @@ def reset() -> None:
 
 def configure(app) -> None:
     """The store: Redis when SARABAN_REDIS_URL is set, the database otherwise."""
-    from saraban.extensions import limiter
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
 
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "saraban+db://")
@@ -55,7 +55,11 @@ def configure(app) -> None:
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "saraban")
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", bool(redis_url))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    # its own per application: one shared object would count every app in a process (the
+    # tests make several) in the store of whichever was configured last
+    limiter = Limiter(key_func=get_remote_address)
     limiter.init_app(app)
+    app.extensions["saraban_limiter"] = limiter
 
 
 _INCR = text("""

@@ -161,8 +161,8 @@ def _register_at(client, h, register_id, at):
     with time_machine.travel(at, tick=False):
         doc = client.post("/api/v1/documents", headers=h, json={
             # each letter its own number: the same letter twice is a duplicate (409)
-            "number": f"กข {at:%y%m%d%H%M}/๒๕๖๒", "date": "2019-11-29", "subject": "หนังสือมาถึงตอนเช้ามืด",
-            "sender": "กรมตัวอย่าง"})
+            "number": f"กข {at:%y%m%d%H%M}/๒๕๖๒", "date": "2019-11-29",
+            "subject": "หนังสือมาถึงตอนเช้ามืด", "sender": "กรมตัวอย่าง"})
         assert doc.status_code == 201, doc.json
         made = client.post(f"/api/v1/registers/{register_id}/receipts", headers=h,
                            json={"document_id": doc.json["id"]})
