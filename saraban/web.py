@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 from saraban import i18n, thaidate
 from saraban.i18n import LABELS, label
+from saraban.validation import OperationError
 
 
 def register_web(app: Flask) -> None:
@@ -143,6 +144,14 @@ def register_errors(app: Flask) -> None:
     def _handler(code):
         def handle(error):
             page, en = messages[code]
+            why = getattr(error, "description", None)
+            if isinstance(why, OperationError):  # abort(code, description=refusal): say why
+                if request.path.startswith("/api/"):
+                    return jsonify(error={"status": code, "message": why.message_en,
+                                          "message_th": why.message_th,
+                                          "field": why.field}), code
+                return render_template("errors/error.html", code=code,
+                                       message=why.message_for()), code
             if request.path.startswith("/api/"):
                 with force_locale(i18n.DEFAULT_LANG):
                     th = str(page)

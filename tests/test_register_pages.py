@@ -51,9 +51,8 @@ def test_an_impossible_period_is_refused(login, db_session, query):
     response = login("demo-clerk").get(f"/registers/{register.id}?{query}")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    # the Thai error page, not a register page with a 400 status
-    # (left: the page does not yet say why, see the tightests report)
-    assert "คำขอไม่ถูกต้อง" in page and "ไม่มีรายการในช่วงนี้" not in page
+    # the Thai error page saying why, not a register page with a 400 status
+    assert "ช่วงเวลาไม่ถูกต้อง" in page and "ไม่มีรายการในช่วงนี้" not in page
 
 
 def test_a_register_of_another_unit_is_not_found(login, db_session):

@@ -232,8 +232,8 @@ def _period() -> Period:
         return Period(today.year, today.month)
     try:
         return Period.read(args.get("year"), args.get("month"), args.get("day"))
-    except OperationError:
-        abort(400)
+    except OperationError as refusal:
+        abort(400, description=refusal)  # the error page says why
 
 
 @bp.get("/registers")
