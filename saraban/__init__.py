@@ -26,6 +26,9 @@ def create_app(config_overrides: dict | None = None) -> Flask:
         static_folder="static",
     )
     app.config.update(load_config(app.instance_path, config_overrides))
+    from saraban.pdf import font_files
+
+    font_files(app.config.get("FONT_PATH"))  # a bad SARABAN_FONT_PATH stops the start here
     private_dir(app.instance_path)
     private_dir(app.config["DATA_DIR"])
     _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])

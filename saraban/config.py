@@ -75,7 +75,6 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
-        "DEFAULT_LANGUAGE": _env("LANGUAGE", "th"),
         "FONT_PATH": _env("FONT_PATH"),
         "JSON_AS_ASCII": False,
         # letters from other agencies: registered at once (1) or accepted by a clerk (0)

@@ -47,7 +47,6 @@ class User(UserMixin, TimestampMixin, Base):
     # Sees every document of every unit (system administrators, auditors).
     sees_all: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    language: Mapped[str] = mapped_column(String(5), default="th")
     last_login_at: Mapped[dt.datetime | None]
     # refused logins in a row, and the time until which the account is locked after many
     failed_logins: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")

@@ -267,16 +267,38 @@ def create_token(user: User, name: str = "cli") -> str:
     return token
 
 
+TOKEN_USE_STEP = dt.timedelta(minutes=1)  # last_used_at is kept to the minute, not per request
+
+
 def user_for_token(token: str) -> User | None:
-    return db.session.scalar(
-        select(User)
+    """The active user of an unrevoked ``token``, or None. Its ``last_used_at`` is written
+    (and committed: the request may write nothing else) when it is a minute old or unset, by
+    a conditional UPDATE, so that busy clients and parallel requests cost one write a minute."""
+    found = db.session.execute(
+        select(User, ApiToken.id, ApiToken.last_used_at)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(
             ApiToken.token_hash == ApiToken.hash_token(token),
             ApiToken.revoked_at.is_(None),
             User.active,
         )
-    )
+    ).first()
+    if found is None:
+        return None
+    user, token_id, last_used = found
+    now = utcnow()
+    if last_used is None or last_used <= now - TOKEN_USE_STEP:
+        begin_write(db.session)
+        db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.id == token_id,
+                   or_(ApiToken.last_used_at.is_(None),
+                       ApiToken.last_used_at <= now - TOKEN_USE_STEP))
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    return user
 
 
 def tokens_of(user: User) -> list[ApiToken]:

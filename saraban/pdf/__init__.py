@@ -10,7 +10,7 @@ from reportlab.pdfbase.ttfonts import SUBSETN, TTFont
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 REGULAR, BOLD = "Sarabun", "Sarabun-Bold"
-_registered: tuple[str, str] | None = None
+_registered: tuple[str | None] | None = None  # (the FONT_PATH setting,) registered
 _UNI = re.compile(r"uni((?:[0-9A-F]{4})+)(?:\.|$)")
 
 
@@ -44,17 +44,59 @@ class _ThaiFont(TTFont):
             stream.content = "\n".join(lines)
 
 
-def register_fonts(font_path: str | None = None, bold_path: str | None = None) -> None:
-    """Register the regular and bold fonts (again only when the files change).
-    ``font_path`` lets an agency use its own licensed TH Sarabun New (SARABAN_FONT_PATH)."""
+def font_files(font_path: str | None) -> tuple[str, str]:
+    """The regular and bold font files for ``font_path`` (SARABAN_FONT_PATH, a regular TTF):
+    the bold is the file beside it named with "Bold" instead of "Regular" or after its name
+    ("THSarabunNew.ttf" -> "THSarabunNew Bold.ttf", "Agency-Regular.ttf" ->
+    "Agency-Bold.ttf"); without one the regular draws the bold text too. None: the bundled
+    Sarabun. A missing or unreadable file, or one that is not a TrueType font, raises
+    ConfigError, so that the installation refuses to start instead of failing at a PDF."""
+    from saraban.config import ConfigError
+
+    if not font_path:
+        return str(FONT_DIR / "Sarabun-Regular.ttf"), str(FONT_DIR / "Sarabun-Bold.ttf")
+    regular = Path(font_path)
+    base = re.sub(r"[-_ ]?Regular$", "", regular.stem, flags=re.IGNORECASE)
+    bold = next((candidate for sep in ("-", " ", "_", "")
+                 if (candidate := regular.with_name(f"{base}{sep}Bold{regular.suffix}"))
+                 .is_file() and candidate != regular), regular)
+    for path in dict.fromkeys((regular, bold)):
+        try:
+            TTFont("saraban-check", str(path))
+        except OSError as error:
+            raise ConfigError(f"SARABAN_FONT_PATH: cannot read the font {path}: "
+                              f"{error.strerror or error}") from None
+        except Exception as error:  # reportlab's TTFError and struct errors alike
+            raise ConfigError(f"SARABAN_FONT_PATH: {path} is not a usable TrueType font "
+                              f"(.ttf): {error}") from None
+    return str(regular), str(bold)
+
+
+def register_fonts(font_path: str | None = None) -> None:
+    """Register the regular and bold fonts (again only when the files change): those of
+    ``font_path``, by default of the application's SARABAN_FONT_PATH (an agency's own
+    licensed TH Sarabun New), else the bundled Sarabun."""
     global _registered
-    regular = str(font_path or FONT_DIR / "Sarabun-Regular.ttf")
-    bold = str(bold_path or font_path or FONT_DIR / "Sarabun-Bold.ttf")
-    if _registered == (regular, bold):
+    if font_path is None:
+        from flask import current_app, has_app_context
+
+        font_path = current_app.config.get("FONT_PATH") if has_app_context() else None
+    if _registered == (font_path or None,):
         return
-    pdfmetrics.registerFont(_ThaiFont(REGULAR, regular))
-    pdfmetrics.registerFont(_ThaiFont(BOLD, bold))
-    _registered = (regular, bold)
+    regular, bold = font_files(font_path)
+    # reportlab keeps the first font registered under a name or a face name and ignores a
+    # later one: forget the old ones, so that a changed setting takes effect. A bold that is
+    # the regular file is registered as that same font (reportlab's alias by face name).
+    old = {id(pdfmetrics._fonts.pop(name, None)) for name in (REGULAR, BOLD)}
+    for face, font in list(pdfmetrics._dynFaceNames.items()):
+        if id(font) in old:
+            del pdfmetrics._dynFaceNames[face]
+    for name, path in ((REGULAR, regular), (BOLD, bold)):
+        font = _ThaiFont(name, path)
+        if name == REGULAR:
+            pdfmetrics._dynFaceNames.pop(font.face.name, None)  # the same face elsewhere
+        pdfmetrics.registerFont(font)
+    _registered = (font_path or None,)
 
 
 def pdf_response(data: bytes, filename: str):
