@@ -33,30 +33,6 @@ class CodeForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
-    current = PasswordField(
-        lazy_gettext("รหัสผ่านปัจจุบัน"),
-        validators=[DataRequired(lazy_gettext("กรุณากรอกรหัสผ่านปัจจุบัน"))],
-    )
-    new = PasswordField(
-        lazy_gettext("รหัสผ่านใหม่"),
-        validators=[DataRequired(lazy_gettext("กรุณากรอกรหัสผ่านใหม่"))],
-    )
-    again = PasswordField(
-        lazy_gettext("รหัสผ่านใหม่อีกครั้ง"),
-        validators=[DataRequired(lazy_gettext("กรุณากรอกรหัสผ่านใหม่อีกครั้ง"))],
-    )
-
-
-class TotpDisableForm(FlaskForm):
-    """Either a current code or the password proves it is the user himself."""
-
-    code = StringField(lazy_gettext("รหัสจากแอปยืนยันตัวตน"),
-                       validators=[Length(max=40, message=lazy_gettext("รหัสยืนยันยาวเกินไป"))])
-    password = PasswordField(lazy_gettext("หรือรหัสผ่าน"),
-                             validators=[Length(max=200)])
-
-
 class NewPasswordForm(FlaskForm):
     """The user's own password, after a one-time one."""
 
@@ -68,3 +44,21 @@ class NewPasswordForm(FlaskForm):
         lazy_gettext("รหัสผ่านใหม่อีกครั้ง"),
         validators=[DataRequired(lazy_gettext("กรุณากรอกรหัสผ่านใหม่อีกครั้ง"))],
     )
+
+
+class PasswordChangeForm(NewPasswordForm):
+    """The user's own new password, proved by the current one."""
+
+    current = PasswordField(
+        lazy_gettext("รหัสผ่านปัจจุบัน"),
+        validators=[DataRequired(lazy_gettext("กรุณากรอกรหัสผ่านปัจจุบัน"))],
+    )
+
+
+class TotpDisableForm(FlaskForm):
+    """Either a current code or the password proves it is the user himself."""
+
+    code = StringField(lazy_gettext("รหัสจากแอปยืนยันตัวตน"),
+                       validators=[Length(max=40, message=lazy_gettext("รหัสยืนยันยาวเกินไป"))])
+    password = PasswordField(lazy_gettext("หรือรหัสผ่าน"),
+                             validators=[Length(max=200)])
