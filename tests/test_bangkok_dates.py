@@ -11,6 +11,7 @@ from flask import render_template_string
 
 from saraban import i18n, thaidate
 from saraban.thaidate import BANGKOK
+from tests.factories import make_register
 
 # 2 Dec 2019 from 00.00 to 06.59 น. in Bangkok: in UTC still 1 Dec
 EARLY_HOURS = [dt.datetime(2019, 12, 2, h, m, tzinfo=BANGKOK).astimezone(dt.UTC)
@@ -145,16 +146,7 @@ def test_the_sample_memo_shows_the_day_its_number_was_given(login, db_session):
 
 
 def _fresh_register(db_session):
-    from sqlalchemy import select
-
-    from saraban.registers.models import Register
-    from saraban.units.models import Unit
-
-    unit = db_session.scalar(select(Unit).where(Unit.short_name == "สทส."))
-    register = Register(unit=unit, kind="receipt", code="early", name="ทะเบียนทดสอบเวลาเช้า")
-    db_session.add(register)
-    db_session.commit()
-    return register.id
+    return make_register(db_session, "early", "ทะเบียนทดสอบเวลาเช้า")
 
 
 def _register_at(client, h, register_id, at):

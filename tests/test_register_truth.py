@@ -14,6 +14,7 @@ from sqlalchemy import select
 from saraban.registers.models import Dispatch, Receipt, Register, RegisterCounter
 from saraban.units.models import Unit
 from tests.conftest import csrf_token_from
+from tests.factories import make_register
 
 YEAR = 2026  # the tests' clock: 2026, พ.ศ. ๒๕๖๙
 
@@ -30,11 +31,7 @@ def _register_id(db_session, kind, code="main", unit="สทส."):
 
 @pytest.fixture()
 def fresh_register(db_session):
-    unit = db_session.scalar(select(Unit).where(Unit.short_name == "สทส."))
-    register = Register(unit=unit, kind="receipt", code="truth", name="ทะเบียนทดสอบ")
-    db_session.add(register)
-    db_session.commit()
-    return register.id
+    return make_register(db_session, "truth")
 
 
 _SERIAL = itertools.count(100)

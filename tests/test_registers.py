@@ -8,8 +8,8 @@ import itertools
 import pytest
 from sqlalchemy import select
 
-from saraban.registers.models import Receipt, Register, RegisterCounter
-from saraban.units.models import Unit
+from saraban.registers.models import Receipt, RegisterCounter
+from tests.factories import make_register
 
 
 @pytest.fixture()
@@ -20,11 +20,7 @@ def headers(bearer):
 @pytest.fixture()
 def fresh_register(db_session):
     """A new receipt register of สทส. (the clerk's unit), empty in every year."""
-    unit = db_session.scalar(select(Unit).where(Unit.short_name == "สทส."))
-    register = Register(unit=unit, kind="receipt", code="test", name="ทะเบียนทดสอบ")
-    db_session.add(register)
-    db_session.commit()
-    return register.id
+    return make_register(db_session, "test")
 
 
 _SERIAL = itertools.count(1)
