@@ -17,9 +17,10 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     from saraban import models  # noqa: F401  (every model registered on the metadata)
     from saraban.config import load_config
     from saraban.extensions import csrf, db, login_manager, migrate
+    from saraban.transaction import SarabanFlask
 
     instance_path = os.environ.get("SARABAN_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
-    app = Flask(
+    app = SarabanFlask(  # one unit of work around every view (saraban/transaction.py)
         __name__,
         instance_path=instance_path,
         template_folder=str(PROJECT_ROOT / "templates"),
