@@ -540,3 +540,11 @@ def test_unknown_request_operation_is_refused():
     data = variant("03-", (b"<CorrespondenceLetterInboundRequest/>", b"<DropTables/>"))
     with pytest.raises(EcmsFormatError, match="not an e-CMS request"):
         codec.parse_request(data)
+
+
+def test_two_letters_in_one_document_are_refused():
+    data = example("04-")
+    start = data.index(b'<ram:CorrespondenceLetter ID="Letter">')
+    end = data.index(b"</ram:CorrespondenceLetter>") + len(b"</ram:CorrespondenceLetter>")
+    with pytest.raises(EcmsFormatError, match="more than one letter"):
+        codec.parse_inbound_response(data[:start] + data[start:end] + data[start:])

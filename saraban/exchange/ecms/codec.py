@@ -377,9 +377,12 @@ def _read_signer(government_document) -> Signer | None:
 def read_letter(government_document) -> Letter | None:
     """The letter inside ``rsm:GovernmentDocument``, or None when it holds none (the node's
     echo may be empty)."""
-    letter = _find(government_document, "CorrespondenceLetter")
-    if letter is None:
+    letters = _find_all(government_document, "CorrespondenceLetter")
+    if not letters:
         return None
+    if len(letters) > 1:  # which one was signed, which one meant? Neither is guessed.
+        _shape("GovernmentDocument", "มีหนังสือมากกว่าหนึ่งฉบับ", "holds more than one letter")
+    letter = letters[0]
     path = "CorrespondenceLetter"
     main = _find(letter, "MainLetterBinaryObject")
     if main is None or not _text_of(main):
