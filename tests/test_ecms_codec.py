@@ -95,6 +95,15 @@ def test_examples_are_all_here():
     assert "mil-doc" in (DATA / "README.md").read_text(encoding="utf-8")
 
 
+def test_the_copies_are_the_shared_examples():
+    """When the project's shared/ecms is beside the checkout, the copies must not have drifted."""
+    shared = Path(__file__).resolve().parents[2] / "shared" / "ecms"
+    if not shared.is_dir():
+        pytest.skip(f"{shared} is not here (a clean clone): the copies in {DATA} are used")
+    originals = {p.name: p.read_bytes() for p in shared.glob("*.xml")}
+    assert originals == {p.name: p.read_bytes() for p in DATA.glob("*.xml")}
+
+
 # --- requests: built from our data, equal to the examples ---------------------------------
 
 def test_letter_request_is_the_example():

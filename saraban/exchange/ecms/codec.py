@@ -611,7 +611,8 @@ def parse_mime_codes(data: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> tupl
     return tuple(MimeCode(
         extension=_text(el, "File-Extension", path="Code", required=False).lstrip(".").lower(),
         content_type=_text(el, "Content-type", "Content-Type", path="Code"))
-        for el in _items_with(body, "Content-type") + _items_with(body, "Content-Type"))
+        for el in body.iter() if isinstance(el.tag, str)
+        and _find(el, "Content-type", "Content-Type") is not None)
 
 
 def parse_outbound_status(data: bytes, *,

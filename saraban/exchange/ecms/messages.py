@@ -156,7 +156,7 @@ class Letter:
     sender: Party
     receiver: Party
     main_letter: Attachment
-    send_date: dt.datetime | dt.date
+    send_date: dt.datetime | dt.date | None  # None only when read from a peer that sent none
     references: tuple[Reference, ...] = ()
     enclosures: str = "-"
     description: str = ""
