@@ -557,3 +557,10 @@ def test_two_letters_in_one_document_are_refused():
     end = data.index(b"</ram:CorrespondenceLetter>") + len(b"</ram:CorrespondenceLetter>")
     with pytest.raises(EcmsFormatError, match="more than one letter"):
         codec.parse_inbound_response(data[:start] + data[start:end] + data[start:])
+
+
+def test_an_unexpected_answer_to_a_pull_is_not_an_empty_queue():
+    with pytest.raises(EcmsFormatError, match="found SecretCodes"):
+        codec.parse_inbound_response(example("31-"))
+    with pytest.raises(EcmsFormatError, match="CorrespondenceLetterDeleteResponse"):
+        codec.parse_delete_response(example("24-"))
