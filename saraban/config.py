@@ -51,6 +51,15 @@ def _count(name: str, default: str) -> int:
     return int(raw)
 
 
+def _ecms_org_id() -> str | None:
+    """This agency's 10-digit e-CMS organisation ID (ministry 2 + organisation 3 + unit 5)."""
+    value = _env("ECMS_ORG_ID")
+    if value is not None and not (len(value) == 10 and value.isascii() and value.isdigit()):
+        raise ConfigError(f"SARABAN_ECMS_ORG_ID must be the 10-digit e-CMS organisation ID "
+                          f"(e.g. 0031500001), not {value!r}")
+    return value
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     env = overrides.get("ENV") or _env("ENV", "production")
@@ -90,6 +99,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REDIS_URL": _env("REDIS_URL"),
         # reverse proxies in front of the application that add X-Forwarded-For/-Proto
         "PROXY_HOPS": _count("PROXY_HOPS", "0"),
+        # this agency's own e-CMS node (.../ecms-ws01/service2) and its organisation ID
+        "ECMS_NODE_URL": _env("ECMS_NODE_URL"),
+        "ECMS_ORG_ID": _ecms_org_id(),
     }
     secret = overrides.get("SECRET_KEY") or _env("SECRET_KEY")
     if not secret:

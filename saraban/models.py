@@ -22,6 +22,14 @@ from saraban.documents.models import (
     StoredFile,
     Urgency,
 )
+from saraban.exchange.ecms.models import (
+    EcmsCode,
+    EcmsLevelMap,
+    EcmsMessage,
+    EcmsMimeCode,
+    EcmsMinistry,
+    EcmsOrganization,
+)
 from saraban.exchange.models import ExchangeMessage, ExchangeRefusal, Peer
 from saraban.records.models import DestructionItem, DestructionList, Loan
 from saraban.registers.models import (
@@ -59,7 +67,9 @@ from saraban.units.models import (
 
 __all__ = [
     "Agency", "ApiToken", "AuditEvent", "AuditHead", "CertifiedCopy", "Delegation",
-    "DestructionItem", "DestructionList", "ExchangeMessage", "ExchangeRefusal", "Loan", "Peer",
+    "DestructionItem", "DestructionList", "EcmsCode", "EcmsLevelMap", "EcmsMessage",
+    "EcmsMimeCode", "EcmsMinistry", "EcmsOrganization", "ExchangeMessage", "ExchangeRefusal",
+    "Loan", "Peer",
     "PrintCode",
     "DelegationKind", "Dispatch", "Document", "DocumentFile", "DocumentKind",
     "DocumentReference", "DocumentStatus", "Enclosure", "Endorsement", "EndorsementLine",
