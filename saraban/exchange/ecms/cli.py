@@ -1,0 +1,79 @@
+"""``saraban ecms``: this agency's e-CMS node (SARABAN_ECMS_NODE_URL, SARABAN_ECMS_ORG_ID).
+
+``saraban ecms sync-codes`` fetches the directory, the ministries and the secret, speed and
+MIME codes and stores them with their time (saraban/exchange/ecms/codes.py);
+``saraban ecms map secrecy 1 002`` maps one of our levels to a node code.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+ecms_cli = AppGroup("ecms", help="รับส่งหนังสือผ่านระบบ e-CMS ของ สพร. (DGA e-CMS)")
+
+
+def _fail(error) -> None:
+    click.echo(getattr(error, "message_th", str(error)), err=True)
+    en = getattr(error, "message_en", None)
+    if en:
+        click.echo(en, err=True)
+    sys.exit(1)
+
+
+def client_from_config():
+    """The client for this agency's own node, from the settings; refused when unset."""
+    from saraban.exchange.ecms.client import EcmsClient
+    from saraban.exchange.ecms.messages import EcmsError
+
+    url = current_app.config.get("ECMS_NODE_URL")
+    org = current_app.config.get("ECMS_ORG_ID")
+    if not url or not org:
+        _fail(EcmsError("ยังไม่ได้ตั้งค่า SARABAN_ECMS_NODE_URL และ SARABAN_ECMS_ORG_ID",
+                        "Set SARABAN_ECMS_NODE_URL and SARABAN_ECMS_ORG_ID first."))
+    try:
+        return EcmsClient(url, org)
+    except EcmsError as error:
+        _fail(error)
+
+
+@ecms_cli.command("sync-codes")
+@with_appcontext
+def sync_codes_command():
+    """Fetch the directory, ministries and secret/speed/MIME codes from our node and store
+    them (each list replaced whole; nothing changes if the node refuses any)."""
+    from saraban.exchange.ecms.codes import LABELS, LISTS, sync_codes
+    from saraban.exchange.ecms.messages import EcmsError
+    from saraban.validation import OperationError
+
+    client = client_from_config()
+    try:
+        report = sync_codes(client)
+    except (EcmsError, OperationError) as error:
+        _fail(error)
+    for name in LISTS:
+        click.echo(f"{LABELS[name]}: {report.counts[name]}")
+        for item in report.skipped.get(name, ()):
+            click.echo(f"  ข้าม (skipped) {item}")
+
+
+@ecms_cli.command("map")
+@click.argument("kind", type=click.Choice(["secrecy", "urgency"]))
+@click.argument("level", type=click.IntRange(0, 3))
+@click.argument("code")
+@with_appcontext
+def map_command(kind: str, level: int, code: str):
+    """Send our KIND level LEVEL (0-3) as the node's CODE (from sync-codes)."""
+    from saraban.exchange.ecms.codes import map_level
+    from saraban.transaction import unit_of_work
+    from saraban.validation import OperationError
+
+    try:
+        with unit_of_work("e-CMS level mapping"):
+            map_level(None, kind, level, code)
+    except OperationError as error:
+        _fail(error)
+    click.echo(f"{kind} {level} → {code}")
