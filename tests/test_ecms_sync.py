@@ -227,3 +227,62 @@ def test_an_administrator_maps_levels_to_listed_codes_only(node, db_session):
     map_level(None, "secrecy", 1, "003")  # moved: one row per level
     assert code_tables().secrecy_map == {0: "001", 1: "003"}
     assert _count(db_session, EcmsLevelMap) == 3
+
+
+def _pdf() -> bytes:
+    """A real one-page PDF (what leaves goes through the active-content filter)."""
+    import datetime as dt
+
+    from saraban.pdf.stamp import stamp_pdf
+
+    return stamp_pdf("สำนักงานพัฒนารัฐบาลดิจิทัล", 4099,
+                     dt.datetime(2019, 11, 1, 3, 0, tzinfo=dt.UTC))
+
+
+def test_a_stored_document_goes_through_the_node_and_reads_back_at_the_other_end(
+        node, app, db_session, monkeypatch):
+    """Synced codes + the administrator's mapping + our stored files → the node → the other
+    organisation's pull → the fields its saraban registers."""
+    import datetime as dt
+
+    from saraban.documents.files import store
+    from saraban.documents.models import DocumentFile, Enclosure, FileRole
+    from saraban.exchange.ecms.mapping import EcmsRefusal, arriving_letter
+    from saraban.exchange.ecms.outgoing import letter_for
+    from tests.conftest import make_document
+
+    monkeypatch.setitem(app.config, "ECMS_ORG_ID", ORG_1)
+    sync_codes(_client(node))
+    for level, code in enumerate(("001", "002", "003", "004")):
+        map_level(None, "secrecy", level, code)
+        map_level(None, "urgency", level, code)
+    pdf, png = _pdf(), b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    document = make_document(db_session, subject="ขอเชิญประชุม", number="ที่ ทก ๐๐๐๑/๒๕๖๙",
+                             doc_date=dt.date(2026, 12, 3), addressee="หัวหน้าสำนักงาน",
+                             urgency=1)
+    document.files.append(DocumentFile(file_id=store(pdf, "application/pdf").id,
+                                       role=FileRole.ORIGINAL, filename="หนังสือ.pdf"))
+    document.enclosures.append(Enclosure(position=0, description="แผนผัง ๑ แผ่น",
+                                         file=store(png, "image/png")))
+    db_session.flush()
+
+    letter = letter_for(document, ORG_2)
+    assert (letter.secret_code, letter.speed_code) == ("001", "002")
+    assert letter.main_letter.mime_code == "application/pdf"
+    assert letter.main_letter.content.startswith(b"%PDF")
+    assert letter.attachments[0].content == png
+    sent = _client(node).send_letter(letter, to_url=node.url(ORG_2))
+    assert sent.process_id
+
+    item = EcmsClient(node.url(ORG_2), ORG_2, retry_pause=0.0).pull()
+    arrival = arriving_letter(item.letter, our_id=ORG_2, tables=code_tables(),
+                              directory=directory())
+    assert arrival.document["number"] == "ทก ๐๐๐๑/๒๕๖๙"
+    assert arrival.document["sender"] == "หน่วยงานทดสอบ ๑"
+    assert arrival.document["urgency"] == 1 and arrival.document["addressee"] == "หัวหน้าสำนักงาน"
+    assert arrival.enclosures == "แผนผัง ๑ แผ่น"
+    assert [f.filename for f in arrival.files] == ["เอกสารหลัก.pdf", "เอกสารแนบ1.png"]
+
+    monkeypatch.setitem(app.config, "ECMS_ORG_ID", None)
+    with pytest.raises(EcmsRefusal, match="SARABAN_ECMS_ORG_ID"):
+        letter_for(document, ORG_2)
