@@ -62,9 +62,12 @@ def _unique(items, key) -> tuple[list, list[str]]:
 def _rows(name: str, fetched, now) -> tuple[list, list[str]]:
     """The rows to store for one list, and the items left out."""
     if name == "organizations":
-        good = [o for o in fetched if DEPARTMENT_ID.fullmatch(o.organization_id or "")]
-        bad = [f"{o.organization_id!r}: ไม่ใช่ ๑๐ หลัก (not 10 digits)" for o in fetched
-               if o not in good]
+        good, bad = [], []
+        for o in fetched:
+            if DEPARTMENT_ID.fullmatch(o.organization_id or ""):
+                good.append(o)
+            else:
+                bad.append(f"{o.organization_id!r}: ไม่ใช่ ๑๐ หลัก (not 10 digits)")
         kept, dropped = _unique(good, lambda o: o.organization_id)
         return [EcmsOrganization(organization_id=o.organization_id, th_name=o.th_name[:255],
                                  en_name=(o.en_name or None) and o.en_name[:255],
