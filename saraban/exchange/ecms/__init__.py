@@ -7,9 +7,14 @@ public), so the modules here are written against that evidence:
 - ``messages``: the typed results (frozen dataclasses) and the errors;
 - ``codec``: a strict writer and a tolerant reader for every operation, on a hardened parser;
 - ``signature``: XML-DSig over ``#Letter`` (verify; signing off by default);
-- ``client``: the HTTP client for this agency's own node.
+- ``client``: the HTTP client for this agency's own node;
+- ``models``: the node's code lists and directory, the administrator's level mapping, and every
+  message pulled or sent (raw XML and its SHA-256);
+- ``mapping``: our documents <-> ``Letter``, both ways (pure); ``outgoing``: the letter for a
+  stored document; ``codes``: ``saraban ecms sync-codes`` and the mapping (``cli``).
 
-No database and no Flask: the outbox worker and the mapping to our documents come next.
+The codec, the client and the mapping hold no database and no Flask; the outbox worker comes
+next.
 
 What SPEC.md leaves unknown, and what the code does about each:
 
