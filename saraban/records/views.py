@@ -10,6 +10,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from saraban.i18n import current_lang, format_date
+from saraban.permissions import can_see_records
 from saraban.records.models import DestructionDecision, DestructionStatus
 from saraban.records.operations import (
     DECISION_TH,
@@ -53,7 +54,7 @@ def _or_abort(read):
 
 
 def _keeper_only() -> None:
-    if not (current_user.sees_all or keeper_unit_ids(current_user)):
+    if not can_see_records(current_user):
         abort(403)
 
 
