@@ -105,17 +105,21 @@ def can_register(user: User | None, kind: RegisterKind | str | None = None) -> b
     return bool(kinds) if kind is None else RegisterKind(kind) in kinds
 
 
-def can_keep_records(user: User | None) -> bool:
-    """Acts as the keeper of some unit's documents: attaches scans, sets how long a
-    document is kept (อายุการเก็บ), lends originals (ยืม). The operation still asks
-    whether his unit holds that document."""
-    return _signed_in(user) and bool(keeper_unit_ids(user))
+def can_keep_records(user: User | None, unit_id: int | None = None) -> bool:
+    """Acts as the keeper of a unit's documents (of ``unit_id`` when given, else of some
+    unit): attaches scans, sets how long a document is kept (อายุการเก็บ), lends
+    originals (ยืม), proposes destruction. The operation still asks whether his unit holds
+    the document."""
+    if not _signed_in(user):
+        return False
+    keeps = keeper_unit_ids(user)
+    return bool(keeps) if unit_id is None else unit_id in keeps
 
 
-def can_see_records(user: User | None) -> bool:
-    """Opens the records office (เก็บรักษา: loans, destruction lists): a keeper, or one who
-    sees every unit (an auditor reads them all)."""
-    return _signed_in(user) and bool(user.sees_all or keeper_unit_ids(user))
+def can_see_records(user: User | None, unit_id: int | None = None) -> bool:
+    """Opens the records office (เก็บรักษา: loans, destruction lists) of ``unit_id`` (or of
+    some unit): its keeper, or one who sees every unit (an auditor reads them all)."""
+    return _signed_in(user) and bool(user.sees_all or can_keep_records(user, unit_id))
 
 
 # -- reports and the audit trail ------------------------------------------------------

@@ -89,6 +89,18 @@ def test_registers_by_kind(people):
     assert not may.can_register(people["demo-commander"], "receipt")
 
 
+def test_keeping_one_units_records(db_session, people):
+    """A keeper keeps his own unit's records (with the units below, as his membership
+    says), not another's; one who sees every unit reads them all and keeps none."""
+    clerk, auditor = people["demo-clerk"], people["auditor"]
+    other = make_unit(db_session, "ไม่เกี่ยว")
+    mine = clerk.memberships[0].unit_id
+    assert may.can_keep_records(clerk, mine) and may.can_see_records(clerk, mine)
+    assert not may.can_keep_records(clerk, other.id)
+    assert not may.can_see_records(clerk, other.id)
+    assert may.can_see_records(auditor, other.id) and not may.can_keep_records(auditor, other.id)
+
+
 def test_administering_one_unit(db_session):
     """An administrator of a unit "with subunits" administers the units below it, not
     the unit above nor a sibling; a system administrator administers every unit."""
