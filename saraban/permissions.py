@@ -152,6 +152,13 @@ def has_desk(user: User | None) -> bool:
     return _signed_in(user) and bool(member_unit_ids(user, Role.COMMANDER) or user.person_id)
 
 
+def can_see_delegations(user: User | None) -> bool:
+    """Reads the delegations (การมอบอำนาจ, คำสั่งให้ทำแทน): an administrator keeps them all;
+    a person who may sign reads those that name him. The page opens for anyone, empty for
+    one with no linked person, so the menu leaves it out for him."""
+    return _signed_in(user) and bool(can_administer(user) or user.person_id)
+
+
 # -- documents ------------------------------------------------------------------------
 
 def is_top_secret(document_or_level) -> bool:
@@ -184,6 +191,7 @@ def is_overdue(item, today: dt.date | None = None) -> bool:
 TEMPLATE_GLOBALS = {f.__name__: f for f in (
     is_system_admin, can_administer, can_grant_sees_all, can_register, can_keep_records,
     can_see_records, can_read_pendency, can_read_audit, can_verify_audit, has_desk,
+    can_see_delegations,
     is_top_secret, can_forward, is_overdue,
 )}
 
