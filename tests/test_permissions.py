@@ -256,6 +256,9 @@ def test_the_menu_offers_exactly_what_each_sample_role_may_open(app, client, log
         receive = url_for("registers.receive")
     assert (admin_pages <= shown) is (username == "demo-admin")
     assert (receive in shown) is (username in ("demo-clerk", "demo-admin"))
+    # the pages that open empty are offered to whoever has something there
+    assert ("/desk" in shown) is (username == "demo-commander")
+    assert ("/delegations" in shown) is (username in ("demo-commander", "demo-admin"))
 
 
 def test_the_menu_of_an_auditor_and_of_a_receipt_only_clerk(app, client, db_session, people):
