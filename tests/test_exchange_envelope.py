@@ -158,6 +158,7 @@ MALFORMED = {
                                 "ต้องเป็นออบเจกต์"),
     "level out of range": (_set("Body", "SecretCode", value=7), "Body.SecretCode",
                            "must be at most 3", "ต้องไม่เกิน ๓"),
+    # on PostgreSQL a 121-character ID failed the insert (varchar(120)) with a 500 before
     "oversize number": (_set("Body", "ID", value="ก" * 121), "Body.ID",
                         "is longer than 120 characters", "ยาวเกิน ๑๒๐ ตัวอักษร"),
     "oversize subject": (_set("Body", "Subject", value="ก" * 2001), "Body.Subject",
@@ -241,8 +242,8 @@ def test_text_that_arrives_is_cleaned_as_a_clerk_s_entry_is(client, db_session, 
 
 
 def test_an_accept_notice_with_an_oversize_accept_id_is_refused():
-    """เลขรับ is kept in a column of 60 characters: a longer one is refused at the door
-    (on PostgreSQL it failed the insert, with a 500, before)."""
+    """เลขรับ is kept in a column of 60 characters (ExchangeMessage.accept_id): a longer
+    one is refused at the door, not left to fail the insert on PostgreSQL."""
     rtp = fx.identity(protocol, "RTP")
     keys = {"RTP": protocol.public_key_from_text(rtp.public_key)}
     notice = protocol.build_notice(rtp, "SPR", "accept", fx.LETTER_ID,
