@@ -252,6 +252,8 @@ REFUSALS = {
                         "signature does not verify"),
     "signed by another key": (lambda m: m, "MOI", "bad_signature", "signature"),
     "signature garbage": (_set(["Signature"], "!!"), None, "bad_signature", "signature"),
+    "signature a number": (_set(["Signature"], 5), None, "malformed", "Signature must be text"),
+    "timestamp a number": (_set(["Timestamp"], 1714532645), "SPR", "malformed", "Timestamp"),
     "unknown sender": (_set(["From"], "MOI"), "MOI", "unknown_sender", "MOI"),
     "to another agency": (_set(["To"], "MOI"), "SPR", "wrong_receiver", "addressed to MOI"),
     "old": (_set(["Timestamp"], "2024-04-27T03:04:04Z"), "SPR", "expired", "expired"),

@@ -375,7 +375,10 @@ def elements(model: type) -> dict[str, str]:
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True,
+    """The envelope and the notices' bodies: read from messages only, strictly (no
+    coercion: a number is not text, a mapping of any other kind is not an object)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True,
                               field_title_generator=lambda name, info: info.alias or name)
 
 
