@@ -36,6 +36,9 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     _configure_sqlite(app)
+    from saraban import events
+
+    events.install(app)  # every session hook, in one place (saraban/events.py)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -1,0 +1,46 @@
+"""Every session event hook of Saraban, put on the session in one place by ``create_app``.
+
+The hooks used to be registered by decorators as a side effect of importing their module
+(``saraban.models`` imported the audit's digests for that reason): which hooks ran
+depended on what had been imported, and in what order. Here they are listed, in the order
+they run, and registered by :func:`install`, so that importing any module of Saraban has
+no side effect on the database session.
+
+The order matters where two hooks answer the same event: the audit notes the changed
+records before the search index notes the changed documents, and the audit's
+``records.sync`` event is written (and flushed) before the search rows are rebuilt.
+
+The hooks are on SQLAlchemy's ``Session`` class (every session Saraban and its tests
+make), not on one application: installing them again, for a second application in the
+same process, changes nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+
+def hooks() -> list[tuple[str, object]]:
+    """(event name, function) for each session hook, in the order they are registered."""
+    from saraban.records import destruction
+
+    return [
+        # destroyed files' bytes go only once the transaction that forgot them commits
+        ("after_commit", destruction.remove_destroyed_bytes),
+        ("after_rollback", destruction.keep_bytes_on_rollback),
+    ]
+
+
+def install(app=None) -> None:
+    """Register every session hook once (``app`` is not used: the hooks are on the
+    ``Session`` class; it is taken so that ``create_app`` reads as the other set-ups)."""
+    for name, function in hooks():
+        if not event.contains(Session, name, function):
+            event.listen(Session, name, function)
+
+
+def installed() -> list[tuple[str, object]]:
+    """The hooks of :func:`hooks` that are registered now (for the tests)."""
+    return [(name, function) for name, function in hooks()
+            if event.contains(Session, name, function)]
