@@ -213,12 +213,12 @@ def test_junk_posted_to_the_exchange_endpoint_stays_out_of_the_chain(client, db_
 
 
 def test_refusals_keep_only_the_newest_rows(db_session, monkeypatch):
-    from saraban.exchange import operations
+    from saraban.exchange import receiving
     from saraban.exchange.models import ExchangeRefusal
 
-    monkeypatch.setattr(operations, "REFUSALS_KEPT", 5)
+    monkeypatch.setattr(receiving, "REFUSALS_KEPT", 5)
     for i in range(12):
-        operations.receive(b"not json", f"10.0.0.{i}")
+        receiving.receive(b"not json", f"10.0.0.{i}")
     kept = db_session.scalars(select(ExchangeRefusal.remote_addr)
                               .order_by(ExchangeRefusal.id)).all()
     assert kept == [f"10.0.0.{i}" for i in range(7, 12)]

@@ -436,7 +436,7 @@ def test_a_pdf_bomb_on_a_document_not_received_is_kept_as_sent(client, bearer, d
 @pytest.fixture()
 def peer(app, db_session, tmp_path):
     from saraban.exchange import protocol
-    from saraban.exchange.operations import add_peer, exchange_dir
+    from saraban.exchange.peers import add_peer, exchange_dir
 
     protocol.create_identity(exchange_dir(), "RTP", "สำนักงานตำรวจแห่งชาติ", overwrite=True)
     them = protocol.create_identity(tmp_path / "dga", "DGAX", "สพร. ทดสอบ")

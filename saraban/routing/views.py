@@ -30,7 +30,7 @@ bp = Blueprint("routing", __name__)
 @login_required
 def inbox_page():
     from saraban.documents.access import record_views
-    from saraban.exchange.operations import arrivals
+    from saraban.exchange.receiving import arrivals
     from saraban.extensions import db
 
     transfers, waiting = inbox(current_user), arrivals(current_user)
