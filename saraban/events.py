@@ -23,12 +23,16 @@ from sqlalchemy.orm import Session
 
 def hooks() -> list[tuple[str, object]]:
     """(event name, function) for each session hook, in the order they are registered."""
+    from saraban.backup import restore
     from saraban.records import destruction
 
     return [
         # destroyed files' bytes go only once the transaction that forgot them commits
         ("after_commit", destruction.remove_destroyed_bytes),
         ("after_rollback", destruction.keep_bytes_on_rollback),
+        # a restore's files stay if it commits, and go if it is rolled back
+        ("after_commit", restore.keep_restored_files),
+        ("after_rollback", restore.remove_restored_files),
     ]
 
 
