@@ -10,6 +10,7 @@ from saraban.accounts.models import (  # noqa: F401
 )
 from saraban.audit import records as _record_digests  # noqa: F401  (its session hooks)
 from saraban.audit.models import AuditEvent, AuditHead, PrintCode
+from saraban.copies.models import CertifiedCopy
 from saraban.documents.models import (
     Document,
     DocumentFile,
@@ -22,6 +23,13 @@ from saraban.documents.models import (
     StoredFile,
     Urgency,
 )
+from saraban.endorsements.models import (
+    Endorsement,
+    EndorsementLine,
+    EndorsementStatus,
+    Order,
+    OrderStatus,
+)
 from saraban.exchange.models import ExchangeMessage, ExchangeRefusal, Peer
 from saraban.records.models import DestructionItem, DestructionList, Loan
 from saraban.registers.models import (
@@ -33,18 +41,7 @@ from saraban.registers.models import (
     RegisterCounter,
     RegisterKind,
 )
-from saraban.routing.models import (
-    CertifiedCopy,
-    Endorsement,
-    EndorsementLine,
-    EndorsementStatus,
-    Order,
-    OrderStatus,
-    Purpose,
-    Transfer,
-    TransferKind,
-    TransferStatus,
-)
+from saraban.routing.models import Purpose, Transfer, TransferKind, TransferStatus
 from saraban.search import index as _search_index  # noqa: F401  (keeps the index current)
 from saraban.search.models import SearchText
 from saraban.units.models import (

@@ -33,7 +33,7 @@ def world(db_session):
     hook gives them their digests without the code asking)."""
     from saraban.accounts.models import User
     from saraban.accounts.operations import create_token
-    from saraban.routing.models import Endorsement, Order
+    from saraban.endorsements.models import Endorsement, Order
 
     endorsement = db_session.scalar(select(Endorsement).order_by(Endorsement.id))
     endorsement.orders.append(Order(instruction="ดำเนินการตามที่เสนอ", to_text="สทส."))

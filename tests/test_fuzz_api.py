@@ -196,8 +196,9 @@ def _check(response, what):
 
 def _counts(session):
     from saraban.documents.models import Document
+    from saraban.endorsements.models import Endorsement
     from saraban.registers.models import Dispatch, Receipt
-    from saraban.routing.models import Endorsement, Transfer
+    from saraban.routing.models import Transfer
 
     return tuple(session.scalar(select(func.count()).select_from(m))
                  for m in (Document, Receipt, Dispatch, Transfer, Endorsement))

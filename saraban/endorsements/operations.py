@@ -28,18 +28,15 @@ from saraban.documents.access import (
 )
 from saraban.documents.models import Document
 from saraban.endorsements.capacity import acting_unit_ids, choose_capacity
-from saraban.extensions import db
-from saraban.routing.models import (
+from saraban.endorsements.models import (
     Endorsement,
     EndorsementLine,
     EndorsementStatus,
     Order,
     OrderStatus,
-    Purpose,
-    Transfer,
-    TransferKind,
-    TransferStatus,
 )
+from saraban.extensions import db
+from saraban.routing.models import Purpose, Transfer, TransferKind, TransferStatus
 from saraban.routing.operations import name_recipients
 from saraban.thaidate import BANGKOK, THAI_MONTHS_ABBR, format_date, to_thai_digits
 from saraban.units.models import Unit

@@ -20,6 +20,7 @@ from saraban.endorsements.capacity import (
     is_admin,
     list_delegations,
 )
+from saraban.endorsements.models import Endorsement, EndorsementStatus, Order
 from saraban.endorsements.operations import (
     PHRASES,
     bangkok_today,
@@ -38,7 +39,7 @@ from saraban.endorsements.operations import (
     tasks_for,
     update_draft,
 )
-from saraban.routing.models import Endorsement, EndorsementStatus, Order, Transfer
+from saraban.routing.models import Transfer
 from saraban.web import run_operation
 
 bp = Blueprint("endorsements", __name__)

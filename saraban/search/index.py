@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from saraban.documents.models import Document, DocumentReference, Enclosure
+from saraban.endorsements.models import Endorsement, EndorsementLine
 from saraban.registers.models import Dispatch, Receipt, Register
-from saraban.routing.models import Endorsement, EndorsementLine
 from saraban.search.models import SearchText
 from saraban.search.text import normalize
 from saraban.units.models import Agency, Unit
