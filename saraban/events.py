@@ -23,10 +23,23 @@ from sqlalchemy.orm import Session
 
 def hooks() -> list[tuple[str, object]]:
     """(event name, function) for each session hook, in the order they are registered."""
+    from saraban.audit import records as audit_records
     from saraban.backup import restore
+    from saraban.endorsements.operations import keep_signed_endorsements
     from saraban.records import destruction
+    from saraban.search import index as search_index
 
     return [
+        # a signed endorsement (its lines, its orders) never changes
+        ("before_flush", keep_signed_endorsements),
+        # the audit notes the changed records, then the search the changed documents
+        ("after_flush", audit_records.note_changes),
+        ("after_flush", search_index.note_changes),
+        # the audit's records.sync event is written before the search rows are rebuilt
+        ("before_commit", audit_records.sync_before_commit),
+        ("before_commit", search_index.refresh_before_commit),
+        ("after_soft_rollback", audit_records.forget_on_rollback),
+        ("after_rollback", search_index.forget_on_rollback),
         # destroyed files' bytes go only once the transaction that forgot them commits
         ("after_commit", destruction.remove_destroyed_bytes),
         ("after_rollback", destruction.keep_bytes_on_rollback),

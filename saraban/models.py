@@ -8,7 +8,6 @@ from saraban.accounts.models import (  # noqa: F401
     Role,
     User,
 )
-from saraban.audit import records as _record_digests  # noqa: F401  (its session hooks)
 from saraban.audit.models import AuditEvent, AuditHead, PrintCode
 from saraban.copies.models import CertifiedCopy
 from saraban.documents.models import (
@@ -42,7 +41,6 @@ from saraban.registers.models import (
     RegisterKind,
 )
 from saraban.routing.models import Purpose, Transfer, TransferKind, TransferStatus
-from saraban.search import index as _search_index  # noqa: F401  (keeps the index current)
 from saraban.search.models import SearchText
 from saraban.units.models import (
     Agency,
