@@ -80,5 +80,7 @@ def set_peer(code: str, *, active: bool | None = None, public_key: str | None = 
 
 
 def peer_keys(code: str):
+    """The public key of the active peer ``code`` (None: unknown or disabled), for
+    ``protocol.verify`` of what it sends us and of its acknowledgements."""
     peer = db.session.scalar(select(Peer).where(Peer.code == code, Peer.active))
     return protocol.public_key_from_text(peer.public_key) if peer else None
