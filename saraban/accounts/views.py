@@ -91,6 +91,7 @@ def home():
     from saraban.documents.access import record_views
     from saraban.endorsements.operations import bangkok_today
     from saraban.extensions import db
+    from saraban.permissions import can_administer
     from saraban.workspace.operations import pendency_bars, waiting_for
 
     documents, total = list_documents(current_user, limit=10, cap=HOME_COUNT_CAP)
@@ -112,8 +113,7 @@ def home():
         today=today,
         bars=pendency_bars(current_user, today),
         receipts=receipts,
-        overview=overview_counts() if Role.ADMIN in roles or current_user.is_sysadmin
-        else None,
+        overview=overview_counts() if can_administer(current_user) else None,
     )
 
 

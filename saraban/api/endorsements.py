@@ -24,7 +24,6 @@ from saraban.endorsements.operations import (
     draft_endorsement,
     endorsements_of,
     get_endorsement,
-    is_overdue,
     orders_given,
     proposals_for,
     sign_endorsement,
@@ -33,6 +32,7 @@ from saraban.endorsements.operations import (
     update_draft,
 )
 from saraban.extensions import db
+from saraban.permissions import is_overdue
 from saraban.units.models import DELEGATION_ABBR, Delegation
 from saraban.validation import OperationError
 

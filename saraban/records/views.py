@@ -11,6 +11,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from saraban.i18n import current_lang, format_date
+from saraban.permissions import can_keep_records, can_see_records
 from saraban.records.destruction import (
     DECISION_TH,
     STATUS_TH,
@@ -22,7 +23,7 @@ from saraban.records.destruction import (
     review_list,
     visible_items,
 )
-from saraban.records.keepers import bangkok_today, keeper_unit_ids, keeper_units
+from saraban.records.keepers import bangkok_today, keeper_units
 from saraban.records.loans import (
     active_units,
     find_document_by_number,
@@ -56,7 +57,7 @@ def _or_abort(read):
 
 
 def _keeper_only() -> None:
-    if not (current_user.sees_all or keeper_unit_ids(current_user)):
+    if not can_see_records(current_user):
         abort(403)
 
 
@@ -101,7 +102,7 @@ def destruction_list(list_id: int):
         "records/list.html", dl=found, visible=visible_items(current_user, found),
         lent=open_loans_of(i.document_id for i in found.items),
         status_th=_status_names(), decision_th=_decision_names(), Status=DestructionStatus,
-        Decision=DestructionDecision, may_change=found.unit_id in keeper_unit_ids(current_user))
+        Decision=DestructionDecision, may_change=can_keep_records(current_user, found.unit_id))
 
 
 @bp.post("/items/<int:item_id>/decision")
@@ -139,8 +140,8 @@ def destroy(list_id: int):
                       gettext("ทำลายหนังสือตามบัญชีแล้ว ทะเบียนและบันทึกการทำลายยังคงอยู่"))
         return redirect(url_for("records.destruction_list", list_id=list_id))
     found = _or_abort(lambda: get_destruction_list(current_user, list_id))
-    if found.status != DestructionStatus.REVIEWED or found.unit_id not in keeper_unit_ids(
-            current_user):
+    if found.status != DestructionStatus.REVIEWED or not can_keep_records(current_user,
+                                                                          found.unit_id):
         flash(gettext("บัญชีนี้ยังทำลายไม่ได้") if found.status == DestructionStatus.PROPOSED
               else gettext("บัญชีนี้ทำลายไปแล้ว") if found.status == DestructionStatus.DONE
               else gettext("เฉพาะเจ้าหน้าที่สารบรรณของหน่วยนี้จึงทำลายหนังสือได้"), "error")
