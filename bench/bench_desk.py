@@ -27,9 +27,10 @@ from bench.bench_documents import counting, sample_app, timed  # noqa: E402
 
 def build(proposals: int, minutes: int) -> int:
     """Synthetic proposals; gives the id of the memo with ``minutes`` signed minutes."""
+    from saraban.endorsements.models import Endorsement, EndorsementLine, Order
     from saraban.extensions import db
     from saraban.models import Document, Unit
-    from saraban.routing.models import Endorsement, EndorsementLine, Order, Transfer
+    from saraban.routing.models import Transfer
     from saraban.thaidate import BANGKOK
     from saraban.units.models import Person
 

@@ -8,8 +8,8 @@ from saraban.accounts.models import (  # noqa: F401
     Role,
     User,
 )
-from saraban.audit import records as _record_digests  # noqa: F401  (its session hooks)
 from saraban.audit.models import AuditEvent, AuditHead, PrintCode
+from saraban.copies.models import CertifiedCopy
 from saraban.documents.models import (
     Document,
     DocumentFile,
@@ -21,6 +21,13 @@ from saraban.documents.models import (
     Secrecy,
     StoredFile,
     Urgency,
+)
+from saraban.endorsements.models import (
+    Endorsement,
+    EndorsementLine,
+    EndorsementStatus,
+    Order,
+    OrderStatus,
 )
 from saraban.exchange.ecms.models import (
     EcmsCode,
@@ -41,19 +48,7 @@ from saraban.registers.models import (
     RegisterCounter,
     RegisterKind,
 )
-from saraban.routing.models import (
-    CertifiedCopy,
-    Endorsement,
-    EndorsementLine,
-    EndorsementStatus,
-    Order,
-    OrderStatus,
-    Purpose,
-    Transfer,
-    TransferKind,
-    TransferStatus,
-)
-from saraban.search import index as _search_index  # noqa: F401  (keeps the index current)
+from saraban.routing.models import Purpose, Transfer, TransferKind, TransferStatus
 from saraban.search.models import SearchText
 from saraban.units.models import (
     Agency,

@@ -30,19 +30,16 @@ from saraban.audit.operations import record
 from saraban.db import utcnow
 from saraban.documents.files import store
 from saraban.documents.models import DocumentFile, FileRole
-from saraban.exchange.models import Direction, ExchangeMessage, MessageStatus, Peer
-from saraban.registers.models import Dispatch, Receipt, Register
-from saraban.routing.models import (
+from saraban.endorsements.models import (
     Endorsement,
     EndorsementLine,
     EndorsementStatus,
     Order,
     OrderStatus,
-    Purpose,
-    Transfer,
-    TransferKind,
-    TransferStatus,
 )
+from saraban.exchange.models import Direction, ExchangeMessage, MessageStatus, Peer
+from saraban.registers.models import Dispatch, Receipt, Register
+from saraban.routing.models import Purpose, Transfer, TransferKind, TransferStatus
 from saraban.thaidate import BANGKOK
 from saraban.units.models import Person
 from tests.conftest import log_in, make_document, make_unit, make_user, name_reader

@@ -33,7 +33,7 @@ def world(db_session):
     hook gives them their digests without the code asking)."""
     from saraban.accounts.models import User
     from saraban.accounts.operations import create_token
-    from saraban.routing.models import Endorsement, Order
+    from saraban.endorsements.models import Endorsement, Order
 
     endorsement = db_session.scalar(select(Endorsement).order_by(Endorsement.id))
     endorsement.orders.append(Order(instruction="ดำเนินการตามที่เสนอ", to_text="สทส."))
@@ -213,12 +213,12 @@ def test_junk_posted_to_the_exchange_endpoint_stays_out_of_the_chain(client, db_
 
 
 def test_refusals_keep_only_the_newest_rows(db_session, monkeypatch):
-    from saraban.exchange import operations
+    from saraban.exchange import receiving
     from saraban.exchange.models import ExchangeRefusal
 
-    monkeypatch.setattr(operations, "REFUSALS_KEPT", 5)
+    monkeypatch.setattr(receiving, "REFUSALS_KEPT", 5)
     for i in range(12):
-        operations.receive(b"not json", f"10.0.0.{i}")
+        receiving.receive(b"not json", f"10.0.0.{i}")
     kept = db_session.scalars(select(ExchangeRefusal.remote_addr)
                               .order_by(ExchangeRefusal.id)).all()
     assert kept == [f"10.0.0.{i}" for i in range(7, 12)]
@@ -235,3 +235,53 @@ def test_the_api_names_the_changed_rows_when_asked(client, bearer, world):
                                               "problem": "changed"}]
     plain = client.get("/api/v1/audit/verify", headers=bearer("demo-admin")).json
     assert plain["ok"] is True and "records" not in plain  # the chain alone is intact
+
+
+_FRESH = r'''
+import sys, uuid
+from saraban import events
+import saraban.models, saraban.audit.records, saraban.search.index  # noqa: E401,F401
+import saraban.endorsements.operations, saraban.records.destruction  # noqa: E401,F401
+import saraban.backup.restore  # noqa: F401
+assert events.installed() == [], events.installed()  # importing puts no hook on the session
+
+from flask_migrate import upgrade
+from sqlalchemy import select
+from saraban import create_app
+from saraban.audit.chain import verify_all
+from saraban.audit.models import AuditEvent
+from saraban.extensions import db
+from tests.conftest import make_unit, make_user
+
+app = create_app({"ENV": "testing", "TESTING": True, "SECRET_KEY": uuid.uuid4().hex,
+                  "SQLALCHEMY_DATABASE_URI": f"sqlite:///{sys.argv[1]}/fresh.sqlite3",
+                  "DATA_DIR": f"{sys.argv[1]}/data"})
+assert events.installed() == events.hooks()
+with app.app_context():
+    upgrade()
+    user = make_user(db.session, units=[make_unit(db.session)])
+    db.session.commit()  # no event of its own: the commit writes records.sync
+    synced = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "records.sync"))
+    assert synced is not None and f"user:{user.id}" in synced.record_digests, synced
+    chain, records = verify_all()
+    assert chain.ok and records.ok, records.named()
+print("digested")
+'''
+
+
+def test_a_fresh_application_digests_records_and_importing_has_no_side_effect(tmp_path):
+    """The session hooks (the audit's digests among them) come from ``create_app``
+    (saraban/events.py), not from importing a module: in a new process, importing every
+    module that has hooks registers none; a fresh application registers them all, and a
+    row committed without an event of its own gets its records.sync digest."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-c", _FRESH, str(tmp_path)], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().endswith("digested")

@@ -16,8 +16,8 @@ from sqlalchemy import func, inspect, select, text
 
 from saraban.audit.models import AuditEvent, AuditHead
 from saraban.audit.operations import GENESIS, _content_hash
-from saraban.backup import operations as backup_ops
-from saraban.backup.operations import backed_up_tables
+from saraban.backup import backup as backup_ops
+from saraban.backup.backup import backed_up_tables
 from saraban.documents.models import Document, StoredFile
 from saraban.registers.models import Dispatch, Receipt, Register, RegisterCounter
 from saraban.units.models import Unit

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from saraban.copies.models import CertifiedCopy
 from saraban.documents.models import Document, DocumentFile
 from saraban.registers.models import Dispatch, Register, RegisterCounter
-from saraban.routing.models import CertifiedCopy
 from saraban.units.models import Unit
 from tests.conftest import csrf_token_from
 

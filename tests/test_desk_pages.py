@@ -9,8 +9,8 @@ import subprocess
 from sqlalchemy import event, select
 
 from saraban.documents.models import Document, DocumentReference
+from saraban.endorsements.models import Endorsement, Order
 from saraban.endorsements.operations import bangkok_today
-from saraban.routing.models import Endorsement, Order
 from saraban.thaidate import format_date
 from tests.conftest import csrf_token_from, log_in, make_document
 from tests.deskworld import PASSWORD

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from saraban.documents.models import Document
 from saraban.endorsements.capacity import read_capacity, signature_line
+from saraban.endorsements.models import Endorsement
 from saraban.endorsements.operations import SignedEndorsementChanged, bangkok_today
-from saraban.routing.models import Endorsement, Transfer
+from saraban.routing.models import Transfer
 from saraban.units.models import (
     Delegation,
     DelegationKind,

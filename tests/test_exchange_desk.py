@@ -18,7 +18,7 @@ from tests.conftest import csrf_token_from
 
 @pytest.fixture()
 def peer(app, db_session, tmp_path):
-    from saraban.exchange.operations import add_peer, exchange_dir
+    from saraban.exchange.peers import add_peer, exchange_dir
 
     protocol.create_identity(exchange_dir(), "RTP", "สำนักงานตำรวจแห่งชาติ", overwrite=True)
     them = protocol.create_identity(tmp_path / "dga", "DGAX", "สพร. ทดสอบ")
@@ -78,7 +78,7 @@ def test_a_clerk_accepts_or_rejects_what_arrives(app, client, bearer, login, db_
 
 def test_the_send_form_queues_and_an_unanswering_peer_is_retried(client, login, db_session,
                                                                  peer):
-    from saraban.exchange.operations import work_once
+    from saraban.exchange.outbox import work_once
 
     memo = db_session.scalar(select(Document).where(Document.source_key == "rtp-0033.12-5052"))
     page = login("demo-clerk").get(f"/documents/{memo.id}").get_data(as_text=True)
@@ -108,7 +108,9 @@ def test_a_secret_letter_goes_to_a_peer_only_over_https(app, db_session, peer, u
     """Secret letters travel only over HTTPS (loopback, for tests, excepted); an ordinary
     letter may still go over plain HTTP. A peer's URL changed to http:// later does not
     carry a secret letter already queued: the worker refuses it too."""
-    from saraban.exchange.operations import ExchangeError, deliver, exchange_document, set_peer
+    from saraban.exchange.outbox import deliver
+    from saraban.exchange.peers import ExchangeError, set_peer
+    from saraban.exchange.sending import exchange_document
     from tests.conftest import make_document, make_unit, make_user
 
     set_peer("DGAX", url=url)

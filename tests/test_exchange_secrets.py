@@ -22,7 +22,7 @@ from tests.conftest import make_unit, make_user
 @pytest.fixture()
 def peer(app, db_session, tmp_path, monkeypatch):
     """Another agency (DGAY) and our central register, in a unit of our own making."""
-    from saraban.exchange.operations import add_peer, exchange_dir
+    from saraban.exchange.peers import add_peer, exchange_dir
 
     protocol.create_identity(exchange_dir(), "RTP", "สำนักงานตำรวจแห่งชาติ", overwrite=True)
     them = protocol.create_identity(tmp_path / "dgay", "DGAY", "สพร. ทดสอบ")
@@ -97,7 +97,7 @@ def test_a_secret_letter_goes_to_the_cleared_officer_only(
     assert subject not in page and "หนังสือจากหน่วยงานภายนอกทางระบบ" not in page
     row = db_session.scalar(select(ExchangeMessage).where(
         ExchangeMessage.message_id == message["MessageID"]))
-    from saraban.exchange.operations import accept_arrival
+    from saraban.exchange.receiving import accept_arrival
     from saraban.validation import OperationError
 
     with pytest.raises(OperationError) as refused:

@@ -53,8 +53,8 @@ _ID_SOURCES = {
     "receipt_id": ("saraban.registers.models", "Receipt"),
     "dispatch_id": ("saraban.registers.models", "Dispatch"),
     "transfer_id": ("saraban.routing.models", "Transfer"),
-    "endorsement_id": ("saraban.routing.models", "Endorsement"),
-    "order_id": ("saraban.routing.models", "Order"),
+    "endorsement_id": ("saraban.endorsements.models", "Endorsement"),
+    "order_id": ("saraban.endorsements.models", "Order"),
     "delegation_id": ("saraban.units.models", "Delegation"),
     "row_id": ("saraban.exchange.models", "ExchangeMessage"),
     "list_id": ("saraban.records.models", "DestructionList"),
@@ -196,8 +196,9 @@ def _check(response, what):
 
 def _counts(session):
     from saraban.documents.models import Document
+    from saraban.endorsements.models import Endorsement
     from saraban.registers.models import Dispatch, Receipt
-    from saraban.routing.models import Endorsement, Transfer
+    from saraban.routing.models import Transfer
 
     return tuple(session.scalar(select(func.count()).select_from(m))
                  for m in (Document, Receipt, Dispatch, Transfer, Endorsement))
@@ -436,7 +437,7 @@ def test_a_pdf_bomb_on_a_document_not_received_is_kept_as_sent(client, bearer, d
 @pytest.fixture()
 def peer(app, db_session, tmp_path):
     from saraban.exchange import protocol
-    from saraban.exchange.operations import add_peer, exchange_dir
+    from saraban.exchange.peers import add_peer, exchange_dir
 
     protocol.create_identity(exchange_dir(), "RTP", "สำนักงานตำรวจแห่งชาติ", overwrite=True)
     them = protocol.create_identity(tmp_path / "dga", "DGAX", "สพร. ทดสอบ")

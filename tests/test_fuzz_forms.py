@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from saraban.documents.models import Document, DocumentFile
+from saraban.endorsements.models import Endorsement
 from saraban.registers.models import Dispatch, Receipt
-from saraban.routing.models import Endorsement, Transfer
+from saraban.routing.models import Transfer
 from tests.conftest import csrf_token_from, log_in
 from tests.deskworld import PASSWORD
 from tests.fuzzdata import (

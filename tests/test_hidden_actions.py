@@ -20,19 +20,11 @@ from sqlalchemy import select
 
 from saraban.accounts.models import Membership, Role
 from saraban.documents.models import Document, DocumentFile, FileRole
+from saraban.endorsements.models import Endorsement, EndorsementLine, EndorsementStatus, Order
 from saraban.exchange.models import Direction, ExchangeMessage, MessageStatus, Peer
 from saraban.records.models import Loan
 from saraban.registers.models import Dispatch, Receipt, Register
-from saraban.routing.models import (
-    Endorsement,
-    EndorsementLine,
-    EndorsementStatus,
-    Order,
-    Purpose,
-    Transfer,
-    TransferKind,
-    TransferStatus,
-)
+from saraban.routing.models import Purpose, Transfer, TransferKind, TransferStatus
 from saraban.thaidate import BANGKOK
 from saraban.units.models import Agency, Person
 from tests.conftest import csrf_token_from, log_in, make_document, make_unit, make_user

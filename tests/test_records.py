@@ -15,13 +15,11 @@ from saraban.accounts.operations import create_token
 from saraban.audit.models import AuditEvent
 from saraban.documents.files import file_path, store
 from saraban.documents.models import Document, DocumentFile, FileRole, StoredFile
-from saraban.records import operations
+from saraban.records import destruction, loans
+from saraban.records.destruction import expired_documents
+from saraban.records.keepers import RecordsError, bangkok_today
 from saraban.records.models import DestructionList, Loan
-from saraban.records.operations import (
-    expired_documents,
-    retention_text,
-    retention_until,
-)
+from saraban.records.retention import retention_text, retention_until
 from saraban.registers.models import Receipt, Register, RegisterKind
 from saraban.thaidate import BANGKOK
 from tests.conftest import (
@@ -204,13 +202,13 @@ def test_the_list_holds_only_the_units_expired_documents(client, db_session, wor
 
 def test_the_list_is_late_after_sixty_days(db_session, world, expired, monkeypatch):
     clerk = world.users["clerk"]
-    monkeypatch.setattr(operations, "bangkok_today", lambda: dt.date(2021, 3, 1))  # day 60
-    assert operations.propose_destruction_list(clerk, world.unit.id, 2020).late is False
-    monkeypatch.setattr(operations, "bangkok_today", lambda: dt.date(2021, 3, 2))  # day 61
+    monkeypatch.setattr(destruction, "bangkok_today", lambda: dt.date(2021, 3, 1))  # day 60
+    assert destruction.propose_destruction_list(clerk, world.unit.id, 2020).late is False
+    monkeypatch.setattr(destruction, "bangkok_today", lambda: dt.date(2021, 3, 2))  # day 61
     _doc(db_session, world, dt.date(2009, 2, 2))
-    assert operations.propose_destruction_list(clerk, world.unit.id, 2019).late is True
-    with pytest.raises(operations.RecordsError) as refused:  # the year has not ended
-        operations.propose_destruction_list(clerk, world.unit.id, 2021)
+    assert destruction.propose_destruction_list(clerk, world.unit.id, 2019).late is True
+    with pytest.raises(RecordsError) as refused:  # the year has not ended
+        destruction.propose_destruction_list(clerk, world.unit.id, 2021)
     assert refused.value.status == 400 and "ยังไม่สิ้นปี" in refused.value.message_th
 
 
@@ -362,7 +360,7 @@ def test_extended_and_kept_items_change_the_retention(client, db_session, world,
 
 
 def test_documents_twenty_years_old_are_listed_for_the_archives(client, db_session, world):
-    today = operations.bangkok_today()
+    today = bangkok_today()
     old = _doc(db_session, world, dt.date(2000, 1, 10), keep_forever=True).id
     _doc(db_session, world, today - dt.timedelta(days=19 * 366))
     _doc(db_session, world, dt.date(2000, 1, 10), unit=world.other)
@@ -381,7 +379,7 @@ def test_a_loan_is_marked_overdue_and_returned(client, db_session, world, monkey
     doc = _doc(db_session, world, dt.date(2024, 5, 1)).id
     db_session.commit()
     headers = world.headers["clerk"]
-    today = operations.bangkok_today()
+    today = bangkok_today()
     card = {"document_id": doc, "item": "ต้นฉบับ ๓ แผ่น พร้อมสิ่งที่ส่งมาด้วย",
             "borrower": "ร.ต.อ. ผู้ยืม ทดสอบ", "borrower_unit": world.other.id,
             "due_on": (today + dt.timedelta(days=3)).isoformat()}
@@ -395,7 +393,7 @@ def test_a_loan_is_marked_overdue_and_returned(client, db_session, world, monkey
     assert bad.status_code == 400 and bad.json["error"]["field"] == "due_on"
 
     later = today + dt.timedelta(days=5)
-    monkeypatch.setattr(operations, "bangkok_today", lambda: later)
+    monkeypatch.setattr(loans, "bangkok_today", lambda: later)
     items = client.get("/api/v1/loans", headers=headers).json["items"]
     assert [(i["id"], i["overdue"]) for i in items] == [(lent.json["id"], True)]
     assert client.post(f"/api/v1/loans/{lent.json['id']}/return", headers=world.headers["staff"],
@@ -418,14 +416,14 @@ def test_a_loan_is_marked_overdue_and_returned(client, db_session, world, monkey
 
 def test_an_overdue_loan_constructed_directly_is_marked(db_session, world):
     doc = _doc(db_session, world, dt.date(2024, 5, 1))
-    today = operations.bangkok_today()
+    today = bangkok_today()
     loan = Loan(document_id=doc.id, unit_id=world.unit.id, item="ต้นฉบับ", borrower="ผู้ยืม",
                 lent_on=today - dt.timedelta(days=10), due_on=today - dt.timedelta(days=1))
     db_session.add(loan)
     db_session.flush()
-    entries = operations.loans_for(world.users["clerk"])
+    entries = loans.loans_for(world.users["clerk"])
     assert [(e.loan.id, e.overdue) for e in entries] == [(loan.id, True)]
-    assert operations.loans_for(world.users["other"]) == []
+    assert loans.loans_for(world.users["other"]) == []
 
 
 def test_only_the_lending_units_clerks_lend(client, db_session, world):
@@ -510,7 +508,7 @@ def test_the_loan_and_return_forms(client, db_session, world, monkeypatch):
     loan = db_session.scalar(select(Loan).where(Loan.document_id == doc_id))
     assert (loan.lent_on, loan.due_on) == (dt.date(2025, 12, 1), dt.date(2026, 1, 1))
     later = dt.date(2026, 1, 5)
-    monkeypatch.setattr(operations, "bangkok_today", lambda: later)
+    monkeypatch.setattr(loans, "bangkok_today", lambda: later)
     monkeypatch.setattr(views, "bangkok_today", lambda: later)
     index = client.get("/records/").get_data(as_text=True)
     assert "เลยกำหนดส่งคืน" in index and "ร.ต.ท. ผู้ยืม" in index
@@ -533,7 +531,7 @@ def test_the_loan_and_return_forms(client, db_session, world, monkeypatch):
 
 
 def test_the_pages_refuse_those_who_keep_no_records(client, db_session, world, expired):
-    dl = operations.propose_destruction_list(world.users["clerk"], world.unit.id, 2020)
+    dl = destruction.propose_destruction_list(world.users["clerk"], world.unit.id, 2020)
     db_session.commit()
     _login(client, world.users["staff"].username)
     refused = client.get("/records/")

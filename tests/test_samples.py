@@ -8,9 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from saraban.copies.models import CertifiedCopy
 from saraban.documents.models import Document
+from saraban.endorsements.models import Endorsement
 from saraban.registers.models import Dispatch, Receipt
-from saraban.routing.models import CertifiedCopy, Endorsement, Transfer
+from saraban.routing.models import Transfer
 from saraban.thaidate import BANGKOK, to_arabic_digits
 
 

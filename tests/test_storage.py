@@ -350,7 +350,8 @@ def test_rotating_the_key_rewraps_every_file_and_keeps_it_readable(
 def test_a_backup_keeps_encrypted_files_encrypted(tmp_path):
     import json
 
-    from saraban.backup.operations import backup, read_manifest, restore, verify_backup
+    from saraban.backup.backup import backup
+    from saraban.backup.restore import read_manifest, restore, verify_backup
     from saraban.documents.files import file_path
     from saraban.extensions import db
     from tests.conftest import make_document
@@ -389,6 +390,7 @@ def test_a_backup_keeps_encrypted_files_encrypted(tmp_path):
     from flask_migrate import upgrade
 
     from saraban import create_app
+    from saraban.transaction import unit_of_work
 
     again = create_app({"ENV": "testing", "TESTING": True, "SECRET_KEY": uuid.uuid4().hex,
                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{fresh}",
@@ -396,7 +398,8 @@ def test_a_backup_keeps_encrypted_files_encrypted(tmp_path):
                         "FILE_KEYS_DIR": str(tmp_path / "keys")})
     with again.app_context():
         upgrade()
-        restore(tmp_path / "backup")
+        with unit_of_work():
+            restore(tmp_path / "backup")
         assert file_path(sha).read_bytes() == copied  # back as it was: encrypted
         db.session.remove()
         db.engine.dispose()

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from saraban.documents.models import Document
+from saraban.endorsements.models import Order
 from saraban.registers.models import Receipt
-from saraban.routing.models import Order, Transfer, TransferStatus
+from saraban.routing.models import Transfer, TransferStatus
 from saraban.units.models import Unit
 from tests.conftest import csrf_token_from, log_in, make_user
 from tests.deskworld import desk  # noqa: F401 (fixture)

@@ -15,6 +15,7 @@ from saraban.endorsements.capacity import (
     end_delegation,
     list_delegations,
 )
+from saraban.endorsements.models import Endorsement, EndorsementStatus, Order
 from saraban.endorsements.operations import (
     bangkok_today,
     circular_citation,
@@ -32,7 +33,6 @@ from saraban.endorsements.operations import (
 )
 from saraban.extensions import db
 from saraban.permissions import is_overdue
-from saraban.routing.models import Endorsement, EndorsementStatus, Order
 from saraban.units.models import DELEGATION_ABBR, Delegation
 from saraban.validation import OperationError
 

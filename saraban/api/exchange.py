@@ -31,7 +31,7 @@ def message_json(m: ExchangeMessage) -> dict:
 @bp.post("/documents/<int:document_id>/exchange")
 @token_required
 def exchange_send(document_id: int):
-    from saraban.exchange.operations import exchange_document
+    from saraban.exchange.sending import exchange_document
 
     row = exchange_document(g.api_user, document_id, _json_body().get("to"))
     db.session.commit()
@@ -41,7 +41,7 @@ def exchange_send(document_id: int):
 @bp.post("/exchange/messages/<int:row_id>/resend")
 @token_required
 def exchange_resend(row_id: int):
-    from saraban.exchange.operations import resend
+    from saraban.exchange.sending import resend
 
     row = resend(g.api_user, row_id)
     db.session.commit()
@@ -51,7 +51,7 @@ def exchange_resend(row_id: int):
 @bp.get("/exchange/arrivals")
 @token_required
 def exchange_arrivals():
-    from saraban.exchange.operations import arrivals
+    from saraban.exchange.receiving import arrivals
 
     return jsonify(items=[message_json(m) for m in arrivals(g.api_user)])
 
@@ -59,7 +59,7 @@ def exchange_arrivals():
 @bp.post("/exchange/arrivals/<int:row_id>/accept")
 @token_required
 def exchange_accept(row_id: int):
-    from saraban.exchange.operations import accept_arrival
+    from saraban.exchange.receiving import accept_arrival
 
     register_id = _json_body().get("register_id") if request.data else None
     row = accept_arrival(g.api_user, row_id, register_id)
@@ -70,7 +70,7 @@ def exchange_accept(row_id: int):
 @bp.post("/exchange/arrivals/<int:row_id>/reject")
 @token_required
 def exchange_reject(row_id: int):
-    from saraban.exchange.operations import reject_arrival
+    from saraban.exchange.receiving import reject_arrival
 
     data = _json_body()
     row = reject_arrival(g.api_user, row_id, data.get("reason"),

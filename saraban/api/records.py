@@ -9,26 +9,25 @@ from saraban.api import bp, token_required
 from saraban.api.registers import _json_body
 from saraban.documents.models import Document
 from saraban.extensions import db
-from saraban.records.models import DestructionItem, DestructionList, Loan
-from saraban.records.operations import (
+from saraban.records.destruction import (
     DECISION_TH,
     STATUS_TH,
-    archives_candidates,
-    bangkok_today,
     decide_item,
     destroy_list,
     destruction_lists,
     get_destruction_list,
-    is_overdue,
-    lend,
-    loans_for,
     propose_destruction_list,
+    review_list,
+    visible_items,
+)
+from saraban.records.keepers import bangkok_today
+from saraban.records.loans import is_overdue, lend, loans_for, return_loan
+from saraban.records.models import DestructionItem, DestructionList, Loan
+from saraban.records.retention import (
+    archives_candidates,
     retention_text,
     retention_until,
-    return_loan,
-    review_list,
     set_retention,
-    visible_items,
 )
 from saraban.validation import OperationError
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from saraban import thaidate
 from saraban.api import ApiError, bp, token_required
 from saraban.api.registers import _json_body, receipt_json
+from saraban.copies.operations import issue_certified_copy
 from saraban.documents.access import visible_document
 from saraban.extensions import db
-from saraban.routing.copies import issue_certified_copy
 from saraban.routing.models import Transfer
 from saraban.routing.operations import (
     accept_transfer,

@@ -25,8 +25,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 # kind -> (model path, the digested columns); every column unless named.
 # Documents: what identifies and classifies them (the fields locked once numbered, the
@@ -39,10 +38,10 @@ _SPECS: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "receipt": ("saraban.registers.models:Receipt", None),
     "dispatch": ("saraban.registers.models:Dispatch", None),
     "transfer": ("saraban.routing.models:Transfer", None),
-    "endorsement": ("saraban.routing.models:Endorsement", None),
-    "endorsement_line": ("saraban.routing.models:EndorsementLine", None),
-    "order": ("saraban.routing.models:Order", None),
-    "certified_copy": ("saraban.routing.models:CertifiedCopy", None),
+    "endorsement": ("saraban.endorsements.models:Endorsement", None),
+    "endorsement_line": ("saraban.endorsements.models:EndorsementLine", None),
+    "order": ("saraban.endorsements.models:Order", None),
+    "certified_copy": ("saraban.copies.models:CertifiedCopy", None),
     "user": ("saraban.accounts.models:User",
              ("username", "password_hash", "clearance", "sees_all", "is_sysadmin", "active",
               "totp_enabled", "totp_secret", "person_id")),
@@ -170,8 +169,8 @@ def _changed(obj, kind: RecordKind) -> bool:
                for attr in state.mapper.column_attrs if attr.columns[0] in digested)
 
 
-@event.listens_for(Session, "after_flush")
-def _note_changes(session, flush_context) -> None:
+def note_changes(session, flush_context) -> None:
+    """After each flush: note the digested rows it added, changed or deleted."""
     noted = None
     # deleted: those named (session.deleted) and those the flush found (orphans, cascades)
     deleted = [state.obj() for state, (is_delete, list_only) in flush_context.states.items()
@@ -196,8 +195,7 @@ def take_pending(session) -> dict[str, str | None] | None:
     return digests_of(session, noted)
 
 
-@event.listens_for(Session, "before_commit")
-def _sync_before_commit(session) -> None:
+def sync_before_commit(session) -> None:
     """A change noted after the transaction's last event gets an event of its own."""
     if session.new or session.dirty or session.deleted:
         session.flush()
@@ -207,8 +205,8 @@ def _sync_before_commit(session) -> None:
         record_on(session, "records.sync", details={"count": len(session.info[PENDING])})
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_on_rollback(session, previous_transaction) -> None:
+def forget_on_rollback(session, previous_transaction) -> None:
+    """After the outermost rollback: nothing noted was kept."""
     if not session.in_transaction():
         session.info.pop(PENDING, None)
 

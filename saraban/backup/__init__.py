@@ -44,8 +44,6 @@ last digest the chain holds for it, before committing.
      "key_id": "<16 hex>", "signature": "<HMAC-SHA256 of the rest>"}
 
 ``tables`` lists the tables in the order they are restored (parents first).
+
+The writing is in ``saraban.backup.backup``, the restoring in ``saraban.backup.restore``.
 """
-
-from saraban.backup.operations import BackupError, Summary, backup, restore
-
-__all__ = ["BackupError", "Summary", "backup", "restore"]

@@ -22,10 +22,12 @@ def _line(verb_th: str, verb_en: str, summary) -> str:
 @with_appcontext
 def backup_command(path: Path):
     """สำรองฐานข้อมูลและไฟล์ลงโฟลเดอร์ PATH (ใหม่หรือว่าง) ขณะระบบทำงาน (back up)."""
-    from saraban.backup.operations import BackupError, backup
+    from saraban.backup.backup import BackupError, backup
+    from saraban.transaction import unit_of_work
 
     try:
-        summary = backup(path)
+        with unit_of_work("one backup"):  # reads in its own snapshot; writes nothing
+            summary = backup(path)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(_line("สำรองข้อมูลแล้ว", "backed up", summary))
@@ -39,10 +41,13 @@ def backup_command(path: Path):
 @with_appcontext
 def restore_command(path: Path, key_file: Path | None):
     """กู้คืนข้อมูลสำรองจาก PATH ลงในระบบที่ว่าง (restore into an empty installation)."""
-    from saraban.backup.operations import BackupError, restore
+    from saraban.backup.backup import BackupError
+    from saraban.backup.restore import restore
+    from saraban.transaction import unit_of_work
 
     try:
-        summary = restore(path, key_file=key_file)
+        with unit_of_work("one restore"):  # every row in one transaction, or none
+            summary = restore(path, key_file=key_file)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(_line("กู้คืนข้อมูลแล้ว", "restored", summary))

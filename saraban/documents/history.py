@@ -14,18 +14,12 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import joinedload, selectinload
 
 from saraban import thaidate
+from saraban.copies.models import CertifiedCopy
 from saraban.documents.models import Document, DocumentReference
+from saraban.endorsements.models import Endorsement, EndorsementStatus, Order, OrderStatus
 from saraban.extensions import db
 from saraban.registers.models import Dispatch, EntryStatus, Receipt, Register
-from saraban.routing.models import (
-    CertifiedCopy,
-    Endorsement,
-    EndorsementStatus,
-    Order,
-    OrderStatus,
-    Transfer,
-    TransferStatus,
-)
+from saraban.routing.models import Transfer, TransferStatus
 
 # Events on the same instant keep the order in which they happen on paper.
 # An endorsement comes before the transfers its orders make at the moment of signing.

@@ -18,9 +18,9 @@ from sqlalchemy.orm import joinedload
 from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.db import begin_write
+from saraban.endorsements.models import Endorsement, EndorsementStatus
 from saraban.extensions import db
 from saraban.permissions import can_administer
-from saraban.routing.models import Endorsement, EndorsementStatus
 from saraban.thaidate import BANGKOK, format_date
 from saraban.units.models import (
     DELEGATION_ABBR,

@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import event, exists, inspect, or_, select, true
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from sqlalchemy import exists, inspect, or_, select, true
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from saraban.accounts.models import Role, User
 from saraban.audit.operations import record
@@ -28,18 +28,15 @@ from saraban.documents.access import (
 )
 from saraban.documents.models import Document
 from saraban.endorsements.capacity import acting_unit_ids, choose_capacity
-from saraban.extensions import db
-from saraban.routing.models import (
+from saraban.endorsements.models import (
     Endorsement,
     EndorsementLine,
     EndorsementStatus,
     Order,
     OrderStatus,
-    Purpose,
-    Transfer,
-    TransferKind,
-    TransferStatus,
 )
+from saraban.extensions import db
+from saraban.routing.models import Purpose, Transfer, TransferKind, TransferStatus
 from saraban.routing.operations import name_recipients
 from saraban.thaidate import BANGKOK, THAI_MONTHS_ABBR, format_date, to_thai_digits
 from saraban.units.models import Unit
@@ -568,8 +565,9 @@ def _was_signed(e: Endorsement) -> bool:
     return e.status == EndorsementStatus.SIGNED  # unchanged (read now if expired)
 
 
-@event.listens_for(Session, "before_flush")
-def _keep_signed_endorsements(session, _context, _instances) -> None:
+def keep_signed_endorsements(session, _context, _instances) -> None:
+    """Before each flush: refuse any change to an endorsement already signed (its lines
+    and orders included), whoever makes it, page, API or script."""
     for obj in session.new:  # nothing is added to a signed endorsement
         if isinstance(obj, EndorsementLine | Order) and obj.endorsement_id is not None:
             parent = session.get(Endorsement, obj.endorsement_id)

@@ -11,10 +11,11 @@ from saraban.audit.operations import record_view
 from saraban.documents.access import visible_document
 from saraban.documents.history import document_history
 from saraban.documents.models import Document
+from saraban.endorsements.models import EndorsementStatus
 from saraban.endorsements.operations import EndorsementError, endorsements_of
 from saraban.extensions import db
 from saraban.i18n import label
-from saraban.routing.models import EndorsementStatus, Transfer, TransferKind, TransferStatus
+from saraban.routing.models import Transfer, TransferKind, TransferStatus
 from saraban.thaidate import BANGKOK, format_date, format_datetime, format_time, to_thai_digits
 from saraban.units.models import Position
 

@@ -19,6 +19,7 @@ from saraban.endorsements.capacity import (
     end_delegation,
     list_delegations,
 )
+from saraban.endorsements.models import Endorsement, EndorsementStatus, Order
 from saraban.endorsements.operations import (
     PHRASES,
     bangkok_today,
@@ -37,7 +38,7 @@ from saraban.endorsements.operations import (
     update_draft,
 )
 from saraban.permissions import can_administer, is_overdue
-from saraban.routing.models import Endorsement, EndorsementStatus, Order, Transfer
+from saraban.routing.models import Transfer
 from saraban.web import run_operation
 
 bp = Blueprint("endorsements", __name__)

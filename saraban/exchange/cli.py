@@ -29,7 +29,7 @@ def init_command(code: str, name: str, force: bool):
     """Create this installation's agency identity and Ed25519 key pair; print the public
     key (last line) for the peers to register."""
     from saraban.exchange import protocol
-    from saraban.exchange.operations import exchange_dir
+    from saraban.exchange.peers import exchange_dir
 
     try:
         identity = protocol.create_identity(exchange_dir(), code, name, overwrite=force)
@@ -43,7 +43,7 @@ def init_command(code: str, name: str, force: bool):
 @exchange_cli.command("identity")
 def identity_command():
     """Print this installation's agency code, name and public key."""
-    from saraban.exchange.operations import ExchangeError, our_identity
+    from saraban.exchange.peers import ExchangeError, our_identity
 
     try:
         identity = our_identity()
@@ -61,14 +61,13 @@ def identity_command():
 def peer_add(code: str, url: str, public_key: str, name: str | None):
     """Register another agency's installation: its code, address and public key."""
     from saraban.exchange import protocol
-    from saraban.exchange.operations import ExchangeError, add_peer
-    from saraban.extensions import db
+    from saraban.exchange.peers import ExchangeError, add_peer
+    from saraban.transaction import unit_of_work
 
     try:
-        peer = add_peer(code, url, public_key, name)
-        db.session.commit()
+        with unit_of_work("a peer added"):
+            peer = add_peer(code, url, public_key, name)
     except (ExchangeError, protocol.ExchangeError) as error:
-        db.session.rollback()
         _fail(error)
     click.echo(f"เพิ่มหน่วยงาน {peer.code} ที่ {peer.url} แล้ว")
 
@@ -88,14 +87,13 @@ def peer_list():
 
 def _change(code: str, **changes):
     from saraban.exchange import protocol
-    from saraban.exchange.operations import ExchangeError, set_peer
-    from saraban.extensions import db
+    from saraban.exchange.peers import ExchangeError, set_peer
+    from saraban.transaction import unit_of_work
 
     try:
-        peer = set_peer(code, **changes)
-        db.session.commit()
+        with unit_of_work("a peer changed"):
+            peer = set_peer(code, **changes)
     except (ExchangeError, protocol.ExchangeError) as error:
-        db.session.rollback()
         _fail(error)
     return peer
 
@@ -129,8 +127,9 @@ def peer_rekey(code: str, public_key: str):
 @click.option("--once", is_flag=True, help="one pass over what is due, then stop")
 @click.option("--interval", default=2.0, show_default=True, help="seconds between passes")
 def work_command(once: bool, interval: float):
-    """Deliver the outbox: retry with a growing pause while a peer is down."""
-    from saraban.exchange.operations import work_once
+    """Deliver the outbox: retry with a growing pause while a peer is down. Each message
+    is a unit of work of its own (saraban/exchange/outbox.py)."""
+    from saraban.exchange.outbox import work_once
     from saraban.extensions import db
 
     while True:

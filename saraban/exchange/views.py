@@ -29,7 +29,8 @@ def _limited():
 def messages():
     """A signed message from a peer: answered at once with a signed acknowledgement
     (the same one again for a message seen before), or refused with a reason."""
-    from saraban.exchange.operations import ExchangeError, receive
+    from saraban.exchange.peers import ExchangeError
+    from saraban.exchange.receiving import receive
 
     try:
         status, body = receive(request.get_data(cache=False), request.remote_addr)
@@ -42,7 +43,7 @@ def messages():
 @bp.get("/identity")
 def identity():
     """This installation's agency code, name and public key, for peers to register."""
-    from saraban.exchange.operations import ExchangeError, our_identity
+    from saraban.exchange.peers import ExchangeError, our_identity
 
     try:
         us = our_identity()
@@ -55,7 +56,7 @@ def identity():
 @login_required
 def send_page(document_id: int):
     """The clerk's form: queue the document for another agency's installation."""
-    from saraban.exchange.operations import exchange_document
+    from saraban.exchange.sending import exchange_document
     from saraban.web import run_operation
 
     run_operation(lambda: exchange_document(current_user, document_id, request.form.get("to")),
@@ -68,7 +69,7 @@ def send_page(document_id: int):
 @login_required
 def decide_page(row_id: int):
     """Accept (register) or reject a letter that arrived from another agency."""
-    from saraban.exchange.operations import accept_arrival, reject_arrival
+    from saraban.exchange.receiving import accept_arrival, reject_arrival
     from saraban.web import run_operation
 
     if request.form.get("action") == "accept":

@@ -1,5 +1,6 @@
 """Pages of the records' life: loans, the yearly destruction list, the National Archives
-list, and a document's retention. The rules are in ``saraban.records.operations``."""
+list, and a document's retention. The rules are in ``saraban.records.retention``,
+``destruction`` and ``loans``."""
 
 from __future__ import annotations
 
@@ -11,30 +12,33 @@ from flask_login import current_user, login_required
 
 from saraban.i18n import current_lang, format_date
 from saraban.permissions import can_keep_records, can_see_records
-from saraban.records.models import DestructionDecision, DestructionStatus
-from saraban.records.operations import (
+from saraban.records.destruction import (
     DECISION_TH,
     STATUS_TH,
-    active_units,
-    archives_candidates,
-    bangkok_today,
     decide_item,
     destroy_list,
     destruction_lists,
-    find_document_by_number,
     get_destruction_list,
+    propose_destruction_list,
+    review_list,
+    visible_items,
+)
+from saraban.records.keepers import bangkok_today, keeper_units
+from saraban.records.loans import (
+    active_units,
+    find_document_by_number,
     get_loan,
-    keeper_units,
     lend,
     loans_for,
     open_loans_of,
-    propose_destruction_list,
+    return_loan,
+)
+from saraban.records.models import DestructionDecision, DestructionStatus
+from saraban.records.retention import (
+    archives_candidates,
     retention_text,
     retention_until,
-    return_loan,
-    review_list,
     set_retention,
-    visible_items,
 )
 from saraban.validation import OperationError
 from saraban.web import run_operation

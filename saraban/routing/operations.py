@@ -20,12 +20,7 @@ from saraban.documents.access import (
 from saraban.documents.models import Document
 from saraban.extensions import db
 from saraban.permissions import is_top_secret
-from saraban.routing.models import (
-    Purpose,
-    Transfer,
-    TransferKind,
-    TransferStatus,
-)
+from saraban.routing.models import Purpose, Transfer, TransferKind, TransferStatus
 from saraban.units.models import Unit
 from saraban.validation import OperationError, clean_text, is_row_id, read_date
 

@@ -7,9 +7,9 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from saraban.copies.operations import issue_certified_copy
 from saraban.extensions import db
 from saraban.i18n import local_digits
-from saraban.routing.copies import issue_certified_copy
 from saraban.routing.operations import (
     accept_transfer,
     acknowledge_return,
@@ -30,7 +30,7 @@ bp = Blueprint("routing", __name__)
 @login_required
 def inbox_page():
     from saraban.documents.access import record_views
-    from saraban.exchange.operations import arrivals
+    from saraban.exchange.receiving import arrivals
     from saraban.extensions import db
 
     transfers, waiting = inbox(current_user), arrivals(current_user)

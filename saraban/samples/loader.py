@@ -20,6 +20,7 @@ from sqlalchemy import select
 from saraban import PROJECT_ROOT
 from saraban.accounts.models import Membership, Role, User
 from saraban.audit.operations import record
+from saraban.copies.models import CertifiedCopy
 from saraban.documents.history import bangkok_midnight
 from saraban.documents.models import (
     Document,
@@ -30,18 +31,10 @@ from saraban.documents.models import (
     ReferenceRelation,
 )
 from saraban.documents.operations import clean_number, normalize_number
+from saraban.endorsements.models import Endorsement, EndorsementLine, EndorsementStatus
 from saraban.extensions import db
 from saraban.registers.models import Dispatch, EntryMode, Receipt, Register, RegisterKind
-from saraban.routing.models import (
-    CertifiedCopy,
-    Endorsement,
-    EndorsementLine,
-    EndorsementStatus,
-    Purpose,
-    Transfer,
-    TransferKind,
-    TransferStatus,
-)
+from saraban.routing.models import Purpose, Transfer, TransferKind, TransferStatus
 from saraban.thaidate import BANGKOK, parse_date, parse_time, to_arabic_digits
 from saraban.units.models import (
     Agency,

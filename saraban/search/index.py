@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import bindparam, event, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from saraban.documents.models import Document, DocumentReference, Enclosure
+from saraban.endorsements.models import Endorsement, EndorsementLine
 from saraban.registers.models import Dispatch, Receipt, Register
-from saraban.routing.models import Endorsement, EndorsementLine
 from saraban.search.models import SearchText
 from saraban.search.text import normalize
 from saraban.units.models import Agency, Unit
@@ -23,8 +23,8 @@ from saraban.units.models import Agency, Unit
 _BY_DOCUMENT_ID = (Receipt, Dispatch, DocumentReference, Enclosure, Endorsement)
 
 
-@event.listens_for(Session, "after_flush")
-def _note_changes(session: Session, _context) -> None:
+def note_changes(session: Session, _context) -> None:
+    """After each flush: note the documents whose search text it changed."""
     documents = session.info.setdefault("search_documents", set())
     endorsements = session.info.setdefault("search_endorsements", set())
     for obj in chain(session.new, session.dirty, session.deleted):
@@ -36,8 +36,8 @@ def _note_changes(session: Session, _context) -> None:
             endorsements.add(obj.endorsement_id)
 
 
-@event.listens_for(Session, "before_commit")
-def _refresh(session: Session) -> None:
+def refresh_before_commit(session: Session) -> None:
+    """Before the commit: rebuild the search rows of the documents noted."""
     if not (session.info.get("search_documents") or session.info.get("search_endorsements")):
         return
     session.flush()
@@ -51,8 +51,8 @@ def _refresh(session: Session) -> None:
         reindex(session, sorted(documents))
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
+def forget_on_rollback(session: Session) -> None:
+    """After a rollback: the noted changes are gone, so are the notes."""
     session.info.pop("search_documents", None)
     session.info.pop("search_endorsements", None)
 

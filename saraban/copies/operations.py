@@ -16,6 +16,7 @@ from sqlalchemy import select
 from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.audit.printcodes import issue_print_code, new_code, show
+from saraban.copies.models import CertifiedCopy
 from saraban.db import begin_write, utcnow
 from saraban.documents.access import require_readable
 from saraban.documents.files import read, store, write_file
@@ -28,12 +29,13 @@ from saraban.documents.models import (
     FileRole,
     ReferenceRelation,
 )
+from saraban.endorsements.models import Endorsement, EndorsementStatus
 from saraban.endorsements.operations import circular_citation, circular_text
 from saraban.extensions import db
 from saraban.permissions import is_top_secret
 from saraban.registers.models import Register, RegisterKind
 from saraban.registers.operations import issue_dispatch, usable_register_ids
-from saraban.routing.models import CertifiedCopy, Endorsement, EndorsementStatus, Transfer
+from saraban.routing.models import Transfer
 from saraban.routing.operations import RoutingError, send_transfers
 from saraban.thaidate import BANGKOK, format_date, to_thai_digits
 from saraban.units.models import Unit

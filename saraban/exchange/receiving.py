@@ -1,23 +1,25 @@
-"""Sending letters to other agencies' installations and receiving theirs.
+"""Receiving the messages other agencies' installations post to ``/exchange/v1/messages``.
 
-Sending puts a signed message in the outbox in the same transaction as the clerk's
-action; the worker delivers it, again and again with a growing pause while the peer is
-down, until the peer acknowledges it (delivery is at least once). Receiving checks the
-signature, the digests and the addressee, stores the message, answers at once with a
-signed acknowledgement, and registers the letter in the central receipt register; the
-accept notice with its เลขรับ (AcceptID) goes back through the outbox. A message id seen
-before is answered with the same acknowledgement and never registered twice.
+Receiving checks the signature, the digests and the addressee, stores the message,
+answers at once with a signed acknowledgement, and registers the letter in the central
+receipt register; the accept notice with its เลขรับ (AcceptID) goes back through the
+outbox. A message id seen before is answered with the same acknowledgement and never
+registered twice. A clerk accepts or rejects, from the list of arrivals, the letters
+not registered automatically.
+
+The endpoint is a request: its one transaction is committed by the boundary
+(``saraban.transaction``) after the answer is made and before it is sent, so that a peer
+holds an acknowledgement only for a message that is stored. Nothing here commits early:
+the message row, its letter, its files and its receipt number are one unit; a failure on
+the way rolls them back together and the peer, answered with an error, sends the message
+again. Committing the row before the letter is taken would answer that retry with the
+acknowledgement of a letter never registered.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import json
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import delete, or_, select
@@ -26,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
-from saraban.documents.access import HiddenDocument, document_for_clerk, require_readable
+from saraban.documents.access import HiddenDocument, require_readable
 from saraban.documents.models import (
     Document,
     DocumentFile,
@@ -39,316 +41,12 @@ from saraban.documents.models import (
 )
 from saraban.exchange import protocol
 from saraban.exchange.models import Direction, ExchangeMessage, MessageStatus, Peer
+from saraban.exchange.peers import ExchangeError, our_identity, peer_keys
 from saraban.extensions import db
 from saraban.registers.models import Register, RegisterKind
-from saraban.units.models import Agency, Unit
+from saraban.units.models import Unit
 from saraban.validation import OperationError, clean_text, is_row_id
 
-PATH = "/exchange/v1/messages"
-BACKOFF_FIRST, BACKOFF_MAX = 2.0, 3600.0  # seconds
-LEASE = dt.timedelta(minutes=5)  # a worker's claim on a message it is sending
-TIMEOUT = 30
-
-
-class ExchangeError(OperationError):
-    """A refusal about the exchange, with Thai and English messages."""
-
-
-def exchange_dir() -> Path:
-    return Path(current_app.config["DATA_DIR"]) / "exchange"
-
-
-def our_identity() -> protocol.Identity:
-    try:
-        return protocol.load_identity(exchange_dir())
-    except protocol.ExchangeError as error:
-        raise ExchangeError(
-            "ยังไม่ได้ตั้งค่าตัวตนของหน่วยงานสำหรับรับส่งหนังสือ (saraban exchange init)",
-            f"This installation has no exchange identity yet ({error}).", status=409) from None
-
-
-# --- peers ----------------------------------------------------------------------------
-
-def add_peer(code: str, url: str, public_key: str, name: str | None = None) -> Peer:
-    code = (code or "").strip().upper()
-    protocol.check_code(code)
-    protocol.public_key_from_text(public_key)
-    if not url.startswith(("http://", "https://")):
-        raise ExchangeError("ที่อยู่ต้องขึ้นต้นด้วย http:// หรือ https://",
-                            "The URL must start with http:// or https://.", field="url")
-    begin_write(db.session)
-    if db.session.scalar(select(Peer.id).where(Peer.code == code)) is not None:
-        raise ExchangeError(f"มีหน่วยงาน {code} อยู่แล้ว", f"Peer {code} already exists.",
-                            status=409)
-    agency = db.session.scalar(select(Agency).where(Agency.code == code))
-    if agency is None:
-        agency = Agency(code=code, short_name=name or code, name_th=name or code)
-        db.session.add(agency)
-    peer = Peer(code=code, name=name or agency.name_th, url=url.rstrip("/"),
-                public_key=public_key.strip(), agency=agency)
-    db.session.add(peer)
-    db.session.flush()
-    record("exchange.peer_add", obj=peer, details={"code": code, "url": peer.url})
-    return peer
-
-
-def set_peer(code: str, *, active: bool | None = None, public_key: str | None = None,
-             url: str | None = None) -> Peer:
-    begin_write(db.session)
-    peer = db.session.scalar(select(Peer).where(Peer.code == (code or "").strip().upper()))
-    if peer is None:
-        raise ExchangeError(f"ไม่พบหน่วยงาน {code}", f"No peer {code}.", status=404)
-    before = {"active": peer.active, "public_key": peer.public_key, "url": peer.url}
-    if public_key is not None:
-        protocol.public_key_from_text(public_key)
-        peer.public_key = public_key.strip()
-    if active is not None:
-        peer.active = active
-    if url is not None:
-        peer.url = url.rstrip("/")
-    db.session.flush()
-    record("exchange.peer_change", obj=peer, details={
-        "before": before, "after": {"active": peer.active, "public_key": peer.public_key,
-                                    "url": peer.url}})
-    return peer
-
-
-def _peer_keys(code: str):
-    peer = db.session.scalar(select(Peer).where(Peer.code == code, Peer.active))
-    return protocol.public_key_from_text(peer.public_key) if peer else None
-
-
-# --- sending --------------------------------------------------------------------------
-
-_FILE_ORDER = (FileRole.ORIGINAL, FileRole.SCAN, FileRole.STAMPED, FileRole.CERTIFIED)
-
-
-def _letter(document: Document, us: protocol.Identity, peer: Peer) -> protocol.Letter:
-    from saraban.documents.files import served_copy
-
-    def read(stored):  # what leaves the saraban carries no active content
-        return served_copy(stored)[0]
-
-    files = sorted(document.files, key=lambda f: (_FILE_ORDER.index(f.role), f.id))
-    main = None
-    if files:
-        f = files[0]
-        main = protocol.BinaryFile(f.filename, f.file.media_type, read(f.file))
-    enclosures, attachments = [], []
-    for i, e in enumerate(document.enclosures):
-        name = f"enclosure-{i + 1}" if e.file is not None else None
-        enclosures.append(protocol.Enclosure(e.description, name))
-        if e.file is not None:
-            attachments.append(protocol.BinaryFile(name, e.file.media_type, read(e.file)))
-    signer = document.signer.display_name if document.signer else None
-    return protocol.Letter(
-        number=document.number, date=document.doc_date, subject=document.subject,
-        secrecy=document.secrecy, urgency=document.urgency,
-        sender=protocol.Party(us.code, us.name, signer, document.signature_text),
-        receiver=protocol.Party(peer.code, peer.name, None, document.addressee),
-        references=[protocol.Reference(r.text) for r in document.references],
-        enclosures=enclosures,
-        send_date=utcnow().replace(microsecond=0), main_file=main, attachment_files=attachments,
-        description=document.body)
-
-
-def exchange_document(user: User, document_id, to_code) -> ExchangeMessage:
-    """Queue a numbered document for another agency's installation (flushes only)."""
-    document = document_for_clerk(user, document_id, "ส่งหนังสือถึงหน่วยงานภายนอก",
-                                  "send to another agency")
-    # no peer's code holds control characters (and PostgreSQL refuses NUL in a query)
-    code = to_code.strip().upper() if isinstance(to_code, str) and to_code.isprintable() else ""
-    peer = db.session.scalar(select(Peer).where(Peer.code == code))
-    if peer is None or not peer.active:
-        raise ExchangeError("ไม่พบหน่วยงานปลายทางที่รับส่งหนังสือกันได้",
-                            f"No active peer '{code}'.", status=404, field="to")
-    if not document.number:
-        raise ExchangeError("หนังสือยังไม่มีเลขที่ กรุณาออกเลขหนังสือส่งก่อน",
-                            "The document has no number yet: number it first.", status=409)
-    if document.secrecy >= 3:
-        raise ExchangeError("หนังสือลับที่สุดไม่ส่งทางระบบ ให้ส่งตัวหนังสือตามระเบียบ",
-                            "Top-secret documents are not sent electronically.", status=409)
-    if document.secrecy > 0 and not carries_secrets(peer.url):
-        raise _clear_text_refusal(peer)
-    us = our_identity()
-    message = protocol.build_letter(us, peer.code, _letter(document, us, peer))
-    begin_write(db.session)
-    now = utcnow()
-    row = ExchangeMessage(direction=Direction.OUT, message_id=message["MessageID"],
-                          kind="letter", peer=peer, document_id=document.id,
-                          status=MessageStatus.QUEUED, digest=protocol.digest(message),
-                          payload=json.dumps(message, ensure_ascii=False), next_attempt_at=now,
-                          created_by_id=user.id)
-    db.session.add(row)
-    db.session.flush()
-    record("exchange.queue", user=user, obj=row, document_id=document.id,
-           details={"to": peer.code, "message_id": row.message_id})
-    return row
-
-
-def carries_secrets(url: str) -> bool:
-    """Whether a secret letter may travel to ``url``: over HTTPS, or to this machine's own
-    loopback address (tests, a local relay); never in clear over a network."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url or "")
-    if parts.scheme == "https":
-        return True
-    if parts.scheme != "http":
-        return False
-    host = (parts.hostname or "").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _clear_text_refusal(peer: Peer) -> ExchangeError:
-    return ExchangeError(
-        f"หนังสือลับส่งถึง {peer.code} ได้เฉพาะทาง HTTPS ที่อยู่ของหน่วยงานนี้เป็น http:// "
-        "ให้ผู้ดูแลระบบแก้ที่อยู่เป็น https:// ก่อน",
-        f"A classified letter goes to {peer.code} only over HTTPS; its URL is plain http://.",
-        status=409, field="to")
-
-
-def resend(user: User, row_id) -> ExchangeMessage:
-    """Withdraw a rejected letter and send it again as a new message."""
-    row = db.session.get(ExchangeMessage, row_id) if is_row_id(row_id) else None
-    if row is None or row.direction != Direction.OUT or row.kind != "letter":
-        raise HiddenDocument("ไม่พบรายการส่งนี้", "No such outgoing letter.")
-    require_readable(user, row.document_id, not_found=("ไม่พบรายการส่งนี้",
-                                                       "No such outgoing letter."))
-    document_for_clerk(user, row.document_id, "ส่งหนังสือซ้ำ", "resend")
-    if row.status not in (MessageStatus.REJECTED, MessageStatus.INVALID, MessageStatus.FAILED):
-        raise ExchangeError("ส่งซ้ำได้เฉพาะหนังสือที่ถูกปฏิเสธหรือส่งไม่สำเร็จ",
-                            "Only a rejected or failed letter is sent again.", status=409)
-    row.status = MessageStatus.WITHDRAWN
-    return exchange_document(user, row.document_id, row.peer.code)
-
-
-# --- the worker ---------------------------------------------------------------------------
-
-def backoff(attempts: int) -> dt.timedelta:
-    return dt.timedelta(seconds=min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(0, attempts - 1)))
-
-
-@dataclass
-class WorkReport:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-
-
-def _claim(limit: int) -> list[int]:
-    """Take the due messages for this worker (one short transaction), so that two
-    workers do not send the same one at the same time."""
-    now = utcnow()
-    begin_write(db.session)
-    rows = db.session.scalars(
-        select(ExchangeMessage).where(ExchangeMessage.direction == Direction.OUT,
-                                      ExchangeMessage.status == MessageStatus.QUEUED,
-                                      ExchangeMessage.next_attempt_at <= now)
-        .order_by(ExchangeMessage.next_attempt_at, ExchangeMessage.id).limit(limit)).all()
-    for row in rows:
-        row.next_attempt_at = now + LEASE
-    db.session.commit()
-    return [r.id for r in rows]
-
-
-def work_once(limit: int = 50) -> WorkReport:
-    """One pass: deliver what is due, each message in its own transaction."""
-    report = WorkReport()
-    for row_id in _claim(limit):
-        outcome = deliver(row_id)
-        setattr(report, outcome, getattr(report, outcome) + 1)
-    return report
-
-
-def deliver(row_id: int) -> str:
-    """Send one message; gives 'sent', 'retried' or 'failed' (commits)."""
-    row = db.session.get(ExchangeMessage, row_id)
-    peer = row.peer
-    if (row.kind == "letter" and row.document is not None and row.document.secrecy > 0
-            and not carries_secrets(peer.url)):  # the peer's URL changed since it was queued
-        begin_write(db.session)
-        row = db.session.get(ExchangeMessage, row_id, populate_existing=True)
-        row.status = MessageStatus.FAILED
-        row.last_error = ("ไม่ส่ง: หนังสือลับส่งได้เฉพาะทาง HTTPS (a classified letter goes "
-                          "only over HTTPS)")
-        row.next_attempt_at = None
-        record("exchange.failed", obj=row, document_id=row.document_id,
-               details={"to": peer.code, "error": "plain http for a classified letter"})
-        db.session.commit()
-        return "failed"
-    request = urllib.request.Request(
-        peer.url + PATH, data=row.payload.encode("utf-8"), method="POST",
-        headers={"Content-Type": "application/json"})
-    status, body, error = None, b"", None
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            status, body = response.status, response.read()
-    except urllib.error.HTTPError as http:
-        status, body = http.code, http.read() or b""
-    except (urllib.error.URLError, OSError, TimeoutError) as failure:
-        error = str(getattr(failure, "reason", failure))
-    begin_write(db.session)
-    row = db.session.get(ExchangeMessage, row_id, populate_existing=True)
-    now = utcnow()
-    if status == 200:
-        try:
-            ack = json.loads(body)
-            checked = protocol.verify(ack, peer_keys=_peer_keys, our_code=our_identity().code,
-                                      now=now)
-            if checked.kind != "delivery" or checked.in_reply_to != row.message_id:
-                raise protocol.ExchangeRefusal("malformed", "", "not an acknowledgement of it")
-        except (ValueError, protocol.ExchangeRefusal) as bad:
-            error = f"bad acknowledgement: {bad}"
-        else:
-            row.ack = body.decode("utf-8")
-            if row.status == MessageStatus.QUEUED:
-                row.status = MessageStatus.DELIVERED
-            row.delivered_at = now
-            row.next_attempt_at = None
-            row.last_error = None
-            record("exchange.delivered", obj=row, document_id=row.document_id,
-                   details={"to": peer.code, "message_id": row.message_id,
-                            "attempts": row.attempts + 1})
-            row.attempts += 1
-            db.session.commit()
-            return "sent"
-    row.attempts += 1
-    if status is not None and 400 <= status < 500 and status not in (408, 429):
-        row.status = MessageStatus.FAILED
-        row.last_error = f"HTTP {status}: {body[:500].decode('utf-8', 'replace')}"
-        row.next_attempt_at = None
-        record("exchange.failed", obj=row, document_id=row.document_id,
-               details={"to": peer.code, "error": row.last_error})
-        db.session.commit()
-        return "failed"
-    sent_at = json.loads(row.payload).get("Timestamp", "")
-    if _too_old(sent_at, now):
-        row.status = MessageStatus.FAILED
-        row.last_error = "หมดอายุก่อนส่งถึง (expired before delivery)"
-        row.next_attempt_at = None
-        db.session.commit()
-        return "failed"
-    row.last_error = error or f"HTTP {status}"
-    row.next_attempt_at = now + backoff(row.attempts)
-    db.session.commit()
-    return "retried"
-
-
-def _too_old(timestamp: str, now: dt.datetime) -> bool:
-    try:
-        at = dt.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-    except ValueError:
-        return True
-    return now - at > protocol.MAX_AGE - dt.timedelta(hours=1)
-
-
-# --- receiving ---------------------------------------------------------------------------
 
 def _refuse(code: str, th: str, en: str, message, remote: str | None, field=None):
     """Record a refused message (nothing of it is kept) and say why, in both languages."""
@@ -359,7 +57,7 @@ def _refuse(code: str, th: str, en: str, message, remote: str | None, field=None
         return None if text is None else "".join(c if c.isprintable() else "?" for c in text)
 
     _log_refusal(code, trimmed("From"), trimmed("MessageID"), remote)
-    db.session.commit()
+    db.session.flush()  # committed with the refused request: the answer is no error
     return protocol.refusal_answer(code, en, th, field)
 
 
@@ -396,7 +94,8 @@ def _log_refusal(reason: str, claimed_from: str | None, message_id: str | None,
 
 
 def receive(raw: bytes, remote: str | None = None) -> tuple[int, dict]:
-    """Handle one message posted by a peer; gives the HTTP status and the JSON answer."""
+    """Handle one message posted by a peer; gives the HTTP status and the JSON answer.
+    Flushes only: the endpoint's request commits it, refusals counted included."""
     try:
         message = json.loads(raw)
         json.dumps(message, ensure_ascii=False).encode("utf-8")  # no lone surrogate escapes
@@ -411,7 +110,7 @@ def receive(raw: bytes, remote: str | None = None) -> tuple[int, dict]:
         if seen is not None:
             return _repeat(seen, message, remote)
     try:
-        checked = protocol.verify(message, peer_keys=_peer_keys, our_code=us.code,
+        checked = protocol.verify(message, peer_keys=peer_keys, our_code=us.code,
                                   now=utcnow())
     except protocol.ExchangeRefusal as refusal:
         return _refuse(refusal.code, refusal.message_th, refusal.message_en, message, remote,
@@ -440,7 +139,7 @@ def receive(raw: bytes, remote: str | None = None) -> tuple[int, dict]:
         _take_notice(row, checked, peer)
     record("exchange.receive", obj=row, document_id=row.document_id, remote_addr=remote,
            details={"from": peer.code, "kind": row.kind, "message_id": row.message_id})
-    db.session.commit()
+    db.session.flush()  # the request's boundary commits, before the acknowledgement is sent
     return 200, ack
 
 
