@@ -108,7 +108,7 @@ def _resigned(message: dict, identity) -> dict:
 
 @pytest.fixture()
 def peer(app, db_session, tmp_path):
-    from saraban.exchange.operations import add_peer, exchange_dir
+    from saraban.exchange.peers import add_peer, exchange_dir
 
     protocol.create_identity(exchange_dir(), "RTP", "สำนักงานตำรวจแห่งชาติ", overwrite=True)
     them = protocol.create_identity(tmp_path / "dga", "DGAX", "สพร. ทดสอบ")
