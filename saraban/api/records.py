@@ -9,6 +9,7 @@ from saraban.api import bp, token_required
 from saraban.api.registers import _json_body
 from saraban.documents.models import Document
 from saraban.extensions import db
+from saraban.permissions import is_overdue
 from saraban.records.destruction import (
     DECISION_TH,
     STATUS_TH,
@@ -21,7 +22,7 @@ from saraban.records.destruction import (
     visible_items,
 )
 from saraban.records.keepers import bangkok_today
-from saraban.records.loans import is_overdue, lend, loans_for, return_loan
+from saraban.records.loans import lend, loans_for, return_loan
 from saraban.records.models import DestructionItem, DestructionList, Loan
 from saraban.records.retention import (
     archives_candidates,

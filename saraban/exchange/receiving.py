@@ -43,6 +43,7 @@ from saraban.exchange import protocol
 from saraban.exchange.models import Direction, ExchangeMessage, MessageStatus, Peer
 from saraban.exchange.peers import ExchangeError, our_identity, peer_keys
 from saraban.extensions import db
+from saraban.permissions import can_see_records, is_top_secret
 from saraban.registers.models import Register, RegisterKind
 from saraban.units.models import Unit
 from saraban.validation import OperationError, clean_text, is_row_id
@@ -191,7 +192,7 @@ def _refusal(letter: protocol.Letter) -> tuple[str, str] | None:
         except OperationError as error:
             return "invalid", (f"ไฟล์ {file.filename[:100]}: {error.message_th} "
                                f"(file {file.filename[:100]}: {error.message_en})")
-    if letter.secrecy >= 3:
+    if is_top_secret(letter):
         return "reject", ("หนังสือชั้นลับที่สุดไม่รับทางระบบ ให้ส่งตัวหนังสือตามระเบียบว่าด้วยการรักษา"
                           "ความลับของทางราชการ (top-secret letters are not received "
                           "electronically: send the paper letter)")
@@ -323,14 +324,8 @@ def _when(text) -> dt.datetime | None:
 
 def _keeps_central(user: User) -> bool:
     """Letters that arrived and wait belong to the clerks of the central register's unit."""
-    from saraban.accounts.models import Role
-    from saraban.documents.access import member_unit_ids
-
     register = central_register()
-    if register is None:
-        return False
-    return user.sees_all or register.unit_id in (
-        member_unit_ids(user, Role.CLERK) + member_unit_ids(user, Role.ADMIN))
+    return register is not None and can_see_records(user, register.unit_id)
 
 
 def arrivals(user: User) -> list[ExchangeMessage]:

@@ -20,6 +20,7 @@ from saraban.exchange import protocol
 from saraban.exchange.models import Direction, ExchangeMessage, MessageStatus, Peer
 from saraban.exchange.peers import ExchangeError, our_identity
 from saraban.extensions import db
+from saraban.permissions import is_top_secret
 from saraban.validation import is_row_id
 
 _FILE_ORDER = (FileRole.ORIGINAL, FileRole.SCAN, FileRole.STAMPED, FileRole.CERTIFIED)
@@ -67,7 +68,7 @@ def exchange_document(user: User, document_id, to_code) -> ExchangeMessage:
     if not document.number:
         raise ExchangeError("หนังสือยังไม่มีเลขที่ กรุณาออกเลขหนังสือส่งก่อน",
                             "The document has no number yet: number it first.", status=409)
-    if document.secrecy >= 3:
+    if is_top_secret(document):
         raise ExchangeError("หนังสือลับที่สุดไม่ส่งทางระบบ ให้ส่งตัวหนังสือตามระเบียบ",
                             "Top-secret documents are not sent electronically.", status=409)
     if document.secrecy > 0 and not carries_secrets(peer.url):

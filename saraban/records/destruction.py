@@ -23,6 +23,7 @@ from saraban.db import begin_write, utcnow
 from saraban.documents.access import visible_document, visible_filter
 from saraban.documents.models import Document, DocumentFile, DocumentStatus, Enclosure, StoredFile
 from saraban.extensions import db
+from saraban.permissions import can_see_records
 from saraban.records.keepers import (
     RecordsError,
     bangkok_today,
@@ -156,7 +157,7 @@ def get_destruction_list(user: User, list_id, for_update: bool = False) -> Destr
         query = query.with_for_update(of=DestructionList).execution_options(
             populate_existing=True)
     found = db.session.scalar(query) if list_id else None
-    if found is None or not (user.sees_all or found.unit_id in keeper_unit_ids(user)):
+    if found is None or not can_see_records(user, found.unit_id):
         raise RecordsError("ไม่พบบัญชีหนังสือขอทำลายนี้", "No such destruction list.",
                            status=404)
     return found

@@ -13,11 +13,12 @@ import datetime as dt
 
 from sqlalchemy import exists, or_, select, union
 
-from saraban.accounts.models import Role, User
+from saraban.accounts.models import User
 from saraban.db import utcnow
-from saraban.documents.access import member_unit_ids, require_readable
+from saraban.documents.access import require_readable
 from saraban.documents.models import Document
 from saraban.extensions import db
+from saraban.permissions import can_keep_records, keeper_unit_ids
 from saraban.registers.models import EntryStatus, Receipt, Register
 from saraban.thaidate import BANGKOK, to_arabic_digits, to_thai_digits
 from saraban.units.models import Unit
@@ -33,11 +34,6 @@ def bangkok_today() -> dt.date:
 
 
 # --- who keeps what ------------------------------------------------------------------
-
-def keeper_unit_ids(user: User) -> list[int]:
-    """Units whose records the user keeps: where he is a clerk or an administrator."""
-    return sorted(set(member_unit_ids(user, Role.CLERK)) | set(member_unit_ids(user, Role.ADMIN)))
-
 
 def held_by(unit_ids) -> object:
     """A WHERE clause on ``Document``: made by one of the units, or entered (not cancelled)
@@ -90,7 +86,7 @@ def read_whole(value, field: str, label: str, low: int, high: int) -> int | None
 
 
 def require_keeper(user: User, unit_id: int, doing_th: str, doing_en: str) -> None:
-    if unit_id not in keeper_unit_ids(user):
+    if not can_keep_records(user, unit_id):
         raise RecordsError(f"เฉพาะเจ้าหน้าที่สารบรรณของหน่วยนี้จึง{doing_th}ได้",
                            f"Only the unit's clerks may {doing_en}.", status=403)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from saraban.db import begin_write
 from saraban.documents.access import visible_document, visible_filter
 from saraban.documents.models import Document
 from saraban.extensions import db
+from saraban.permissions import can_see_records, is_overdue
 from saraban.records.keepers import (
     RecordsError,
     bangkok_today,
@@ -27,10 +27,6 @@ from saraban.records.models import Loan
 from saraban.thaidate import format_date
 from saraban.units.models import Unit
 from saraban.validation import clean_text, read_date
-
-
-def is_overdue(loan: Loan, today: dt.date | None = None) -> bool:
-    return loan.returned_on is None and loan.due_on < (today or bangkok_today())
 
 
 @dataclass
@@ -122,7 +118,7 @@ def get_loan(user: User, loan_id, for_update: bool = False) -> Loan:
     loan = db.session.get(Loan, loan_id, populate_existing=True,
                           with_for_update=for_update or None) if loan_id else None
     if loan is None or visible_document(user, loan.document_id) is None or not (
-            user.sees_all or loan.unit_id in keeper_unit_ids(user)):
+            can_see_records(user, loan.unit_id)):
         raise RecordsError("ไม่พบบัตรยืมนี้", "No such loan.", status=404)
     return loan
 
