@@ -2,7 +2,8 @@
 
 ``saraban ecms sync-codes`` fetches the directory, the ministries and the secret, speed and
 MIME codes and stores them with their time (saraban/exchange/ecms/codes.py);
-``saraban ecms map secrecy 1 002`` maps one of our levels to a node code.
+``saraban ecms map secrecy 1 002`` maps one of our levels to a node code; ``saraban ecms work
+[--once]`` runs the worker (saraban/exchange/ecms/worker.py).
 """
 
 from __future__ import annotations
@@ -77,3 +78,25 @@ def map_command(kind: str, level: int, code: str):
     except OperationError as error:
         _fail(error)
     click.echo(f"{kind} {level} → {code}")
+
+
+@ecms_cli.command("work")
+@click.option("--once", is_flag=True, help="One round, then stop (for cron or a timer).")
+@click.option("--interval", type=click.FloatRange(min=1.0), default=30.0, show_default=True,
+              help="Seconds between rounds.")
+@with_appcontext
+def work_command(once: bool, interval: float):
+    """Push the e-CMS outbox and pull what our node has queued (saraban/exchange/ecms/worker.py)."""
+    import time
+
+    from saraban.exchange.ecms.worker import work_once
+
+    client = client_from_config()
+    while True:
+        report = work_once(client)
+        click.echo(report.summary())
+        for error in report.errors:
+            click.echo(f"  {error}", err=True)
+        if once:
+            return
+        time.sleep(interval)
