@@ -115,16 +115,16 @@ def pair(request, tmp_path_factory):
             pg.drop()
 
 
-@pytest.fixture()
-def node(pair):
-    """A fresh fake node; both installations fetch its lists and map our levels to its
-    codes (0-3 → 001-004), as an administrator does with ``saraban ecms sync-codes``."""
+@pytest.fixture(scope="module")
+def fake_node(pair):
+    """One fake node for the module (its ProcessIDs, like a real node's, never repeat); both
+    installations fetch its lists and map our levels to its codes (0-3 → 001-004), as an
+    administrator does with ``saraban ecms sync-codes`` and ``saraban ecms map``."""
     from saraban.exchange.ecms.codes import map_level, sync_codes
 
     fake = FakeEcms().start()
     try:
         for side in pair:
-            side.app.config["EXCHANGE_AUTO_REGISTER"] = True
             side.run(sync_codes, ecms_client(fake, side.org))
             for level, code in enumerate(("001", "002", "003", "004")):
                 side.run(map_level, None, "secrecy", level, code)
@@ -134,17 +134,31 @@ def node(pair):
         fake.stop()
 
 
+@pytest.fixture()
+def node(pair, fake_node):
+    """The node with empty queues, and both installations registering automatically."""
+    for side in pair:
+        side.app.config["EXCHANGE_AUTO_REGISTER"] = True
+    for queue in fake_node.queues.values():
+        queue.clear()
+    fake_node.delay.clear()
+    return fake_node
+
+
 # --- helpers --------------------------------------------------------------------------------
 
-def _clerk():
+def _clerk(username: str = "demo-clerk"):
+    """A sample account; ``demo-admin`` decides on arrivals, as in tests/test_exchange_desk.py
+    (an arrival not yet registered belongs to no unit a clerk reads)."""
     from saraban.accounts.models import User
     from saraban.extensions import db
 
-    return db.session.scalar(select(User).where(User.username == "demo-clerk"))
+    return db.session.scalar(select(User).where(User.username == username))
 
 
 def _new_document(side: Installation, *, secrecy: int = 0, files=(PDF,),
-                  enclosures: tuple[tuple[str, bytes], ...] = ()) -> tuple[int, str]:
+                  enclosures: tuple[tuple[str, bytes, str | None], ...] = ()
+                  ) -> tuple[int, str]:
     """A numbered outgoing letter of ``side`` with its PDF; its id and its ที่."""
     from saraban.documents.files import sniff, store
     from saraban.documents.models import DocumentFile, Enclosure, FileRole
@@ -160,9 +174,10 @@ def _new_document(side: Installation, *, secrecy: int = 0, files=(PDF,),
         for content in files:
             document.files.append(DocumentFile(file_id=store(content, sniff(content)).id,
                                                role=FileRole.ORIGINAL, filename="หนังสือ.pdf"))
-        for i, (text, content) in enumerate(enclosures):
-            document.enclosures.append(Enclosure(position=i, description=text,
-                                                 file=store(content, sniff(content))))
+        for i, (text, content, media_type) in enumerate(enclosures):
+            document.enclosures.append(Enclosure(
+                position=i, description=text,
+                file=store(content, media_type or sniff(content))))
         return document.id
 
     return side.run(make), number
@@ -238,8 +253,8 @@ def _queue_empty(node: FakeEcms, org: str) -> bool:
 def test_sent_letter_is_registered_and_its_accept_id_comes_back(pair, node):
     """SendDoc: Outbound → Inbound, Delete → Receive → Inbound, Delete → Accept → Inbound."""
     one, two = pair
-    document_id, number = _new_document(one, enclosures=(("แผนผัง ๑ แผ่น", b"\x89PNG\r\n\x1a\n"
-                                                          + b"\x00" * 64),))
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    document_id, number = _new_document(one, enclosures=(("แผนผัง ๑ แผ่น", png, None),))
     _queue(one, document_id)
     assert [m["state"] for m in _sent(one, number)] == [MessageState.QUEUED]
 
@@ -297,16 +312,10 @@ def test_rejected_letter_is_withdrawn_and_sent_again(pair, node):
     [arrived] = _arrived(two, number)
     assert arrived["state"] == MessageState.PENDING and _receipts(two, number) == []
 
-    # the clerk rejects it: the mapping's answer for a letter we may not take
-    def reject(row_id):
-        from saraban.exchange.ecms.sending import _queue as queue_answer
-        from saraban.extensions import db
+    # a clerk of the central register refuses it
+    from saraban.exchange.ecms.worker import refuse_pending
 
-        row = db.session.get(EcmsMessage, row_id)
-        row.state = MessageState.REFUSED
-        queue_answer("RejectLetterNotifier", row, _clerk())
-
-    two.run(reject, arrived["id"])
+    two.run(lambda: refuse_pending(_clerk("demo-admin"), arrived["id"], "เรื่องนี้ไม่อยู่ในอำนาจหน้าที่"))
     assert two.work(node).sent == 1
     assert _receipts(two, number) == []
     one.work(node)
@@ -316,19 +325,22 @@ def test_rejected_letter_is_withdrawn_and_sent_again(pair, node):
     from saraban.exchange.ecms.sending import queue_letter, withdraw_letter
     from saraban.validation import OperationError
 
-    with pytest.raises(OperationError, match="already on its way|ส่งถึง"):
-        _queue_blocked = one.run(lambda: queue_letter(_clerk(), document_id, f"ecms:{ORG_2}"))
-        del _queue_blocked
+    with pytest.raises(OperationError, match="ถอนหนังสือเดิมก่อน"):
+        one.run(lambda: queue_letter(_clerk(), document_id, f"ecms:{ORG_2}"))
     one.run(lambda: withdraw_letter(_clerk(), sent["id"]))
     report = one.work(node)  # CorrespondenceDeleteGovernmentDocumentRequest
     assert report.sent == 1, report.errors
     assert _sent(one, number)[0]["state"] == MessageState.WITHDRAWN
 
-    two.app.config["EXCHANGE_AUTO_REGISTER"] = True
     _queue(one, document_id)  # sent again, as a new message
     assert one.work(node).sent == 1
     report = two.work(node)
-    assert report.registered == 1, report.errors
+    assert report.pending == 1, report.errors
+    waiting = _arrived(two, number)[-1]
+    from saraban.exchange.ecms.worker import accept_pending  # this time the clerk takes it
+
+    two.run(lambda: accept_pending(_clerk("demo-admin"), waiting["id"]))
+    assert two.work(node).sent == 1  # AcceptLetterNotifier
     [(accept_id, _)] = _receipts(two, number)
     assert [m["state"] for m in _arrived(two, number)] == [MessageState.REFUSED,
                                                           MessageState.REGISTERED]
@@ -338,10 +350,12 @@ def test_rejected_letter_is_withdrawn_and_sent_again(pair, node):
 
 
 def test_invalid_letter_is_answered_invalid_and_registered_nowhere(pair, node):
-    """SendInvalidDoc: a letter whose file is not what a clerk may upload (a PDF that is
-    not one) is answered with InvalidLetterNotifier."""
+    """SendInvalidDoc: a letter with a file a clerk here may not upload (plain text: the
+    node lists the type, our uploads take PDF and images only) is answered with
+    InvalidLetterNotifier."""
     one, two = pair
-    document_id, number = _new_document(one, files=(b"%PDF-1.4 not really a pdf",))
+    document_id, number = _new_document(
+        one, enclosures=(("บันทึก", "ข้อความธรรมดา".encode(), "text/plain"),))
     _queue(one, document_id)
     one.work(node)
     report = two.work(node)
@@ -468,37 +482,42 @@ def test_a_misaddressed_letter_is_refused_on_both_sides(pair, node):
 def test_an_unknown_secret_code_is_refused_locally(pair, node):
     """Our secrecy level with no mapped code never reaches the node; an arriving code we
     have not mapped is answered Invalid."""
+    from saraban.exchange.ecms.codes import map_level
     from saraban.exchange.ecms.models import EcmsLevelMap, LevelKind
     from saraban.extensions import db
     from saraban.validation import OperationError
 
     one, two = pair
-    document_id, number = _new_document(one, secrecy=1)
+    document_id, number = _new_document(one)  # ปกติ: level 0
 
     def unmap(side):
         side.run(lambda: db.session.execute(
             EcmsLevelMap.__table__.delete().where(EcmsLevelMap.kind == LevelKind.SECRECY,
-                                                  EcmsLevelMap.level == 1)))
+                                                  EcmsLevelMap.level == 0)))
 
+    before = len(node.received)
     unmap(one)
-    with pytest.raises(OperationError, match="ยังไม่ได้กำหนดรหัส e-CMS ของชั้นความลับ"):
-        _queue(one, document_id)
-    assert _sent(one, number) == [] and all(op != "CorrespondenceLetterOutboundRequest"
-                                            for _, op, _ in node.received)
+    try:
+        with pytest.raises(OperationError, match="ยังไม่ได้กำหนดรหัส e-CMS ของชั้นความลับ"):
+            _queue(one, document_id)
+    finally:
+        one.run(map_level, None, "secrecy", 0, "001")
+    assert _sent(one, number) == []
+    assert all(op != "CorrespondenceLetterOutboundRequest" for _, op, _ in node.received[before:])
 
-    from saraban.exchange.ecms.codes import map_level
-
-    one.run(map_level, None, "secrecy", 1, "002")
     unmap(two)
-    _queue(one, document_id)
-    one.work(node)
-    report = two.work(node)
-    assert report.refused == 1, report.errors
-    [arrived] = _arrived(two, number)
-    assert arrived["state"] == MessageState.REFUSED and "002" in arrived["last_error"]
-    assert _documents(two, number) == 0
-    one.work(node)
-    assert _sent(one, number)[0]["state"] == MessageState.INVALID
+    try:
+        _queue(one, document_id)
+        one.work(node)
+        report = two.work(node)
+        assert report.refused == 1, report.errors
+        [arrived] = _arrived(two, number)
+        assert arrived["state"] == MessageState.REFUSED and "001" in arrived["last_error"]
+        assert _documents(two, number) == 0
+        one.work(node)
+        assert _sent(one, number)[0]["state"] == MessageState.INVALID
+    finally:
+        two.run(map_level, None, "secrecy", 0, "001")
 
 
 def test_an_oversize_file_is_refused_before_it_is_queued(pair, node):
@@ -521,16 +540,15 @@ def test_a_timed_out_letter_is_checked_before_it_is_sent_again(pair, node):
     document_id, number = _new_document(one)
     _queue(one, document_id)
     node.delay["CorrespondenceLetterOutboundRequest"] = 1.5
+    before = len(node.received)
     report = one.work(node, ecms_client(node, ORG_1, read_timeout=0.5))
-    assert report.unknown == 1 and report.sent == 0
-    assert _sent(one, number)[0]["state"] == MessageState.UNKNOWN
-    report = one.work(node)
-    assert report.sent == 1, report.errors
+    # the first push times out; the second (after the pull) asks the node before anything
+    assert report.unknown == 1 and report.sent == 1, report.errors
     [sent] = _sent(one, number)
     assert sent["state"] == MessageState.SENT
-    outbound = [op for org, op, _ in node.received
-                if org == ORG_1 and op == "CorrespondenceLetterOutboundRequest"]
-    assert len(outbound) == 1  # never sent twice
+    asked = [op for org, op, _ in node.received[before:] if org == ORG_1
+             and op in ("CorrespondenceLetterOutboundRequest", "OutboundStatusRequest")]
+    assert asked == ["CorrespondenceLetterOutboundRequest", "OutboundStatusRequest"]
     assert sent["process_id"] == node.sent[-1].process_id
     two.work(node)
     assert len(_receipts(two, number)) == 1

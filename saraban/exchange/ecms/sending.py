@@ -45,6 +45,8 @@ PREFIX = "ecms:"
 # a letter in one of these states is still on its way or taken: it is not sent twice
 ON_ITS_WAY = (MessageState.QUEUED, MessageState.SENT, MessageState.UNKNOWN,
               MessageState.RECEIVED, MessageState.ACCEPTED)
+# e-CMS takes the same ที่ and date again only once the first is withdrawn
+TO_WITHDRAW = (MessageState.REJECTED, MessageState.INVALID)
 
 
 def destination(to) -> str:
@@ -90,10 +92,15 @@ def queue_letter(user: User, document_id, to) -> EcmsMessage:
                           "A letter cannot be sent to our own organisation through e-CMS.",
                           field="to")
     begin_write(db.session)
-    earlier = db.session.scalar(select(EcmsMessage.id).where(
+    earlier = db.session.scalar(select(EcmsMessage).where(
         EcmsMessage.direction == Direction.OUT, EcmsMessage.operation == LETTER,
         EcmsMessage.document_id == document.id, EcmsMessage.counterpart_id == receiver,
-        EcmsMessage.state.in_(ON_ITS_WAY)).limit(1))
+        EcmsMessage.state.in_((*ON_ITS_WAY, *TO_WITHDRAW))).limit(1))
+    if earlier is not None and earlier.state in TO_WITHDRAW:
+        raise EcmsRefusal(
+            "ปลายทางปฏิเสธหรือแจ้งว่าหนังสือนี้ผิด ให้ถอนหนังสือเดิมก่อนแล้วจึงส่งใหม่",
+            "The receiver rejected this letter or reported it wrong: withdraw it before "
+            "sending it again.", field="to")
     if earlier is not None:
         raise EcmsRefusal(
             "หนังสือนี้ส่งถึงหน่วยงานนี้ทาง e-CMS แล้ว (จะส่งใหม่ได้เมื่อปลายทางปฏิเสธและถอนหนังสือแล้ว)",
@@ -127,10 +134,15 @@ def withdraw_letter(user: User, message_id) -> EcmsMessage:
     """Queue the withdrawal of a letter the receiver rejected or reported wrong, so that it
     can be corrected and sent again. Flushes only."""
     letter = _sent_letter(user, message_id, "ถอนหนังสือที่ส่งทาง e-CMS", "withdraw an e-CMS letter")
-    if letter.state not in (MessageState.REJECTED, MessageState.INVALID):
+    if letter.state not in TO_WITHDRAW:
         raise EcmsRefusal("ถอนได้เฉพาะหนังสือที่ปลายทางปฏิเสธหรือแจ้งว่าส่งผิด",
                           "Only a rejected or invalid letter is withdrawn.")
     begin_write(db.session)
+    if db.session.scalar(select(EcmsMessage.id).where(
+            EcmsMessage.letter_message_id == letter.id, EcmsMessage.operation == WITHDRAW,
+            EcmsMessage.state.in_((MessageState.QUEUED, MessageState.UNKNOWN))).limit(1)):
+        raise EcmsRefusal("ถอนหนังสือนี้ไว้แล้ว รอส่งคำขอถอนไปยัง e-CMS",
+                          "The withdrawal is already queued.")
     queued = _queue(WITHDRAW, letter, user)
     record("ecms.withdraw", user=user, obj=letter, document_id=letter.document_id,
            details={"letter_id": letter.letter_id, "to": letter.counterpart_id})

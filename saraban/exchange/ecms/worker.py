@@ -401,6 +401,36 @@ def accept_pending(user, message_id, register_id: int | None = None) -> EcmsMess
     return row
 
 
+def refuse_pending(user, message_id, reason, kind: str = "reject") -> EcmsMessage:
+    """A clerk of the central register's unit refuses a letter that waits: the sender is
+    answered RejectLetterNotifier (``kind`` "reject") or InvalidLetterNotifier ("invalid");
+    the document made for it stays out of every register. Flushes only."""
+    from saraban.documents.access import HiddenDocument, require_readable
+    from saraban.exchange.receiving import _keeps_central
+    from saraban.validation import OperationError, clean_text, is_row_id
+
+    reason = clean_text(reason, "reason", "เหตุผล", max_length=1000, required=True)
+    missing = ("ไม่พบหนังสือที่ได้รับนี้", "No such arrival.")
+    begin_write(db.session)
+    row = db.session.get(EcmsMessage, message_id) if is_row_id(message_id) else None
+    if row is None or row.direction != Direction.IN or row.operation != LETTER \
+            or row.document_id is None:
+        raise HiddenDocument(*missing)
+    require_readable(user, row.document_id, not_found=missing)
+    if not _keeps_central(user):
+        raise OperationError("เฉพาะเจ้าหน้าที่สารบรรณของหน่วยที่ถือทะเบียนรับกลาง",
+                             "Only the clerks of the central register's unit.", status=403)
+    if row.state != MessageState.PENDING:
+        raise OperationError("หนังสือนี้ดำเนินการไปแล้ว", "Already decided.", status=409)
+    answer = INVALID if kind == "invalid" else REJECT
+    row.state = MessageState.REFUSED
+    row.last_error = reason
+    _queue(answer, row, user)
+    record("ecms.refuse", user=user, obj=row, document_id=row.document_id,
+           details={"process_id": row.process_id, "answer": answer, "reason": reason})
+    return row
+
+
 def _our_letter(notifier: Notifier) -> EcmsMessage | None:
     """The letter we sent that ``notifier`` answers: LetterID (as numbers compare),
     CorrespondenceDate and the accepting department; the latest not withdrawn first."""
