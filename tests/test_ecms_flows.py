@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from saraban.exchange.ecms.messages import Attachment, InboundItem
 from saraban.exchange.ecms.models import Direction, EcmsMessage, MessageState
-from tests.conftest import DATABASES, PG_URL, _PgDatabase
+from tests.conftest import DATABASES, PG_URL, RAN, _PgDatabase
 from tests.ecms_node import ORG_1, ORG_2, FakeEcms, QueuedItem
 
 DAY = dt.date(2026, 12, 3)
@@ -97,6 +97,7 @@ def ecms_client(node: FakeEcms, org: str, **kwargs):
 
 @pytest.fixture(scope="module", params=DATABASES)
 def pair(request, tmp_path_factory):
+    RAN.add(request.param)
     made = []
     urls = []
     for name in ("one", "two"):
@@ -563,3 +564,20 @@ def test_an_item_we_cannot_read_is_stored_and_deleted(pair, node):
     [odd] = [m for m in _messages(one, direction=Direction.IN) if m["process_id"] == "ODD-1"]
     assert odd["operation"] == "Unknown" and odd["state"] == MessageState.UNMATCHED
     assert InboundItem  # the stored raw is the node's answer as received
+
+
+def test_saraban_ecms_work_once_runs_one_round(pair, node):
+    """The command an operator runs (from cron or a timer): the node's settings, one round."""
+    one, two = pair
+    document_id, number = _new_document(one)
+    _queue(one, document_id)
+    one.app.config["ECMS_NODE_URL"] = node.url(ORG_1)
+    try:
+        result = one.app.test_cli_runner().invoke(args=["ecms", "work", "--once"])
+    finally:
+        one.app.config["ECMS_NODE_URL"] = None
+    assert result.exit_code == 0, result.output
+    assert "ส่งแล้ว 1" in result.output
+    assert _sent(one, number)[0]["state"] == MessageState.SENT
+    two.work(node)
+    assert len(_receipts(two, number)) == 1
