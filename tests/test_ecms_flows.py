@@ -535,22 +535,27 @@ def test_an_oversize_file_is_refused_before_it_is_queued(pair, node):
 
 
 def test_a_timed_out_letter_is_checked_before_it_is_sent_again(pair, node):
-    """The node takes the letter and answers too late: the worker marks it unknown, and the
-    next round finds it in OutboundStatusRequest instead of sending it twice."""
+    """The node takes the letter and answers too late: the worker marks it unknown and never
+    sends it again before OutboundStatusRequest has answered; when the status request times
+    out too, it stays unknown; the next round finds it listed and takes its ProcessID."""
     one, two = pair
     document_id, number = _new_document(one)
     _queue(one, document_id)
     node.delay["CorrespondenceLetterOutboundRequest"] = 1.5
+    node.delay["OutboundStatusRequest"] = 1.5
     before = len(node.received)
-    report = one.work(node, ecms_client(node, ORG_1, read_timeout=0.5))
-    # the first push times out; the second (after the pull) asks the node before anything
-    assert report.unknown == 1 and report.sent == 1, report.errors
+    report = one.work(node, ecms_client(node, ORG_1, read_timeout=0.5, retries=0))
+    assert report.unknown == 1 and report.sent == 0
+    assert _sent(one, number)[0]["state"] == MessageState.UNKNOWN
+    report = one.work(node)
+    assert report.sent == 1, report.errors
     [sent] = _sent(one, number)
     assert sent["state"] == MessageState.SENT
+    assert sent["process_id"] == node.sent[-1].process_id
     asked = [op for org, op, _ in node.received[before:] if org == ORG_1
              and op in ("CorrespondenceLetterOutboundRequest", "OutboundStatusRequest")]
-    assert asked == ["CorrespondenceLetterOutboundRequest", "OutboundStatusRequest"]
-    assert sent["process_id"] == node.sent[-1].process_id
+    assert asked == ["CorrespondenceLetterOutboundRequest", "OutboundStatusRequest",
+                     "OutboundStatusRequest"]  # sent once, asked twice
     two.work(node)
     assert len(_receipts(two, number)) == 1
 

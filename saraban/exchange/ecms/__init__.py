@@ -13,8 +13,11 @@ public), so the modules here are written against that evidence:
 - ``mapping``: our documents <-> ``Letter``, both ways (pure); ``outgoing``: the letter for a
   stored document; ``codes``: ``saraban ecms sync-codes`` and the mapping (``cli``).
 
-The codec, the client and the mapping hold no database and no Flask; the outbox worker comes
-next.
+The codec, the client and the mapping hold no database and no Flask. ``sending`` puts a
+letter (or its withdrawal, or an InvalidAcceptID notice) in the outbox; ``worker`` is
+``saraban ecms work``: it pushes the outbox, pulls and stores (commit, then delete at the node),
+registers arriving letters in the central receipt register and answers them, and applies the
+notifiers that come back for our letters.
 
 What SPEC.md leaves unknown, and what the code does about each:
 

@@ -553,8 +553,15 @@ def _push_one(client: EcmsClient, out: _Outgoing, report: WorkReport) -> bool:
     """Send one message; True when it went (or is known to have gone)."""
     try:
         if out.operation == LETTER:
-            if out.state == MessageState.UNKNOWN and _found_sent(client, out, report):
-                return True
+            if out.state == MessageState.UNKNOWN:
+                try:
+                    if _found_sent(client, out, report):
+                        return True
+                except EcmsError as error:  # not asked: it stays unknown, never resent
+                    with unit_of_work("e-CMS outbound status not answered"):
+                        _outcome(out, last_error=str(error)[:2000])
+                    report.errors.append(f"OutboundStatusRequest for {out.id}: {error}")
+                    return False
             letter = _as_queued(out.raw)
             answer = client.send_letter(letter, to_url=out.to_url)
         elif out.operation == WITHDRAW:
