@@ -534,6 +534,66 @@ def test_an_oversize_file_is_refused_before_it_is_queued(pair, node):
     assert _sent(one, number) == []
 
 
+def test_a_secret_letter_goes_over_https_only_and_arrives_kept_secret(pair, node):
+    """ลับ travels when the node is reached over HTTPS or loopback, never plain http to
+    another host; it arrives encrypted at rest, named to the cleared registry officers."""
+    from saraban.documents.models import Document
+    from saraban.exchange.ecms.sending import queue_letter
+    from saraban.extensions import db
+    from saraban.validation import OperationError
+
+    one, two = pair
+    document_id, number = _new_document(one)
+
+    def classify():  # the sender's clerk, cleared and named; a cleared registry officer there
+        from tests.conftest import name_reader
+
+        clerk = _clerk()
+        clerk.clearance = 1
+        document = db.session.get(Document, document_id)
+        document.secrecy = 1
+        name_reader(db.session, document, clerk)
+
+    def officer():
+        from saraban.exchange.receiving import central_register
+        from saraban.units.models import Unit
+        from tests.conftest import make_user
+
+        unit = db.session.get(Unit, central_register().unit_id)
+        return make_user(db.session, units=[unit], role="clerk", clearance=1).username
+
+    one.run(classify)
+    cleared = two.run(officer)
+    one.app.config["ECMS_NODE_URL"] = "http://ecms.example.go.th/ecms-ws01/service2"
+    try:
+        with pytest.raises(OperationError, match="HTTPS"):
+            one.run(lambda: queue_letter(_clerk(), document_id, f"ecms:{ORG_2}"))
+        one.app.config["ECMS_NODE_URL"] = node.url(ORG_1)  # loopback
+        one.run(lambda: queue_letter(_clerk(), document_id, f"ecms:{ORG_2}"))
+    finally:
+        one.app.config["ECMS_NODE_URL"] = None
+        one.run(lambda: setattr(_clerk(), "clearance", 0))
+    one.work(node)
+    report = two.work(node)
+    assert report.registered == 1, report.errors
+    [arrived] = _arrived(two, number)
+
+    def kept():
+        from saraban.accounts.models import User
+        from saraban.documents.files import _encrypted_on_disk, file_path
+        from saraban.documents.models import DocumentReader
+
+        document = db.session.get(Document, arrived["document_id"])
+        readers = db.session.scalars(select(User.username).join(
+            DocumentReader, DocumentReader.user_id == User.id).where(
+            DocumentReader.document_id == document.id)).all()
+        return (document.secrecy, readers,
+                [_encrypted_on_disk(file_path(f.file.sha256)) for f in document.files])
+
+    secrecy, readers, encrypted = two.run(kept)
+    assert secrecy == 1 and cleared in readers and encrypted == [True]
+
+
 def test_a_timed_out_letter_is_checked_before_it_is_sent_again(pair, node):
     """The node takes the letter and answers too late: the worker marks it unknown and never
     sends it again before OutboundStatusRequest has answered; when the status request times

@@ -8,7 +8,8 @@ message that is in the outbox is sent once the node answers again.
 Three things are queued here:
 
 - a letter (``queue_letter``): its XML is built now, from the document as it is now, and
-  kept as the evidence of what was asked to be sent;
+  kept as the evidence of what was asked to be sent. A classified letter goes only when our
+  node is reached over HTTPS (or on loopback), as for saraban-exchange/1;
 - the withdrawal of a rejected or invalid letter (``withdraw_letter``), so that it can be
   sent again (e-CMS refuses the same ที่ and date twice until the first is withdrawn);
 - ``InvalidAcceptIDNotifier`` (``report_invalid_accept_id``): the เลขรับ the receiver sent
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 
+from flask import current_app
 from sqlalchemy import select
 
 from saraban.accounts.models import User
@@ -34,6 +36,7 @@ from saraban.exchange.ecms.models import (
     EcmsOrganization,
     MessageState,
 )
+from saraban.exchange.sending import carries_secrets
 from saraban.extensions import db
 from saraban.permissions import is_top_secret
 from saraban.validation import is_row_id
@@ -79,6 +82,12 @@ def queue_letter(user: User, document_id, to) -> EcmsMessage:
         raise EcmsRefusal("หนังสือลับที่สุดไม่ส่งทางระบบ ให้ส่งตัวหนังสือตามระเบียบ",
                           "Top-secret documents are not sent electronically.",
                           field="secrecy")
+    if document.secrecy > 0 and not carries_secrets(current_app.config.get("ECMS_NODE_URL")):
+        raise EcmsRefusal(
+            "หนังสือลับส่งทาง e-CMS ได้เฉพาะเมื่อติดต่อ e-CMS ทาง HTTPS ที่อยู่ที่ตั้งไว้เป็น http:// "
+            "ให้ผู้ดูแลระบบแก้ SARABAN_ECMS_NODE_URL เป็น https:// ก่อน",
+            "A classified letter goes through e-CMS only over HTTPS; SARABAN_ECMS_NODE_URL "
+            "is plain http://.", field="to")
     org = db.session.scalar(select(EcmsOrganization).where(
         EcmsOrganization.organization_id == receiver))
     if org is None:
