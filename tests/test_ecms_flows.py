@@ -458,6 +458,9 @@ def test_a_misaddressed_letter_is_refused_on_both_sides(pair, node):
     document_id, number = _new_document(one)
     with pytest.raises(OperationError, match="ไม่พบหน่วยงานรหัส 0031599999"):
         _queue(one, document_id, to="0031599999")
+    with pytest.raises(OperationError, match="รหัสหน่วยงาน ๑๐ หลัก") as malformed:
+        _queue(one, document_id, to="00315")
+    assert malformed.value.status == 400
     assert _sent(one, number) == []
 
     stray = Letter(letter_id="ทก ๙๙๙/๒๕๖๙", date=DAY, subject="หนังสือถึงหน่วยงานอื่น",
@@ -592,6 +595,32 @@ def test_a_secret_letter_goes_over_https_only_and_arrives_kept_secret(pair, node
 
     secrecy, readers, encrypted = two.run(kept)
     assert secrecy == 1 and cleared in readers and encrypted == [True]
+
+
+def test_a_top_secret_letter_never_leaves(pair, node):
+    """ลับที่สุด is refused before anything is built, even for a clerk cleared and named."""
+    from saraban.documents.models import Document
+    from saraban.extensions import db
+    from saraban.validation import OperationError
+    from tests.conftest import name_reader
+
+    one, _ = pair
+    document_id, number = _new_document(one)
+
+    def classify():
+        clerk = _clerk()
+        clerk.clearance = 3
+        document = db.session.get(Document, document_id)
+        document.secrecy = 3
+        name_reader(db.session, document, clerk)
+
+    one.run(classify)
+    try:
+        with pytest.raises(OperationError, match="ลับที่สุดไม่ส่งทางระบบ"):
+            _queue(one, document_id)
+    finally:
+        one.run(lambda: setattr(_clerk(), "clearance", 0))
+    assert _sent(one, number) == []
 
 
 def test_a_timed_out_letter_is_checked_before_it_is_sent_again(pair, node):
