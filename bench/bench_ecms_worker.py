@@ -91,9 +91,12 @@ def main() -> None:
         else:
             urls.append(f"sqlite:///{tmp / name}.sqlite3")
     node = FakeEcms().start()
+    sides = []
     try:
         one = Installation("one", ORG_1, urls[0], tmp / "one")
+        sides.append(one)
         two = Installation("two", ORG_2, urls[1], tmp / "two")
+        sides.append(two)
         for side in (one, two):
             side.run(sync_codes, ecms_client(node, side.org))
             for level, code in enumerate(("001", "002", "003", "004")):
@@ -128,6 +131,8 @@ def main() -> None:
             assert _sent(one, number)[0]["state"] == MessageState.ACCEPTED
     finally:
         node.stop()
+        for side in sides:
+            side.close()
         for pg in made:
             pg.drop()
     database = "PostgreSQL" if args.postgresql else "SQLite"

@@ -62,6 +62,14 @@ class Installation:
             db.session.commit()
             db.session.remove()
 
+    def close(self) -> None:
+        """Close the pool's connections (before its database is dropped; an open one left
+        to the garbage collector warns in whatever test runs then)."""
+        from saraban.extensions import db
+
+        with self.app.app_context():
+            db.engine.dispose()
+
     def run(self, fn, *args, **kwargs):
         """``fn`` in this installation, committed (a unit of work, as the CLI runs)."""
         from saraban.extensions import db
@@ -108,10 +116,14 @@ def pair(request, tmp_path_factory):
             pg = _PgDatabase(PG_URL)
             made.append(pg)
             urls.append(pg.create())
+    sides = []
     try:
-        yield (Installation("one", ORG_1, urls[0], tmp_path_factory.mktemp("one")),
-               Installation("two", ORG_2, urls[1], tmp_path_factory.mktemp("two")))
+        sides.append(Installation("one", ORG_1, urls[0], tmp_path_factory.mktemp("one")))
+        sides.append(Installation("two", ORG_2, urls[1], tmp_path_factory.mktemp("two")))
+        yield tuple(sides)
     finally:
+        for side in sides:
+            side.close()
         for pg in made:
             pg.drop()
 
