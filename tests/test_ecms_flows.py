@@ -458,6 +458,29 @@ def test_a_duplicated_notifier_is_applied_once_and_deleted(pair, node):
     assert one.work(node).pulled == 0
 
 
+def test_an_accept_waits_for_its_receive_and_a_repeated_receive_is_applied_once(pair, node):
+    """The Receive times out (the node took it, answered late): the Accept queued after it
+    is held back that round, both go the next round in order, and the sender applies the
+    Receive that arrived twice once."""
+    one, two = pair
+    document_id, number = _new_document(one)
+    _queue(one, document_id)
+    one.work(node)
+    node.delay["CorrespondenceLetterOutboundRequest"] = 1.5  # the first notifier
+    report = two.work(node, ecms_client(node, ORG_2, read_timeout=0.5, retries=0))
+    assert report.registered == 1 and report.sent == 0
+    [arrived] = _arrived(two, number)
+    answers = [(m["operation"], m["state"], bool(m["last_error"]))
+               for m in _messages(two, direction=Direction.OUT)
+               if m["letter_message_id"] == arrived["id"]]
+    assert answers == [("ReceiveLetterNotifier", MessageState.QUEUED, True),
+                       ("AcceptLetterNotifier", MessageState.QUEUED, False)]
+    assert two.work(node).sent == 2
+    report = one.work(node)
+    assert (report.pulled, report.applied, report.duplicates) == (3, 2, 1), report.errors
+    assert _sent(one, number)[0]["state"] == MessageState.ACCEPTED
+
+
 def test_a_misaddressed_letter_is_refused_on_both_sides(pair, node):
     """To an organisation not in the directory: refused before it is queued. A letter the
     node hands us that names another receiver: stored, deleted, answered Invalid, registered
