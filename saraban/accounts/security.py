@@ -1,5 +1,6 @@
 """The second login step (TOTP), and the user's own page "ความปลอดภัยของบัญชี": password,
-second factor, API tokens. Part of the accounts blueprint (imported by views.py)."""
+second factor, API tokens. Part of the accounts blueprint (saraban/accounts/blueprint.py;
+views.py imports this module, so that both add their pages before the app registers it)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required, login_user
 
 from saraban.accounts import totp
+from saraban.accounts.blueprint import LOGINS_PER_MINUTE, bp
 from saraban.accounts.forms import (
     CodeForm,
     LoginForm,
@@ -45,14 +47,13 @@ from saraban.accounts.operations import (
     unseen_notices,
     unused_recovery_codes,
 )
-from saraban.accounts.views import LOGINS_PER_MINUTE, bp
 from saraban.db import utcnow
 from saraban.extensions import db
 from saraban.i18n import format_datetime, format_time, local_digits
+from saraban.pages import run_operation
 from saraban.ratelimit import allow
 from saraban.thaidate import BANGKOK
 from saraban.validation import OperationError
-from saraban.web import run_operation
 
 PENDING = "pending_login"  # the half-logged state between the password and the code
 PENDING_FOR = 300  # seconds

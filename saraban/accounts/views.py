@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required, logout_user
 
+from saraban.accounts.blueprint import LOGINS_PER_MINUTE, bp
 from saraban.accounts.forms import LoginForm
 from saraban.accounts.models import Role, User
 from saraban.accounts.operations import (
@@ -15,16 +16,14 @@ from saraban.accounts.operations import (
     finish_login,
     overview_counts,
 )
+from saraban.accounts.security import begin_second_step, complete_login
 from saraban.documents.operations import list_documents
 from saraban.extensions import db
 from saraban.i18n import format_time
+from saraban.pages import safe_next
 from saraban.ratelimit import allow
 from saraban.registers.operations import recent_receipts
 from saraban.thaidate import BANGKOK
-from saraban.web import safe_next
-
-bp = Blueprint("accounts", __name__)
-LOGINS_PER_MINUTE = 20  # per address, in each worker process
 
 
 def load_user(user_id: str) -> User | None:
@@ -115,9 +114,3 @@ def home():
         overview=overview_counts() if Role.ADMIN in roles or current_user.is_sysadmin
         else None,
     )
-
-
-from saraban.accounts.security import (  # noqa: E402  (its views join bp)
-    begin_second_step,
-    complete_login,
-)

@@ -36,8 +36,8 @@ from saraban.admin.operations import (
     update_user,
 )
 from saraban.extensions import db, login_manager
+from saraban.pages import run_operation
 from saraban.validation import OperationError
-from saraban.web import run_operation
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50

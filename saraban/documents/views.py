@@ -143,7 +143,7 @@ def _links_by_source(documents, links) -> dict[int, list[tuple[str, str]]]:
 @login_required
 def edit(document_id: int):
     from saraban.documents.operations import EDITABLE, LOCKED_AFTER_DISPATCH, update_document
-    from saraban.web import run_operation
+    from saraban.pages import run_operation
 
     locked = active_dispatch(document_id) is not None
     data = {key: request.form.get(key) for key in EDITABLE
@@ -157,8 +157,8 @@ def edit(document_id: int):
 @login_required
 def attach(document_id: int):
     from saraban.documents.files import attach_scan
+    from saraban.pages import flash_refusal
     from saraban.validation import OperationError
-    from saraban.web import flash_refusal
 
     upload = request.files.get("file")
     try:
@@ -177,8 +177,8 @@ def attach(document_id: int):
 @bp.get("/<int:document_id>/files/<int:file_id>")
 @login_required
 def download_file(document_id: int, file_id: int):
-    from saraban.api.documents import file_response
     from saraban.audit.operations import record_view
+    from saraban.documents.download import file_response
     from saraban.documents.files import served_copy, visible_file
     from saraban.validation import OperationError
 

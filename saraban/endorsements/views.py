@@ -38,8 +38,8 @@ from saraban.endorsements.operations import (
     tasks_for,
     update_draft,
 )
+from saraban.pages import run_operation
 from saraban.routing.models import Endorsement, EndorsementStatus, Order, Transfer
-from saraban.web import run_operation
 
 bp = Blueprint("endorsements", __name__)
 

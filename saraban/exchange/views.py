@@ -56,7 +56,7 @@ def identity():
 def send_page(document_id: int):
     """The clerk's form: queue the document for another agency's installation."""
     from saraban.exchange.operations import exchange_document
-    from saraban.web import run_operation
+    from saraban.pages import run_operation
 
     run_operation(lambda: exchange_document(current_user, document_id, request.form.get("to")),
                   gettext("บรรจุหนังสือเข้าคิวส่งทางระบบแล้ว "
@@ -69,7 +69,7 @@ def send_page(document_id: int):
 def decide_page(row_id: int):
     """Accept (register) or reject a letter that arrived from another agency."""
     from saraban.exchange.operations import accept_arrival, reject_arrival
-    from saraban.web import run_operation
+    from saraban.pages import run_operation
 
     if request.form.get("action") == "accept":
         run_operation(lambda: accept_arrival(current_user, row_id),

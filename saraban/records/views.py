@@ -10,6 +10,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from saraban.i18n import current_lang, format_date
+from saraban.pages import run_operation
 from saraban.records.models import DestructionDecision, DestructionStatus
 from saraban.records.operations import (
     DECISION_TH,
@@ -37,7 +38,6 @@ from saraban.records.operations import (
     visible_items,
 )
 from saraban.validation import OperationError
-from saraban.web import run_operation
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 

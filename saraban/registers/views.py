@@ -15,6 +15,7 @@ from saraban.documents.access import can_view
 from saraban.documents.files import check_upload, refuse_top_secret_files, write_file
 from saraban.extensions import db
 from saraban.i18n import MONTHS_EN, current_lang, format_date, local_digits
+from saraban.pages import run_operation
 from saraban.pdf import pdf_response
 from saraban.registers.forms import ReceiveForm, SendForm
 from saraban.registers.listing import (
@@ -45,7 +46,6 @@ from saraban.registers.operations import (
     visible_receipt,
 )
 from saraban.validation import OperationError
-from saraban.web import run_operation
 
 bp = Blueprint("registers", __name__)
 

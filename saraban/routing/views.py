@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from saraban.extensions import db
 from saraban.i18n import local_digits
+from saraban.pages import run_operation
 from saraban.routing.copies import issue_certified_copy
 from saraban.routing.operations import (
     accept_transfer,
@@ -21,7 +22,6 @@ from saraban.routing.operations import (
     unregistered_unit_ids,
 )
 from saraban.units.models import Unit
-from saraban.web import run_operation
 
 bp = Blueprint("routing", __name__)
 
