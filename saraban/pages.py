@@ -7,6 +7,12 @@ wires the views into the app, imports them; they do not import web.py).
 The request's one commit is the boundary's (``saraban.transaction``): a page runs its
 operation here, which flushes; the boundary commits once the view returns and rolls back
 on any error raised after it.
+
+A page that only reads but must write down that it showed a secret document
+(``record_views``, ``record_view``) renders first and writes last, just before it returns:
+the write takes SQLite's write lock and the audit chain's head row (on PostgreSQL too),
+which the boundary holds until its commit, so that writing first would make every other
+writer wait for the whole rendering of the page.
 """
 
 from __future__ import annotations

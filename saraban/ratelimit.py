@@ -77,9 +77,12 @@ _PURGE_EVERY = 500  # increments between two deletions of expired windows
 class DatabaseStorage(Storage):
     """Fixed-window counters in the application's database (``saraban+db://``).
 
-    Each increment is its own short transaction on the request's session, committed at
-    once (the checks run before a page writes anything), so every worker sees it. The
-    statement is the same on SQLite (3.35+) and PostgreSQL."""
+    Each increment is its own short transaction on a connection of its own
+    (``transaction.independent``), committed at once whatever the request then does: a
+    refused or failing request stays counted, and every worker sees the count. The pages
+    check their limits before they write anything, so that on SQLite the request never
+    holds the write lock the counter waits for. The statement is the same on SQLite
+    (3.35+) and PostgreSQL."""
 
     STORAGE_SCHEME = ["saraban+db"]
 
@@ -92,51 +95,50 @@ class DatabaseStorage(Storage):
         return SQLAlchemyError
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        from saraban.db import begin_write
-        from saraban.extensions import db
+        from saraban.transaction import independent
 
         now = time.time()
         key = key[-255:]
-        begin_write(db.session)
-        hits = db.session.execute(_INCR, {"key": key, "amount": amount, "now": now,
-                                          "expires": now + expiry}).scalar_one()
-        self._since_purge += 1
-        if self._since_purge >= _PURGE_EVERY:
-            self._since_purge = 0
-            db.session.execute(text("DELETE FROM rate_limit_counter WHERE expires_at <= :now"),
-                               {"now": now})
-        db.session.commit()
+        with independent() as connection:
+            hits = connection.execute(_INCR, {"key": key, "amount": amount, "now": now,
+                                              "expires": now + expiry}).scalar_one()
+            self._since_purge += 1
+            if self._since_purge >= _PURGE_EVERY:
+                self._since_purge = 0
+                connection.execute(text("DELETE FROM rate_limit_counter WHERE expires_at <= :now"),
+                                   {"now": now})
         return hits
 
     def get(self, key: str) -> int:
         from saraban.extensions import db
 
-        row = db.session.execute(
-            text("SELECT hits, expires_at FROM rate_limit_counter WHERE key = :key"),
-            {"key": key[-255:]}).first()
+        with db.engine.connect() as connection:  # what is committed, not the request's view
+            row = connection.execute(
+                text("SELECT hits, expires_at FROM rate_limit_counter WHERE key = :key"),
+                {"key": key[-255:]}).first()
         return row.hits if row is not None and row.expires_at > time.time() else 0
 
     def get_expiry(self, key: str) -> float:
         from saraban.extensions import db
 
-        expires = db.session.execute(
-            text("SELECT expires_at FROM rate_limit_counter WHERE key = :key"),
-            {"key": key[-255:]}).scalar()
+        with db.engine.connect() as connection:
+            expires = connection.execute(
+                text("SELECT expires_at FROM rate_limit_counter WHERE key = :key"),
+                {"key": key[-255:]}).scalar()
         return expires if expires is not None else time.time()
 
     def check(self) -> bool:
         return True
 
     def reset(self) -> int | None:
-        from saraban.extensions import db
+        from saraban.transaction import independent
 
-        done = db.session.execute(text("DELETE FROM rate_limit_counter"))
-        db.session.commit()
-        return done.rowcount
+        with independent() as connection:
+            return connection.execute(text("DELETE FROM rate_limit_counter")).rowcount
 
     def clear(self, key: str) -> None:
-        from saraban.extensions import db
+        from saraban.transaction import independent
 
-        db.session.execute(text("DELETE FROM rate_limit_counter WHERE key = :key"),
-                           {"key": key[-255:]})
-        db.session.commit()
+        with independent() as connection:
+            connection.execute(text("DELETE FROM rate_limit_counter WHERE key = :key"),
+                               {"key": key[-255:]})

@@ -83,13 +83,12 @@ def complete_login(user: User, next_url: str):
     if user.must_change_password:
         session[CHANGING] = {"user": user.id, "token": user.session_token,
                              "since": int(time.time()), "next": next_url}
-        db.session.commit()
         return redirect(url_for("accounts.new_password"))
     for notice in unseen_notices(user):
         flash(notice_text(notice), "info")
     mark_notices_seen(user)
+    db.session.flush()  # the login's writes, before the session says he is logged in
     login_user(user)
-    db.session.commit()
     return redirect(next_url)
 
 
@@ -192,10 +191,8 @@ def login_code():
         try:
             how = check_login_code(user, form.code.data)
         except AccountLocked as locked:
-            db.session.commit()
             return _locked(locked.until)
         if how is None:
-            db.session.commit()
             if user.locked_until is not None and user.locked_until > utcnow():
                 # that was the LOCK_AFTER-th refusal in a row
                 return _locked(user.locked_until)
@@ -279,7 +276,7 @@ def change_password_page():
         db.session.rollback()
         getattr(form, error.field or "current").errors.append(error.message_for())
         return _security_page(password_form=form, status=400)
-    db.session.commit()
+    db.session.flush()
     session.clear()  # this session goes on under the new token; every other one ends
     login_user(user)
     flash(gettext("เปลี่ยนรหัสผ่านแล้ว เครื่องอื่นที่เข้าสู่ระบบด้วยบัญชีนี้ไว้ต้องเข้าสู่ระบบใหม่"),
@@ -309,7 +306,7 @@ def totp_confirm():
         db.session.rollback()
         form.code.errors.append(error.message_for())
         return _security_page(code_form=form, status=400)
-    db.session.commit()
+    db.session.flush()
     session.clear()  # sessions opened with the password alone end here
     g.pop("csrf_token", None)  # Flask-WTF's copy of the old session's token
     login_user(user)

@@ -30,10 +30,12 @@ def messages():
     """A signed message from a peer: answered at once with a signed acknowledgement
     (the same one again for a message seen before), or refused with a reason."""
     from saraban.exchange.operations import ExchangeError, receive
+    from saraban.extensions import db
 
     try:
         status, body = receive(request.get_data(cache=False), request.remote_addr)
     except ExchangeError as error:
+        db.session.rollback()  # answered, not raised: the boundary would commit the rest
         return jsonify(error={"code": "unavailable", "message": error.message_en,
                               "message_th": error.message_th}), 503
     return jsonify(body), status

@@ -195,7 +195,6 @@ def return_page(loan_id: int):
 @login_required
 def retention(document_id: int):
     from saraban.documents.access import record_views, visible_document
-    from saraban.extensions import db
 
     if request.method == "POST":
         keep = request.form.get("keep_forever") == "yes"
@@ -207,9 +206,9 @@ def retention(document_id: int):
     document = visible_document(current_user, document_id)
     if document is None:
         abort(404)
-    if record_views(current_user, [document], "retention"):
-        db.session.commit()
-    return render_template("records/retention.html", document=document)
+    page = render_template("records/retention.html", document=document)
+    record_views(current_user, [document], "retention")  # last: see saraban/pages.py
+    return page
 
 
 def _thai(day: dt.date) -> str:

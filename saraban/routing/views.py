@@ -31,15 +31,14 @@ bp = Blueprint("routing", __name__)
 def inbox_page():
     from saraban.documents.access import record_views
     from saraban.exchange.operations import arrivals
-    from saraban.extensions import db
 
     transfers, waiting = inbox(current_user), arrivals(current_user)
-    if record_views(current_user, [t.document for t in transfers]
-                    + [m.document for m in waiting], "inbox"):
-        db.session.commit()
-    return render_template("routing/inbox.html", transfers=transfers, arrivals=waiting,
+    page = render_template("routing/inbox.html", transfers=transfers, arrivals=waiting,
                            unregistered=set(unregistered_unit_ids(
                                {t.to_unit_id for t in transfers})))
+    record_views(current_user, [t.document for t in transfers]
+                 + [m.document for m in waiting], "inbox")  # last: see saraban/pages.py
+    return page
 
 
 @bp.post("/transfers/<int:transfer_id>/accept")
