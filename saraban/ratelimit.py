@@ -18,11 +18,12 @@ answers with the page's own message instead of a bare 429. The address is
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from limits import RateLimitItemPerSecond
 from limits.storage import Storage
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
 _generation = 0  # bumped by reset(): the tests' fresh start, without touching the store
@@ -74,6 +75,24 @@ RETURNING hits
 _PURGE_EVERY = 500  # increments between two deletions of expired windows
 
 
+@contextlib.contextmanager
+def _counting(write: bool = True):
+    """Where a count is written (or read): a connection of its own
+    (``transaction.independent``; a plain one for a read).
+    A session bound to one connection rather than to the engine (the tests' harness, whose
+    outer transaction is rolled back at the end) counts on that connection: another one
+    would not see its data, and on SQLite would wait for the write lock it holds."""
+    from saraban.extensions import db
+    from saraban.transaction import independent
+
+    bind = db.session.get_bind()
+    if isinstance(bind, Connection):
+        yield bind
+        return
+    with independent() if write else db.engine.connect() as connection:
+        yield connection
+
+
 class DatabaseStorage(Storage):
     """Fixed-window counters in the application's database (``saraban+db://``).
 
@@ -95,11 +114,9 @@ class DatabaseStorage(Storage):
         return SQLAlchemyError
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        from saraban.transaction import independent
-
         now = time.time()
         key = key[-255:]
-        with independent() as connection:
+        with _counting() as connection:
             hits = connection.execute(_INCR, {"key": key, "amount": amount, "now": now,
                                               "expires": now + expiry}).scalar_one()
             self._since_purge += 1
@@ -110,18 +127,14 @@ class DatabaseStorage(Storage):
         return hits
 
     def get(self, key: str) -> int:
-        from saraban.extensions import db
-
-        with db.engine.connect() as connection:  # what is committed, not the request's view
+        with _counting(write=False) as connection:  # what is counted, not the request's view
             row = connection.execute(
                 text("SELECT hits, expires_at FROM rate_limit_counter WHERE key = :key"),
                 {"key": key[-255:]}).first()
         return row.hits if row is not None and row.expires_at > time.time() else 0
 
     def get_expiry(self, key: str) -> float:
-        from saraban.extensions import db
-
-        with db.engine.connect() as connection:
+        with _counting(write=False) as connection:
             expires = connection.execute(
                 text("SELECT expires_at FROM rate_limit_counter WHERE key = :key"),
                 {"key": key[-255:]}).scalar()
@@ -131,14 +144,10 @@ class DatabaseStorage(Storage):
         return True
 
     def reset(self) -> int | None:
-        from saraban.transaction import independent
-
-        with independent() as connection:
+        with _counting() as connection:
             return connection.execute(text("DELETE FROM rate_limit_counter")).rowcount
 
     def clear(self, key: str) -> None:
-        from saraban.transaction import independent
-
-        with independent() as connection:
+        with _counting() as connection:
             connection.execute(text("DELETE FROM rate_limit_counter WHERE key = :key"),
                                {"key": key[-255:]})
