@@ -26,6 +26,7 @@ def register_web(app: Flask) -> None:
     from saraban.exchange.views import bp as exchange_bp
     from saraban.exchange.views import pages as exchange_pages
     from saraban.extensions import csrf, login_manager
+    from saraban.permissions import register_template_globals
     from saraban.records.views import bp as records_bp
     from saraban.registers.views import bp as registers_bp
     from saraban.reports.views import bp as reports_bp
@@ -58,6 +59,7 @@ def register_web(app: Flask) -> None:
 
     register_jinja(app)
     register_template_helpers(app)
+    register_template_globals(app)  # the permission rules, for menus and buttons
     register_errors(app)
 
     @app.after_request

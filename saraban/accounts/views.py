@@ -86,6 +86,7 @@ def home():
     the documents of the user's units, and the whole system's size for an administrator."""
     from saraban.documents.access import record_views
     from saraban.endorsements.operations import bangkok_today
+    from saraban.permissions import can_administer
     from saraban.workspace.operations import pendency_bars, waiting_for
 
     documents, total = list_documents(current_user, limit=10, cap=HOME_COUNT_CAP)
@@ -105,8 +106,7 @@ def home():
         today=today,
         bars=pendency_bars(current_user, today),
         receipts=receipts,
-        overview=overview_counts() if Role.ADMIN in roles or current_user.is_sysadmin
-        else None,
+        overview=overview_counts() if can_administer(current_user) else None,
     )
     record_views(current_user, shown, "home")  # written last: see saraban/pages.py
     return page

@@ -23,6 +23,7 @@ from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
 from saraban.extensions import db
 from saraban.i18n import LABELS
+from saraban.permissions import can_administer, can_grant_sees_all, is_system_admin
 from saraban.registers.models import Register, RegisterKind
 from saraban.routing.models import Transfer, TransferStatus
 from saraban.thaidate import to_arabic_digits, to_thai_digits
@@ -55,26 +56,9 @@ def generate_password() -> str:
 # not see everything and are not system administrators; he grants no clearance, role, reach
 # or sees_all beyond his own.
 
-def is_system_admin(user) -> bool:
-    """A system administrator whose second factor is on (unless SARABAN_SYSADMIN_TOTP=0)."""
-    from flask import current_app
-
-    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
-        return False
-    if not user.is_sysadmin:
-        return False
-    return bool(user.totp_enabled or not current_app.config.get("SYSADMIN_TOTP", True))
-
-
-def is_admin(user) -> bool:
-    """A system administrator, or an active user with the admin role in some unit."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
-        return False
-    return is_system_admin(user) or user.has_role(Role.ADMIN)
-
-
 def require_admin(user) -> None:
-    if not is_admin(user):
+    """The refusal of one who administers nothing (saraban/permissions.py's rule)."""
+    if not can_administer(user):
         raise OperationError("เฉพาะผู้ดูแลระบบเท่านั้นที่จัดการหน่วยงานและผู้ใช้ได้",
                              "Only administrators manage units and users.", status=403)
 
@@ -536,7 +520,7 @@ def _may_grant(actor: User, clearance: int | None, sees_all: bool | None,
                target: User | None = None, is_sysadmin: bool | None = None) -> None:
     """Only a system administrator makes system administrators or gives sees_all; nobody
     else hands out a clearance above his own (keeping a user's present one is not giving)."""
-    if is_system_admin(actor):
+    if can_grant_sees_all(actor):  # a system administrator: any clearance too
         return
     if is_sysadmin is not None and is_sysadmin != (target.is_sysadmin if target else False):
         raise OperationError("เฉพาะผู้ดูแลระบบส่วนกลางจึงกำหนดผู้ดูแลระบบส่วนกลางได้",

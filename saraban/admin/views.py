@@ -23,7 +23,6 @@ from saraban.admin.operations import (
     create_unit,
     create_user,
     get_unit,
-    is_admin,
     is_locked,
     list_users,
     managed_user,
@@ -37,6 +36,7 @@ from saraban.admin.operations import (
 )
 from saraban.extensions import db, login_manager
 from saraban.pages import run_operation
+from saraban.permissions import can_administer
 from saraban.validation import OperationError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -48,7 +48,7 @@ ROLES = [r.value for r in Role]
 def _administrators_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not is_admin(current_user):
+    if not can_administer(current_user):
         return render_template("errors/error.html", code=403, message=gettext(
             "เฉพาะผู้ดูแลระบบเท่านั้นที่จัดการหน่วยงานและผู้ใช้ได้")), 403
     return None

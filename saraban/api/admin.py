@@ -1,5 +1,7 @@
 """Administration in the JSON API: units, their registers, users and their roles. The rules
-are those of the pages (saraban/admin/operations.py); a refusal answers in both languages."""
+are those of the pages (saraban/admin/operations.py): each operation refuses one who does not
+administer (saraban/permissions.py), so no handler checks it again; a refusal answers in both
+languages."""
 
 from __future__ import annotations
 
@@ -16,7 +18,6 @@ from saraban.admin.operations import (
     is_locked,
     list_users,
     remove_membership,
-    require_admin,
     reset_password,
     unit_tree,
     unlock_user,
@@ -78,7 +79,6 @@ def admin_units():
 @bp.post("/units")
 @token_required
 def admin_units_create():
-    require_admin(g.api_user)
     unit = create_unit(g.api_user, _json_body())
     unit_id = unit.id
     db.session.commit()
@@ -88,7 +88,6 @@ def admin_units_create():
 @bp.patch("/units/<int:unit_id>")
 @token_required
 def admin_unit_update(unit_id: int):
-    require_admin(g.api_user)
     update_unit(g.api_user, unit_id, _json_body())
     db.session.commit()
     return jsonify(_unit_answer(unit_id))
@@ -97,7 +96,6 @@ def admin_unit_update(unit_id: int):
 @bp.post("/units/<int:unit_id>/registers")
 @token_required
 def admin_register_create(unit_id: int):
-    require_admin(g.api_user)
     register = create_register(g.api_user, unit_id, _json_body())
     answer = register_json(register)
     db.session.commit()
@@ -107,7 +105,6 @@ def admin_register_create(unit_id: int):
 @bp.get("/users")
 @token_required
 def admin_users():
-    require_admin(g.api_user)
     page = _int_arg("page", 1, 1, 100_000)
     per_page = _int_arg("per_page", 50, 1, MAX_PAGE_SIZE)
     users, total = list_users(g.api_user, request.args.get("q"), request.args.get("unit"),
@@ -118,7 +115,6 @@ def admin_users():
 @bp.post("/users")
 @token_required
 def admin_users_create():
-    require_admin(g.api_user)
     user, password = create_user(g.api_user, _json_body())
     answer = {**user_json(user), "password": password}
     db.session.commit()
@@ -128,7 +124,6 @@ def admin_users_create():
 @bp.patch("/users/<int:user_id>")
 @token_required
 def admin_user_update(user_id: int):
-    require_admin(g.api_user)
     user = update_user(g.api_user, user_id, _json_body())
     answer = user_json(user)
     db.session.commit()
@@ -138,7 +133,6 @@ def admin_user_update(user_id: int):
 @bp.post("/users/<int:user_id>/memberships")
 @token_required
 def admin_membership_add(user_id: int):
-    require_admin(g.api_user)
     membership = add_membership(g.api_user, user_id, _json_body())
     answer = membership_json(membership)
     db.session.commit()
@@ -148,7 +142,6 @@ def admin_membership_add(user_id: int):
 @bp.delete("/users/<int:user_id>/memberships/<int:membership_id>")
 @token_required
 def admin_membership_remove(user_id: int, membership_id: int):
-    require_admin(g.api_user)
     remove_membership(g.api_user, user_id, membership_id)
     db.session.commit()
     return "", 204
@@ -157,7 +150,6 @@ def admin_membership_remove(user_id: int, membership_id: int):
 @bp.post("/users/<int:user_id>/unlock")
 @token_required
 def admin_user_unlock(user_id: int):
-    require_admin(g.api_user)
     user = unlock_user(g.api_user, user_id)
     answer = user_json(user)
     db.session.commit()
@@ -167,7 +159,6 @@ def admin_user_unlock(user_id: int):
 @bp.post("/users/<int:user_id>/password")
 @token_required
 def admin_user_password(user_id: int):
-    require_admin(g.api_user)
     password = reset_password(g.api_user, user_id)
     db.session.commit()
     return jsonify(user_id=user_id, password=password)

@@ -8,6 +8,7 @@ from saraban import thaidate
 from saraban.api import bp, token_required
 from saraban.audit.listing import AuditQuery, audit_csv, audit_events
 from saraban.extensions import db
+from saraban.permissions import can_verify_audit
 from saraban.validation import OperationError
 
 
@@ -43,7 +44,7 @@ def audit_events_export():
 def audit_verify():
     from saraban.audit.chain import verify_all, verify_chain
 
-    if not g.api_user.sees_all:
+    if not can_verify_audit(g.api_user):
         raise OperationError("เฉพาะผู้ดูแลระบบที่เห็นทั้งระบบเท่านั้น",
                              "Only administrators who see everything.", status=403)
     anchor = request.args.get("anchor") or None

@@ -23,7 +23,6 @@ from saraban.endorsements.operations import (
     draft_endorsement,
     endorsements_of,
     get_endorsement,
-    is_overdue,
     orders_given,
     proposals_for,
     sign_endorsement,
@@ -32,6 +31,7 @@ from saraban.endorsements.operations import (
     update_draft,
 )
 from saraban.extensions import db
+from saraban.permissions import is_overdue
 from saraban.routing.models import Endorsement, EndorsementStatus, Order
 from saraban.units.models import DELEGATION_ABBR, Delegation
 from saraban.validation import OperationError

@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from saraban.api import ApiError, bp, token_required
-from saraban.reports.operations import AGES, pendency, report_units
+from saraban.permissions import can_read_pendency
+from saraban.reports.operations import AGES, pendency
 from saraban.reports.views import read_period
 
 
 @bp.get("/reports/pendency")
 @token_required
 def reports_pendency():
-    if not report_units(g.api_user):
+    if not can_read_pendency(g.api_user):
         raise ApiError(403, "Only commanders and administrators see this report.",
                        "รายงานนี้สำหรับผู้บังคับบัญชาและผู้ดูแลระบบ")
     start, end = read_period(request.args)

@@ -21,6 +21,7 @@ from saraban.audit.operations import record
 from saraban.documents.access import member_unit_ids, secret_rule
 from saraban.documents.models import Document
 from saraban.extensions import db
+from saraban.permissions import can_read_audit
 from saraban.thaidate import BANGKOK, format_datetime
 from saraban.validation import OperationError, clean_text, read_date
 
@@ -29,10 +30,6 @@ EXPORT_LIMIT = 100_000
 
 class AuditError(OperationError):
     """A refusal about reading the audit trail."""
-
-
-def may_read_audit(user: User) -> bool:
-    return bool(user.sees_all or member_unit_ids(user, Role.ADMIN))
 
 
 def _scope(user: User) -> ColumnElement[bool]:
@@ -135,7 +132,7 @@ def _unreadable(user: User, document_ids: set[int]) -> set[int]:
 
 
 def _must_read(user: User) -> None:
-    if not may_read_audit(user):
+    if not can_read_audit(user):
         raise AuditError("เฉพาะผู้ดูแลระบบเท่านั้นที่ดูบันทึกการตรวจสอบได้",
                          "Only administrators read the audit trail.", status=403)
 

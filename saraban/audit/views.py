@@ -11,9 +11,9 @@ from saraban.audit.listing import (
     actions_seen,
     audit_csv,
     audit_events,
-    may_read_audit,
 )
 from saraban.extensions import db
+from saraban.permissions import can_read_audit, can_verify_audit
 from saraban.validation import OperationError
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -31,7 +31,7 @@ def index():
     from saraban.audit.chain import anchor_now
     from saraban.units.models import Unit
 
-    if not may_read_audit(current_user):
+    if not can_read_audit(current_user):
         abort(403)
     try:
         query = AuditQuery.read(request.args)
@@ -51,7 +51,7 @@ def index():
 @bp.get("/export.csv")
 @login_required
 def export():
-    if not may_read_audit(current_user):
+    if not can_read_audit(current_user):
         abort(403)
     try:
         content = audit_csv(current_user, AuditQuery.read(request.args),
@@ -70,7 +70,7 @@ def verify():
     from saraban.audit.chain import verify_chain
     from saraban.i18n import current_lang, local_digits
 
-    if not current_user.sees_all:
+    if not can_verify_audit(current_user):
         abort(403)
     report = verify_chain()
     if report.ok:

@@ -202,10 +202,10 @@ def document_for_clerk(user: User | None, document_id, doing_th: str, doing_en: 
     """The document, for a change only clerks (or administrators) make: 404 when the user
     may not see it, 403 when he keeps no register. ``doing_th``/``doing_en`` name the
     change in the refusal ("แนบไฟล์", "attach files")."""
-    from saraban.accounts.models import Role
+    from saraban.permissions import can_keep_records
 
     document = require_readable(user, document_id)
-    if not (member_unit_ids(user, Role.CLERK) or member_unit_ids(user, Role.ADMIN)):
+    if not can_keep_records(user):
         raise OperationError(f"เฉพาะเจ้าหน้าที่สารบรรณจึง{doing_th}ได้",
                              f"Only clerks may {doing_en}.", status=403)
     return document

@@ -155,7 +155,9 @@ def served_copy(stored: StoredFile) -> tuple[bytes, str]:
 def refuse_top_secret_files(secrecy: int) -> None:
     """ลับที่สุด keeps no scan and no stamped copy in the system, only its register line:
     the regulation keeps such documents off electronic circulation."""
-    if secrecy >= 3:
+    from saraban.permissions import is_top_secret
+
+    if is_top_secret(secrecy):
         raise OperationError(
             "หนังสือลับที่สุดไม่เก็บไฟล์สแกนหรือสำเนาไว้ในระบบ เก็บเฉพาะรายการในทะเบียน "
             "ให้เก็บตัวหนังสือไว้ในที่ปลอดภัยตามระเบียบว่าด้วยการรักษาความลับของทางราชการ",

@@ -19,6 +19,7 @@ from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.db import begin_write
 from saraban.extensions import db
+from saraban.permissions import can_administer
 from saraban.routing.models import Endorsement, EndorsementStatus
 from saraban.thaidate import BANGKOK, format_date
 from saraban.units.models import (
@@ -185,15 +186,8 @@ def acting_unit_ids(user: User, day: dt.date) -> list[int]:
 
 # --- delegations (kept by administrators) ------------------------------------------
 
-def is_admin(user: User) -> bool:
-    """A system administrator or a unit administrator (saraban/admin/operations.py)."""
-    from saraban.admin.operations import is_admin as administers
-
-    return administers(user)
-
-
 def _must_be_admin(user: User) -> None:
-    if not is_admin(user):
+    if not can_administer(user):
         raise CapacityError("เฉพาะผู้ดูแลระบบเท่านั้นที่กำหนดการทำแทนได้",
                             "Only administrators keep delegations.", status=403)
 
@@ -227,7 +221,7 @@ def list_delegations(user: User, on: dt.date | None = None) -> list[Delegation]:
     query = (select(Delegation)
              .options(joinedload(Delegation.person), joinedload(Delegation.position))
              .order_by(Delegation.start_date.desc(), Delegation.id.desc()))
-    if not is_admin(user):
+    if not can_administer(user):
         query = query.where(Delegation.person_id == (user.person_id or -1))
     if on is not None:
         query = query.where(*_in_force(Delegation, on))

@@ -485,11 +485,6 @@ def _compact(day: dt.date) -> str:
 
 # --- orders ------------------------------------------------------------------------
 
-def is_overdue(order: Order, today: dt.date | None = None) -> bool:
-    return (order.status == OrderStatus.OPEN and order.due_date is not None
-            and order.due_date < (today or bangkok_today()))
-
-
 _ORDER_LOAD = (contains_eager(Order.endorsement).joinedload(Endorsement.document),
                contains_eager(Order.endorsement).joinedload(Endorsement.signer),
                contains_eager(Order.endorsement).selectinload(Endorsement.lines),

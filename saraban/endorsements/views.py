@@ -17,7 +17,6 @@ from saraban.endorsements.capacity import (
     capacities_for,
     create_delegation,
     end_delegation,
-    is_admin,
     list_delegations,
 )
 from saraban.endorsements.operations import (
@@ -29,7 +28,6 @@ from saraban.endorsements.operations import (
     draft_endorsement,
     endorse_and_sign,
     endorsements_of,
-    is_overdue,
     orders_given,
     proposal_to,
     proposals_for,
@@ -39,6 +37,7 @@ from saraban.endorsements.operations import (
     update_draft,
 )
 from saraban.pages import run_operation
+from saraban.permissions import can_administer, is_overdue
 from saraban.routing.models import Endorsement, EndorsementStatus, Order, Transfer
 
 bp = Blueprint("endorsements", __name__)
@@ -165,7 +164,7 @@ def complete(order_id: int):
 @bp.route("/delegations", methods=["GET", "POST"])
 @login_required
 def delegations():
-    admin = is_admin(current_user)
+    admin = can_administer(current_user)
     if request.method == "POST":
         if not admin:
             abort(403)

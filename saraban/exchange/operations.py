@@ -350,12 +350,7 @@ def _too_old(timestamp: str, now: dt.datetime) -> bool:
 
 # --- receiving ---------------------------------------------------------------------------
 
-_HTTP = {"malformed": 400, "bad_digest": 400, "too_large": 413, "unknown_sender": 403,
-         "bad_signature": 403, "wrong_receiver": 421, "expired": 400, "future": 400,
-         "replay": 409}
-
-
-def _refuse(code: str, th: str, en: str, message, remote: str | None):
+def _refuse(code: str, th: str, en: str, message, remote: str | None, field=None):
     """Record a refused message (nothing of it is kept) and say why, in both languages."""
     said = message if isinstance(message, dict) else {}
 
@@ -365,7 +360,7 @@ def _refuse(code: str, th: str, en: str, message, remote: str | None):
 
     _log_refusal(code, trimmed("From"), trimmed("MessageID"), remote)
     db.session.commit()
-    return _HTTP.get(code, 400), {"error": {"code": code, "message": en, "message_th": th}}
+    return protocol.refusal_answer(code, en, th, field)
 
 
 REFUSALS_KEPT = 1000
@@ -419,7 +414,8 @@ def receive(raw: bytes, remote: str | None = None) -> tuple[int, dict]:
         checked = protocol.verify(message, peer_keys=_peer_keys, our_code=us.code,
                                   now=utcnow())
     except protocol.ExchangeRefusal as refusal:
-        return _refuse(refusal.code, refusal.message_th, refusal.message_en, message, remote)
+        return _refuse(refusal.code, refusal.message_th, refusal.message_en, message, remote,
+                       refusal.field)
     peer = db.session.scalar(select(Peer).where(Peer.code == checked.sender))
     begin_write(db.session)
     now = utcnow()

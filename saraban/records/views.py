@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from saraban.i18n import current_lang, format_date
 from saraban.pages import run_operation
+from saraban.permissions import can_keep_records, can_see_records
 from saraban.records.models import DestructionDecision, DestructionStatus
 from saraban.records.operations import (
     DECISION_TH,
@@ -24,7 +25,6 @@ from saraban.records.operations import (
     find_document_by_number,
     get_destruction_list,
     get_loan,
-    keeper_unit_ids,
     keeper_units,
     lend,
     loans_for,
@@ -53,7 +53,7 @@ def _or_abort(read):
 
 
 def _keeper_only() -> None:
-    if not (current_user.sees_all or keeper_unit_ids(current_user)):
+    if not can_see_records(current_user):
         abort(403)
 
 
@@ -98,7 +98,7 @@ def destruction_list(list_id: int):
         "records/list.html", dl=found, visible=visible_items(current_user, found),
         lent=open_loans_of(i.document_id for i in found.items),
         status_th=_status_names(), decision_th=_decision_names(), Status=DestructionStatus,
-        Decision=DestructionDecision, may_change=found.unit_id in keeper_unit_ids(current_user))
+        Decision=DestructionDecision, may_change=can_keep_records(current_user, found.unit_id))
 
 
 @bp.post("/items/<int:item_id>/decision")
@@ -136,8 +136,8 @@ def destroy(list_id: int):
                       gettext("ทำลายหนังสือตามบัญชีแล้ว ทะเบียนและบันทึกการทำลายยังคงอยู่"))
         return redirect(url_for("records.destruction_list", list_id=list_id))
     found = _or_abort(lambda: get_destruction_list(current_user, list_id))
-    if found.status != DestructionStatus.REVIEWED or found.unit_id not in keeper_unit_ids(
-            current_user):
+    if found.status != DestructionStatus.REVIEWED or not can_keep_records(current_user,
+                                                                          found.unit_id):
         flash(gettext("บัญชีนี้ยังทำลายไม่ได้") if found.status == DestructionStatus.PROPOSED
               else gettext("บัญชีนี้ทำลายไปแล้ว") if found.status == DestructionStatus.DONE
               else gettext("เฉพาะเจ้าหน้าที่สารบรรณของหน่วยนี้จึงทำลายหนังสือได้"), "error")

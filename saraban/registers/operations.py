@@ -32,6 +32,7 @@ from saraban.documents.access import (
 from saraban.documents.models import Document
 from saraban.documents.operations import normalize_number
 from saraban.extensions import db
+from saraban.permissions import can_administer, usable_registers_query
 from saraban.registers.models import (
     Dispatch,
     EntryMode,
@@ -103,8 +104,7 @@ def open_year(user: User, register_id: int, year, last_number) -> RegisterCounte
     register = db.session.scalar(
         select(Register).where(Register.id == register_id).options(joinedload(Register.unit))
     ) if is_row_id(register_id) else None
-    admin_units = member_unit_ids(user, Role.ADMIN)
-    if register is None or not (user.sees_all or register.unit_id in admin_units):
+    if register is None or not can_administer(user, register.unit_id):
         raise RegisterError("ไม่พบทะเบียนนี้ หรือท่านไม่ได้เป็นผู้ดูแลหน่วยของทะเบียนนี้",
                             "No such register, or you do not administer its unit.",
                             status=404)
@@ -175,11 +175,7 @@ def year_opening(register_id: int, year: int) -> int | None:
 
 
 def _usable_registers_stmt(user: User):
-    units = sorted(set(member_unit_ids(user, Role.CLERK)) | set(member_unit_ids(user, Role.ADMIN)))
-    stmt = select(Register).where(Register.unit_id.in_(units), Register.is_active)
-    if user.clearance < 1:
-        stmt = stmt.where(Register.is_secret.is_(False))
-    return stmt
+    return usable_registers_query(user)  # the rule: saraban/permissions.py
 
 
 def register_for(user: User, register_id: int, kind: RegisterKind | None) -> Register:

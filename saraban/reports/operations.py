@@ -29,6 +29,7 @@ from saraban.accounts.models import Role, User
 from saraban.documents.access import member_unit_ids, secrecy_filter
 from saraban.documents.models import Document, DocumentStatus
 from saraban.extensions import db
+from saraban.permissions import can_read_pendency
 from saraban.registers.models import EntryMode, EntryStatus, Receipt, Register
 from saraban.routing.models import Transfer, TransferStatus
 from saraban.thaidate import BANGKOK, THAI_MONTHS_ABBR, format_duration, local_date, to_thai_digits
@@ -109,7 +110,8 @@ class Moment:
 
 def report_units(user: User) -> list[int]:
     """The units whose waiting documents the user may count: those he commands or
-    administers (with the units below when his membership says so), or every unit."""
+    administers (with the units below when his membership says so), or every unit
+    (the rule is saraban/permissions.py's ``can_read_pendency``)."""
     if user.sees_all:
         return list(db.session.scalars(select(Unit.id)))
     return sorted(set(member_unit_ids(user, Role.COMMANDER)) | set(member_unit_ids(user,
@@ -121,6 +123,9 @@ def pendency(user: User, start: dt.date, end: dt.date, now: dt.datetime | None =
     if end < start or (end - start).days > 3700:
         raise OperationError("ช่วงวันที่ไม่ถูกต้อง (ไม่เกิน ๑๐ ปี)", "Invalid period.",
                              field="date_from")
+    if not can_read_pendency(user):
+        raise OperationError("รายงานนี้สำหรับผู้บังคับบัญชาและผู้ดูแลระบบ",
+                             "Only commanders and administrators see this report.", status=403)
     units = report_units(user)
     if not units:
         return []

@@ -10,7 +10,8 @@ from flask_login import current_user, login_required
 
 from saraban import thaidate
 from saraban.i18n import current_lang, format_duration
-from saraban.reports.operations import AGES, duration_th, pendency, pendency_csv, report_units
+from saraban.permissions import can_read_pendency
+from saraban.reports.operations import AGES, duration_th, pendency, pendency_csv
 from saraban.validation import OperationError, read_date
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -28,7 +29,7 @@ def read_period(args) -> tuple[dt.date, dt.date]:
 @bp.get("/pendency")
 @login_required
 def pendency_page():
-    if not report_units(current_user):
+    if not can_read_pendency(current_user):
         abort(403)
     try:
         start, end = read_period(request.args)

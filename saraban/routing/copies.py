@@ -30,6 +30,7 @@ from saraban.documents.models import (
 )
 from saraban.endorsements.operations import circular_citation, circular_text
 from saraban.extensions import db
+from saraban.permissions import is_top_secret
 from saraban.registers.models import Register, RegisterKind
 from saraban.registers.operations import issue_dispatch, usable_register_ids
 from saraban.routing.models import CertifiedCopy, Endorsement, EndorsementStatus, Transfer
@@ -65,7 +66,7 @@ def issue_certified_copy(user: User, source_id: int, data: dict) -> CertifiedCop
     the copy circulates, cited as the seed's circulars do. The outgoing number is taken last.
     """
     source = require_readable(user, source_id)
-    if source.secrecy >= 3:
+    if is_top_secret(source):
         raise RoutingError("หนังสือลับที่สุดไม่ทำสำเนาเวียนทางระบบ ให้ดำเนินการตามระเบียบ",
                            "Top-secret documents are not copied electronically.", status=409)
     register_id = data.get("register_id")

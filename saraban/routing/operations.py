@@ -19,6 +19,7 @@ from saraban.documents.access import (
 )
 from saraban.documents.models import Document
 from saraban.extensions import db
+from saraban.permissions import is_top_secret
 from saraban.routing.models import (
     Purpose,
     Transfer,
@@ -56,7 +57,7 @@ def name_recipients(sender: User, document: Document, unit_id: int, to_user_id=N
     an order goes to the head of the unit). Ordinary documents need no names."""
     if document.secrecy <= 0:
         return []
-    if document.secrecy >= TOP_SECRET:
+    if is_top_secret(document):
         raise _top_secret_readers()
     if to_user_id not in (None, ""):
         person = db.session.get(User, to_user_id) if is_row_id(to_user_id) else None
@@ -85,8 +86,6 @@ def name_recipients(sender: User, document: Document, unit_id: int, to_user_id=N
         name_reader(document, person, sender)
     return people
 
-
-TOP_SECRET = 3
 
 
 def _top_secret_readers() -> RoutingError:
@@ -132,7 +131,7 @@ def name_reader_of(user: User, document_id: int, reader_id) -> User:
     if document.secrecy <= 0:
         raise RoutingError("หนังสือนี้ไม่ใช่หนังสือลับ ผู้ที่เกี่ยวข้องเห็นได้อยู่แล้ว",
                            "Only classified documents have named readers.", status=409)
-    if document.secrecy >= TOP_SECRET:
+    if is_top_secret(document):
         raise _top_secret_readers()
     person = db.session.get(User, reader_id) if is_row_id(reader_id) else None
     if person is None or not person.active:
@@ -159,7 +158,7 @@ def send_transfers(user: User, document_id: int, to_unit_ids: list[int], *,
     A secret document goes to one unit at a time, to a person named there (``to_user_id``;
     a proposal names the unit's commanders when nobody is named)."""
     document = require_readable(user, document_id)
-    if document.secrecy >= 3:
+    if is_top_secret(document):
         raise RoutingError("หนังสือลับที่สุดไม่ส่งต่อทางระบบ ให้ส่งตัวหนังสือตามระเบียบ",
                            "Top-secret documents are not circulated electronically.",
                            status=409)

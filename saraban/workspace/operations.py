@@ -56,7 +56,8 @@ def waiting_for(user: User, today: dt.date) -> Waiting:
     """Documents waiting to be received by the units whose register he keeps, proposals
     waiting for his minute, the orders he or his units have to carry out, and what came
     back to him (a fixed number of queries). Each counts only what he can act on."""
-    from saraban.endorsements.operations import is_overdue, proposals_for, tasks_for
+    from saraban.endorsements.operations import proposals_for, tasks_for
+    from saraban.permissions import is_overdue
     from saraban.routing.operations import inbox, inbox_count, returned_count, returned_to
 
     waiting = Waiting()
@@ -73,9 +74,10 @@ def waiting_for(user: User, today: dt.date) -> Waiting:
 def pendency_bars(user: User, today: dt.date) -> list[dict]:
     """For a manager: per unit, how many documents received in the last 90 days still wait,
     by age, as widths for a bar chart (largest unit = 100)."""
-    from saraban.reports.operations import AGES, pendency, report_units
+    from saraban.permissions import can_read_pendency
+    from saraban.reports.operations import AGES, pendency
 
-    if not report_units(user):
+    if not can_read_pendency(user):
         return []
     rows = pendency(user, today - dt.timedelta(days=90), today)
     per_unit: dict[int, dict] = {}
