@@ -7,6 +7,7 @@ from flask import g, jsonify, request
 from saraban import thaidate
 from saraban.api import ApiError, bp, token_required
 from saraban.documents.access import record_views
+from saraban.documents.download import file_response  # (moved there; pages serve files too)
 from saraban.documents.history import HistoryEvent, document_history, latest_locations
 from saraban.documents.models import Document, Secrecy, Urgency
 from saraban.documents.operations import find_by_number, get_visible, list_documents
@@ -205,14 +206,3 @@ def documents_file(document_id: int, file_id: int):
 def file_json(f) -> dict:
     return {"id": f.id, "role": f.role.value, "filename": f.filename,
             "sha256": f.file.sha256, "size": f.file.size, "media_type": f.file.media_type}
-
-
-def file_response(f, data: bytes, media_type: str | None = None):
-    from flask import Response
-
-    # Served as what the content is, never as HTML; downloaded, not rendered, unless a PDF.
-    media_type = media_type or f.file.media_type
-    disposition = "inline" if media_type == "application/pdf" else "attachment"
-    return Response(data, mimetype=media_type, headers={
-        "Content-Disposition": f'{disposition}; filename="file-{f.id}"',
-        "Content-Security-Policy": "sandbox"})

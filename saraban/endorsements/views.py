@@ -37,9 +37,9 @@ from saraban.endorsements.operations import (
     tasks_for,
     update_draft,
 )
+from saraban.pages import run_operation
 from saraban.permissions import can_administer, is_overdue
 from saraban.routing.models import Transfer
-from saraban.web import run_operation
 
 bp = Blueprint("endorsements", __name__)
 
@@ -132,13 +132,11 @@ def desk():
     proposals = proposals_for(current_user, limit=200, waiting_only=not everything)
     today = bangkok_today()
     given = orders_given(current_user)
-    if record_views(current_user, [p.transfer.document for p in proposals]
-                    + [o.endorsement.document for o in given], "desk"):
-        from saraban.extensions import db
-
-        db.session.commit()
-    return render_template("endorsements/desk.html", proposals=proposals, everything=everything,
+    page = render_template("endorsements/desk.html", proposals=proposals, everything=everything,
                            given=given, overdue={o.id for o in given if is_overdue(o, today)})
+    record_views(current_user, [p.transfer.document for p in proposals]
+                 + [o.endorsement.document for o in given], "desk")  # last: saraban/pages.py
+    return page
 
 
 @bp.get("/tasks")
@@ -147,12 +145,10 @@ def tasks():
     done = request.args.get("show") == "all"
     today = bangkok_today()
     orders = tasks_for(current_user, include_done=done)
-    if record_views(current_user, [o.endorsement.document for o in orders], "orders"):
-        from saraban.extensions import db
-
-        db.session.commit()
-    return render_template("endorsements/tasks.html", orders=orders, done=done,
+    page = render_template("endorsements/tasks.html", orders=orders, done=done,
                            overdue={o.id for o in orders if is_overdue(o, today)})
+    record_views(current_user, [o.endorsement.document for o in orders], "orders")  # last
+    return page
 
 
 @bp.post("/orders/<int:order_id>/complete")
@@ -221,14 +217,14 @@ def _pdf(make, filename: str):
     from saraban.validation import OperationError
 
     try:
-        pdf = make()
-        db.session.commit()  # the printing's verification code
-        return pdf_response(pdf, filename)
+        pdf = make()  # writes the printing's verification code (the boundary commits it)
     except OperationError as error:
+        db.session.rollback()
         if error.status == 404:
             abort(404)
         flash(error.message_for(), "error")
         return redirect(url_for("endorsements.desk"))
+    return pdf_response(pdf, filename)
 
 
 def register_template_helpers(app) -> None:

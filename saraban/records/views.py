@@ -11,6 +11,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from saraban.i18n import current_lang, format_date
+from saraban.pages import run_operation
 from saraban.permissions import can_keep_records, can_see_records
 from saraban.records.destruction import (
     DECISION_TH,
@@ -41,7 +42,6 @@ from saraban.records.retention import (
     set_retention,
 )
 from saraban.validation import OperationError
-from saraban.web import run_operation
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 
@@ -199,7 +199,6 @@ def return_page(loan_id: int):
 @login_required
 def retention(document_id: int):
     from saraban.documents.access import record_views, visible_document
-    from saraban.extensions import db
 
     if request.method == "POST":
         keep = request.form.get("keep_forever") == "yes"
@@ -211,9 +210,9 @@ def retention(document_id: int):
     document = visible_document(current_user, document_id)
     if document is None:
         abort(404)
-    if record_views(current_user, [document], "retention"):
-        db.session.commit()
-    return render_template("records/retention.html", document=document)
+    page = render_template("records/retention.html", document=document)
+    record_views(current_user, [document], "retention")  # last: see saraban/pages.py
+    return page
 
 
 def _thai(day: dt.date) -> str:
