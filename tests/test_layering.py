@@ -262,6 +262,15 @@ def fresh(request, tmp_path_factory):
         write(name + "-after")
         raise RuntimeError("the slow step failed")
 
+    @test_app.post("/_test/two-operations/<name>")
+    def two_operations(name):
+        from saraban.db import begin_write
+
+        write(name + "-first")  # one operation flushed its writes (run_operation flushes)
+        begin_write(db.session)  # the next begins its writing part: no commit of the first
+        write(name + "-second")
+        raise RuntimeError("the second operation failed")
+
     @test_app.post("/_test/counted/<key>")
     def counted(key):
         allow(f"test:{key}", 5, 60.0)
@@ -310,6 +319,15 @@ def test_a_successful_request_is_committed(fresh):
 def test_a_view_that_wrote_then_raised_leaves_nothing(fresh):
     name = _name()
     assert fresh.test_client().post(f"/_test/raise/{name}").status_code == 500
+    assert _units(fresh, name) == []
+
+
+def test_begin_write_after_a_flushed_operation_commits_nothing(fresh):
+    # begin_write ends a read-only snapshot on SQLite with a commit: after an earlier
+    # operation of the same request flushed its writes, that commit would have kept the
+    # first half of a request that then failed
+    name = _name()
+    assert fresh.test_client().post(f"/_test/two-operations/{name}").status_code == 500
     assert _units(fresh, name) == []
 
 
