@@ -11,7 +11,6 @@ import os
 
 from flask import Flask
 
-
 CHANGES_AT_BEGIN = "saraban_changes_at_begin"  # Connection.info key, see db.begin_write
 
 
