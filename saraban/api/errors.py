@@ -33,7 +33,7 @@ def _n(value) -> str:
 # pydantic's error type -> (English, Thai); {field} is the name, {label} the Thai label,
 # other names come from the error's context (max_length, ge, expected, ...).
 PYDANTIC_MESSAGES: dict[str, tuple[str, str]] = {
-    "missing": ("'{field}' is required.", "กรุณากรอก{label}"),
+    "missing": ("'{field}' is required.", "กรุณา{verb}{label}"),
     "extra_forbidden": ("'{field}' is not a field of this body.",
                         "ไม่มีช่อง '{field}' ในข้อมูลนี้"),
     "string_type": ("'{field}' must be text.", "{label} ต้องเป็นข้อความ"),
@@ -65,14 +65,15 @@ PYDANTIC_MESSAGES: dict[str, tuple[str, str]] = {
 _FALLBACK = ("'{field}' is not valid.", "{label}ไม่ถูกต้อง")
 
 
-def _label(model, loc: tuple) -> str:
+def _label(model, loc: tuple):
+    """The field's Label (its Thai name, and how one gives it: typed or chosen)."""
     from saraban.api.schemas.common import Label
 
     field = model.model_fields.get(loc[0]) if loc and isinstance(loc[0], str) else None
     for mark in field.metadata if field is not None else ():
         if isinstance(mark, Label):
-            return mark.th
-    return f"'{loc[0]}'" if loc else "ข้อมูล"
+            return mark
+    return Label(f"'{loc[0]}'" if loc else "ข้อมูล")
 
 
 def from_validation(error: ValidationError, model) -> Exception:
@@ -85,7 +86,8 @@ def from_validation(error: ValidationError, model) -> Exception:
     loc = tuple(x for x in first["loc"] if not isinstance(x, int) and not (
         isinstance(x, str) and x[:1].islower() and "[" in x))  # union branch tags
     name = ".".join(str(x) for x in loc) or "body"
-    words = {"field": name, "label": _label(model, loc)}
+    label = _label(model, loc)
+    words = {"field": name, "label": label.th, "verb": label.verb}
     for key, value in (first.get("ctx") or {}).items():
         words[key] = value
         words[f"{key}_th"] = _n(value)

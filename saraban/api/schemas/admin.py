@@ -9,7 +9,20 @@ from pydantic import Field
 from saraban.accounts.limits import DISPLAY_NAME, USERNAME
 from saraban.accounts.models import Role
 from saraban.admin.operations import MAX_PAGE_SIZE
-from saraban.api.schemas.common import Answer, Body, Level, Page, Query, Text, Time, choices
+from saraban.api.schemas.common import (
+    Answer,
+    Body,
+    Checked,
+    Choice,
+    Id,
+    Level,
+    Page,
+    Pick,
+    Query,
+    Text,
+    Time,
+    choices,
+)
 from saraban.registers.models import RegisterKind
 
 RoleName = choices(Role)
@@ -98,7 +111,7 @@ DocCode = Text(40, "เลขประจำของเจ้าของเร
 
 
 class UnitCreate(Body):
-    parent_id: int | None = None
+    parent_id: Id | None = None
     short_name: Text(80, "ชื่อย่อหน่วย", required=True)
     name_th: Text(255, "ชื่อเต็มภาษาไทย", required=True)
     name_en: Text(255, "ชื่อภาษาอังกฤษ") = None
@@ -110,14 +123,14 @@ class UnitUpdate(Body):
     name_th: Text(255, "ชื่อเต็มภาษาไทย") = None
     name_en: Text(255, "ชื่อภาษาอังกฤษ") = None
     doc_code: DocCode = None
-    active: bool | None = None
+    active: Checked({"type": "boolean"}) = None
 
 
 class RegisterCreate(Body):
-    kind: choices(RegisterKind)
+    kind: Choice(RegisterKind)
     code: Text(40, "รหัสทะเบียน", required=True)
     name: Text(255, "ชื่อทะเบียน", required=True)
-    secret: bool | None = None
+    secret: Checked({"type": "boolean"}) = None
     series: Annotated[Text(10, "อักษรนำหน้าเลขส่ง"), Field(description="dispatch only: ว")] \
         = None
 
@@ -129,25 +142,25 @@ Clearance = Annotated[Level | None, Field(description=(
 class UserCreate(Body):
     username: Text(USERNAME, "ชื่อผู้ใช้", required=True)
     display_name: Text(DISPLAY_NAME, "ชื่อที่แสดง", required=True)
-    person_id: int | None = None
+    person_id: Id | None = None
     clearance: Clearance = None
-    sees_all: bool | None = None
-    is_sysadmin: bool | None = None
-    unit_id: Annotated[int, Field(ge=1)]
-    role: RoleName
-    with_subunits: bool | None = None
+    sees_all: Checked({"type": "boolean"}) = None
+    is_sysadmin: Checked({"type": "boolean"}) = None
+    unit_id: Pick("หน่วย")
+    role: Choice(Role)
+    with_subunits: Checked({"type": "boolean"}) = None
 
 
 class UserUpdate(Body):
     display_name: Text(DISPLAY_NAME, "ชื่อที่แสดง") = None
-    person_id: int | None = None
+    person_id: Id | None = None
     clearance: Clearance = None
-    sees_all: bool | None = None
-    is_sysadmin: bool | None = None
-    active: bool | None = None
+    sees_all: Checked({"type": "boolean"}) = None
+    is_sysadmin: Checked({"type": "boolean"}) = None
+    active: Checked({"type": "boolean"}) = None
 
 
 class MembershipCreate(Body):
-    unit_id: Annotated[int, Field(ge=1)]
-    role: RoleName
-    with_subunits: bool | None = None
+    unit_id: Pick("หน่วย")
+    role: Choice(Role)
+    with_subunits: Checked({"type": "boolean"}) = None

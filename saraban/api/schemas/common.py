@@ -15,6 +15,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     ValidationInfo,
+    WithJsonSchema,
 )
 
 from saraban.validation import clean_text, read_date
@@ -25,6 +26,7 @@ class Label:
     """The field's name in Thai, for the Thai message of a refusal (saraban/api/errors.py)."""
 
     th: str
+    verb: str = "กรอก"  # กรุณากรอก... for what is typed, "เลือก" for what is chosen
 
 
 def choices(enum_cls) -> Any:
@@ -62,6 +64,26 @@ def ThaiDate(label: str, *, required: bool = False,  # noqa: N802 - a type
                      Field(description=description), Label(label)]
 
 
+def Checked(schema: dict, description: str | None = None) -> Any:  # noqa: N802 - a type
+    """A field whose values the operation checks itself, with its own refusal (a choice
+    the pages offer too, a count of names): the model documents ``schema`` and lets the
+    value through, so that the refusal stays the operation's, as specific as it is."""
+    return Annotated[Any, WithJsonSchema({**schema, **({"description": description}
+                                                      if description else {})})]
+
+
+def Choice(values, description: str | None = None) -> Any:  # noqa: N802 - a type
+    """One of ``values`` (an enum's, or a list), checked by the operation (see Checked)."""
+    values = [getattr(v, "value", v) for v in values]
+    return Checked({"enum": values}, description)
+
+
+Id = StrictInt  # an id in a body: a whole number, never true/false nor "5"
+
+
+def Pick(label: str) -> Any:  # noqa: N802 - a type
+    """A required id of something the caller chooses (a unit, a register)."""
+    return Annotated[StrictInt, Field(ge=1, lt=2**31), Label(label, "เลือก")]
 RowId = Annotated[StrictInt, Field(ge=1, lt=2**31)]
 Flag = StrictBool
 Level = Annotated[StrictInt | str, Field(description="0-3 or its name")]

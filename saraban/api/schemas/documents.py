@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field
 from saraban.api.schemas.common import (
     Answer,
     Body,
+    Choice,
     Day,
     Level,
     Page,
@@ -181,7 +182,7 @@ class DocumentCreate(Body):
     sender: Text(limits.SENDER, "ผู้ส่ง / ส่วนราชการ", required=True)
     addressee: Text(limits.ADDRESSEE, "เรียน", multiline=True) = None
     body: Text(limits.BODY, "เนื้อความ", multiline=True) = None
-    kind: Kind | None = None
+    kind: Choice(DocumentKind) = None
     urgency: Annotated[Level | None, Field(
         description="0-3 or normal, urgent, very_urgent, most_urgent")] = None
     secrecy: Annotated[Level | None, Field(

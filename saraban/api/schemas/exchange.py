@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from saraban.api.schemas.common import Answer, Body, Text, Time, choices
+from saraban.api.schemas.common import Answer, Body, Checked, Text, Time, choices
 from saraban.exchange.models import Direction, MessageStatus
 
 
@@ -53,4 +53,4 @@ class AcceptArrival(Body):
 
 class Reject(Body):
     reason: Text(1000, "เหตุผล", required=True)
-    invalid: Annotated[bool | None, Field(description="true: an invalid letter")] = None
+    invalid: Checked({"type": "boolean"}, "true: an invalid letter") = None

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field
 
-from saraban.api.schemas.common import Answer, Body, Day, Query, Text, Time, choices, flag_query
+from saraban.api.schemas.common import (
+    Answer,
+    Body,
+    Checked,
+    Choice,
+    Day,
+    Id,
+    Query,
+    Text,
+    Time,
+    choices,
+    flag_query,
+)
 from saraban.records.models import DestructionDecision, DestructionStatus
 
 
@@ -111,25 +123,26 @@ class LoansQuery(Query):
 
 
 class RetentionPut(Body):
-    years: Annotated[int | None, Field(ge=1, le=100)] = None
-    keep_forever: bool | None = None
+    years: Checked({"type": ["integer", "null"], "minimum": 1, "maximum": 100}) = None
+    keep_forever: Checked({"type": "boolean"}) = None
 
 
 class DestructionListCreate(Body):
-    unit: int | str
+    unit: Id | str
     year: Annotated[int | str, Field(description="CE or BE")]
 
 
 class Decision(Body):
-    decision: Literal["destroy", "extend", "keep"]
-    extend_years: Annotated[int | None, Field(ge=1, le=100,
-                                              description="Required with 'extend'")] = None
+    decision: Choice(["destroy", "extend", "keep"])
+    extend_years: Checked({"type": "integer", "minimum": 1, "maximum": 100},
+                          "Required with 'extend'") = None
     note: Text(2000, "หมายเหตุ", multiline=True) = None
 
 
 class Review(Body):
     chair: Text(255, "ชื่อประธานกรรมการ", required=True)
-    members: Annotated[list[str], Field(min_length=2, description="at least two names")]
+    members: Checked({"type": "array", "minItems": 2, "items": {"type": "string"}},
+                     "at least two names besides the chair")
 
 
 Day_in = Annotated[str | None, Field(description=(
@@ -137,14 +150,14 @@ Day_in = Annotated[str | None, Field(description=(
 
 
 class LoanCreate(Body):
-    document_id: int
+    document_id: Id
     item: Text(2000, "รายการที่ให้ยืม", required=True)
     borrower: Text(255, "ชื่อผู้ยืม", required=True)
-    borrower_unit: int | None = None
+    borrower_unit: Id | None = None
     lent_on: Annotated[str | None, Field(description="Default today; YYYY-MM-DD, or a Thai "
                                                      "date such as ๑ ธ.ค. ๒๕๖๙")] = None
     due_on: Annotated[str, Field(description="YYYY-MM-DD, or a Thai date such as ๑ ธ.ค. ๒๕๖๙")]
-    unit: Annotated[int | None, Field(description=(
+    unit: Annotated[Id | None, Field(description=(
         "The lending unit, when the caller keeps records for several"))] = None
     note: Text(2000, "หมายเหตุ", multiline=True) = None
 

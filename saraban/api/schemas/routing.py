@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from saraban.api.schemas.common import Answer, Body, Text, Time, choices
+from saraban.api.schemas.common import Answer, Body, Choice, Id, Text, Time, choices
 from saraban.api.schemas.registers import Receipt
 from saraban.routing.models import Purpose, TransferKind, TransferStatus
 
@@ -77,15 +77,15 @@ PurposeName = choices(Purpose)
 
 
 class TransferCreate(Body):
-    to: Annotated[list[int] | int, Field(description="a unit id, or the unit ids to "
+    to: Annotated[list[Id] | Id, Field(description="a unit id, or the unit ids to "
                                          "circulate to (at most 500)")]
-    purpose: PurposeName | None = None
+    purpose: Choice(Purpose) = None
     purpose_text: Text(500, "วัตถุประสงค์") = None
     due_date: Annotated[str | None, Field(description="ISO or Thai date")] = None
-    from_unit: int | None = None
-    kind: Annotated[Literal["forward", "propose"] | None, Field(
-        description="propose: up to one unit's commander (เสนอ), to endorse")] = None
-    to_user: Annotated[int | None, Field(description=(
+    from_unit: Id | None = None
+    kind: Choice(["forward", "propose"],
+                 "propose: up to one unit's commander (เสนอ), to endorse") = None
+    to_user: Annotated[Id | None, Field(description=(
         "the person named to read a classified document at the destination (required "
         "for ลับ and ลับมาก, unless proposing: then the unit's cleared commanders)"))] = None
     note: Text(2000, "หมายเหตุ", multiline=True) = None
@@ -107,18 +107,18 @@ class CertifiedCopyCreate(Body):
     register_id: int | str
     certifier_name: Text(200, "ชื่อผู้รับรองสำเนา", required=True)
     certifier_position: Text(300, "ตำแหน่งผู้รับรองสำเนา", required=True)
-    to: list[int] | None = None
+    to: list[Id] | None = None
     addressee: Text(1000, "เรียน", multiline=True) = None
     subject: Text(2000, "เรื่อง") = None
-    purpose: PurposeName | None = None
+    purpose: Choice(Purpose) = None
     purpose_text: Text(500, "ข้อความ") = None
     due_date: str | None = None
     note: Text(255, "หมายเหตุ") = None
-    endorsement_id: Annotated[int | None, Field(description=(
+    endorsement_id: Annotated[Id | None, Field(description=(
         "A signed endorsement on the source: the copy circulates it and cites it "
         "(ตามบันทึกสั่งการ ...)"))] = None
 
 
 class ReaderCreate(Body):
-    user: int
+    user: Id
 
