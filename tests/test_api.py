@@ -180,3 +180,14 @@ def test_field_limits_are_written_once():
     assert form_limit(SendForm, "subject") == limits.SUBJECT
     assert form_limit(SendForm, "body") == limits.BODY
     assert form_limit(ReceiveForm, "number") == limits.NUMBER
+
+
+def test_every_history_kind_is_described():
+    """The description's Event kinds are every kind the history makes (order_done and
+    exchange were once missing from the hand-written one)."""
+    import typing
+
+    from saraban.api.schemas.documents import EventKind
+    from saraban.documents.history import _KIND_ORDER
+
+    assert set(typing.get_args(EventKind)) == set(_KIND_ORDER)

@@ -62,6 +62,8 @@ PYDANTIC_MESSAGES: dict[str, tuple[str, str]] = {
     "model_type": ("'{field}' must be a JSON object.", "{label} ต้องเป็นออบเจกต์ JSON"),
     "dict_type": ("'{field}' must be a JSON object.", "{label} ต้องเป็นออบเจกต์ JSON"),
 }
+# the names pydantic puts in an error's place for the branch of a union that refused
+_BRANCH_TAGS = {"int", "str", "bool", "float", "none", "list", "dict", "date", "bytes"}
 _FALLBACK = ("'{field}' is not valid.", "{label}ไม่ถูกต้อง")
 
 
@@ -83,8 +85,8 @@ def from_validation(error: ValidationError, model) -> Exception:
     cause = (first.get("ctx") or {}).get("error")
     if isinstance(cause, OperationError):
         return cause
-    loc = tuple(x for x in first["loc"] if not isinstance(x, int) and not (
-        isinstance(x, str) and x[:1].islower() and "[" in x))  # union branch tags
+    loc = tuple(x for x in first["loc"] if isinstance(x, str) and x.isidentifier()
+                and x not in _BRANCH_TAGS)  # no list indexes, no union branches
     name = ".".join(str(x) for x in loc) or "body"
     label = _label(model, loc)
     words = {"field": name, "label": label.th, "verb": label.verb}

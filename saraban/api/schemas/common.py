@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -18,6 +19,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from saraban.thaidate import to_arabic_digits
 from saraban.validation import clean_text, read_date
 
 
@@ -85,6 +87,19 @@ def Pick(label: str) -> Any:  # noqa: N802 - a type
     """A required id of something the caller chooses (a unit, a register)."""
     return Annotated[StrictInt, Field(ge=1, lt=2**31), Label(label, "เลือก")]
 RowId = Annotated[StrictInt, Field(ge=1, lt=2**31)]
+
+
+def _thai_number(value):
+    if isinstance(value, str):
+        digits = to_arabic_digits(value.strip())
+        if _DIGITS.fullmatch(digits):
+            return int(digits)
+    return value  # anything else goes on to the operation, which refuses it in its words
+
+
+_DIGITS = re.compile(r"[0-9]{1,9}")
+ThaiNumber = Annotated[StrictInt | str, BeforeValidator(_thai_number), Field(
+    description="a whole number, in Thai digits (๒๕๖๙) or Arabic")]
 Flag = StrictBool
 Level = Annotated[StrictInt | str, Field(description="0-3 or its name")]
 

@@ -15,6 +15,7 @@ from saraban.api.schemas.common import (
     Id,
     Query,
     Text,
+    ThaiNumber,
     Time,
     choices,
     flag_query,
@@ -129,7 +130,7 @@ class RetentionPut(Body):
 
 class DestructionListCreate(Body):
     unit: Id | str
-    year: Annotated[int | str, Field(description="CE or BE")]
+    year: Annotated[ThaiNumber, Field(description="CE or BE")]
 
 
 class Decision(Body):

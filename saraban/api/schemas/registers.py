@@ -14,6 +14,7 @@ from saraban.api.schemas.common import (
     Query,
     RowId,
     Text,
+    ThaiNumber,
     Time,
     choices,
 )
@@ -132,7 +133,7 @@ class ExportQuery(PeriodQuery):
 
 class ReceiptCreate(Body):
     document_id: RowId
-    number: Annotated[int | str | None, Field(
+    number: Annotated[ThaiNumber | None, Field(
         description="A historic stamp's number (Thai digits allowed)")] = None
     date: Annotated[str | None, Field(
         description="The stamp's date as written (๒๕ พ.ย. ๖๒) or ISO")] = None
@@ -145,8 +146,8 @@ class ReceiptCreate(Body):
 
 
 class OpeningCreate(Body):
-    year: Annotated[int | str, Field(description="BE (๒๕๖๙) or CE (2026)")]
-    last_number: Annotated[int | str, Field(
+    year: Annotated[ThaiNumber, Field(description="BE (๒๕๖๙) or CE (2026)")]
+    last_number: Annotated[ThaiNumber, Field(
         description="the paper book's last number (Thai digits allowed)")]
 
 
