@@ -86,7 +86,9 @@ Id = StrictInt  # an id in a body: a whole number, never true/false nor "5"
 def Pick(label: str) -> Any:  # noqa: N802 - a type
     """A required id of something the caller chooses (a unit, a register)."""
     return Annotated[StrictInt, Field(ge=1, lt=2**31), Label(label, "เลือก")]
-RowId = Annotated[StrictInt, Field(ge=1, lt=2**31)]
+
+
+RowId = Annotated[StrictInt, Field(ge=1, lt=2**31)]  # a row id (the range of INTEGER)
 
 
 def _thai_number(value):
