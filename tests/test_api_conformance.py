@@ -240,3 +240,37 @@ def test_a_field_the_schema_forbids_or_lacks_is_found(api_schema, bearer, db_ses
     with pytest.raises(FailureGroup):
         call_and_check(api_schema, "get", "/documents/{document_id}", headers,
                        path_parameters={"document_id": doc})
+
+
+def test_the_commanders_desk_answers_as_described(api_schema, desk, db_session):
+    """Proposals, capacities, an endorsement with an order drafted, changed and signed,
+    the task done: each answer as described, and the memo's history with the order and
+    its being done (kinds the hand-written description once forbade)."""
+    commander, assignee = desk.headers["commander"], desk.headers["assignee"]
+    due = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+
+    def ok(method, path, headers, body=None, **params):
+        response = call_and_check(api_schema, method, path, headers, path_parameters=params,
+                                  body=body)
+        assert response.status_code < 300, (path, response.status_code, response.text)
+        return response.json() if response.status_code != 204 else None
+
+    assert ok("get", "/proposals", commander)["items"]
+    assert ok("get", "/capacities", commander)["items"]
+    draft = ok("post", "/documents/{document_id}/endorsements", commander,
+               {"lines": ["ทราบ", "อนุมัติตามที่เสนอ"],
+                "orders": [{"to_unit": desk.target.id, "instruction": "ดำเนินการ",
+                            "due_date": due}]}, document_id=desk.memo)
+    ok("patch", "/endorsements/{endorsement_id}", commander, {"lines": ["อนุมัติ"]},
+       endorsement_id=draft["id"])
+    signed = ok("post", "/endorsements/{endorsement_id}/sign", commander,
+                endorsement_id=draft["id"])
+    (order,) = signed["orders"]
+    assert ok("get", "/orders", assignee)["items"]
+    ok("post", "/orders/{order_id}/complete", assignee, {"note": "ดำเนินการแล้ว"},
+       order_id=order["id"])
+    ok("get", "/documents/{document_id}/endorsements", commander, document_id=desk.memo)
+    ok("get", "/orders", commander)
+    history = ok("get", "/documents/{document_id}/history", commander, document_id=desk.memo)
+    assert {"endorsement", "order_done"} <= {e["kind"] for e in history["events"]}
+    ok("get", "/delegations", commander)
