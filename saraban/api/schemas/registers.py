@@ -162,4 +162,4 @@ class Correction(Body):
 
 class DispatchCreate(Body):
     register_id: RowId
-    to: Text(1000, "ถึง") = None
+    to: Text(limits.ADDRESSEE, "ถึง") = None  # ถึง of an outgoing letter, as เรียน
