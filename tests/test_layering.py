@@ -26,7 +26,7 @@ SARABAN = Path(__file__).resolve().parent.parent / "saraban"
 # read-only snapshot on SQLite.
 ALLOWED_COMMITS = {("transaction.py", None), ("db.py", "begin_write")}
 # Files other helpers move onto the boundary this round: the lead empties this at merge.
-PENDING_COMMITS = {"api/"}
+PENDING_COMMITS: set[str] = set()
 
 
 def _commit_calls() -> list[tuple[str, str | None, int]]:
@@ -79,7 +79,7 @@ def test_the_commit_check_sees_a_commit():
 
 # The api package imports its handlers from its __init__ and they import bp from it: the
 # api-contract helper untangles it this round.
-PENDING_CYCLES = ("saraban.api",)
+PENDING_CYCLES: tuple[str, ...] = ()
 
 
 def _modules() -> dict[str, Path]:
