@@ -17,7 +17,7 @@ def register_web(app: Flask) -> None:
     from saraban.accounts.views import bp as accounts_bp
     from saraban.accounts.views import load_user
     from saraban.admin.views import bp as admin_bp
-    from saraban.api import bp as api_bp
+    from saraban.api import routes as api_routes
     from saraban.audit.views import bp as audit_bp
     from saraban.audit.views import verify_bp
     from saraban.documents.views import bp as documents_bp
@@ -54,6 +54,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(exchange_bp)
     csrf.exempt(exchange_bp)  # peers authenticate each message by its signature
     app.register_blueprint(exchange_pages)
+    api_bp = api_routes()
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 

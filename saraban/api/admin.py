@@ -1,7 +1,7 @@
 """Administration in the JSON API: units, their registers, users and their roles. The rules
-are those of the pages (saraban/admin/operations.py): each operation refuses one who does not
-administer (saraban/permissions.py), so no handler checks it again; a refusal answers in both
-languages."""
+are those of the pages (saraban/admin/operations.py); a refusal answers in both languages.
+Each handler asks the operations' own rule (require_admin, saraban/permissions.py) before it
+reads the body, so that one who does not administer gets 403, never a hint of the schema."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from saraban.admin.operations import (
     is_locked,
     list_users,
     remove_membership,
+    require_admin,
     reset_password,
     unit_tree,
     unlock_user,
@@ -83,6 +84,7 @@ def admin_units():
           "name is unique among its siblings and in the whole tree", body=s.UnitCreate,
           answer=s.Unit, status=201, errors=(400, 403, 404, 409, 503))
 def admin_units_create():
+    require_admin(g.api_user)
     unit = create_unit(g.api_user, read_body(s.UnitCreate))
     unit_id = unit.id
     return jsonify(_unit_answer(unit_id)), 201
@@ -95,6 +97,7 @@ def admin_units_create():
           "deactivated (409)", body=s.UnitUpdate, answer=s.Unit,
           errors=(400, 403, 404, 409, 503))
 def admin_unit_update(unit_id: int):
+    require_admin(g.api_user)
     update_unit(g.api_user, unit_id, read_body(s.UnitUpdate))
     return jsonify(_unit_answer(unit_id))
 
@@ -105,6 +108,7 @@ def admin_unit_update(unit_id: int):
           "within the unit and kind", body=s.RegisterCreate, answer=s.Register, status=201,
           errors=(400, 403, 404, 409, 503))
 def admin_register_create(unit_id: int):
+    require_admin(g.api_user)
     register = create_register(g.api_user, unit_id, read_body(s.RegisterCreate))
     answer = register_json(register)
     return jsonify(answer), 201
@@ -116,6 +120,7 @@ def admin_register_create(unit_id: int):
           "username, unit those with a role in that unit", answer=s.Users, query=s.UsersQuery,
           errors=(400, 403))
 def admin_users():
+    require_admin(g.api_user)
     page = query_int(s.UsersQuery, "page")
     per_page = query_int(s.UsersQuery, "per_page")
     users, total = list_users(g.api_user, request.args.get("q"), request.args.get("unit"),
@@ -129,6 +134,7 @@ def admin_users():
           "first password, generated, once (only its hash is kept)", body=s.UserCreate,
           answer=s.NewUser, status=201, errors=(400, 403, 404, 409, 503))
 def admin_users_create():
+    require_admin(g.api_user)
     user, password = create_user(g.api_user, read_body(s.UserCreate))
     answer = {**user_json(user), "password": password}
     return jsonify(answer), 201  # the password, once (the API sends no-store)
@@ -140,6 +146,7 @@ def admin_users_create():
           "sessions and revokes his API tokens (never one's own account)", body=s.UserUpdate,
           answer=s.User, errors=(400, 403, 404, 409, 503))
 def admin_user_update(user_id: int):
+    require_admin(g.api_user)
     user = update_user(g.api_user, user_id, read_body(s.UserUpdate))
     answer = user_json(user)
     return jsonify(answer)
@@ -150,6 +157,7 @@ def admin_user_update(user_id: int):
 @describe("adminAddMembership", "Give the user a role in a unit", body=s.MembershipCreate,
           answer=s.Membership, status=201, errors=(400, 403, 404, 409, 503))
 def admin_membership_add(user_id: int):
+    require_admin(g.api_user)
     membership = add_membership(g.api_user, user_id, read_body(s.MembershipCreate))
     answer = membership_json(membership)
     return jsonify(answer), 201
@@ -160,6 +168,7 @@ def admin_membership_add(user_id: int):
 @describe("adminRemoveMembership", "Take a role away (never one's own last administrator "
           "role)", status=204, errors=(403, 404, 409, 503))
 def admin_membership_remove(user_id: int, membership_id: int):
+    require_admin(g.api_user)
     remove_membership(g.api_user, user_id, membership_id)
     return "", 204
 
@@ -169,6 +178,7 @@ def admin_membership_remove(user_id: int, membership_id: int):
 @describe("adminUnlockUser", "Clear the refused logins and the lock they set",
           answer=s.User, errors=(403, 404, 503))
 def admin_user_unlock(user_id: int):
+    require_admin(g.api_user)
     user = unlock_user(g.api_user, user_id)
     answer = user_json(user)
     return jsonify(answer)
@@ -180,6 +190,7 @@ def admin_user_unlock(user_id: int):
           "the user ends (not for one's own account: 409)", answer=s.NewPassword,
           errors=(403, 404, 409, 503))
 def admin_user_password(user_id: int):
+    require_admin(g.api_user)
     password = reset_password(g.api_user, user_id)
     return jsonify(user_id=user_id, password=password)
 

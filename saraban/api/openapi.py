@@ -22,8 +22,10 @@ def standalone_spec() -> dict:
     blueprint's routes on a bare Flask app. For the tests' parametrisation and for tools."""
     from flask import Flask
 
+    from saraban.api import routes
+
     app = Flask("saraban-openapi")
-    app.register_blueprint(bp)
+    app.register_blueprint(routes())
     return openapi_document(app)
 
 
