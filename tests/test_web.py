@@ -147,12 +147,10 @@ def test_document_page_queries_do_not_grow_with_history(login, db_session, app):
     """No N+1: a document with 40 receipts costs the page as many queries as one with 2."""
     import datetime as dt
 
-    from sqlalchemy import event
-
-    from saraban.extensions import db
     from saraban.registers.models import Receipt, Register
     from saraban.units.models import Unit
     from tests.conftest import make_document
+    from tests.querycount import count_queries
 
     client = login("demo-admin")
     units = db_session.scalars(select(Unit).where(Unit.keeps_registers)).all()
@@ -168,18 +166,9 @@ def test_document_page_queries_do_not_grow_with_history(login, db_session, app):
                 number=100000 + receipts * 100 + i,
                 received_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=i)))
         db_session.commit()
-        count = 0
-
-        def _count(*_args):
-            nonlocal count
-            count += 1
-
-        event.listen(db.engine, "before_cursor_execute", _count)
-        try:
+        with count_queries(db_session) as queries:
             assert client.get(f"/documents/{doc.id}").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", _count)
-        return count
+        return queries.count
 
     assert 0 < page_queries(40) == page_queries(2)
 
