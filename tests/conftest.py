@@ -286,5 +286,8 @@ def name_reader(session, document, user):
     session.flush()
 
 
-# the commander's desk world, for tests/test_endorsements.py and tests/test_desk_pages.py
+# shared fixtures defined in their own modules: the one Chromium, the live server and
+# screenshots for the browser tests (-m browser); the commander's desk world for
+# tests/test_endorsements.py and tests/test_desk_pages.py
+from tests.browsing import browser, live_server, shots  # noqa: E402,F401
 from tests.deskworld import desk  # noqa: E402,F401
