@@ -98,18 +98,15 @@ def test_a_clerk_of_the_office_gets_no_form_and_is_refused(client, desk, db_sess
         Endorsement.document_id == desk.memo)) is None
 
 
-def test_overdue_tasks_are_marked_on_both_pages(client, desk, monkeypatch):
-    from saraban.endorsements import operations, views
-
+def test_overdue_tasks_are_marked_on_both_pages(client, desk, today_is):
     due = bangkok_today() + dt.timedelta(days=1)
     client.post(f"/api/v1/documents/{desk.memo}/endorsements", headers=desk.headers["commander"],
                 json={"lines": ["ทราบ"], "sign": True, "orders": [
                     {"to_unit": desk.target.id, "instruction": "รายงานภายในพรุ่งนี้",
                      "due_date": due.isoformat()}]})
-    later = due + dt.timedelta(days=2)
-    monkeypatch.setattr(operations, "bangkok_today", lambda: later)
-    monkeypatch.setattr(views, "bangkok_today", lambda: later)
     _login(client, desk.users["assignee"])
+    assert "เลยกำหนด" not in client.get("/tasks").get_data(as_text=True)  # not yet late
+    today_is(due + dt.timedelta(days=2))
     assert "เลยกำหนด" in client.get("/tasks").get_data(as_text=True)
     page = client.get("/tasks").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": csrf_token_from(page)})
