@@ -14,6 +14,7 @@ from saraban.endorsements.operations import bangkok_today
 from saraban.thaidate import format_date
 from tests.conftest import csrf_token_from, log_in, make_document
 from tests.deskworld import PASSWORD
+from tests.factories import make_endorsement, make_transfer
 from tests.pdftools import need
 from tests.querycount import count_queries
 
@@ -98,12 +99,10 @@ def test_a_clerk_of_the_office_gets_no_form_and_is_refused(client, desk, db_sess
         Endorsement.document_id == desk.memo)) is None
 
 
-def test_overdue_tasks_are_marked_on_both_pages(client, desk, today_is):
+def test_overdue_tasks_are_marked_on_both_pages(client, desk, today_is, db_session):
     due = bangkok_today() + dt.timedelta(days=1)
-    client.post(f"/api/v1/documents/{desk.memo}/endorsements", headers=desk.headers["commander"],
-                json={"lines": ["ทราบ"], "sign": True, "orders": [
-                    {"to_unit": desk.target.id, "instruction": "รายงานภายในพรุ่งนี้",
-                     "due_date": due.isoformat()}]})
+    make_endorsement(db_session, desk.memo, by=desk.users["commander"], orders=[
+        {"to_unit": desk.target.id, "instruction": "รายงานภายในพรุ่งนี้", "due_date": due.isoformat()}])
     _login(client, desk.users["assignee"])
     assert "เลยกำหนด" not in client.get("/tasks").get_data(as_text=True)  # not yet late
     today_is(due + dt.timedelta(days=2))
@@ -123,12 +122,8 @@ def test_the_desk_costs_the_same_queries_for_one_proposal_as_for_six(client, des
     _login(client, desk.users["commander"])
     one = queries()
     for i in range(5):
-        doc_id = make_document(db_session, f"บันทึกที่ {i}", origin_unit_id=desk.proposer.id).id
-        db_session.commit()
-        sent = client.post(f"/api/v1/documents/{doc_id}/transfers",
-                           headers=desk.headers["proposer"],
-                           json={"to": desk.office.id, "kind": "propose"})
-        assert sent.status_code == 201, sent.json
+        memo = make_document(db_session, f"บันทึกที่ {i}", origin_unit_id=desk.proposer.id)
+        make_transfer(db_session, memo, desk.office, by=desk.users["proposer"], propose=True)
     assert 0 < queries() == one
 
 

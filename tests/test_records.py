@@ -30,6 +30,7 @@ from tests.conftest import (
     make_user,
     name_reader,
 )
+from tests.factories import make_receipt
 
 PASSWORD = "รหัสผ่าน-ทดสอบ-1"
 _NUMBERS = itertools.count(1)
@@ -68,11 +69,10 @@ def _doc(session, world, day, subject="หนังสือทดสอบก�
                          doc_date=day, origin_unit_id=(unit or world.unit).id, **kw)
 
 
-def _receive(session, register, document, when):
-    session.add(Receipt(register_id=register.id, document_id=document.id, year=when.year,
-                        number=next(_NUMBERS), received_at=dt.datetime(
-                            when.year, when.month, when.day, 9, tzinfo=BANGKOK)))
-    session.flush()
+def _receive(session, world, document, when):
+    """``document`` entered in the unit's register by its clerk at 9 a.m. on ``when``."""
+    make_receipt(session, document, world.register, by=world.users["clerk"],
+                 received_at=dt.datetime.combine(when, dt.time(9), tzinfo=BANGKOK))
 
 
 def _attach(session, document, data: bytes | None = None) -> StoredFile:
@@ -163,9 +163,10 @@ def expired(db_session, world):
         "elsewhere": _doc(db_session, world, dt.date(2001, 1, 1), unit=world.other),
         "secret": _doc(db_session, world, dt.date(2009, 1, 1), secrecy=2),
         "received": make_document(db_session, "หนังสือจากภายนอกที่รับไว้",
-                                  doc_date=dt.date(2008, 5, 5), sender_text="กรมภายนอก"),
+                                  doc_date=dt.date(2008, 5, 5), sender_text="กรมภายนอก",
+                                  created_by_id=world.users["clerk"].id),  # he entered it
     }
-    _receive(db_session, world.register, docs["received"], dt.date(2008, 5, 6))
+    _receive(db_session, world, docs["received"], dt.date(2008, 5, 6))
     name_reader(db_session, docs["secret"], world.users["cleared"])
     db_session.commit()
     return {name: d.id for name, d in docs.items()}
