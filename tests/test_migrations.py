@@ -163,30 +163,36 @@ def test_the_sample_data_upgrades_from_the_previous_head(empty_database, tmp_pat
         "SQLALCHEMY_DATABASE_URI": empty_database, "DATA_DIR": str(tmp_path / "data"),
         "FILE_KEYS_DIR": str(tmp_path / "keys"), "SYSADMIN_TOTP": False})
     with app.app_context():
-        upgrade()
-        load_samples()
-        db.session.remove()
         engine = db.engine
-        at_head = _contents(engine)
-        memo = _memo(engine)
-        assert memo == ("แจ้งผลการสำรวจระดับความพร้อมการพัฒนารัฐบาลดิจิทัลของหน่วยงานภาครัฐ "
-                        "ประจำปี ๒๕๖๒", 5063, 4), memo
+        try:
+            upgrade()
+            load_samples()
+            db.session.remove()
+            at_head = _contents(engine)
+            memo = _memo(engine)
+            assert memo == ("แจ้งผลการสำรวจระดับความพร้อมการพัฒนารัฐบาลดิจิทัลของหน่วยงานภาครัฐ "
+                            "ประจำปี ๒๕๖๒", 5063, 4), memo
 
-        downgrade(revision=previous)
-        assert _revision(engine) == previous
-        at_previous = _contents(engine)
-        assert _memo(engine) == memo
-        assert {t: len(rows) for t, rows in at_previous.items()} == {
-            t: len(rows) for t, rows in at_head.items()}
+            downgrade(revision=previous)
+            assert _revision(engine) == previous
+            at_previous = _contents(engine)
+            assert _memo(engine) == memo
+            # the tables the previous head has (the newest migration may add some) hold
+            # as many rows as at head
+            assert set(at_previous) <= set(at_head)
+            assert {t: len(rows) for t, rows in at_previous.items()} == {
+                t: len(at_head[t]) for t in at_previous}
 
-        upgrade()
-        assert _revision(engine) == head
-        assert _contents(engine) == at_head  # every row, every column, as it was
-        assert _memo(engine) == memo
+            upgrade()
+            assert _revision(engine) == head
+            assert _contents(engine) == at_head  # every row, every column, as it was
+            assert _memo(engine) == memo
 
-        downgrade(revision="-1")
-        assert _revision(engine) == previous
-        upgrade()
-        assert _revision(engine) == head
-        assert _contents(engine) == at_head
-        engine.dispose()
+            downgrade(revision="-1")
+            assert _revision(engine) == previous
+            upgrade()
+            assert _revision(engine) == head
+            assert _contents(engine) == at_head
+        finally:
+            db.session.remove()
+            engine.dispose()
