@@ -246,17 +246,15 @@ def test_the_same_request_twice_makes_one_endorsement(client, desk, db_session):
         Endorsement.document_id == desk.memo)).all()) == 1
 
 
-def test_overdue_orders_are_marked(client, desk, monkeypatch):
+def test_overdue_orders_are_marked(client, desk, today_is):
     due = bangkok_today() + dt.timedelta(days=2)
     made = _draft(client, desk, sign=True, orders=[
         {"to_unit": desk.target.id, "instruction": "รายงานผล", "due_date": due.isoformat()}])
     assert made.json["orders"][0]["overdue"] is False
-    import saraban.endorsements.operations as ops
-
-    monkeypatch.setattr(ops, "bangkok_today", lambda: due + dt.timedelta(days=1))
-    import saraban.api.endorsements as api
-
-    monkeypatch.setattr(api, "bangkok_today", lambda: due + dt.timedelta(days=1))
+    today_is(due)  # due today is not late yet
+    tasks = client.get("/api/v1/orders", headers=desk.headers["assignee"]).json["items"]
+    assert tasks[0]["overdue"] is False
+    today_is(due + dt.timedelta(days=1))
     tasks = client.get("/api/v1/orders", headers=desk.headers["assignee"]).json["items"]
     given = client.get("/api/v1/orders?given=1", headers=desk.headers["commander"]).json["items"]
     assert tasks[0]["overdue"] is True and given[0]["overdue"] is True
