@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from saraban import thaidate
 from saraban.accounts.operations import create_token
-from saraban.endorsements.operations import bangkok_today
 from saraban.units.models import Delegation, DelegationKind, Person, Position, PositionHolding
 from tests.conftest import make_document, make_unit, make_user
 from tests.factories import make_transfer
@@ -45,7 +45,7 @@ def desk(db_session):
     db_session.flush()
     db_session.add_all([PositionHolding(person=chief, position=head),
                         PositionHolding(person=deputy, position=deputy_position)])
-    today = bangkok_today()
+    today = thaidate.today()
     delegation = Delegation(person=deputy, position=head, kind=DelegationKind.ON_BEHALF,
                             start_date=today - dt.timedelta(days=1),
                             end_date=today + dt.timedelta(days=5))

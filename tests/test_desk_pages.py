@@ -8,9 +8,9 @@ import subprocess
 
 from sqlalchemy import select
 
+from saraban import thaidate
 from saraban.documents.models import Document, DocumentReference
 from saraban.endorsements.models import Endorsement, Order
-from saraban.endorsements.operations import bangkok_today
 from saraban.thaidate import format_date
 from tests.conftest import csrf_token_from, log_in, make_document
 from tests.deskworld import PASSWORD
@@ -33,7 +33,7 @@ def test_the_commander_reads_endorses_and_orders_from_his_pages(client, desk, db
     assert "บันทึกเสนอขออนุมัติโครงการ" in inbox and "ข้อเสนอ เห็นควรอนุมัติ" in inbox
     page = client.get(f"/documents/{desk.memo}").get_data(as_text=True)
     assert "เกษียนหนังสือ / บันทึกสั่งการ" in page and "เห็นชอบตามที่เสนอ" in page
-    due = bangkok_today() + dt.timedelta(days=3)
+    due = thaidate.today() + dt.timedelta(days=3)
     form = {"csrf_token": csrf_token_from(page), "form_key": _form_key(page),
             "phrase": ["ทราบ", "อนุมัติ"], "lines": "ให้ กองปฏิบัติ ดำเนินการ\n",
             "capacity": "", "order-0-unit": str(desk.target.id),
@@ -100,7 +100,7 @@ def test_a_clerk_of_the_office_gets_no_form_and_is_refused(client, desk, db_sess
 
 
 def test_overdue_tasks_are_marked_on_both_pages(client, desk, today_is, db_session):
-    due = bangkok_today() + dt.timedelta(days=1)
+    due = thaidate.today() + dt.timedelta(days=1)
     make_endorsement(db_session, desk.memo, by=desk.users["commander"], orders=[
         {"to_unit": desk.target.id, "instruction": "รายงานภายในพรุ่งนี้", "due_date": due.isoformat()}])
     _login(client, desk.users["assignee"])

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
+from saraban import thaidate
 from saraban.accounts.operations import create_token
 from saraban.audit.models import AuditEvent
 from saraban.documents.files import file_path, store
 from saraban.documents.models import Document, DocumentFile, FileRole, StoredFile
 from saraban.records import destruction, loans
 from saraban.records.destruction import expired_documents
-from saraban.records.keepers import RecordsError, bangkok_today
+from saraban.records.keepers import RecordsError
 from saraban.records.models import DestructionList, Loan
 from saraban.records.retention import retention_text, retention_until
 from saraban.registers.models import Receipt, Register, RegisterKind
@@ -361,7 +362,7 @@ def test_extended_and_kept_items_change_the_retention(client, db_session, world,
 
 
 def test_documents_twenty_years_old_are_listed_for_the_archives(client, db_session, world):
-    today = bangkok_today()
+    today = thaidate.today()
     old = _doc(db_session, world, dt.date(2000, 1, 10), keep_forever=True).id
     _doc(db_session, world, today - dt.timedelta(days=19 * 366))
     _doc(db_session, world, dt.date(2000, 1, 10), unit=world.other)
@@ -380,7 +381,7 @@ def test_a_loan_is_marked_overdue_and_returned(client, db_session, world, today_
     doc = _doc(db_session, world, dt.date(2024, 5, 1)).id
     db_session.commit()
     headers = world.headers["clerk"]
-    today = bangkok_today()
+    today = thaidate.today()
     card = {"document_id": doc, "item": "ต้นฉบับ ๓ แผ่น พร้อมสิ่งที่ส่งมาด้วย",
             "borrower": "ร.ต.อ. ผู้ยืม ทดสอบ", "borrower_unit": world.other.id,
             "due_on": (today + dt.timedelta(days=3)).isoformat()}
@@ -417,7 +418,7 @@ def test_a_loan_is_marked_overdue_and_returned(client, db_session, world, today_
 
 def test_an_overdue_loan_constructed_directly_is_marked(db_session, world):
     doc = _doc(db_session, world, dt.date(2024, 5, 1))
-    today = bangkok_today()
+    today = thaidate.today()
     loan = Loan(document_id=doc.id, unit_id=world.unit.id, item="ต้นฉบับ", borrower="ผู้ยืม",
                 lent_on=today - dt.timedelta(days=10), due_on=today - dt.timedelta(days=1))
     db_session.add(loan)

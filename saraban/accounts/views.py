@@ -84,14 +84,14 @@ HOME_COUNT_CAP = 100  # the home page counts up to here ("more than 100")
 def home():
     """What the user has to do now, by role: a clerk's registers, a commander's proposals,
     the documents of the user's units, and the whole system's size for an administrator."""
+    from saraban import thaidate
     from saraban.documents.access import record_views
-    from saraban.endorsements.operations import bangkok_today
     from saraban.permissions import can_administer
     from saraban.workspace.operations import pendency_bars, waiting_for
 
     documents, total = list_documents(current_user, limit=10, cap=HOME_COUNT_CAP)
     roles = set(current_user.roles)
-    today = bangkok_today()
+    today = thaidate.today()
     waiting = waiting_for(current_user, today)
     receipts = recent_receipts(current_user, limit=5) if Role.CLERK in roles else []
     shown = [*documents, *(t.document for t in waiting.inbox_items),

@@ -19,7 +19,6 @@ from saraban.endorsements.capacity import (
 )
 from saraban.endorsements.models import Endorsement, EndorsementStatus, Order
 from saraban.endorsements.operations import (
-    bangkok_today,
     circular_citation,
     complete_order,
     delete_draft,
@@ -57,7 +56,7 @@ def order_json(o: Order, today=None) -> dict:
 
 
 def endorsement_json(e: Endorsement) -> dict:
-    today = bangkok_today()
+    today = thaidate.today()
     signed = e.status == EndorsementStatus.SIGNED
     return {
         "id": e.id, "document_id": e.document_id, "status": e.status.value,
@@ -80,7 +79,7 @@ def delegation_json(d: Delegation) -> dict:
             "position_id": d.position_id, "position": d.position.title,
             "kind": d.kind.value, "kind_th": DELEGATION_ABBR[d.kind],
             "start_date": _iso(d.start_date), "end_date": _iso(d.end_date),
-            "authority": d.authority, "in_force": d.in_force(bangkok_today())}
+            "authority": d.authority, "in_force": d.in_force(thaidate.today())}
 
 
 @bp.get("/proposals")
@@ -110,7 +109,7 @@ def capacities_list():
     return jsonify(items=[
         {"key": c.key, "signature_text": c.text,
          "delegation_id": c.delegation.id if c.delegation else None}
-        for c in capacities_for(person, bangkok_today())])
+        for c in capacities_for(person, thaidate.today())])
 
 
 @bp.get("/documents/<int:document_id>/endorsements")
@@ -188,7 +187,7 @@ def endorsements_sign(endorsement_id: int):
           "on a secret document is listed only to its named, cleared readers",
           answer=s.Tasks, query=s.OrdersQuery)
 def orders_list():
-    today = bangkok_today()
+    today = thaidate.today()
     if request.args.get("given") in ("1", "true"):
         orders = orders_given(g.api_user)
     else:

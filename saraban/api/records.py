@@ -22,7 +22,6 @@ from saraban.records.destruction import (
     review_list,
     visible_items,
 )
-from saraban.records.keepers import bangkok_today
 from saraban.records.loans import lend, loans_for, return_loan
 from saraban.records.models import DestructionItem, DestructionList, Loan
 from saraban.records.retention import (
@@ -197,7 +196,7 @@ def loans_create():
 def loans_return(loan_id: int):
     data = read_body(s.LoanReturn)
     loan = return_loan(g.api_user, loan_id, data.get("returned_by"), data.get("returned_on"))
-    return jsonify(loan_json(loan, bangkok_today()))
+    return jsonify(loan_json(loan, thaidate.today()))
 
 
 @bp.get("/archives-candidates")

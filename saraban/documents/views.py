@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from saraban import thaidate
 from saraban.documents.access import record_views
 from saraban.documents.history import (
     document_history,
@@ -17,7 +18,6 @@ from saraban.documents.history import (
 )
 from saraban.documents.models import DocumentFile
 from saraban.documents.operations import find_by_number, get_visible, list_documents
-from saraban.endorsements.operations import bangkok_today
 from saraban.endorsements.views import panel_for
 from saraban.extensions import db
 from saraban.registers.models import RegisterKind
@@ -115,7 +115,7 @@ def show(document_id: int):
         numbering_registers=[r for r in dispatch_registers if numbering[r.unit_id]],
         dispatch=active_dispatch(document.id) if registers else None,
         recallable=recallable_transfers(current_user, document.id),
-        desk=panel_for(current_user, document), today=bangkok_today(),
+        desk=panel_for(current_user, document), today=thaidate.today(),
         peers=_peers() if registers else [],
         readers=readers_of(document) if document.secrecy else [],
         cleared=cleared_people(document.secrecy) if document.secrecy else [],

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from saraban import thaidate
 from saraban.i18n import current_lang, format_date
 from saraban.pages import run_operation
 from saraban.permissions import can_keep_records, can_see_records
@@ -24,7 +25,7 @@ from saraban.records.destruction import (
     review_list,
     visible_items,
 )
-from saraban.records.keepers import bangkok_today, keeper_units
+from saraban.records.keepers import keeper_units
 from saraban.records.loans import (
     active_units,
     find_document_by_number,
@@ -75,7 +76,7 @@ def index():
             archives = archives_candidates(current_user, archive_unit)
         except OperationError as error:
             flash(error.message_for(), "error")
-    this_year = bangkok_today().year
+    this_year = thaidate.today().year
     return render_template(
         "records/index.html", overdue=[e for e in loans if e.overdue],
         open_loans=[e for e in loans if not e.overdue], lists=destruction_lists(current_user),
@@ -174,7 +175,7 @@ def new_loan():
         if document is None:
             abort(404)
     if not values["due_on"] and request.method == "GET":
-        values["due_on"] = _thai(bangkok_today() + dt.timedelta(days=7))
+        values["due_on"] = _thai(thaidate.today() + dt.timedelta(days=7))
     return render_template("records/loan.html", document=document, number=number,
                            values=values, units=keeper_units(current_user),
                            all_units=active_units())
@@ -191,7 +192,7 @@ def return_page(loan_id: int):
         if done is not None:
             return redirect(url_for("records.index") + "#loans")
     loan = _or_abort(lambda: get_loan(current_user, loan_id))
-    return render_template("records/return.html", loan=loan, today=bangkok_today(),
+    return render_template("records/return.html", loan=loan, today=thaidate.today(),
                            returned_by=request.form.get("returned_by", ""))
 
 
