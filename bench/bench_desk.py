@@ -22,7 +22,8 @@ import click
 from sqlalchemy import insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.bench_documents import counting, sample_app, timed  # noqa: E402
+from bench.bench_documents import sample_app, timed  # noqa: E402
+from tests.querycount import count_queries  # noqa: E402
 
 
 def build(proposals: int, minutes: int) -> int:
@@ -160,12 +161,12 @@ def main() -> None:
     ]
     rows = []
     for name, fn, raw_fn in cases:
-        with app.app_context(), counting(engine) as counter:
+        with app.app_context(), count_queries(engine) as counted:
             fn()
         repeat = max(5, args.repeat // 10) if "PDF" in name else args.repeat
         median, p95 = timed(fn, repeat)
         raw_median, _ = timed(raw_fn, repeat)
-        rows.append((name, counter["n"], median, p95, raw_median))
+        rows.append((name, counted.count, median, p95, raw_median))
 
     # writing: draft and sign in one request, on memos still waiting (the even ones)
     with app.app_context():

@@ -18,11 +18,13 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import insert, select, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.querycount import count_queries  # noqa: E402
 
 
 def progress(iterable=None, *, length=None, label: str, quiet: bool = False):
@@ -79,20 +81,6 @@ def build(app, documents: int, hops: int, quiet: bool = False) -> None:
             db.session.execute(insert(Receipt), receipts)
             db.session.execute(insert(Transfer), transfers)
             db.session.commit()
-
-
-@contextmanager
-def counting(engine):
-    counter = {"n": 0}
-
-    def _count(*_args):
-        counter["n"] += 1
-
-    event.listen(engine, "before_cursor_execute", _count)
-    try:
-        yield counter
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
 
 
 def timed(fn, repeat: int) -> tuple[float, float]:
@@ -196,9 +184,9 @@ def main() -> None:
          api("/api/v1/documents", "demo-clerk"), raw_visible("demo-clerk")),
     ]
     for name, fn, raw_fn in cases:
-        with app.app_context(), counting(engine) as counter:
+        with app.app_context(), count_queries(engine) as counted:
             fn()
-        queries = counter["n"]
+        queries = counted.count
         median, p95 = timed(fn, args.repeat)
         raw_median, _ = timed(raw_fn, args.repeat)
         rows.append((name, queries, median, p95, raw_median))

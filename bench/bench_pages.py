@@ -32,7 +32,8 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.bench_documents import build, counting, progress, sample_app  # noqa: E402
+from bench.bench_documents import build, progress, sample_app  # noqa: E402
+from tests.querycount import count_queries  # noqa: E402
 
 USERS = ["demo-clerk", "demo-commander", "demo-staff", "demo-admin"]
 SLOW_MS = 200.0
@@ -107,7 +108,7 @@ def measure(client, engine, path: str, repeat: int, budget: float):
         return None
     for _ in range(2):  # warm-up: templates compiled, caches filled
         client.get(path)
-    with counting(engine) as counter:
+    with count_queries(engine) as counted:
         response = client.get(path)
     samples: list[float] = []
     started = time.perf_counter()
@@ -117,7 +118,7 @@ def measure(client, engine, path: str, repeat: int, budget: float):
         samples.append((time.perf_counter() - t0) * 1000)
     samples.sort()
     p95 = samples[max(0, int(round(len(samples) * 0.95)) - 1)]
-    return response.status_code, counter["n"], statistics.median(samples), p95, len(samples)
+    return response.status_code, counted.count, statistics.median(samples), p95, len(samples)
 
 
 def run(app, url: str, args) -> None:

@@ -23,7 +23,8 @@ import click
 from sqlalchemy import insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.bench_documents import counting, sample_app, timed  # noqa: E402
+from bench.bench_documents import sample_app, timed  # noqa: E402
+from tests.querycount import count_queries  # noqa: E402
 
 ACTIONS = ["ขอเชิญประชุม", "ขอความร่วมมือ", "ขอส่งรายงาน", "แจ้งผลการ", "ขออนุมัติ",
            "ขอความอนุเคราะห์", "ขอเชิญเข้าร่วม", "แจ้งกำหนดการ", "ขอให้ตรวจสอบ", "ขอยืนยัน"]
@@ -156,18 +157,9 @@ def main() -> None:
     def raw(path, user):
         """The SQL the API call runs (captured once), replayed bare on one connection:
         the database's own cost of the same answer."""
-        from sqlalchemy import event
-
-        captured = []
-
-        def keep(_conn, _cursor, statement, parameters, _context, _many):
-            captured.append((statement, parameters))
-
-        event.listen(engine, "before_cursor_execute", keep)
-        try:
+        with count_queries(engine) as queries:
             api(path, user)()
-        finally:
-            event.remove(engine, "before_cursor_execute", keep)
+        captured = queries.statements
 
         def call():
             connection = engine.raw_connection()
@@ -195,10 +187,10 @@ def main() -> None:
         raw_median, raw_p95 = timed(raw(path, user), args.repeat)
         rows.append((name, median, p95, raw_median, raw_p95))
     history = api(f"/api/v1/documents/{trail}/history")
-    with app.app_context(), counting(engine) as counter:
+    with app.app_context(), count_queries(engine) as counted:
         history()
     median, p95 = timed(history, args.repeat)
-    rows.append((f"history of a document with 100 hops ({counter['n']} queries)", median, p95,
+    rows.append((f"history of a document with 100 hops ({counted.count} queries)", median, p95,
                  float("nan"), float("nan")))
 
     engine_name = url.split(":", 1)[0]

@@ -101,12 +101,13 @@ def create_token_command(username: str, name: str):
     from saraban.accounts.models import User
     from saraban.accounts.operations import create_token
     from saraban.extensions import db
+    from saraban.transaction import unit_of_work
 
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"ไม่พบผู้ใช้ {username!r} (no such user)")
-    token = create_token(user, name)
-    db.session.commit()
+    with unit_of_work("the new token"):
+        token = create_token(user, name)
     click.echo(f"API token for {username} (shown once, keep it safe):")
     click.echo(token)
 

@@ -81,6 +81,16 @@ class TimestampMixin:
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+def _wrote(session) -> bool:
+    """This SQLite transaction has written (an earlier operation of the request flushed):
+    the connection's change counter moved since BEGIN (saraban/sqlite.py records it)."""
+    from saraban.sqlite import CHANGES_AT_BEGIN
+
+    connection = session.connection()
+    at_begin = connection.info.get(CHANGES_AT_BEGIN)
+    return at_begin is None or connection.connection.dbapi_connection.total_changes != at_begin
+
+
 def begin_write(session) -> None:
     """Start the writing part of an operation: call it after the reads and checks, just
     before the first write, and re-check there what another writer could have changed.
@@ -97,7 +107,7 @@ def begin_write(session) -> None:
     if session.in_transaction():
         if session.connection().get_execution_options().get("sqlite_immediate"):
             return  # this transaction began as a writing one
-        if session.new or session.dirty or session.deleted:
+        if session.new or session.dirty or session.deleted or _wrote(session):
             return  # already writing: this transaction holds the lock
         keep = session.expire_on_commit
         session.expire_on_commit = False  # nothing was written: what was read stays valid

@@ -18,11 +18,12 @@ answers with the page's own message instead of a bare 429. The address is
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from limits import RateLimitItemPerSecond
 from limits.storage import Storage
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
 _generation = 0  # bumped by reset(): the tests' fresh start, without touching the store
@@ -74,12 +75,33 @@ RETURNING hits
 _PURGE_EVERY = 500  # increments between two deletions of expired windows
 
 
+@contextlib.contextmanager
+def _counting(write: bool = True):
+    """Where a count is written (or read): a connection of its own
+    (``transaction.independent``; a plain one for a read).
+    A session bound to one connection rather than to the engine (the tests' harness, whose
+    outer transaction is rolled back at the end) counts on that connection: another one
+    would not see its data, and on SQLite would wait for the write lock it holds."""
+    from saraban.extensions import db
+    from saraban.transaction import independent
+
+    bind = db.session.get_bind()
+    if isinstance(bind, Connection):
+        yield bind
+        return
+    with independent() if write else db.engine.connect() as connection:
+        yield connection
+
+
 class DatabaseStorage(Storage):
     """Fixed-window counters in the application's database (``saraban+db://``).
 
-    Each increment is its own short transaction on the request's session, committed at
-    once (the checks run before a page writes anything), so every worker sees it. The
-    statement is the same on SQLite (3.35+) and PostgreSQL."""
+    Each increment is its own short transaction on a connection of its own
+    (``transaction.independent``), committed at once whatever the request then does: a
+    refused or failing request stays counted, and every worker sees the count. The pages
+    check their limits before they write anything, so that on SQLite the request never
+    holds the write lock the counter waits for. The statement is the same on SQLite
+    (3.35+) and PostgreSQL."""
 
     STORAGE_SCHEME = ["saraban+db"]
 
@@ -92,51 +114,40 @@ class DatabaseStorage(Storage):
         return SQLAlchemyError
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        from saraban.db import begin_write
-        from saraban.extensions import db
-
         now = time.time()
         key = key[-255:]
-        begin_write(db.session)
-        hits = db.session.execute(_INCR, {"key": key, "amount": amount, "now": now,
-                                          "expires": now + expiry}).scalar_one()
-        self._since_purge += 1
-        if self._since_purge >= _PURGE_EVERY:
-            self._since_purge = 0
-            db.session.execute(text("DELETE FROM rate_limit_counter WHERE expires_at <= :now"),
-                               {"now": now})
-        db.session.commit()
+        with _counting() as connection:
+            hits = connection.execute(_INCR, {"key": key, "amount": amount, "now": now,
+                                              "expires": now + expiry}).scalar_one()
+            self._since_purge += 1
+            if self._since_purge >= _PURGE_EVERY:
+                self._since_purge = 0
+                connection.execute(text("DELETE FROM rate_limit_counter WHERE expires_at <= :now"),
+                                   {"now": now})
         return hits
 
     def get(self, key: str) -> int:
-        from saraban.extensions import db
-
-        row = db.session.execute(
-            text("SELECT hits, expires_at FROM rate_limit_counter WHERE key = :key"),
-            {"key": key[-255:]}).first()
+        with _counting(write=False) as connection:  # what is counted, not the request's view
+            row = connection.execute(
+                text("SELECT hits, expires_at FROM rate_limit_counter WHERE key = :key"),
+                {"key": key[-255:]}).first()
         return row.hits if row is not None and row.expires_at > time.time() else 0
 
     def get_expiry(self, key: str) -> float:
-        from saraban.extensions import db
-
-        expires = db.session.execute(
-            text("SELECT expires_at FROM rate_limit_counter WHERE key = :key"),
-            {"key": key[-255:]}).scalar()
+        with _counting(write=False) as connection:
+            expires = connection.execute(
+                text("SELECT expires_at FROM rate_limit_counter WHERE key = :key"),
+                {"key": key[-255:]}).scalar()
         return expires if expires is not None else time.time()
 
     def check(self) -> bool:
         return True
 
     def reset(self) -> int | None:
-        from saraban.extensions import db
-
-        done = db.session.execute(text("DELETE FROM rate_limit_counter"))
-        db.session.commit()
-        return done.rowcount
+        with _counting() as connection:
+            return connection.execute(text("DELETE FROM rate_limit_counter")).rowcount
 
     def clear(self, key: str) -> None:
-        from saraban.extensions import db
-
-        db.session.execute(text("DELETE FROM rate_limit_counter WHERE key = :key"),
-                           {"key": key[-255:]})
-        db.session.commit()
+        with _counting() as connection:
+            connection.execute(text("DELETE FROM rate_limit_counter WHERE key = :key"),
+                               {"key": key[-255:]})

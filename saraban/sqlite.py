@@ -11,6 +11,8 @@ import os
 
 from flask import Flask
 
+CHANGES_AT_BEGIN = "saraban_changes_at_begin"  # Connection.info key, see db.begin_write
+
 
 def configure(app: Flask) -> None:
     """WAL, foreign keys and a busy timeout for every SQLite connection."""
@@ -43,10 +45,13 @@ def configure(app: Flask) -> None:
             # a deferred transaction that read first could not take it later once
             # another writer has committed.
             immediate = conn.get_execution_options().get("sqlite_immediate")
+            dbapi_conn = conn.connection.dbapi_connection
+            # what SQLite had changed on this connection when the transaction began: more
+            # later means this transaction wrote (db.begin_write must not commit it then)
+            conn.info[CHANGES_AT_BEGIN] = dbapi_conn.total_changes
             if not immediate:
                 conn.exec_driver_sql("BEGIN")
                 return
-            dbapi_conn = conn.connection.dbapi_connection
             queue.enter(dbapi_conn)
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -75,5 +75,8 @@ def independent():
     while the request's session holds SQLite's write lock (it would wait for itself)."""
     from saraban.extensions import db
 
-    with db.engine.begin() as connection:
+    # on SQLite a writing transaction from its start (BEGIN IMMEDIATE, in the writers'
+    # queue), so that it never meets a newer snapshot half-way; other engines ignore it
+    with db.engine.connect().execution_options(sqlite_immediate=True) as connection, \
+            connection.begin():
         yield connection

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, g, jsonify, redirect, render_template, request
+from flask import Flask, abort, g, jsonify, redirect, render_template, request, session
 from flask_babel import force_locale, gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 
 from saraban import i18n, thaidate
 from saraban.i18n import LABELS, label
+from saraban.pages import safe_next
 from saraban.validation import OperationError
 
 
@@ -16,7 +17,7 @@ def register_web(app: Flask) -> None:
     from saraban.accounts.views import bp as accounts_bp
     from saraban.accounts.views import load_user
     from saraban.admin.views import bp as admin_bp
-    from saraban.api import bp as api_bp
+    from saraban.api import routes as api_routes
     from saraban.audit.views import bp as audit_bp
     from saraban.audit.views import verify_bp
     from saraban.documents.views import bp as documents_bp
@@ -53,6 +54,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(exchange_bp)
     csrf.exempt(exchange_bp)  # peers authenticate each message by its signature
     app.register_blueprint(exchange_pages)
+    api_bp = api_routes()
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never with cookies
 
@@ -174,6 +176,9 @@ def register_errors(app: Flask) -> None:
         from saraban.extensions import db
 
         db.session.rollback()
+        # what the view flashed ("saved") was not: the work it spoke of is rolled back
+        if "_flashes" in session:
+            session.pop("_flashes")
         trouble = database_trouble(error)
         if trouble is None:
             raise error
@@ -222,23 +227,6 @@ def register_errors(app: Flask) -> None:
         ), 400
 
 
-def safe_next(target: str | None, default: str | None = None) -> str:
-    """A page of this site to go back to: a path starting with one "/" and nothing a
-    browser could read as another host ("//host", "/\\host", "////host", tabs or newlines
-    that it strips, a scheme). Anything else gives ``default`` (the home page). Every
-    redirect that takes a next/back parameter goes through here."""
-    from urllib.parse import urlsplit
-
-    from flask import url_for
-
-    if isinstance(target, str) and target.startswith("/") and target.isprintable() \
-            and not target.startswith(("//", "/\\")) and "\\" not in target \
-            and not any(ch.isspace() for ch in target):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/") \
-                and not parts.path.startswith("//"):
-            return target
-    return default or url_for("accounts.home")
 # What a database says when its disk is full or cannot be written (SQLite's messages,
 # PostgreSQL's SQLSTATE codes: disk_full, read_only_sql_transaction, io_error, ...).
 _FULL_OR_READ_ONLY = ("database or disk is full", "readonly database", "disk i/o error",
@@ -261,38 +249,3 @@ def database_trouble(error: DBAPIError) -> str | None:
     if code in _PG_STORAGE_CODES or any(words in said for words in _FULL_OR_READ_ONLY):
         return "storage"
     return None
-
-
-def run_operation(action, done: str | None = None):
-    """Run one operation for a page, commit, and say in the page's language what happened
-    (``done``, already translated) or why not. Gives the operation's result, or None when
-    it was refused (and nothing was saved)."""
-    from flask import flash
-
-    from saraban.extensions import db
-    from saraban.validation import OperationError
-
-    try:
-        result = action()
-        db.session.commit()
-    except OperationError as error:
-        db.session.rollback()
-        flash_refusal(error)
-        return None
-    if done:
-        flash(done, "info")
-    return result
-
-
-def flash_refusal(error) -> None:
-    """Say in the page why an operation refused (the caller has rolled back). A thing
-    asked for by id that does not exist, or whose document the user may not read,
-    answers the 404 page instead, the same either way and the same as the API, so that
-    an id of a hidden document reveals nothing."""
-    from flask import flash
-
-    from saraban.documents.access import HiddenDocument
-
-    if isinstance(error, HiddenDocument):
-        abort(404)
-    flash(error.message_for(), "error")

@@ -236,6 +236,33 @@ def bearer(db_session):
     return _headers
 
 
+@pytest.fixture()
+def today_is():
+    """``today_is(day)`` moves the one clock (``thaidate.now()``, and so every "today" in
+    Bangkok) to noon of ``day`` in Bangkok, standing still, for the rest of the test (or
+    until moved again). time-machine moves the clock itself, so no module's copy of "today"
+    is missed, as patching the modules one by one could miss one."""
+    import datetime as dt
+
+    import time_machine
+
+    from saraban.thaidate import BANGKOK
+
+    moved = []
+
+    def move(day: dt.date) -> None:
+        if moved:
+            moved.pop().stop()
+        travel = time_machine.travel(dt.datetime.combine(day, dt.time(12), tzinfo=BANGKOK),
+                                     tick=False)
+        travel.start()
+        moved.append(travel)
+
+    yield move
+    for travel in moved:
+        travel.stop()
+
+
 # -- plain factories ----------------------------------------------------------------------
 
 def make_unit(session, short_name=None, parent=None, **kw):
@@ -286,5 +313,8 @@ def name_reader(session, document, user):
     session.flush()
 
 
-# the commander's desk world, for tests/test_endorsements.py and tests/test_desk_pages.py
+# shared fixtures defined in their own modules: the one Chromium, the live server and
+# screenshots for the browser tests (-m browser); the commander's desk world for
+# tests/test_endorsements.py and tests/test_desk_pages.py
+from tests.browsing import browser, live_server, shots  # noqa: E402,F401
 from tests.deskworld import desk  # noqa: E402,F401

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import pytest
 
+from saraban import thaidate
 from saraban.accounts.operations import create_token
-from saraban.endorsements.operations import bangkok_today
 from saraban.units.models import Delegation, DelegationKind, Person, Position, PositionHolding
 from tests.conftest import make_document, make_unit, make_user
+from tests.factories import make_transfer
 
 PASSWORD = "รหัสผ่าน-ทดสอบ-1"
 
@@ -30,7 +31,7 @@ class Desk:
 
 
 @pytest.fixture()
-def desk(db_session, client):
+def desk(db_session):
     """A commander's office, a unit that proposes a memo to it, and a unit given orders."""
     office = make_unit(db_session, "สง.ทดสอบ")
     proposer = make_unit(db_session, "กองเสนอ")
@@ -44,7 +45,7 @@ def desk(db_session, client):
     db_session.flush()
     db_session.add_all([PositionHolding(person=chief, position=head),
                         PositionHolding(person=deputy, position=deputy_position)])
-    today = bangkok_today()
+    today = thaidate.today()
     delegation = Delegation(person=deputy, position=head, kind=DelegationKind.ON_BEHALF,
                             start_date=today - dt.timedelta(days=1),
                             end_date=today + dt.timedelta(days=5))
@@ -63,9 +64,7 @@ def desk(db_session, client):
     for name, user in users.items():
         headers[name] = {"Authorization": f"Bearer {create_token(user, 'test')}"}
     db_session.commit()
-    sent = client.post(f"/api/v1/documents/{memo.id}/transfers", headers=headers["proposer"],
-                       json={"to": office.id, "kind": "propose", "purpose": "consider"})
-    assert sent.status_code == 201, sent.json
-    assert sent.json["items"][0]["kind"] == "propose"
+    make_transfer(db_session, memo, office, by=users["proposer"], purpose="consider",
+                  propose=True)
     return Desk(memo.id, office, proposer, target, head, deputy_position, delegation, headers,
                 {name: user.username for name, user in users.items()})

@@ -14,8 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.browsing import DESKTOP, PHONE, launch, login, need_chromium
-from tests.servers import start_server
+from tests.browsing import DESKTOP, PHONE, login
 
 pytestmark = pytest.mark.browser
 
@@ -28,26 +27,6 @@ AXE_OPTIONS = {
 BLOCKING = {"serious", "critical"}
 USERS = ["demo-clerk", "demo-commander", "demo-staff", "demo-admin"]
 DGA_LETTER = "ว4099"  # สพร ๒๕๖๒/ว๔๐๙๙, the letter the sample chain starts from
-
-
-@pytest.fixture(scope="module")
-def running(tmp_path_factory):
-    need_chromium()
-    live = start_server(tmp_path_factory.mktemp("server"))
-    assert set(live.logins) == set(USERS)
-    yield live
-    live.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        yield browser
-        browser.close()
 
 
 def axe_violations(page) -> list[dict]:
@@ -66,18 +45,18 @@ def describe(where: str, violations: list[dict]) -> list[str]:
     return lines
 
 
-def document_for(running, username: str) -> int:
+def document_for(live_server, username: str) -> int:
     """The DGA letter when this user may read it, else the latest document he may read."""
-    status, found = running.api("GET", "/documents?number=" + quote(DGA_LETTER), username)
+    status, found = live_server.api("GET", "/documents?number=" + quote(DGA_LETTER), username)
     assert status == 200, found
     if found["items"]:
         return found["items"][0]["id"]
-    status, found = running.api("GET", "/documents?per_page=1", username)
+    status, found = live_server.api("GET", "/documents?per_page=1", username)
     assert status == 200 and found["items"], found
     return found["items"][0]["id"]
 
 
-def main_pages(running, page, doc: int) -> list[tuple[str, str]]:
+def main_pages(live_server, page, doc: int) -> list[tuple[str, str]]:
     pages = [
         ("home", "/"),
         ("search", "/documents/?q=" + quote("รัฐบาลดิจิทัล")),
@@ -94,7 +73,7 @@ def main_pages(running, page, doc: int) -> list[tuple[str, str]]:
         ("delegations", "/delegations"),
         ("404 page", "/documents/999999999"),
     ]
-    page.goto(running.base + "/registers")
+    page.goto(live_server.base + "/registers")
     register = page.locator("main a[href*='/registers/']").first
     if register.count():
         pages.insert(7, ("one register", register.get_attribute("href")))
@@ -102,14 +81,14 @@ def main_pages(running, page, doc: int) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("username", USERS)
-def test_main_pages_have_no_serious_accessibility_violations(running, browser, username):
+def test_main_pages_have_no_serious_accessibility_violations(live_server, browser, username):
     context = browser.new_context(**DESKTOP, locale="th-TH")
     page = context.new_page()
     problems, checked, refused = [], [], []
-    login(page, running.base, username, running.logins[username])
-    doc = document_for(running, username)
-    for name, path in main_pages(running, page, doc):
-        response = page.goto(running.base + path)
+    login(page, live_server.base, username, live_server.logins[username])
+    doc = document_for(live_server, username)
+    for name, path in main_pages(live_server, page, doc):
+        response = page.goto(live_server.base + path)
         if response.status == 403:  # not this role's page: its menu does not offer it
             refused.append(name)
             continue
@@ -120,7 +99,7 @@ def test_main_pages_have_no_serious_accessibility_violations(running, browser, u
     phone.add_cookies(context.cookies())  # the same session, on a phone
     tab = phone.new_page()
     for name, path in [("home", "/"), ("document", f"/documents/{doc}"), ("desk", "/desk")]:
-        if tab.goto(running.base + path).status != 200:
+        if tab.goto(live_server.base + path).status != 200:
             continue
         problems += describe(f"{username} phone {name} ({path})", axe_violations(tab))
         checked.append(f"{name} (phone)")
@@ -133,18 +112,18 @@ def test_main_pages_have_no_serious_accessibility_violations(running, browser, u
     assert not problems, "accessibility violations:\n" + "\n".join(problems)
 
 
-def test_login_page_has_no_serious_accessibility_violations(running, browser):
+def test_login_page_has_no_serious_accessibility_violations(live_server, browser):
     for options in (DESKTOP, PHONE):
         page = browser.new_page(**options, locale="th-TH")
-        page.goto(running.base + "/login")
+        page.goto(live_server.base + "/login")
         assert not describe("login", axe_violations(page)), describe("login", axe_violations(page))
         page.close()
 
 
-def test_the_receipt_form_is_tabbed_through_in_reading_order(running, browser):
+def test_the_receipt_form_is_tabbed_through_in_reading_order(live_server, browser):
     page = browser.new_page(**DESKTOP, locale="th-TH")
-    login(page, running.base, "demo-clerk", running.logins["demo-clerk"])
-    page.goto(running.base + "/receive")
+    login(page, live_server.base, "demo-clerk", live_server.logins["demo-clerk"])
+    page.goto(live_server.base + "/receive")
     page.wait_for_selector("form.receive")
     fields = page.locator(
         "form.receive :is(input, select, textarea, button):not([type=hidden])")
@@ -172,14 +151,14 @@ def test_the_receipt_form_is_tabbed_through_in_reading_order(running, browser):
     page.close()
 
 
-def test_every_field_has_a_label_on_the_forms(running, browser):
+def test_every_field_has_a_label_on_the_forms(live_server, browser):
     """Belt and braces beside axe: each visible field is named by a <label> or aria-label."""
     page = browser.new_page(**DESKTOP, locale="th-TH")
-    login(page, running.base, "demo-clerk", running.logins["demo-clerk"])
-    doc = document_for(running, "demo-clerk")
+    login(page, live_server.base, "demo-clerk", live_server.logins["demo-clerk"])
+    doc = document_for(live_server, "demo-clerk")
     unnamed = []
     for path in ["/receive", "/send", f"/documents/{doc}", "/documents/", "/records/"]:
-        page.goto(running.base + path)
+        page.goto(live_server.base + path)
         unnamed += [f"{path} {n}" for n in page.evaluate(
             "() => [...document.querySelectorAll('input, select, textarea')]"
             ".filter(e => e.type !== 'hidden' && e.type !== 'submit')"

@@ -126,8 +126,10 @@ def test_odd_numbers_are_searched_safely(client, token, number, total):
 def test_every_api_route_is_described(app):
     import re
 
-    from saraban.api.openapi import SPEC
+    from saraban.api.openapi import spec
 
+    with app.test_request_context():
+        SPEC = spec()  # noqa: N806
     described = {(path, method) for path, ops in SPEC["paths"].items() for method in ops}
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or rule.rule.endswith("openapi.json"):
@@ -149,3 +151,43 @@ def test_the_history_says_how_long_each_unit_kept_the_letter(client, token, db_s
     assert stays[0] == ("ตร.", "ภายในวันเดียวกัน"), stays
     assert stays[1] == ("สทส.", "๑๐ นาที"), stays
     assert stays[-1][1] is None  # still there, or gone on without a record
+
+
+def test_field_limits_are_written_once():
+    """The receipt and send forms, the API's models and its description take a document's
+    limits from saraban/documents/limits.py: a change there changes all of them."""
+    from saraban.api.openapi import standalone_spec
+    from saraban.documents import limits
+    from saraban.form_limits import MaxLength
+    from saraban.registers.forms import ReceiveForm, SendForm
+
+    def form_limit(form, name):
+        (check,) = [v for v in getattr(form, name).kwargs["validators"]
+                    if isinstance(v, MaxLength)]
+        return check.max
+
+    def described(schema):  # a required field's maxLength, or an optional one's
+        return schema.get("maxLength") or next(
+            b["maxLength"] for b in schema["anyOf"] if "maxLength" in b)
+
+    create = standalone_spec()["components"]["schemas"]["DocumentCreate"]["properties"]
+    for name, limit in (("subject", limits.SUBJECT), ("sender", limits.SENDER),
+                        ("addressee", limits.ADDRESSEE), ("body", limits.BODY)):
+        assert described(create[name]) == limit, name
+    for name, limit in (("subject", limits.SUBJECT), ("sender", limits.SENDER),
+                        ("addressee", limits.ADDRESSEE)):
+        assert form_limit(ReceiveForm, name) == limit, name
+    assert form_limit(SendForm, "subject") == limits.SUBJECT
+    assert form_limit(SendForm, "body") == limits.BODY
+    assert form_limit(ReceiveForm, "number") == limits.NUMBER
+
+
+def test_every_history_kind_is_described():
+    """The description's Event kinds are every kind the history makes (order_done and
+    exchange were once missing from the hand-written one)."""
+    import typing
+
+    from saraban.api.schemas.documents import EventKind
+    from saraban.documents.history import _KIND_ORDER
+
+    assert set(typing.get_args(EventKind)) == set(_KIND_ORDER)

@@ -2,84 +2,27 @@
 
 The server is started the way an office would start it: ``saraban db upgrade``,
 ``saraban load-samples`` and ``saraban serve`` (gunicorn), on a fresh SQLite file.
-Set ``SARABAN_SCREENSHOT_DIR`` to keep the screenshots.
+Screenshots go to ``$SARABAN_SCREENSHOT_DIR``, or a folder under pytest's temporary path.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 
 import pytest
 
-from tests.servers import start_server
+from tests.browsing import DESKTOP, PHONE, login
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
-
-def _need_chromium():
-    if CHROMIUM is None:
-        message = "Chromium is not installed (apt-get install chromium): browser tests need it"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def running(tmp_path_factory):
-    _need_chromium()
-    live = start_server(tmp_path_factory.mktemp("server"))
-    assert set(live.logins) == {"demo-clerk", "demo-commander", "demo-staff", "demo-admin"}
-    yield live
-    live.stop()
-
-
-@pytest.fixture(scope="module")
-def server(running):
-    return running.base, running.logins
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-quic",
-                  "--disable-component-update", "--disable-sync"],
-        )
-        yield browser
-        browser.close()
-
-
-def _shot(page, name):
-    folder = os.environ.get("SARABAN_SCREENSHOT_DIR")
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
-
-
-def _login(page, base, username, password):
-    page.goto(base + "/login")
-    page.get_by_label("ชื่อผู้ใช้").fill(username)
-    page.get_by_label("รหัสผ่าน").fill(password)
-    page.get_by_role("button", name="เข้าสู่ระบบ").click()
-    page.wait_for_url(base + "/")
-
-
-def test_follow_the_dga_letter_through_its_paper_trail(server, browser):
-    base, logins = server
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="th-TH")
+def test_follow_the_dga_letter_through_its_paper_trail(live_server, browser, shots):
+    base, logins = live_server.base, live_server.logins
+    page = browser.new_page(**DESKTOP, locale="th-TH")
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    _login(page, base, "demo-admin", logins["demo-admin"])
-    _shot(page, "01-home")
+    login(page, base, "demo-admin", logins["demo-admin"])
+    shots(page, "01-home")
     assert "หนังสือล่าสุดที่ท่านเข้าถึงได้" in page.content()
 
     # Find the memo by its number typed with Arabic digits.
@@ -91,14 +34,14 @@ def test_follow_the_dga_letter_through_its_paper_trail(server, browser):
     assert "๐๐๓๓.๑๒/๕๐๕๒" in body
     assert "ทราบตามข้อ ๒" in body and "ผู้ช่วย ผบ.ตร. ปรท.ผบ.ตร." in body
     assert "เลขรับ ๕๐๖๓" in body
-    _shot(page, "02-memo")
+    shots(page, "02-memo")
 
     # Back along the chain to the DGA letter it cites, with its three receipt stamps.
     page.get_by_role("link", name=re.compile("ว๔๐๙๙")).first.click()
     page.wait_for_selector("text=เส้นทางของหนังสือ")
     stamps = page.locator(".stamp").all_inner_texts()
     assert [re.search(r"เลขรับ (\S+)", s).group(1) for s in stamps] == ["๓๐๙๘๗", "๔๓๒๓", "๘๐๐๗"]
-    _shot(page, "03-dga-letter")
+    shots(page, "03-dga-letter")
 
     # Forward along the chain to สงป.'s onward forwarding.
     page.get_by_role("link", name="๐๐๑๐.๐๑๑/๑๕๑๑").first.click()
@@ -108,34 +51,35 @@ def test_follow_the_dga_letter_through_its_paper_trail(server, browser):
     page.close()
 
 
-def test_phone_view_of_a_document(server, browser):
-    base, logins = server
-    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
-    _login(page, base, "demo-commander", logins["demo-commander"])
+def test_phone_view_of_a_document(live_server, browser, shots):
+    base, logins = live_server.base, live_server.logins
+    page = browser.new_page(**PHONE)
+    login(page, base, "demo-commander", logins["demo-commander"])
     page.get_by_role("link", name=re.compile("แจ้งผลการสำรวจ")).first.click()
     page.wait_for_selector("text=เส้นทางของหนังสือ")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
-    _shot(page, "04-phone-memo")
+    shots(page, "04-phone-memo")
     page.close()
 
 
-def test_a_script_in_data_shows_as_text(server, browser):
-    base, logins = server
+def test_a_script_in_data_shows_as_text(live_server, browser, shots):
+    base, logins = live_server.base, live_server.logins
     page = browser.new_page()
     fired = []
     page.on("dialog", lambda d: (fired.append(d.message), d.dismiss()))
-    _login(page, base, "demo-clerk", logins["demo-clerk"])
+    login(page, base, "demo-clerk", logins["demo-clerk"])
     page.goto(base + "/documents/?number=" + "<script>alert(1)</script>")
     assert "<script>alert(1)</script>" in page.inner_text("main")
     assert fired == []
     page.close()
 
 
-def test_clerk_receives_with_the_keyboard_and_a_double_click_registers_once(running, browser):
-    base, logins = running.base, running.logins
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    _login(page, base, "demo-clerk", logins["demo-clerk"])
+def test_clerk_receives_with_the_keyboard_and_a_double_click_registers_once(
+        live_server, browser, shots):
+    base, logins = live_server.base, live_server.logins
+    page = browser.new_page(**DESKTOP)
+    login(page, base, "demo-clerk", logins["demo-clerk"])
     page.get_by_role("link", name="รับหนังสือ").click()
     page.wait_for_selector("form.receive")
     from playwright.sync_api import expect
@@ -151,23 +95,23 @@ def test_clerk_receives_with_the_keyboard_and_a_double_click_registers_once(runn
     page.keyboard.type("ผบช.สทส.")
     page.keyboard.press("Tab")
     page.keyboard.type("ทดสอบกดปุ่มสองครั้ง")
-    _shot(page, "05-receive-form")
+    shots(page, "05-receive-form")
     page.get_by_role("button", name="ลงรับ และออกเลขรับ").dblclick()
     page.wait_for_selector(".big-number")
     assert "เลขรับ" in page.inner_text(".done")
-    _shot(page, "06-received")
-    status, found = running.api("GET", "/documents?per_page=100", "demo-clerk")
+    shots(page, "06-received")
+    status, found = live_server.api("GET", "/documents?per_page=100", "demo-clerk")
     assert status == 200
     assert [d["subject"] for d in found["items"]].count("ทดสอบกดปุ่มสองครั้ง") == 1
     page.close()
 
 
-def test_clerk_gets_the_sender_suggested_and_reads_the_register(running, browser):
-    base, logins = running.base, running.logins
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    _login(page, base, "demo-clerk", logins["demo-clerk"])
+def test_clerk_gets_the_sender_suggested_and_reads_the_register(live_server, browser, shots):
+    base, logins = live_server.base, live_server.logins
+    page = browser.new_page(**DESKTOP)
+    login(page, base, "demo-clerk", logins["demo-clerk"])
     # a letter from กรมบัญชีกลาง was received before (the test above, or the seed's own)
-    status, body = running.api("POST", "/documents", "demo-clerk", {
+    status, body = live_server.api("POST", "/documents", "demo-clerk", {
         "number": "กค ๐๔๐๘/ว๕๐", "date": "2026-11-19", "subject": "หนังสือฉบับก่อน",
         "sender": "กรมบัญชีกลาง", "addressee": "ผบช.สทส."})
     assert status == 201, body
@@ -181,26 +125,26 @@ def test_clerk_gets_the_sender_suggested_and_reads_the_register(running, browser
     # (polled by Playwright itself: the page's CSP forbids evaluating strings)
     expect(page.locator("#sender")).to_have_value("กรมบัญชีกลาง")
     assert "โปรดตรวจสอบ" in page.inner_text("form.receive")
-    _shot(page, "07-receive-suggested")
+    shots(page, "07-receive-suggested")
     # the register of this month, as a page, with its print and export links
     page.get_by_role("link", name="ทะเบียน", exact=True).click()
     page.get_by_role("link", name="ทะเบียนหนังสือรับ").first.click()
     page.wait_for_selector("table.register")
     assert page.get_by_role("link", name="พิมพ์ทะเบียน (PDF)").count() == 1
-    _shot(page, "08-register-page")
+    shots(page, "08-register-page")
     page.close()
 
 
-def test_a_proposal_is_endorsed_and_becomes_the_assignees_task(running, browser):
+def test_a_proposal_is_endorsed_and_becomes_the_assignees_task(live_server, browser, shots):
     """The clerk proposes a letter, the commander endorses and orders, the assignee sees it."""
-    base, logins = running.base, running.logins
-    status, letter = running.api("POST", "/documents", "demo-clerk", {
+    base, logins = live_server.base, live_server.logins
+    status, letter = live_server.api("POST", "/documents", "demo-clerk", {
         "number": "กค ๐๔๐๘/ว๗๗", "date": "2026-11-20", "subject": "ขอความร่วมมือรายงานผลการเบิกจ่าย",
         "sender": "กรมบัญชีกลาง", "addressee": "ผบ.ตร."})
     assert status == 201, letter
     doc = letter["id"]
-    clerk = browser.new_page(viewport={"width": 1280, "height": 900})
-    _login(clerk, base, "demo-clerk", logins["demo-clerk"])
+    clerk = browser.new_page(**DESKTOP)
+    login(clerk, base, "demo-clerk", logins["demo-clerk"])
     clerk.goto(f"{base}/documents/{doc}")
     clerk.get_by_text("ส่งต่อ / เวียนหนังสือ").click()
     office = clerk.locator("#to option", has_text="สง.ผู้ช่วย ผบ.ตร.(ปร ๓)").first
@@ -211,11 +155,11 @@ def test_a_proposal_is_endorsed_and_becomes_the_assignees_task(running, browser)
     clerk.wait_for_selector(".flash, .messages, [role=status]", timeout=10000)
     clerk.close()
 
-    commander = browser.new_page(viewport={"width": 1280, "height": 900})
-    _login(commander, base, "demo-commander", logins["demo-commander"])
+    commander = browser.new_page(**DESKTOP)
+    login(commander, base, "demo-commander", logins["demo-commander"])
     commander.get_by_role("link", name="เรื่องเสนอ", exact=True).click()
     assert "ขอความร่วมมือรายงานผลการเบิกจ่าย" in commander.inner_text("ol.proposals")
-    _shot(commander, "09-commander-desk")
+    shots(commander, "09-commander-desk")
     commander.get_by_role("link", name="อ่านและเกษียน").first.click()
     commander.wait_for_selector("section.endorse form")
     commander.get_by_label("ทราบ", exact=True).check()
@@ -228,37 +172,37 @@ def test_a_proposal_is_endorsed_and_becomes_the_assignees_task(running, browser)
     commander.wait_for_selector(".minute")
     minute = commander.inner_text("section.endorse")
     assert "- ทราบ" in minute and "(ปิยะ อุทัยโย)" in minute and "ผู้ช่วย ผบ.ตร." in minute
-    _shot(commander, "10-endorsed")
+    shots(commander, "10-endorsed")
     commander.close()
 
-    staff = browser.new_page(viewport={"width": 1280, "height": 900})
-    _login(staff, base, "demo-staff", logins["demo-staff"])
+    staff = browser.new_page(**DESKTOP)
+    login(staff, base, "demo-staff", logins["demo-staff"])
     staff.get_by_role("link", name="ติดตาม", exact=True).click()
     tasks = staff.inner_text("ol.tasks")
     assert "รวบรวมผลการเบิกจ่ายและรายงาน" in tasks and "ขอความร่วมมือรายงานผลการเบิกจ่าย" in tasks
-    _shot(staff, "11-assignee-tasks")
+    shots(staff, "11-assignee-tasks")
     staff.get_by_label("ผลการดำเนินการ").fill("รายงานแล้วตามหนังสือ สงป. ที่ ๑")
     staff.get_by_role("button", name="รายงานผล").click()
     staff.wait_for_selector("p.empty")
     staff.close()
 
 
-def test_search_as_you_type_and_a_date_read_back_as_it_is_typed(running, browser):
+def test_search_as_you_type_and_a_date_read_back_as_it_is_typed(live_server, browser, shots):
     from playwright.sync_api import expect
 
-    base, logins = running.base, running.logins
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    _login(page, base, "demo-admin", logins["demo-admin"])
+    base, logins = live_server.base, live_server.logins
+    page = browser.new_page(**DESKTOP)
+    login(page, base, "demo-admin", logins["demo-admin"])
     page.goto(base + "/documents/")
     before = page.locator("#results table tbody tr").count()
     page.locator("#q").press_sequentially("๐๐๓๓.๑๒/๕๐๕๒", delay=20)
     expect(page).to_have_url(re.compile(r"q=%E0%B9%90"), timeout=10_000)  # no button pressed
     expect(page.locator("#results")).to_contain_text("๐๐๓๓.๑๒/๕๐๕๒")
     assert page.locator("#results table tbody tr").count() < before
-    _shot(page, "09-search-as-you-type")
+    shots(page, "09-search-as-you-type")
     page.close()
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    _login(page, base, "demo-clerk", logins["demo-clerk"])
+    page = browser.new_page(**DESKTOP)
+    login(page, base, "demo-clerk", logins["demo-clerk"])
     page.goto(base + "/receive")
     date = page.locator("form.receive input[name$='date']").first
     date.press_sequentially("๒๖ พ.ย. ๖๒", delay=20)
@@ -267,5 +211,5 @@ def test_search_as_you_type_and_a_date_read_back_as_it_is_typed(running, browser
     date.fill("")
     date.press_sequentially("๓๑ ก.พ. ๖๒", delay=20)
     expect(page.locator("small.date-read.bad").first).to_be_visible(timeout=10_000)
-    _shot(page, "10-date-read-as-typed")
+    shots(page, "10-date-read-as-typed")
     page.close()

@@ -6,15 +6,17 @@ import datetime as dt
 import re
 import subprocess
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from saraban import thaidate
 from saraban.documents.models import Document, DocumentReference
 from saraban.endorsements.models import Endorsement, Order
-from saraban.endorsements.operations import bangkok_today
 from saraban.thaidate import format_date
 from tests.conftest import csrf_token_from, log_in, make_document
 from tests.deskworld import PASSWORD
+from tests.factories import make_endorsement, make_transfer
 from tests.pdftools import need
+from tests.querycount import count_queries
 
 
 def _login(client, username: str):
@@ -31,7 +33,7 @@ def test_the_commander_reads_endorses_and_orders_from_his_pages(client, desk, db
     assert "บันทึกเสนอขออนุมัติโครงการ" in inbox and "ข้อเสนอ เห็นควรอนุมัติ" in inbox
     page = client.get(f"/documents/{desk.memo}").get_data(as_text=True)
     assert "เกษียนหนังสือ / บันทึกสั่งการ" in page and "เห็นชอบตามที่เสนอ" in page
-    due = bangkok_today() + dt.timedelta(days=3)
+    due = thaidate.today() + dt.timedelta(days=3)
     form = {"csrf_token": csrf_token_from(page), "form_key": _form_key(page),
             "phrase": ["ทราบ", "อนุมัติ"], "lines": "ให้ กองปฏิบัติ ดำเนินการ\n",
             "capacity": "", "order-0-unit": str(desk.target.id),
@@ -97,18 +99,13 @@ def test_a_clerk_of_the_office_gets_no_form_and_is_refused(client, desk, db_sess
         Endorsement.document_id == desk.memo)) is None
 
 
-def test_overdue_tasks_are_marked_on_both_pages(client, desk, monkeypatch):
-    from saraban.endorsements import operations, views
-
-    due = bangkok_today() + dt.timedelta(days=1)
-    client.post(f"/api/v1/documents/{desk.memo}/endorsements", headers=desk.headers["commander"],
-                json={"lines": ["ทราบ"], "sign": True, "orders": [
-                    {"to_unit": desk.target.id, "instruction": "รายงานภายในพรุ่งนี้",
-                     "due_date": due.isoformat()}]})
-    later = due + dt.timedelta(days=2)
-    monkeypatch.setattr(operations, "bangkok_today", lambda: later)
-    monkeypatch.setattr(views, "bangkok_today", lambda: later)
+def test_overdue_tasks_are_marked_on_both_pages(client, desk, today_is, db_session):
+    due = thaidate.today() + dt.timedelta(days=1)
+    make_endorsement(db_session, desk.memo, by=desk.users["commander"], orders=[
+        {"to_unit": desk.target.id, "instruction": "รายงานภายในพรุ่งนี้", "due_date": due.isoformat()}])
     _login(client, desk.users["assignee"])
+    assert "เลยกำหนด" not in client.get("/tasks").get_data(as_text=True)  # not yet late
+    today_is(due + dt.timedelta(days=2))
     assert "เลยกำหนด" in client.get("/tasks").get_data(as_text=True)
     page = client.get("/tasks").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": csrf_token_from(page)})
@@ -117,32 +114,17 @@ def test_overdue_tasks_are_marked_on_both_pages(client, desk, monkeypatch):
 
 
 def test_the_desk_costs_the_same_queries_for_one_proposal_as_for_six(client, desk, db_session):
-    from saraban.extensions import db
-
     def queries() -> int:
-        count = 0
-
-        def _count(*_args):
-            nonlocal count
-            count += 1
-
-        event.listen(db.engine, "before_cursor_execute", _count)
-        try:
+        with count_queries(db_session) as counted:
             assert client.get("/desk?show=all").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", _count)
-        return count
+        return counted.count
 
     _login(client, desk.users["commander"])
     one = queries()
     for i in range(5):
-        doc_id = make_document(db_session, f"บันทึกที่ {i}", origin_unit_id=desk.proposer.id).id
-        db_session.commit()
-        sent = client.post(f"/api/v1/documents/{doc_id}/transfers",
-                           headers=desk.headers["proposer"],
-                           json={"to": desk.office.id, "kind": "propose"})
-        assert sent.status_code == 201, sent.json
-    assert queries() == one
+        memo = make_document(db_session, f"บันทึกที่ {i}", origin_unit_id=desk.proposer.id)
+        make_transfer(db_session, memo, desk.office, by=desk.users["proposer"], propose=True)
+    assert 0 < queries() == one
 
 
 def test_the_seeds_endorsement_sheet_and_routing_slip(client, login, db_session):

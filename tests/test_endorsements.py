@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from saraban import thaidate
 from saraban.documents.models import Document
 from saraban.endorsements.capacity import read_capacity, signature_line
 from saraban.endorsements.models import Endorsement
-from saraban.endorsements.operations import SignedEndorsementChanged, bangkok_today
+from saraban.endorsements.operations import SignedEndorsementChanged
 from saraban.routing.models import Transfer
 from saraban.units.models import (
     Delegation,
@@ -62,7 +63,7 @@ def _draft(client, desk, who="commander", **body):
 
 
 def test_a_commander_endorses_orders_and_the_assignee_reports_done(client, desk, db_session):
-    due = (bangkok_today() + dt.timedelta(days=7)).isoformat()
+    due = (thaidate.today() + dt.timedelta(days=7)).isoformat()
     proposals = client.get("/api/v1/proposals", headers=desk.headers["commander"]).json["items"]
     assert [p["document_id"] for p in proposals] == [desk.memo]
     made = _draft(client, desk, orders=[{"to_unit": desk.target.id,
@@ -161,15 +162,15 @@ def test_the_acting_deputy_signs_for_the_head_within_the_delegation_only(
     assert made.status_code == 201, made.json
     # the delegation ends before he signs: he may no longer sign for the head
     delegation = db_session.get(Delegation, desk.delegation.id)
-    delegation.start_date = bangkok_today() - dt.timedelta(days=10)
-    delegation.end_date = bangkok_today() - dt.timedelta(days=1)
+    delegation.start_date = thaidate.today() - dt.timedelta(days=10)
+    delegation.end_date = thaidate.today() - dt.timedelta(days=1)
     db_session.commit()
     refused = client.post(f"/api/v1/endorsements/{made.json['id']}/sign",
                           headers=desk.headers["deputy"])
     assert refused.status_code == 403, refused.json
     assert db_session.get(Endorsement, made.json["id"]).status == "draft"
     # back in force: the block reads as the seed's do
-    delegation.end_date = bangkok_today()
+    delegation.end_date = thaidate.today()
     db_session.commit()
     signed = client.post(f"/api/v1/endorsements/{made.json['id']}/sign",
                          headers=desk.headers["deputy"])
@@ -190,7 +191,7 @@ def test_the_capacity_may_be_named_as_written_with_the_ocrs_prt(client, desk):
 def test_signing_for_a_position_without_a_delegation_is_refused(client, desk, db_session):
     other = Delegation(person_id=db_session.get(Delegation, desk.delegation.id).person_id,
                        position=desk.deputy_position, kind=DelegationKind.ACTING,
-                       start_date=bangkok_today() + dt.timedelta(days=3))
+                       start_date=thaidate.today() + dt.timedelta(days=3))
     db_session.add(other)
     db_session.commit()
     refused = _draft(client, desk, who="deputy", capacity=f"delegation:{other.id}")
@@ -246,17 +247,15 @@ def test_the_same_request_twice_makes_one_endorsement(client, desk, db_session):
         Endorsement.document_id == desk.memo)).all()) == 1
 
 
-def test_overdue_orders_are_marked(client, desk, monkeypatch):
-    due = bangkok_today() + dt.timedelta(days=2)
+def test_overdue_orders_are_marked(client, desk, today_is):
+    due = thaidate.today() + dt.timedelta(days=2)
     made = _draft(client, desk, sign=True, orders=[
         {"to_unit": desk.target.id, "instruction": "รายงานผล", "due_date": due.isoformat()}])
     assert made.json["orders"][0]["overdue"] is False
-    import saraban.endorsements.operations as ops
-
-    monkeypatch.setattr(ops, "bangkok_today", lambda: due + dt.timedelta(days=1))
-    import saraban.api.endorsements as api
-
-    monkeypatch.setattr(api, "bangkok_today", lambda: due + dt.timedelta(days=1))
+    today_is(due)  # due today is not late yet
+    tasks = client.get("/api/v1/orders", headers=desk.headers["assignee"]).json["items"]
+    assert tasks[0]["overdue"] is False
+    today_is(due + dt.timedelta(days=1))
     tasks = client.get("/api/v1/orders", headers=desk.headers["assignee"]).json["items"]
     given = client.get("/api/v1/orders?given=1", headers=desk.headers["commander"]).json["items"]
     assert tasks[0]["overdue"] is True and given[0]["overdue"] is True
@@ -283,7 +282,7 @@ def test_delegations_are_kept_by_administrators(client, bearer, desk, db_session
     assert _draft(client, desk, who="deputy", capacity=f"delegation:{desk.delegation.id}",
                   sign=True).status_code == 201
     early = client.patch(f"/api/v1/delegations/{desk.delegation.id}", headers=admin,
-                         json={"end_date": (bangkok_today() - dt.timedelta(days=1)).isoformat()})
+                         json={"end_date": (thaidate.today() - dt.timedelta(days=1)).isoformat()})
     assert early.status_code == 409
     assert client.delete(f"/api/v1/delegations/{desk.delegation.id}",
                          headers=admin).status_code == 409

@@ -11,8 +11,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 
-from saraban.documents.models import Document
-from tests.conftest import csrf_token_from
+from saraban.units.models import Unit
+from tests.conftest import csrf_token_from, make_document
+from tests.factories import make_receipt, make_register
 from tests.pdftools import dark, raster
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
@@ -30,8 +31,15 @@ def _pdf(pages: int = 2) -> bytes:
     return buffer.getvalue()
 
 
-def _memo(db_session):
-    return db_session.scalar(select(Document.id).where(Document.source_key == "rtp-0033.12-5052"))
+@pytest.fixture()
+def letter(db_session) -> int:
+    """A letter of its own that สทส. received (the demo clerk's unit): a scan attached to
+    it is stamped with its receipt number. Its id."""
+    unit = db_session.scalar(select(Unit.id).where(Unit.short_name == "สทส."))
+    document = make_document(db_session, "หนังสือทดสอบแนบไฟล์", number="กข ๐๑/๒๕๖๙",
+                             sender_text="กรมตัวอย่าง", origin_unit_id=unit)
+    make_receipt(db_session, document, make_register(db_session, "files", "ทะเบียนรับทดสอบ"))
+    return document.id
 
 
 def _upload(client, headers, doc_id, data, name="scan.pdf"):
@@ -40,26 +48,26 @@ def _upload(client, headers, doc_id, data, name="scan.pdf"):
                        content_type="multipart/form-data")
 
 
-def test_a_pdf_scan_of_a_received_document_gets_a_stamped_copy(client, bearer, db_session):
+def test_a_pdf_scan_of_a_received_document_gets_a_stamped_copy(client, bearer, db_session, letter):
     h = bearer("demo-clerk")
     original = _pdf(2)
-    response = _upload(client, h, _memo(db_session), original)
+    response = _upload(client, h, letter, original)
     assert response.status_code == 201, response.json
     scan, stamped = response.json["files"]
     assert (scan["role"], stamped["role"]) == ("scan", "stamped")
     assert scan["sha256"] == hashlib.sha256(original).hexdigest()
-    kept = client.get(f"/api/v1/documents/{_memo(db_session)}/files/{scan['id']}", headers=h)
+    kept = client.get(f"/api/v1/documents/{letter}/files/{scan['id']}", headers=h)
     assert kept.data == original  # the original, unchanged
-    copy = client.get(f"/api/v1/documents/{_memo(db_session)}/files/{stamped['id']}",
+    copy = client.get(f"/api/v1/documents/{letter}/files/{stamped['id']}",
                       headers=h).data
     assert len(PdfReader(io.BytesIO(copy)).pages) == 2
     assert dark(raster(copy), 0.6, 0.0, 1.0, 0.15) > 100
-    again = _upload(client, h, _memo(db_session), original)
+    again = _upload(client, h, letter, original)
     assert [f["id"] for f in again.json["files"]] == [scan["id"], stamped["id"]]
 
 
-def test_images_are_kept_by_content_not_name(client, bearer, db_session):
-    response = _upload(client, bearer("demo-clerk"), _memo(db_session), PNG, name="photo.pdf")
+def test_images_are_kept_by_content_not_name(client, bearer, db_session, letter):
+    response = _upload(client, bearer("demo-clerk"), letter, PNG, name="photo.pdf")
     assert response.status_code == 201
     assert [(f["role"], f["media_type"]) for f in response.json["files"]] == [
         ("scan", "image/png")]
@@ -83,31 +91,31 @@ def _encrypted() -> bytes:
         ("encrypted", "scan.pdf", 400, "เข้ารหัส"),
     ],
 )
-def test_bad_files_are_refused_in_thai_and_nothing_is_kept(client, bearer, db_session, data,
+def test_bad_files_are_refused_in_thai_and_nothing_is_kept(client, bearer, db_session, letter, data,
                                                            name, status, words):
     if data == "encrypted":
         data = _encrypted()
     h = bearer("demo-clerk")
-    response = _upload(client, h, _memo(db_session), data, name)
+    response = _upload(client, h, letter, data, name)
     assert response.status_code == status and words in response.json["error"]["message_th"]
-    assert client.get(f"/api/v1/documents/{_memo(db_session)}", headers=h).status_code == 200
+    assert client.get(f"/api/v1/documents/{letter}", headers=h).status_code == 200
     from saraban.documents.models import DocumentFile
 
     assert db_session.scalars(select(DocumentFile)).all() == []
 
 
-def test_too_large_is_413(client, bearer, db_session, app):
+def test_too_large_is_413(client, bearer, db_session, letter, app):
     limit = app.config["MAX_CONTENT_LENGTH"]
     app.config["MAX_CONTENT_LENGTH"] = 10_000
     try:
-        response = _upload(client, bearer("demo-clerk"), _memo(db_session), _pdf(1) + b" " * 20_000)
+        response = _upload(client, bearer("demo-clerk"), letter, _pdf(1) + b" " * 20_000)
     finally:
         app.config["MAX_CONTENT_LENGTH"] = limit
     assert response.status_code == 413 and response.json["error"]["message_th"]
 
 
-def test_staff_may_not_attach_and_others_cannot_read(client, bearer, db_session):
-    memo = _memo(db_session)
+def test_staff_may_not_attach_and_others_cannot_read(client, bearer, db_session, letter):
+    memo = letter
     made = _upload(client, bearer("demo-clerk"), memo, PNG).json["files"][0]
     assert _upload(client, bearer("demo-staff"), memo, PNG).status_code in (403, 404)
     hidden = client.get(f"/api/v1/documents/{memo}/files/{made['id']}",
@@ -115,9 +123,9 @@ def test_staff_may_not_attach_and_others_cannot_read(client, bearer, db_session)
     assert hidden.status_code == 404
 
 
-def test_upload_from_the_document_page(login, db_session):
+def test_upload_from_the_document_page(login, db_session, letter):
     client = login("demo-clerk")
-    memo = _memo(db_session)
+    memo = letter
     page = client.get(f"/documents/{memo}").get_data(as_text=True)
     response = client.post(f"/documents/{memo}/files", data={
         "csrf_token": csrf_token_from(page), "file": (io.BytesIO(_pdf(1)), "หนังสือ.pdf")},
@@ -183,7 +191,7 @@ def _active_in(data: bytes) -> list[bytes]:
 
 
 def test_active_content_is_kept_in_the_evidence_but_never_served_or_stamped(
-        client, bearer, db_session, login):
+        client, bearer, db_session, letter, login):
     """A scan with JavaScript, an opening action, a launch, an embedded file, rich media and
     XFA is kept as sent (its digest is the evidence), but every PDF served (the scan, the
     stamped copy, on the page and in the API) has none of it and still shows its pages."""
@@ -193,7 +201,7 @@ def test_active_content_is_kept_in_the_evidence_but_never_served_or_stamped(
     original = _active_pdf()
     assert _active_in(original) == list(ACTIVE)
     h = bearer("demo-clerk")
-    memo = _memo(db_session)
+    memo = letter
     made = _upload(client, h, memo, original)
     assert made.status_code == 201, made.json
     scan, stamped = made.json["files"]

@@ -25,7 +25,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from saraban.api.openapi import SPEC
+from saraban.api.openapi import standalone_spec
 from tests.fuzzdata import (
     BOMBS,
     FILE_NAMES,
@@ -42,6 +42,7 @@ from tests.fuzzdata import (
     spice,
 )
 
+SPEC = standalone_spec()
 OPERATIONS = sorted((path, method) for path, ops in SPEC["paths"].items() for method in ops)
 # per operation and generation mode; SARABAN_FUZZ_EXAMPLES=200 for a long hunt by hand
 EXAMPLES = int(os.environ.get("SARABAN_FUZZ_EXAMPLES", "2"))
@@ -147,6 +148,8 @@ SWEEP = ["\x00", "\ud800", "¹", "9" * 5000, 2**63]
 def _body_fields(operation: dict) -> list[str]:
     schema = (operation.get("requestBody", {}).get("content", {})
               .get("application/json", {}).get("schema", {}))
+    if "$ref" in schema:
+        schema = SPEC["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
     return sorted(schema.get("properties", {}))
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from saraban.accounts.models import Membership, Role, User
-from saraban.documents.models import Document
 from saraban.registers.models import Receipt
 from saraban.units.models import Unit
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, make_document
+from tests.factories import make_receipt, make_register, make_transfer
 
 
 def _login_as(client, username, password):
@@ -16,6 +16,15 @@ def _login_as(client, username, password):
     response = client.post("/login", data={"username": username, "password": password,
                                            "csrf_token": csrf_token_from(page)})
     assert response.status_code == 302
+
+
+def _received_letter(db_session, subject: str = "ขอเชิญประชุมคณะทำงาน") -> int:
+    """A letter of its own that สทส. (the demo clerk's unit) received: its id."""
+    unit = db_session.scalar(select(Unit.id).where(Unit.short_name == "สทส."))
+    letter = make_document(db_session, subject, number="กข ๐๒/๒๕๖๙", sender_text="กรมตัวอย่าง",
+                           origin_unit_id=unit)
+    make_receipt(db_session, letter, make_register(db_session, "inbox", "ทะเบียนรับทดสอบ"))
+    return letter.id
 
 
 def test_forward_then_accept_from_the_inbox(client, login, db_session, app):
@@ -27,7 +36,7 @@ def test_forward_then_accept_from_the_inbox(client, login, db_session, app):
     db_session.commit()
 
     clerk = login("demo-clerk")
-    memo = db_session.scalar(select(Document.id).where(Document.source_key == "rtp-0033.12-5052"))
+    memo = _received_letter(db_session)
     page = clerk.get(f"/documents/{memo}").get_data(as_text=True)
     assert "ส่งต่อ / เวียนหนังสือ" in page
     response = clerk.post(f"/documents/{memo}/forward", data={
@@ -54,34 +63,27 @@ def test_forward_then_accept_from_the_inbox(client, login, db_session, app):
     assert "ไม่มีหนังสือรอรับ" in client.get("/inbox").get_data(as_text=True)
 
 
-def test_forward_to_nowhere_is_explained(login):
+def test_forward_to_nowhere_is_explained(login, db_session):
+    letter = _received_letter(db_session)
     client = login("demo-clerk")
-    page = client.get("/documents/2").get_data(as_text=True)
-    response = client.post("/documents/2/forward", data={"csrf_token": csrf_token_from(page)})
+    page = client.get(f"/documents/{letter}").get_data(as_text=True)
+    response = client.post(f"/documents/{letter}/forward",
+                           data={"csrf_token": csrf_token_from(page)})
     assert response.status_code == 302
     shown = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "กรุณาเลือกหน่วยปลายทางอย่างน้อยหนึ่งหน่วย" in shown
 
 
 def test_a_transfer_not_yet_opened_is_pulled_back_from_the_document_page(
-        login, client, bearer, db_session):
-    from sqlalchemy import select
-
+        login, db_session):
     from saraban.routing.models import Transfer
-    from saraban.units.models import Unit
-    from tests.conftest import csrf_token_from
 
-    headers = bearer("demo-clerk")
-    doc = client.post("/api/v1/documents", headers=headers, json={
-        "date": "2026-11-20", "subject": "ส่งผิดหน่วย ต้องดึงกลับ", "sender": "สทส."}).json["id"]
+    doc = _received_letter(db_session, "ส่งผิดหน่วย ต้องดึงกลับ")
     budget = db_session.scalar(select(Unit.id).where(Unit.short_name == "ฝอ.สงป."))
+    transfer = make_transfer(db_session, doc, budget, purpose="act")
     web = login("demo-clerk")
     page = web.get(f"/documents/{doc}").get_data(as_text=True)
-    web.post(f"/documents/{doc}/forward", data={
-        "csrf_token": csrf_token_from(page), "to": [str(budget)], "purpose": "act"})
-    page = web.get(f"/documents/{doc}").get_data(as_text=True)
     assert "ส่งแล้ว รอปลายทางเปิด" in page and "ดึงกลับ" in page
-    transfer = db_session.scalar(select(Transfer).where(Transfer.document_id == doc))
     answer = web.post(f"/transfers/{transfer.id}/recall", data={
         "csrf_token": csrf_token_from(page), "document_id": str(doc)}, follow_redirects=True)
     assert "ดึงหนังสือกลับแล้ว" in answer.get_data(as_text=True)

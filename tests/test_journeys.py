@@ -13,41 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.browsing import DESKTOP, PHONE, launch, login, need_chromium, screenshot_dir
-from tests.servers import start_server
+from tests.browsing import DESKTOP, PHONE, login
 
 pytestmark = pytest.mark.browser
 
 FONT = Path(__file__).parent.parent / "saraban" / "static" / "fonts" / "Sarabun-Regular.ttf"
 COMMANDER_UNIT = "สง.ผู้ช่วย ผบ.ตร.(ปร ๓)"
-
-
-@pytest.fixture(scope="module")
-def running(tmp_path_factory):
-    need_chromium()
-    live = start_server(tmp_path_factory.mktemp("server"))
-    yield live
-    live.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    folder = screenshot_dir(tmp_path_factory)
-
-    def shot(page, name: str) -> None:
-        page.screenshot(path=folder / f"{name}.png", full_page=True)
-    return shot
 
 
 def scanned_letter() -> bytes:
@@ -75,13 +46,13 @@ def unit_ids(page) -> dict[str, str]:
     return {text.split(" — ")[0].strip(): value for text, value in pairs}
 
 
-def test_clerk_registers_a_scanned_letter_and_forwards_it(running, browser, shots, tmp_path):
+def test_clerk_registers_a_scanned_letter_and_forwards_it(live_server, browser, shots, tmp_path):
     scan = tmp_path / "scan.pdf"
     scan.write_bytes(scanned_letter())
     page = browser.new_page(**DESKTOP, locale="th-TH")
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    login(page, running.base, "demo-clerk", running.logins["demo-clerk"])
+    login(page, live_server.base, "demo-clerk", live_server.logins["demo-clerk"])
     page.get_by_role("link", name="รับหนังสือ").click()
     page.wait_for_selector("form.receive")
     page.get_by_label("ที่ (เลขที่หนังสือ)", exact=True).fill("กค ๐๔๐๘/ว๑๒๓")
@@ -119,7 +90,7 @@ def test_clerk_registers_a_scanned_letter_and_forwards_it(running, browser, shot
     history = page.inner_text("#history")
     assert "ส่งต่อ จาก สทส." in history and "เพื่อพิจารณาเข้าร่วมประชุม" in history
     shots(page, "j1-04-forwarded")
-    status, inbox = running.api("GET", "/transfers/inbox", "demo-staff")
+    status, inbox = live_server.api("GET", "/transfers/inbox", "demo-staff")
     assert status == 200
     assert any(t["document"]["subject"] == "ขอเชิญประชุมชี้แจงการเบิกจ่ายงบประมาณ"
                for t in inbox["items"])  # the transfer is in สงป.'s inbox
@@ -127,27 +98,27 @@ def test_clerk_registers_a_scanned_letter_and_forwards_it(running, browser, shot
     page.close()
 
 
-def test_commander_endorses_a_proposal_on_his_phone(running, browser, shots):
-    status, letter = running.api("POST", "/documents", "demo-clerk", {
+def test_commander_endorses_a_proposal_on_his_phone(live_server, browser, shots):
+    status, letter = live_server.api("POST", "/documents", "demo-clerk", {
         "number": "สลค ๐๕๐๖/ว๔๔", "date": "2026-11-21",
         "subject": "ขอให้รายงานความก้าวหน้าการพัฒนารัฐบาลดิจิทัล",
         "sender": "สำนักเลขาธิการคณะรัฐมนตรี", "addressee": "ผบ.ตร.",
         "body": "ขอให้หน่วยงานรายงานความก้าวหน้าภายในสิ้นปี"})
     assert status == 201, letter
     clerk = browser.new_page(**DESKTOP)
-    login(clerk, running.base, "demo-clerk", running.logins["demo-clerk"])
-    clerk.goto(f"{running.base}/documents/{letter['id']}")
+    login(clerk, live_server.base, "demo-clerk", live_server.logins["demo-clerk"])
+    clerk.goto(f"{live_server.base}/documents/{letter['id']}")
     units = unit_ids(clerk)
     clerk.close()
-    status, sent = running.api("POST", f"/documents/{letter['id']}/transfers", "demo-clerk", {
+    status, sent = live_server.api("POST", f"/documents/{letter['id']}/transfers", "demo-clerk", {
         "to": [int(units[COMMANDER_UNIT])], "kind": "propose", "purpose": "consider"})
     assert status == 201, sent
 
     context = browser.new_context(**PHONE, locale="th-TH")
     phone = context.new_page()
-    login(phone, running.base, "demo-commander", running.logins["demo-commander"])
+    login(phone, live_server.base, "demo-commander", live_server.logins["demo-commander"])
     phone.get_by_role("link", name="เรื่องเสนอ", exact=True).tap()
-    phone.wait_for_url(running.base + "/desk")
+    phone.wait_for_url(live_server.base + "/desk")
     proposal = phone.locator("li.proposal", has_text="ขอให้รายงานความก้าวหน้าการพัฒนารัฐบาลดิจิทัล")
     assert proposal.count() == 1
     shots(phone, "j2-01-phone-desk")
@@ -173,15 +144,15 @@ def test_commander_endorses_a_proposal_on_his_phone(running, browser, shots):
     shots(phone, "j2-04-phone-signed")
     context.close()
 
-    status, orders = running.api("GET", "/orders", "demo-staff")
+    status, orders = live_server.api("GET", "/orders", "demo-staff")
     assert status == 200
     assert [o["due_date"] for o in orders["items"]
             if o["instruction"] == "รวบรวมความก้าวหน้าของหน่วยและรายงาน"] == ["2026-12-15"]
 
 
-def test_staff_finds_a_letter_by_a_thai_word_and_follows_its_chain(running, browser, shots):
+def test_staff_finds_a_letter_by_a_thai_word_and_follows_its_chain(live_server, browser, shots):
     page = browser.new_page(**DESKTOP, locale="th-TH")
-    login(page, running.base, "demo-staff", running.logins["demo-staff"])
+    login(page, live_server.base, "demo-staff", live_server.logins["demo-staff"])
     page.get_by_label("ค้นหาหนังสือ").fill("รัฐบาลดิจิทัล")
     page.get_by_label("ค้นหาหนังสือ").press("Enter")
     page.wait_for_selector("table.documents")

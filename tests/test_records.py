@@ -11,13 +11,14 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
+from saraban import thaidate
 from saraban.accounts.operations import create_token
 from saraban.audit.models import AuditEvent
 from saraban.documents.files import file_path, store
 from saraban.documents.models import Document, DocumentFile, FileRole, StoredFile
 from saraban.records import destruction, loans
 from saraban.records.destruction import expired_documents
-from saraban.records.keepers import RecordsError, bangkok_today
+from saraban.records.keepers import RecordsError
 from saraban.records.models import DestructionList, Loan
 from saraban.records.retention import retention_text, retention_until
 from saraban.registers.models import Receipt, Register, RegisterKind
@@ -30,6 +31,7 @@ from tests.conftest import (
     make_user,
     name_reader,
 )
+from tests.factories import make_receipt
 
 PASSWORD = "รหัสผ่าน-ทดสอบ-1"
 _NUMBERS = itertools.count(1)
@@ -68,11 +70,10 @@ def _doc(session, world, day, subject="หนังสือทดสอบก�
                          doc_date=day, origin_unit_id=(unit or world.unit).id, **kw)
 
 
-def _receive(session, register, document, when):
-    session.add(Receipt(register_id=register.id, document_id=document.id, year=when.year,
-                        number=next(_NUMBERS), received_at=dt.datetime(
-                            when.year, when.month, when.day, 9, tzinfo=BANGKOK)))
-    session.flush()
+def _receive(session, world, document, when):
+    """``document`` entered in the unit's register by its clerk at 9 a.m. on ``when``."""
+    make_receipt(session, document, world.register, by=world.users["clerk"],
+                 received_at=dt.datetime.combine(when, dt.time(9), tzinfo=BANGKOK))
 
 
 def _attach(session, document, data: bytes | None = None) -> StoredFile:
@@ -163,9 +164,10 @@ def expired(db_session, world):
         "elsewhere": _doc(db_session, world, dt.date(2001, 1, 1), unit=world.other),
         "secret": _doc(db_session, world, dt.date(2009, 1, 1), secrecy=2),
         "received": make_document(db_session, "หนังสือจากภายนอกที่รับไว้",
-                                  doc_date=dt.date(2008, 5, 5), sender_text="กรมภายนอก"),
+                                  doc_date=dt.date(2008, 5, 5), sender_text="กรมภายนอก",
+                                  created_by_id=world.users["clerk"].id),  # he entered it
     }
-    _receive(db_session, world.register, docs["received"], dt.date(2008, 5, 6))
+    _receive(db_session, world, docs["received"], dt.date(2008, 5, 6))
     name_reader(db_session, docs["secret"], world.users["cleared"])
     db_session.commit()
     return {name: d.id for name, d in docs.items()}
@@ -200,11 +202,11 @@ def test_the_list_holds_only_the_units_expired_documents(client, db_session, wor
     assert "destruction.propose" in _actions(db_session)
 
 
-def test_the_list_is_late_after_sixty_days(db_session, world, expired, monkeypatch):
+def test_the_list_is_late_after_sixty_days(db_session, world, expired, today_is):
     clerk = world.users["clerk"]
-    monkeypatch.setattr(destruction, "bangkok_today", lambda: dt.date(2021, 3, 1))  # day 60
+    today_is(dt.date(2021, 3, 1))  # day 60
     assert destruction.propose_destruction_list(clerk, world.unit.id, 2020).late is False
-    monkeypatch.setattr(destruction, "bangkok_today", lambda: dt.date(2021, 3, 2))  # day 61
+    today_is(dt.date(2021, 3, 2))  # day 61
     _doc(db_session, world, dt.date(2009, 2, 2))
     assert destruction.propose_destruction_list(clerk, world.unit.id, 2019).late is True
     with pytest.raises(RecordsError) as refused:  # the year has not ended
@@ -360,7 +362,7 @@ def test_extended_and_kept_items_change_the_retention(client, db_session, world,
 
 
 def test_documents_twenty_years_old_are_listed_for_the_archives(client, db_session, world):
-    today = bangkok_today()
+    today = thaidate.today()
     old = _doc(db_session, world, dt.date(2000, 1, 10), keep_forever=True).id
     _doc(db_session, world, today - dt.timedelta(days=19 * 366))
     _doc(db_session, world, dt.date(2000, 1, 10), unit=world.other)
@@ -375,11 +377,11 @@ def test_documents_twenty_years_old_are_listed_for_the_archives(client, db_sessi
 
 # --- loans ---------------------------------------------------------------------------
 
-def test_a_loan_is_marked_overdue_and_returned(client, db_session, world, monkeypatch):
+def test_a_loan_is_marked_overdue_and_returned(client, db_session, world, today_is):
     doc = _doc(db_session, world, dt.date(2024, 5, 1)).id
     db_session.commit()
     headers = world.headers["clerk"]
-    today = bangkok_today()
+    today = thaidate.today()
     card = {"document_id": doc, "item": "ต้นฉบับ ๓ แผ่น พร้อมสิ่งที่ส่งมาด้วย",
             "borrower": "ร.ต.อ. ผู้ยืม ทดสอบ", "borrower_unit": world.other.id,
             "due_on": (today + dt.timedelta(days=3)).isoformat()}
@@ -393,7 +395,7 @@ def test_a_loan_is_marked_overdue_and_returned(client, db_session, world, monkey
     assert bad.status_code == 400 and bad.json["error"]["field"] == "due_on"
 
     later = today + dt.timedelta(days=5)
-    monkeypatch.setattr(loans, "bangkok_today", lambda: later)
+    today_is(later)
     items = client.get("/api/v1/loans", headers=headers).json["items"]
     assert [(i["id"], i["overdue"]) for i in items] == [(lent.json["id"], True)]
     assert client.post(f"/api/v1/loans/{lent.json['id']}/return", headers=world.headers["staff"],
@@ -416,7 +418,7 @@ def test_a_loan_is_marked_overdue_and_returned(client, db_session, world, monkey
 
 def test_an_overdue_loan_constructed_directly_is_marked(db_session, world):
     doc = _doc(db_session, world, dt.date(2024, 5, 1))
-    today = bangkok_today()
+    today = thaidate.today()
     loan = Loan(document_id=doc.id, unit_id=world.unit.id, item="ต้นฉบับ", borrower="ผู้ยืม",
                 lent_on=today - dt.timedelta(days=10), due_on=today - dt.timedelta(days=1))
     db_session.add(loan)
@@ -492,9 +494,10 @@ def test_the_pages_walk_a_list_from_proposal_to_destruction(client, db_session, 
     assert "ทำลายแล้ว" in index
 
 
-def test_the_loan_and_return_forms(client, db_session, world, monkeypatch):
-    from saraban.records import views
-
+def test_the_loan_and_return_forms(client, db_session, world, today_is):
+    # lent in December 2568, found overdue in January 2569 (forward only: a session signed
+    # "in the future" of a clock moved back is refused, as it should be)
+    today_is(dt.date(2025, 12, 20))
     doc = _doc(db_session, world, dt.date(2024, 5, 1), subject="หนังสือที่จะให้ยืม")
     doc_id, number = doc.id, doc.number
     db_session.commit()
@@ -507,9 +510,7 @@ def test_the_loan_and_return_forms(client, db_session, world, monkeypatch):
     assert lent.status_code == 302
     loan = db_session.scalar(select(Loan).where(Loan.document_id == doc_id))
     assert (loan.lent_on, loan.due_on) == (dt.date(2025, 12, 1), dt.date(2026, 1, 1))
-    later = dt.date(2026, 1, 5)
-    monkeypatch.setattr(loans, "bangkok_today", lambda: later)
-    monkeypatch.setattr(views, "bangkok_today", lambda: later)
+    today_is(dt.date(2026, 1, 5))
     index = client.get("/records/").get_data(as_text=True)
     assert "เลยกำหนดส่งคืน" in index and "ร.ต.ท. ผู้ยืม" in index
     assert index.index("เลยกำหนดส่งคืน") < index.index("ร.ต.ท. ผู้ยืม")

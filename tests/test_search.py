@@ -9,6 +9,7 @@ from saraban.documents.models import Document, DocumentReference
 from saraban.search.models import SearchText
 from saraban.search.text import normalize
 from saraban.units.models import Unit
+from tests.querycount import count_queries
 
 CORPUS = [
     ("ขอเชิญประชุมคณะกรรมการพัฒนารัฐบาลดิจิทัล", "สำนักงานพัฒนารัฐบาลดิจิทัล", "กข ๐๔๐๘/ว๑๒"),
@@ -156,17 +157,9 @@ def test_the_letter_whose_number_is_typed_comes_first(client, bearer, db_session
 
 
 def _count_queries(db_session, action) -> int:
-    from sqlalchemy import event
-
-    statements = []
-    listener = lambda *a: statements.append(a[2])  # noqa: E731
-    engine = db_session.get_bind().engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with count_queries(db_session) as queries:
         action()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
+    return queries.count
 
 
 def test_the_chain_of_the_seed_matter_and_its_fixed_cost(client, bearer, db_session):
@@ -196,7 +189,7 @@ def test_the_chain_of_the_seed_matter_and_its_fixed_cost(client, bearer, db_sess
     assert len(client.get(f"/api/v1/documents/{memo}/chain", headers=headers).json[
         "nodes"]) == len(chain["nodes"]) + 6
     assert _count_queries(db_session, lambda: client.get(
-        f"/api/v1/documents/{memo}/chain", headers=headers)) == short
+        f"/api/v1/documents/{memo}/chain", headers=headers)) == short > 0
 
 
 def test_the_chain_shows_only_what_the_user_may_see(client, bearer, db_session):

@@ -197,11 +197,10 @@ def _scan(marker: str) -> bytes:
 
 @pytest.fixture()
 def secret_desk(db_session):
-    import datetime as dt
-
     from saraban.accounts.operations import create_token
-    from saraban.registers.models import Receipt, Register
+    from saraban.registers.models import Register
     from tests.conftest import make_document, make_unit, make_user
+    from tests.factories import make_receipt
 
     tag = uuid.uuid4().hex[:6]
     unit = make_unit(db_session, f"ลับ-{tag}")
@@ -215,9 +214,7 @@ def secret_desk(db_session):
     for level in (1, 3):
         docs[level] = make_document(db_session, f"หนังสือชั้น {level} {tag}", secrecy=level,
                                     origin_unit_id=unit.id, created_by_id=clerk.id)
-        db_session.add(Receipt(register_id=register.id, document_id=docs[level].id,
-                               year=2020, number=level,
-                               received_at=dt.datetime.now(dt.UTC).replace(microsecond=0)))
+        make_receipt(db_session, docs[level], register, by=clerk)
     headers = {name: {"Authorization": f"Bearer {create_token(user, 'secret')}"}
                for name, user in (("clerk", clerk), ("other", other))}
     db_session.commit()

@@ -52,7 +52,7 @@ def revoke_token_command(prefix: str, username: str | None):
     """Revoke the API token that starts with PREFIX (the first 10 characters, as
     list-tokens shows them; a whole token works too). Its next request answers 401."""
     from saraban.accounts.operations import revoke_token, tokens_with_prefix
-    from saraban.extensions import db
+    from saraban.transaction import unit_of_work
 
     prefix = prefix.strip()[:10]
     active = [t for t in tokens_with_prefix(prefix, username) if t.revoked_at is None]
@@ -65,8 +65,8 @@ def revoke_token_command(prefix: str, username: str | None):
             f"มีโทเค็น {len(active)} รายการขึ้นต้นด้วย {prefix!r} (ของ {owners}) ระบุ --user "
             "(several tokens share this prefix: give --user)")
     token = active[0]
-    revoke_token(token)
-    db.session.commit()
+    with unit_of_work("the token revoked"):
+        revoke_token(token)
     click.echo(f"ยกเลิกโทเค็น {token.prefix} ({token.name}) ของ {token.user.username} แล้ว "
                "(token revoked)")
 
@@ -78,15 +78,15 @@ def disable_totp_command(username: str):
     """Turn off USERNAME's TOTP second factor and delete his recovery codes (he may set it
     up again; if his role requires it, he must before doing anything else)."""
     from saraban.accounts.operations import disable_totp
-    from saraban.extensions import db
+    from saraban.transaction import unit_of_work
     from saraban.validation import OperationError
 
     user = _user(username)
     try:
-        disable_totp(user, console=True)
+        with unit_of_work("TOTP turned off"):
+            disable_totp(user, console=True)
     except OperationError as error:
         raise click.ClickException(f"{error.message_th} ({error.message_en})") from None
-    db.session.commit()
     click.echo(f"ปิดการยืนยันตัวตนสองขั้นตอนของ {username} แล้ว (TOTP turned off)")
 
 

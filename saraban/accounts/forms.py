@@ -3,20 +3,24 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from saraban.accounts import limits
+from saraban.accounts.operations import PASSWORD_MAX_LENGTH
+from saraban.form_limits import MaxLength
+
 
 class LoginForm(FlaskForm):
     username = StringField(
         lazy_gettext("ชื่อผู้ใช้"),
         validators=[
             DataRequired(lazy_gettext("กรุณากรอกชื่อผู้ใช้")),
-            Length(max=80, message=lazy_gettext("ชื่อผู้ใช้ยาวเกิน ๘๐ ตัวอักษร")),
+            MaxLength(limits.USERNAME, lazy_gettext("ชื่อผู้ใช้")),
         ],
     )
     password = PasswordField(
         lazy_gettext("รหัสผ่าน"),
         validators=[
             DataRequired(lazy_gettext("กรุณากรอกรหัสผ่าน")),
-            Length(max=200, message=lazy_gettext("รหัสผ่านยาวเกิน ๒๐๐ ตัวอักษร")),
+            MaxLength(PASSWORD_MAX_LENGTH, lazy_gettext("รหัสผ่าน")),
         ],
     )
 
@@ -61,4 +65,5 @@ class TotpDisableForm(FlaskForm):
     code = StringField(lazy_gettext("รหัสจากแอปยืนยันตัวตน"),
                        validators=[Length(max=40, message=lazy_gettext("รหัสยืนยันยาวเกินไป"))])
     password = PasswordField(lazy_gettext("หรือรหัสผ่าน"),
-                             validators=[Length(max=200)])
+                             validators=[MaxLength(PASSWORD_MAX_LENGTH,
+                                                   lazy_gettext("รหัสผ่าน"))])

@@ -53,7 +53,8 @@ def begin_login(username: str) -> LoginAttempt | None:
     """Counts this attempt against the account in one conditional UPDATE ... RETURNING,
     before any password is checked, so that however many requests arrive at once no more
     than LOCK_AFTER passwords are ever checked per lock. None for a name no account could
-    have (nothing to count); the caller commits, then calls ``finish_login``."""
+    have (nothing to count); the page commits it early (``commit_early``), then calls
+    ``finish_login``."""
     username = username.strip()
     if not username or not username.isprintable():
         return None  # no user name holds control characters (and PostgreSQL refuses NUL)
@@ -82,7 +83,7 @@ def _count_attempt(user: User) -> int | None:
 def finish_login(attempt: LoginAttempt | None, password: str) -> User | None:
     """The user, when the name and password match an active account that is not locked.
     After LOCK_AFTER refused passwords in a row the account is locked for LOCK_FOR, even
-    for the right password (raises AccountLocked); the caller commits either way. Every
+    for the right password (raises AccountLocked); the request commits either way. Every
     refusal (unknown name, deactivated, locked, over the count, wrong password) costs one
     scrypt check, so that none answers faster than another.
 
@@ -272,8 +273,11 @@ TOKEN_USE_STEP = dt.timedelta(minutes=1)  # last_used_at is kept to the minute, 
 
 def user_for_token(token: str) -> User | None:
     """The active user of an unrevoked ``token``, or None. Its ``last_used_at`` is written
-    (and committed: the request may write nothing else) when it is a minute old or unset, by
-    a conditional UPDATE, so that busy clients and parallel requests cost one write a minute."""
+    when it is a minute old or unset, by a conditional UPDATE, so that busy clients and
+    parallel requests cost one write a minute. It is part of the request's work (the
+    boundary commits it; a request that fails leaves it as it was), not a connection of its
+    own: a second connection could not see a token made in the same transaction (a test's),
+    and on SQLite it would wait for the very lock this request may hold."""
     found = db.session.execute(
         select(User, ApiToken.id, ApiToken.last_used_at)
         .join(ApiToken, ApiToken.user_id == User.id)
@@ -297,7 +301,6 @@ def user_for_token(token: str) -> User | None:
             .values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
-        db.session.commit()
     return user
 
 

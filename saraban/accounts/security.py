@@ -1,5 +1,6 @@
 """The second login step (TOTP), and the user's own page "ความปลอดภัยของบัญชี": password,
-second factor, API tokens. Part of the accounts blueprint (imported by views.py)."""
+second factor, API tokens. Part of the accounts blueprint (saraban/accounts/blueprint.py;
+views.py imports this module, so that both add their pages before the app registers it)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required, login_user
 
 from saraban.accounts import totp
+from saraban.accounts.blueprint import LOGINS_PER_MINUTE, bp
 from saraban.accounts.forms import (
     CodeForm,
     LoginForm,
@@ -45,14 +47,13 @@ from saraban.accounts.operations import (
     unseen_notices,
     unused_recovery_codes,
 )
-from saraban.accounts.views import LOGINS_PER_MINUTE, bp
 from saraban.db import utcnow
 from saraban.extensions import db
 from saraban.i18n import format_datetime, format_time, local_digits
+from saraban.pages import run_operation
 from saraban.ratelimit import allow
 from saraban.thaidate import BANGKOK
 from saraban.validation import OperationError
-from saraban.web import run_operation
 
 PENDING = "pending_login"  # the half-logged state between the password and the code
 PENDING_FOR = 300  # seconds
@@ -82,13 +83,12 @@ def complete_login(user: User, next_url: str):
     if user.must_change_password:
         session[CHANGING] = {"user": user.id, "token": user.session_token,
                              "since": int(time.time()), "next": next_url}
-        db.session.commit()
         return redirect(url_for("accounts.new_password"))
     for notice in unseen_notices(user):
         flash(notice_text(notice), "info")
     mark_notices_seen(user)
+    db.session.flush()  # the login's writes, before the session says he is logged in
     login_user(user)
-    db.session.commit()
     return redirect(next_url)
 
 
@@ -191,10 +191,8 @@ def login_code():
         try:
             how = check_login_code(user, form.code.data)
         except AccountLocked as locked:
-            db.session.commit()
             return _locked(locked.until)
         if how is None:
-            db.session.commit()
             if user.locked_until is not None and user.locked_until > utcnow():
                 # that was the LOCK_AFTER-th refusal in a row
                 return _locked(user.locked_until)
@@ -278,7 +276,7 @@ def change_password_page():
         db.session.rollback()
         getattr(form, error.field or "current").errors.append(error.message_for())
         return _security_page(password_form=form, status=400)
-    db.session.commit()
+    db.session.flush()
     session.clear()  # this session goes on under the new token; every other one ends
     login_user(user)
     flash(gettext("เปลี่ยนรหัสผ่านแล้ว เครื่องอื่นที่เข้าสู่ระบบด้วยบัญชีนี้ไว้ต้องเข้าสู่ระบบใหม่"),
@@ -308,7 +306,7 @@ def totp_confirm():
         db.session.rollback()
         form.code.errors.append(error.message_for())
         return _security_page(code_form=form, status=400)
-    db.session.commit()
+    db.session.flush()
     session.clear()  # sessions opened with the password alone end here
     g.pop("csrf_token", None)  # Flask-WTF's copy of the old session's token
     login_user(user)

@@ -32,7 +32,7 @@ _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 
 
 def _clock() -> float:
-    """Now, in seconds; tests replace it to stand at a chosen time."""
+    """Now, in seconds (tests move it with time-machine, as every other clock)."""
     return time.time()
 
 

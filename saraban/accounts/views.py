@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required, logout_user
 
+from saraban.accounts.blueprint import LOGINS_PER_MINUTE, bp
 from saraban.accounts.forms import LoginForm
 from saraban.accounts.models import Role, User
 from saraban.accounts.operations import (
@@ -15,16 +16,15 @@ from saraban.accounts.operations import (
     finish_login,
     overview_counts,
 )
+from saraban.accounts.security import begin_second_step, complete_login
 from saraban.documents.operations import list_documents
 from saraban.extensions import db
 from saraban.i18n import format_time
+from saraban.pages import safe_next
 from saraban.ratelimit import allow
 from saraban.registers.operations import recent_receipts
 from saraban.thaidate import BANGKOK
-from saraban.web import safe_next
-
-bp = Blueprint("accounts", __name__)
-LOGINS_PER_MINUTE = 20  # per address, in each worker process
+from saraban.transaction import commit_early
 
 
 def load_user(user_id: str) -> User | None:
@@ -48,23 +48,20 @@ def login():
                   "error")
             return render_template("accounts/login.html", form=form), 429
         attempt = begin_login(form.username.data)
-        db.session.commit()  # the count is seen by every worker before the check
+        commit_early("the attempt is counted, for every worker, before scrypt checks it")
         try:
             user = finish_login(attempt, form.password.data)
         except AccountLocked as locked:
-            db.session.commit()
             flash(gettext("บัญชีนี้ถูกระงับชั่วคราวเพราะใส่รหัสผ่านผิดหลายครั้ง กรุณาลองใหม่หลังเวลา "
                           "%(time)s หรือติดต่อผู้ดูแลระบบ",
                           time=format_time(locked.until.astimezone(BANGKOK))), "error")
             return render_template("accounts/login.html", form=form), 423
         if user is None:
-            db.session.commit()
             flash(gettext("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง"), "error")
         else:
             next_url = safe_next(request.args.get("next"))
             session.clear()  # a new session on login
             if user.totp_enabled:  # the password was right; now the code (security.py)
-                db.session.commit()
                 return begin_second_step(user, next_url)
             return complete_login(user, next_url)
     return render_template("accounts/login.html", form=form)
@@ -74,7 +71,6 @@ def login():
 def logout():
     if current_user.is_authenticated:
         end_sessions(current_user._get_current_object())
-        db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("accounts.login"))
@@ -88,23 +84,20 @@ HOME_COUNT_CAP = 100  # the home page counts up to here ("more than 100")
 def home():
     """What the user has to do now, by role: a clerk's registers, a commander's proposals,
     the documents of the user's units, and the whole system's size for an administrator."""
+    from saraban import thaidate
     from saraban.documents.access import record_views
-    from saraban.endorsements.operations import bangkok_today
-    from saraban.extensions import db
     from saraban.permissions import can_administer
     from saraban.workspace.operations import pendency_bars, waiting_for
 
     documents, total = list_documents(current_user, limit=10, cap=HOME_COUNT_CAP)
     roles = set(current_user.roles)
-    today = bangkok_today()
+    today = thaidate.today()
     waiting = waiting_for(current_user, today)
     receipts = recent_receipts(current_user, limit=5) if Role.CLERK in roles else []
     shown = [*documents, *(t.document for t in waiting.inbox_items),
              *(t.document for t in waiting.proposals),
              *(o.endorsement.document for o in waiting.tasks), *(r.document for r in receipts)]
-    if record_views(current_user, shown, "home"):
-        db.session.commit()
-    return render_template(
+    page = render_template(
         "accounts/home.html",
         documents=documents,
         total=total,
@@ -115,9 +108,5 @@ def home():
         receipts=receipts,
         overview=overview_counts() if can_administer(current_user) else None,
     )
-
-
-from saraban.accounts.security import (  # noqa: E402  (its views join bp)
-    begin_second_step,
-    complete_login,
-)
+    record_views(current_user, shown, "home")  # written last: see saraban/pages.py
+    return page

@@ -18,6 +18,7 @@ from sqlalchemy import distinct, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from saraban.accounts import limits
 from saraban.accounts.models import ApiToken, Membership, Role, User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
@@ -552,8 +553,8 @@ def create_user(actor, data: dict) -> tuple[User, str]:
     is shown once and never kept (only its scrypt hash is). It is a one-time password:
     the user must set his own at his first login."""
     scope = admin_scope(actor)
-    username = clean_text(data.get("username"), "username", "ชื่อผู้ใช้", max_length=80,
-                          required=True)
+    username = clean_text(data.get("username"), "username", "ชื่อผู้ใช้",
+                          max_length=limits.USERNAME, required=True)
     if not USERNAME.fullmatch(username):
         raise OperationError(
             "ชื่อผู้ใช้ต้องเป็นอักษรภาษาอังกฤษหรือตัวเลข และเครื่องหมาย . _ @ - ได้ "
@@ -561,7 +562,7 @@ def create_user(actor, data: dict) -> tuple[User, str]:
             "'username' takes 2-80 letters, digits and . _ @ -, starting with a letter or "
             "digit.", field="username")
     display_name = clean_text(data.get("display_name"), "display_name", "ชื่อที่แสดง",
-                              max_length=255, required=True)
+                              max_length=limits.DISPLAY_NAME, required=True)
     clearance = _clearance(data.get("clearance"))
     sees_all = _bool(data.get("sees_all", False), "sees_all", "สิทธิ์เห็นทุกหน่วย")
     role, with_subunits = _membership_input(data)
@@ -613,7 +614,8 @@ def update_user(actor, user_id, data: dict) -> User:
     wanted: dict = {}
     if "display_name" in data:
         wanted["display_name"] = clean_text(data["display_name"], "display_name",
-                                            "ชื่อที่แสดง", max_length=255, required=True)
+                                            "ชื่อที่แสดง", max_length=limits.DISPLAY_NAME,
+                                            required=True)
     if "clearance" in data:
         wanted["clearance"] = _clearance(data["clearance"])
     if "sees_all" in data:

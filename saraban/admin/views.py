@@ -35,9 +35,9 @@ from saraban.admin.operations import (
     update_user,
 )
 from saraban.extensions import db, login_manager
+from saraban.pages import run_operation
 from saraban.permissions import can_administer
 from saraban.validation import OperationError
-from saraban.web import run_operation
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50

@@ -5,15 +5,20 @@ from __future__ import annotations
 from flask import Response, g, jsonify, request
 
 from saraban import thaidate
-from saraban.api import bp, token_required
+from saraban.api.blueprint import bp, token_required
+from saraban.api.contract import Binary, describe
+from saraban.api.schemas import audit as s
 from saraban.audit.listing import AuditQuery, audit_csv, audit_events
-from saraban.extensions import db
 from saraban.permissions import can_verify_audit
 from saraban.validation import OperationError
 
 
 @bp.get("/audit-events")
 @token_required
+@describe("auditEvents", "The audit trail, newest first, 100 a page (administrators; an "
+          "administrator of units reads their events). The details of an event about a secret "
+          "document the reader may not read are masked ('masked': true)",
+          answer=s.AuditEvents, query=s.AuditEventsQuery, errors=(400, 403))
 def audit_events_list():
     query = AuditQuery.read(request.args)
     raw = request.args.get("page", "1")
@@ -31,16 +36,22 @@ def audit_events_list():
 
 @bp.get("/audit-events/export.csv")
 @token_required
+@describe("auditExport", "The filtered audit trail as CSV (UTF-8 with BOM; bom=0 "
+          "without); the export is itself audited", answer=Binary("text/csv"),
+          query=s.AuditExportQuery, errors=(400, 403, 413))
 def audit_events_export():
     content = audit_csv(g.api_user, AuditQuery.read(request.args),
                         bom=request.args.get("bom") != "0")
-    db.session.commit()
     return Response(content, mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
 
 
 @bp.get("/audit/verify")
 @token_required
+@describe("auditVerify", "Walk the hash chain and check its head's MAC (administrators who "
+          "see everything); anchor=HASH also proves nothing before that head changed; "
+          "records=1 also recomputes every record's digest and names the rows that do not "
+          "match", answer=s.Verification, query=s.VerifyQuery, errors=(403,))
 def audit_verify():
     from saraban.audit.chain import verify_all, verify_chain
 

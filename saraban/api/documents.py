@@ -1,39 +1,31 @@
-"""Documents in the JSON API."""
+"""Documents in the JSON API: list and search, create and correct, read, history, matter
+chain, files."""
 
 from __future__ import annotations
 
 from flask import g, jsonify, request
 
 from saraban import thaidate
-from saraban.api import ApiError, bp, token_required
+from saraban.api.blueprint import bp, token_required
+from saraban.api.body import query_int, read_body
+from saraban.api.contract import Binary, describe
+from saraban.api.errors import ApiError
+from saraban.api.schemas import documents as s
+from saraban.documents import limits
 from saraban.documents.access import record_views
+from saraban.documents.download import file_response
 from saraban.documents.history import HistoryEvent, document_history, latest_locations
 from saraban.documents.models import Document, Secrecy, Urgency
-from saraban.documents.operations import find_by_number, get_visible, list_documents
-from saraban.extensions import db
+from saraban.documents.operations import (
+    create_document,
+    find_by_number,
+    get_visible,
+    list_documents,
+    update_document,
+)
 from saraban.search.operations import Query, search_documents
 
-MAX_PAGE_SIZE = 100
-
-
-def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(thaidate.to_arabic_digits(raw))
-    except ValueError:
-        raise ApiError(
-            400, f"'{name}' must be a whole number.", f"'{name}' ต้องเป็นจำนวนเต็ม", name
-        ) from None
-    if not lo <= value <= hi:
-        raise ApiError(
-            400,
-            f"'{name}' must be between {lo} and {hi}.",
-            f"'{name}' ต้องอยู่ระหว่าง {lo} ถึง {hi}",
-            name,
-        )
-    return value
+MAX_PAGE_SIZE = s.MAX_PAGE_SIZE
 
 
 def document_json(d: Document) -> dict:
@@ -97,11 +89,15 @@ def event_json(e: HistoryEvent) -> dict:
 
 @bp.get("/documents")
 @token_required
+@describe("listDocuments", "Documents the caller may see, newest first; find by number, or "
+          "search any Thai substring of number, subject, body, sender, addressee, references, "
+          "endorsements and receipt numbers", answer=s.DocumentList, query=s.DocumentsQuery,
+          errors=(400,))
 def documents_index():
-    page = _int_arg("page", 1, 1, 100_000)
-    per_page = _int_arg("per_page", 20, 1, MAX_PAGE_SIZE)
+    page = query_int(s.DocumentsQuery, "page")
+    per_page = query_int(s.DocumentsQuery, "per_page")
     number = request.args.get("number", "").strip()
-    if len(number) > 120:
+    if len(number) > limits.NUMBER:
         raise ApiError(400, "'number' is too long.", "'number' ยาวเกินไป", "number")
     offset = (page - 1) * per_page
     query = Query.read(request.args)
@@ -114,8 +110,7 @@ def documents_index():
     else:
         items, total = list_documents(g.api_user, limit=per_page, offset=offset)
     places = latest_locations([d.id for d in items])
-    if record_views(g.api_user, items, "list"):
-        db.session.commit()
+    record_views(g.api_user, items, "list")
 
     def located(d):
         place = places.get(d.id)
@@ -124,6 +119,17 @@ def documents_index():
             "since": thaidate.isoformat(place.since)}}
 
     return jsonify(items=[located(d) for d in items], total=total, more=more, page=page)
+
+
+@bp.post("/documents")
+@token_required
+@describe("createDocument", "Enter a received or drafted document (not yet registered)",
+          body=s.DocumentCreate, answer=s.DocumentCreated, status=201,
+          errors=(400, 403, 503))
+def documents_create():
+    document = create_document(g.api_user, read_body(s.DocumentCreate))
+    return jsonify(id=document.id, number=document.number,
+                   date=document.doc_date.isoformat()), 201
 
 
 def _visible_or_404(document_id: int) -> Document:
@@ -135,36 +141,50 @@ def _visible_or_404(document_id: int) -> Document:
 
 @bp.get("/documents/<int:document_id>")
 @token_required
+@describe("getDocument", "One document", answer=s.DocumentDetail, errors=(404,))
 def documents_show(document_id: int):
     from saraban.audit.operations import record_view
 
     document = _visible_or_404(document_id)
-    if record_view(g.api_user, document, "api"):
-        db.session.commit()
+    record_view(g.api_user, document, "api")
+    return jsonify(document_detail_json(document))
+
+
+@bp.patch("/documents/<int:document_id>")
+@token_required
+@describe("updateDocument", "Correct typing mistakes (clerks); the audit trail keeps before "
+          "and after. Number, date and subject are locked once the document has its outgoing "
+          "number (409): issue a correction instead", body=s.DocumentUpdate,
+          answer=s.DocumentDetail, errors=(400, 403, 404, 409, 503))
+def documents_update(document_id: int):
+    document = update_document(g.api_user, document_id, read_body(s.DocumentUpdate))
     return jsonify(document_detail_json(document))
 
 
 @bp.get("/documents/<int:document_id>/history")
 @token_required
+@describe("getDocumentHistory", "The document's routing history in time order",
+          answer=s.History, errors=(404,))
 def documents_history(document_id: int):
     from saraban.audit.operations import record_view
 
     document = _visible_or_404(document_id)
     events = [event_json(e) for e in document_history(document)]
-    if record_view(g.api_user, document, "history"):
-        db.session.commit()
+    record_view(g.api_user, document, "history")
     return jsonify(document_id=document.id, events=events)
 
 
 @bp.get("/documents/<int:document_id>/chain")
 @token_required
+@describe("getDocumentChain", "The matter (เรื่อง) the document belongs to: every document "
+          "linked by references, replies, corrections and certified copies that the caller "
+          "may see, oldest first, with the links among them", answer=s.Chain, errors=(404,))
 def documents_chain(document_id: int):
     from saraban.documents.history import matter_chain
 
     document = _visible_or_404(document_id)
     documents, links = matter_chain(g.api_user, document)
-    if record_views(g.api_user, documents, "chain"):
-        db.session.commit()
+    record_views(g.api_user, documents, "chain")
     return jsonify(
         document_id=document.id,
         nodes=[{**document_json(d), "current": d.id == document.id} for d in documents],
@@ -175,21 +195,25 @@ def documents_chain(document_id: int):
 
 @bp.post("/documents/<int:document_id>/files")
 @token_required
+@describe("attachScan", "Keep a scan (PDF, PNG, JPEG, TIFF by content); a received PDF also "
+          "gets a stamped copy", body=s.Upload, multipart=True, answer=s.Files, status=201,
+          errors=(400, 403, 404, 413, 415, 503))
 def documents_attach(document_id: int):
     from saraban.documents.files import attach_scan
-    from saraban.extensions import db
 
     upload = request.files.get("file")
     if upload is None:
         raise ApiError(400, "Send the file as multipart/form-data field 'file'.",
                        "กรุณาส่งไฟล์ในช่อง 'file' แบบ multipart/form-data", "file")
     made = attach_scan(g.api_user, document_id, upload.filename, upload.read())
-    db.session.commit()
     return jsonify(files=[file_json(f) for f in made]), 201
 
 
 @bp.get("/documents/<int:document_id>/files/<int:file_id>")
 @token_required
+@describe("getFile", "A file of the document, as stored",
+          answer=Binary("*/*", "The file as stored, as its own media type (PDF, PNG, JPEG, "
+                        "TIFF)"), errors=(404,))
 def documents_file(document_id: int, file_id: int):
     from saraban.audit.operations import record_view
     from saraban.documents.files import served_copy, visible_file
@@ -197,22 +221,10 @@ def documents_file(document_id: int, file_id: int):
     found = visible_file(g.api_user, document_id, file_id)
     if found is None:
         raise ApiError(404, "No such file.", "ไม่พบไฟล์นี้")
-    if record_view(g.api_user, found.document, "file", found.id):
-        db.session.commit()
+    record_view(g.api_user, found.document, "file", found.id)
     return file_response(found, *served_copy(found.file))
 
 
 def file_json(f) -> dict:
     return {"id": f.id, "role": f.role.value, "filename": f.filename,
             "sha256": f.file.sha256, "size": f.file.size, "media_type": f.file.media_type}
-
-
-def file_response(f, data: bytes, media_type: str | None = None):
-    from flask import Response
-
-    # Served as what the content is, never as HTML; downloaded, not rendered, unless a PDF.
-    media_type = media_type or f.file.media_type
-    disposition = "inline" if media_type == "application/pdf" else "attachment"
-    return Response(data, mimetype=media_type, headers={
-        "Content-Disposition": f'{disposition}; filename="file-{f.id}"',
-        "Content-Security-Policy": "sandbox"})

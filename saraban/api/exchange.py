@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 
 from saraban import thaidate
-from saraban.api import bp, token_required
-from saraban.api.registers import _json_body
+from saraban.api.blueprint import bp, token_required
+from saraban.api.body import read_body
+from saraban.api.contract import describe
+from saraban.api.schemas import exchange as s
 from saraban.exchange.models import ExchangeMessage
-from saraban.extensions import db
 
 
 def message_json(m: ExchangeMessage) -> dict:
@@ -30,26 +31,33 @@ def message_json(m: ExchangeMessage) -> dict:
 
 @bp.post("/documents/<int:document_id>/exchange")
 @token_required
+@describe("exchangeSend", "Queue a numbered document for another agency's installation (a "
+          "signed e-CMS-style letter in the outbox); its history then shows queued, delivered "
+          "and accepted with accept_id (the receiver's เลขรับ)", body=s.Send, answer=s.Message,
+          status=201, errors=(400, 403, 404, 409))
 def exchange_send(document_id: int):
     from saraban.exchange.sending import exchange_document
 
-    row = exchange_document(g.api_user, document_id, _json_body().get("to"))
-    db.session.commit()
+    row = exchange_document(g.api_user, document_id, read_body(s.Send).get("to"))
     return jsonify(message_json(row)), 201
 
 
 @bp.post("/exchange/messages/<int:row_id>/resend")
 @token_required
+@describe("exchangeResend", "Withdraw a rejected or failed letter and send it again as a "
+          "new message", answer=s.Message, status=201, errors=(403, 404, 409))
 def exchange_resend(row_id: int):
     from saraban.exchange.sending import resend
 
     row = resend(g.api_user, row_id)
-    db.session.commit()
     return jsonify(message_json(row)), 201
 
 
 @bp.get("/exchange/arrivals")
 @token_required
+@describe("exchangeArrivals", "Letters from other agencies waiting for a clerk (when not "
+          "registered automatically); a classified one only for the cleared clerks it is named "
+          "to", answer=s.Messages)
 def exchange_arrivals():
     from saraban.exchange.receiving import arrivals
 
@@ -58,22 +66,26 @@ def exchange_arrivals():
 
 @bp.post("/exchange/arrivals/<int:row_id>/accept")
 @token_required
+@describe("exchangeAccept", "Register an arrived letter; the sender gets an accept notice "
+          "with the เลขรับ (AcceptID)", body=s.AcceptArrival, body_required=False,
+          answer=s.Message, errors=(400, 403, 404, 409))
 def exchange_accept(row_id: int):
     from saraban.exchange.receiving import accept_arrival
 
-    register_id = _json_body().get("register_id") if request.data else None
+    register_id = read_body(s.AcceptArrival, optional=True).get("register_id")
     row = accept_arrival(g.api_user, row_id, register_id)
-    db.session.commit()
     return jsonify(message_json(row))
 
 
 @bp.post("/exchange/arrivals/<int:row_id>/reject")
 @token_required
+@describe("exchangeReject", "Refuse an arrived letter with a reason (\"invalid\": true for an "
+          "invalid letter); the sender is told", body=s.Reject, answer=s.Message,
+          errors=(400, 403, 404, 409))
 def exchange_reject(row_id: int):
     from saraban.exchange.receiving import reject_arrival
 
-    data = _json_body()
+    data = read_body(s.Reject)
     row = reject_arrival(g.api_user, row_id, data.get("reason"),
                          "invalid" if data.get("invalid") is True else "reject")
-    db.session.commit()
     return jsonify(message_json(row))

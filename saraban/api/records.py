@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from saraban import thaidate
-from saraban.api import bp, token_required
-from saraban.api.registers import _json_body
+from saraban.api.blueprint import bp, token_required
+from saraban.api.body import read_body
+from saraban.api.contract import describe
+from saraban.api.schemas import records as s
 from saraban.documents.models import Document
-from saraban.extensions import db
 from saraban.permissions import is_overdue
 from saraban.records.destruction import (
     DECISION_TH,
@@ -21,7 +22,6 @@ from saraban.records.destruction import (
     review_list,
     visible_items,
 )
-from saraban.records.keepers import bangkok_today
 from saraban.records.loans import lend, loans_for, return_loan
 from saraban.records.models import DestructionItem, DestructionList, Loan
 from saraban.records.retention import (
@@ -89,19 +89,25 @@ def _flag(name: str) -> bool:
 
 @bp.put("/documents/<int:document_id>/retention")
 @token_required
+@describe("setRetention", "How long a document is kept: {\"years\": n} from the end of its "
+          "year, {\"keep_forever\": true} (ห้ามทำลาย), or {\"years\": null} for the default 10; "
+          "clerks and administrators of a unit that made or received it", body=s.RetentionPut,
+          answer=s.Retention, errors=(400, 403, 404, 409, 503))
 def retention_put(document_id: int):
-    data = _json_body()
+    data = read_body(s.RetentionPut)
     if "years" not in data and "keep_forever" not in data:
         raise OperationError("กรุณาระบุอายุการเก็บ (years) หรือห้ามทำลาย (keep_forever)",
                              "Send 'years' or 'keep_forever'.", field="years")
     document = set_retention(g.api_user, document_id, data.get("years"),
                              data.get("keep_forever", False))
-    db.session.commit()
     return jsonify(retention_json(document))
 
 
 @bp.get("/destruction-lists")
 @token_required
+@describe("destructionLists", "บัญชีหนังสือขอทำลาย of the units whose records the caller "
+          "keeps, newest year first", answer=s.DestructionLists, query=s.UnitQuery,
+          errors=(400, 403, 404))
 def destruction_lists_index():
     return jsonify(items=[{**list_json(s.destruction_list, items=False), "items": s.items,
                            "pending": s.pending}
@@ -110,48 +116,63 @@ def destruction_lists_index():
 
 @bp.post("/destruction-lists")
 @token_required
+@describe("proposeDestructionList", "List the unit's documents whose retention ended by the "
+          "end of 'year' (CE or BE), except those kept for ever or destroyed; one list per unit "
+          "and year (409 on a second); marked late after 60 days", body=s.DestructionListCreate,
+          answer=s.DestructionList, status=201, errors=(400, 403, 404, 409, 503))
 def destruction_lists_create():
-    data = _json_body()
+    data = read_body(s.DestructionListCreate)
     made = propose_destruction_list(g.api_user, data.get("unit"), data.get("year"))
-    db.session.commit()
     return jsonify(list_json(get_destruction_list(g.api_user, made.id))), 201
 
 
 @bp.get("/destruction-lists/<int:list_id>")
 @token_required
+@describe("destructionList", "One list with its items; an item's document is null when "
+          "the caller may not read it", answer=s.DestructionList, errors=(403, 404))
 def destruction_lists_get(list_id: int):
     return jsonify(list_json(get_destruction_list(g.api_user, list_id)))
 
 
 @bp.post("/destruction-items/<int:item_id>/decision")
 @token_required
+@describe("decideDestructionItem", "The committee's decision on one item, while the list is "
+          "not reviewed", body=s.Decision, answer=s.DestructionItem,
+          errors=(400, 403, 404, 409, 503))
 def destruction_items_decide(item_id: int):
-    data = _json_body()
+    data = read_body(s.Decision)
     item = decide_item(g.api_user, item_id, data.get("decision"), data.get("extend_years"),
                        data.get("note"))
-    db.session.commit()
     return jsonify(item_json(item, {item.document_id}))
 
 
 @bp.post("/destruction-lists/<int:list_id>/review")
 @token_required
+@describe("reviewDestructionList", "Record the committee (a chair and at least two "
+          "members); every item must be decided", body=s.Review, answer=s.DestructionList,
+          errors=(400, 403, 404, 409, 503))
 def destruction_lists_review(list_id: int):
-    data = _json_body()
+    data = read_body(s.Review)
     review_list(g.api_user, list_id, data.get("chair"), data.get("members"))
-    db.session.commit()
     return jsonify(list_json(get_destruction_list(g.api_user, list_id)))
 
 
 @bp.post("/destruction-lists/<int:list_id>/destroy")
 @token_required
+@describe("destroyDestructionList", "Carry out a reviewed list: approved documents lose "
+          "their files (the stored bytes too when no other document uses them) and are marked "
+          "destroyed; the document rows, register lines and audit record stay. Extended items "
+          "are kept longer, kept ones for ever. A document still lent out answers 409",
+          answer=s.DestructionList, errors=(403, 404, 409, 503))
 def destruction_lists_destroy(list_id: int):
     destroy_list(g.api_user, list_id)
-    db.session.commit()
     return jsonify(list_json(get_destruction_list(g.api_user, list_id)))
 
 
 @bp.get("/loans")
 @token_required
+@describe("loans", "บัตรยืมหนังสือ of the caller's units: overdue first, then open ones "
+          "by due date; all=1 adds those returned", answer=s.Loans, query=s.LoansQuery)
 def loans_index():
     return jsonify(items=[loan_json(e.loan) | {"overdue": e.overdue}
                           for e in loans_for(g.api_user, open_only=not _flag("all"))])
@@ -159,24 +180,30 @@ def loans_index():
 
 @bp.post("/loans")
 @token_required
+@describe("lend", "Lend a paper original; one open loan per document (409), never a "
+          "destroyed one", body=s.LoanCreate, answer=s.Loan, status=201,
+          errors=(400, 403, 404, 409, 503))
 def loans_create():
-    data = _json_body()
+    data = read_body(s.LoanCreate)
     loan = lend(g.api_user, data.get("document_id"), data)
-    db.session.commit()
     return jsonify(loan_json(loan)), 201
 
 
 @bp.post("/loans/<int:loan_id>/return")
 @token_required
+@describe("returnLoan", "The original came back: who brought it and when (default "
+          "today)", body=s.LoanReturn, answer=s.Loan, errors=(400, 403, 404, 409, 503))
 def loans_return(loan_id: int):
-    data = _json_body()
+    data = read_body(s.LoanReturn)
     loan = return_loan(g.api_user, loan_id, data.get("returned_by"), data.get("returned_on"))
-    db.session.commit()
-    return jsonify(loan_json(loan, bangkok_today()))
+    return jsonify(loan_json(loan, thaidate.today()))
 
 
 @bp.get("/archives-candidates")
 @token_required
+@describe("archivesCandidates", "Documents more than 20 years old, for transfer to the "
+          "National Archives, of one unit or of every unit whose records the caller keeps; "
+          "oldest first", answer=s.ArchivesCandidates, query=s.UnitQuery, errors=(400, 403, 404))
 def archives_index():
     return jsonify(items=[
         {**_document_brief(d), "origin_unit": d.origin_unit.short_name if d.origin_unit

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
-from saraban.api import ApiError, bp, token_required
+from saraban.api.blueprint import bp, token_required
+from saraban.api.contract import describe
+from saraban.api.errors import ApiError
+from saraban.api.schemas import reports as s
 from saraban.permissions import can_read_pendency
 from saraban.reports.operations import AGES, pendency
 from saraban.reports.views import read_period
@@ -12,6 +15,10 @@ from saraban.reports.views import read_period
 
 @bp.get("/reports/pendency")
 @token_required
+@describe("pendencyReport", "Where documents wait: per unit the caller commands or "
+          "administers and month of receipt, received, acted on, average and 90th-percentile "
+          "time to act, and what still waits by age", answer=s.Pendency, query=s.PendencyQuery,
+          errors=(400, 403))
 def reports_pendency():
     if not can_read_pendency(g.api_user):
         raise ApiError(403, "Only commanders and administrators see this report.",

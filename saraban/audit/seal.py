@@ -16,13 +16,15 @@ class SealRefused(OperationError):
 
 
 def seal() -> int:
-    """Seal; gives how many rows got their first digest. Commits."""
+    """Seal; gives how many rows got their first digest. One unit of work: commits the
+    seal events when they are all written, nothing when anything fails."""
     from saraban.audit.chain import verify_chain
     from saraban.audit.keys import installation_key
     from saraban.audit.models import AuditHead
     from saraban.audit.operations import record_on
     from saraban.audit.records import PENDING, verify_records
     from saraban.db import begin_write
+    from saraban.transaction import unit_of_work
 
     key = installation_key()
     head = db.session.get(AuditHead, 1)
@@ -40,14 +42,14 @@ def seal() -> int:
             f"Not sealed: {len(records.tampered)} rows do not match the audit chain: "
             + ", ".join(p.key for p in records.tampered[:20]))
     keys = [tuple(p.key.split(":")) for p in records.problems if p.problem == "unaudited"]
-    begin_write(db.session)
-    session = db.session()
-    for start in range(0, len(keys), _PER_EVENT):
-        chunk = [(name, int(row_id)) for name, row_id in keys[start:start + _PER_EVENT]]
-        session.info.setdefault(PENDING, set()).update(chunk)
-        record_on(session, "audit.seal", details={"rows": len(chunk)})
-    head = db.session.get(AuditHead, 1)
-    if head is not None and head.mac is None:  # nothing to seal but the head
-        record_on(session, "audit.seal", details={"rows": 0})
-    db.session.commit()
+    with unit_of_work("the audit seal"):
+        begin_write(db.session)
+        session = db.session()
+        for start in range(0, len(keys), _PER_EVENT):
+            chunk = [(name, int(row_id)) for name, row_id in keys[start:start + _PER_EVENT]]
+            session.info.setdefault(PENDING, set()).update(chunk)
+            record_on(session, "audit.seal", details={"rows": len(chunk)})
+        head = db.session.get(AuditHead, 1)
+        if head is not None and head.mac is None:  # nothing to seal but the head
+            record_on(session, "audit.seal", details={"rows": 0})
     return len(keys)

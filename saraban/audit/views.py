@@ -56,7 +56,6 @@ def export():
     try:
         content = audit_csv(current_user, AuditQuery.read(request.args),
                             bom=request.args.get("bom") != "0")
-        db.session.commit()
     except OperationError as error:
         db.session.rollback()
         flash(error.message_for(), "error")

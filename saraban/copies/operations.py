@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from saraban import thaidate
 from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.audit.printcodes import issue_print_code, new_code, show
 from saraban.copies.models import CertifiedCopy
-from saraban.db import begin_write, utcnow
+from saraban.db import begin_write
 from saraban.documents.access import require_readable
 from saraban.documents.files import read, store, write_file
 from saraban.documents.models import (
@@ -37,7 +38,7 @@ from saraban.registers.models import Register, RegisterKind
 from saraban.registers.operations import issue_dispatch, usable_register_ids
 from saraban.routing.models import Transfer
 from saraban.routing.operations import RoutingError, send_transfers
-from saraban.thaidate import BANGKOK, format_date, to_thai_digits
+from saraban.thaidate import format_date, to_thai_digits
 from saraban.units.models import Unit
 from saraban.validation import clean_text, is_row_id
 
@@ -92,7 +93,7 @@ def issue_certified_copy(user: User, source_id: int, data: dict) -> CertifiedCop
     purpose_text = clean_text(data.get("purpose_text"), "purpose_text", "ข้อความ",
                               max_length=500)
     endorsement = _endorsement_on(source, data.get("endorsement_id"))
-    today = utcnow().astimezone(BANGKOK).date()
+    today = thaidate.today()
     body = ["สำเนาถูกต้อง", purpose_text, citation(source)]
     if endorsement is not None:  # the circular carries the endorsement (the seed's ว๕๑๘๓)
         body = ["สำเนาถูกต้อง", circular_text(endorsement, purpose_text or "เพื่อโปรดทราบ")]

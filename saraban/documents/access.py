@@ -211,10 +211,11 @@ def document_for_clerk(user: User | None, document_id, doing_th: str, doing_en: 
     return document
 
 
-def record_views(user: User, documents, how: str) -> bool:
+def record_views(user: User, documents, how: str, file_id: int | None = None) -> bool:
     """Each secret document among ``documents`` shown to ``user`` (a list, a chain, a
-    printed sheet) is a ``document.view`` event, once per document and request (flushes
-    only: the caller commits). True when something was written."""
+    printed sheet, a page, one of its files: ``file_id``) is a ``document.view`` event,
+    once per document and request (flushes only: the request's boundary commits). True
+    when something was written."""
     from saraban.audit.operations import record_view
     from saraban.db import begin_write
     from saraban.extensions import db
@@ -224,5 +225,5 @@ def record_views(user: User, documents, how: str) -> bool:
         return False
     begin_write(db.session)  # after the reads: SQLite takes its write lock here
     for document in shown.values():
-        record_view(user, document, how)
+        record_view(user, document, how, file_id)
     return True

@@ -16,9 +16,11 @@ def rotate_key_command(drop_old: bool):
     of secret documents still kept in clear are encrypted."""
     from saraban.documents.filecrypt import FileKeyError, keys_dir
     from saraban.documents.files import StorageError, rotate_file_key
+    from saraban.transaction import unit_of_work
 
     try:
-        done = rotate_file_key(drop_old=drop_old)
+        with unit_of_work("the key rotation's audit event"):
+            done = rotate_file_key(drop_old=drop_old)
     except (FileKeyError, StorageError) as error:
         raise click.ClickException(f"เปลี่ยนกุญแจไม่สำเร็จ (key rotation failed): {error}") from None
     click.echo(f"กุญแจใหม่ {done['key']} ใน {keys_dir()} (new key)")

@@ -368,7 +368,7 @@ def rotate_file_key(drop_old: bool = False) -> dict[str, int | str]:
     record("files.rotate_key", details={"key": key_id, "rewrapped": rewrapped,
                                         "encrypted": encrypted, "dropped": old_keys
                                         if drop_old else []})
-    db.session.commit()
+    db.session.flush()  # the command's unit of work commits it (documents/cli.py)
     return {"key": key_id, "rewrapped": rewrapped, "encrypted": encrypted,
             "dropped": len(old_keys) if drop_old else 0}
 

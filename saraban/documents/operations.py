@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from saraban.accounts.models import User
 from saraban.db import begin_write
+from saraban.documents import limits
 from saraban.documents.access import visible_document, visible_filter
 from saraban.documents.models import Document
 from saraban.extensions import db
@@ -46,10 +47,10 @@ def clean_number(value, field: str = "number") -> str | None:
     printout writes "ที่" itself. ``ที่ กค ๐๔๐๘/ว๑๒`` is kept as ``กค ๐๔๐๘/ว๑๒``."""
     from saraban.validation import clean_text
 
-    text = clean_text(value, field, "เลขที่หนังสือ", max_length=130)
+    text = clean_text(value, field, "เลขที่หนังสือ", max_length=limits.NUMBER + 10)
     if text is None:
         return None
-    return clean_text(strip_thi(text), field, "เลขที่หนังสือ", max_length=120)
+    return clean_text(strip_thi(text), field, "เลขที่หนังสือ", max_length=limits.NUMBER)
 
 
 def visible_documents(user: User):
@@ -132,13 +133,14 @@ def create_document(user: User, data: dict) -> Document:
         number=number,
         number_norm=normalize_number(number),
         doc_date=read_date(data.get("date"), "date", "วันที่ของหนังสือ", required=True),
-        subject=clean_text(data.get("subject"), "subject", "เรื่อง", max_length=2000,
+        subject=clean_text(data.get("subject"), "subject", "เรื่อง", max_length=limits.SUBJECT,
                            required=True),
         sender_text=clean_text(data.get("sender"), "sender", "ผู้ส่ง / ส่วนราชการ",
-                               max_length=500, required=True),
-        addressee=clean_text(data.get("addressee"), "addressee", "เรียน", max_length=1000,
+                               max_length=limits.SENDER, required=True),
+        addressee=clean_text(data.get("addressee"), "addressee", "เรียน",
+                             max_length=limits.ADDRESSEE,
                              multiline=True),
-        body=clean_text(data.get("body"), "body", "เนื้อความ", max_length=200_000,
+        body=clean_text(data.get("body"), "body", "เนื้อความ", max_length=limits.BODY,
                         multiline=True),
         urgency=read_level(data.get("urgency"), "urgency", "ความเร่งด่วน", URGENCY_NAMES),
         secrecy=secrecy,
@@ -241,11 +243,14 @@ def update_document(user: User, document_id: int, data: dict) -> Document:
     if "date" in data:
         new["doc_date"] = read_date(data["date"], "date", "วันที่ของหนังสือ", required=True)
     if "subject" in data:
-        new["subject"] = clean_text(data["subject"], "subject", "เรื่อง", max_length=2000,
+        new["subject"] = clean_text(data["subject"], "subject", "เรื่อง",
+                                    max_length=limits.SUBJECT,
                                     required=True)
     if "sender" in data:
-        new["sender_text"] = clean_text(data["sender"], "sender", "ผู้ส่ง", max_length=500)
-    for key, limit in (("addressee", 1000), ("body", 200_000), ("remarks", 5000)):
+        new["sender_text"] = clean_text(data["sender"], "sender", "ผู้ส่ง",
+                                        max_length=limits.SENDER)
+    for key, limit in (("addressee", limits.ADDRESSEE), ("body", limits.BODY),
+                       ("remarks", limits.REMARKS)):
         if key in data:
             new[key] = clean_text(data[key], key, EDITABLE[key], max_length=limit,
                                   multiline=True)

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from saraban import thaidate
 from saraban.documents.access import record_views
 from saraban.documents.history import (
     document_history,
@@ -17,7 +18,6 @@ from saraban.documents.history import (
 )
 from saraban.documents.models import DocumentFile
 from saraban.documents.operations import find_by_number, get_visible, list_documents
-from saraban.endorsements.operations import bangkok_today
 from saraban.endorsements.views import panel_for
 from saraban.extensions import db
 from saraban.registers.models import RegisterKind
@@ -67,9 +67,7 @@ def index():
         if total > cap:
             total, more = cap, True
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    if record_views(current_user, items, "list"):
-        db.session.commit()
-    return render_template(
+    page = render_template(
         "documents/index.html",
         documents=items,
         total=total,
@@ -82,6 +80,8 @@ def index():
         locations=latest_locations([d.id for d in items]),
         units=destination_units(),
     )
+    record_views(current_user, items, "list")  # written last: see saraban/pages.py
+    return page
 
 
 @bp.route("/<int:document_id>")
@@ -90,14 +90,13 @@ def show(document_id: int):
     document = get_visible(current_user, document_id)
     if document is None:
         abort(404)  # the same answer whether it does not exist or may not be seen
-    from saraban.audit.operations import record_view
-
-    if mark_opened(current_user, document.id) | record_view(current_user, document, "page"):
-        db.session.commit()
+    # Opening marks the transfers waiting for the user's units as opened before the page
+    # is read, as the page shows it (the history says "opened", they are no longer
+    # recallable); it writes only at a unit's first opening. The views of secret documents
+    # change nothing shown: they are written last (see saraban/pages.py).
+    mark_opened(current_user, document.id)
     history = document_history(document)
     matter, links = matter_chain(current_user, document)
-    if record_views(current_user, [d for d in matter if d.id != document.id], "chain"):
-        db.session.commit()
     visible_ids = {d.id for d in matter}  # related documents all belong to the matter
     related = [r for r in related_documents(document) if r.document.id in visible_ids]
     files = db.session.scalars(
@@ -107,7 +106,7 @@ def show(document_id: int):
     registers = usable_registers(current_user)
     dispatch_registers = [r for r in registers if r.kind == RegisterKind.DISPATCH]
     numbering = {r.unit_id: may_number(document, r.unit) for r in dispatch_registers}
-    return render_template(
+    page = render_template(
         "documents/show.html", document=document, history=history, related=related,
         matter=matter, matter_links=_links_by_source(matter, links), files=files,
         units=destination_units(),
@@ -116,11 +115,14 @@ def show(document_id: int):
         numbering_registers=[r for r in dispatch_registers if numbering[r.unit_id]],
         dispatch=active_dispatch(document.id) if registers else None,
         recallable=recallable_transfers(current_user, document.id),
-        desk=panel_for(current_user, document), today=bangkok_today(),
+        desk=panel_for(current_user, document), today=thaidate.today(),
         peers=_peers() if registers else [],
         readers=readers_of(document) if document.secrecy else [],
         cleared=cleared_people(document.secrecy) if document.secrecy else [],
     )
+    record_views(current_user, [document], "page")
+    record_views(current_user, [d for d in matter if d.id != document.id], "chain")
+    return page
 
 
 
@@ -143,7 +145,7 @@ def _links_by_source(documents, links) -> dict[int, list[tuple[str, str]]]:
 @login_required
 def edit(document_id: int):
     from saraban.documents.operations import EDITABLE, LOCKED_AFTER_DISPATCH, update_document
-    from saraban.web import run_operation
+    from saraban.pages import run_operation
 
     locked = active_dispatch(document_id) is not None
     data = {key: request.form.get(key) for key in EDITABLE
@@ -157,18 +159,13 @@ def edit(document_id: int):
 @login_required
 def attach(document_id: int):
     from saraban.documents.files import attach_scan
-    from saraban.validation import OperationError
-    from saraban.web import flash_refusal
+    from saraban.pages import run_operation
 
     upload = request.files.get("file")
-    try:
-        made = attach_scan(current_user, document_id, upload.filename if upload else None,
-                           upload.read() if upload else b"")
-        db.session.commit()
-    except OperationError as error:
-        db.session.rollback()
-        flash_refusal(error)
-    else:
+    made = run_operation(lambda: attach_scan(
+        current_user, document_id, upload.filename if upload else None,
+        upload.read() if upload else b""))
+    if made is not None:
         flash(gettext("บันทึกไฟล์แล้ว พร้อมสำเนาที่ประทับตรารับ") if len(made) > 1
               else gettext("บันทึกไฟล์แล้ว"), "info")
     return redirect(url_for("documents.show", document_id=document_id) + "#files")
@@ -177,8 +174,7 @@ def attach(document_id: int):
 @bp.get("/<int:document_id>/files/<int:file_id>")
 @login_required
 def download_file(document_id: int, file_id: int):
-    from saraban.api.documents import file_response
-    from saraban.audit.operations import record_view
+    from saraban.documents.download import file_response
     from saraban.documents.files import served_copy, visible_file
     from saraban.validation import OperationError
 
@@ -190,6 +186,6 @@ def download_file(document_id: int, file_id: int):
     except OperationError as error:  # kept encrypted, and its key is missing
         return render_template("errors/error.html", code=error.status,
                                message=error.message_for()), error.status
-    if record_view(current_user, found.document, "file", found.id):
-        db.session.commit()
-    return file_response(found, data, media_type)
+    response = file_response(found, data, media_type)
+    record_views(current_user, [found.document], "file", found.id)  # last: saraban/pages.py
+    return response

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import exists, inspect, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from saraban import thaidate
 from saraban.accounts.models import Role, User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
@@ -52,9 +53,6 @@ class EndorsementError(OperationError):
     """A refusal about endorsements and orders."""
 
 
-def bangkok_today() -> dt.date:
-    return utcnow().astimezone(BANGKOK).date()
-
 
 # --- who may endorse what -----------------------------------------------------------
 
@@ -62,7 +60,7 @@ def endorsing_unit_ids(user: User, day: dt.date | None = None) -> list[int]:
     """Units whose proposals the user may endorse: those he commands, and those whose
     position he holds under a delegation in force."""
     units = set(member_unit_ids(user, Role.COMMANDER))
-    units.update(acting_unit_ids(user, day or bangkok_today()))
+    units.update(acting_unit_ids(user, day or thaidate.today()))
     return sorted(units)
 
 
@@ -274,7 +272,7 @@ def draft_endorsement(user: User, document_id, data: dict,
     if done is not None and done.created_by_id == user.id:
         return done  # the same form again: a double click or a retry
     document, proposal = _document_to_endorse(user, document_id)
-    today = bangkok_today()
+    today = thaidate.today()
     lines = _read_lines(data.get("lines"))
     orders = _read_orders(data.get("orders"), today)
     begin_write(db.session)
@@ -310,7 +308,7 @@ def update_draft(user: User, endorsement_id, data: dict) -> Endorsement:
     """Change a draft's lines, capacity or orders (flushes only)."""
     begin_write(db.session)
     endorsement = _own_draft(user, endorsement_id, "แก้ไข", "changed")
-    today = bangkok_today()
+    today = thaidate.today()
     if "lines" in data:
         lines = _read_lines(data.get("lines"))
         endorsement.lines = [EndorsementLine(position=i, text=t) for i, t in enumerate(lines)]
@@ -545,7 +543,7 @@ def complete_order(user: User, order_id, note) -> Order:
     record("order.complete", user=user, obj=order, document_id=order.endorsement.document_id,
            unit_id=order.to_unit_id,
            details={"note": note, "overdue": bool(order.due_date
-                                                   and order.due_date < bangkok_today())})
+                                                   and order.due_date < thaidate.today())})
     return order
 
 

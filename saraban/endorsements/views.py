@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from saraban import thaidate
 from saraban.documents.access import record_views
 from saraban.documents.models import Document
 from saraban.endorsements.capacity import (
@@ -22,7 +23,6 @@ from saraban.endorsements.capacity import (
 from saraban.endorsements.models import Endorsement, EndorsementStatus, Order
 from saraban.endorsements.operations import (
     PHRASES,
-    bangkok_today,
     circular_text,
     complete_order,
     delete_draft,
@@ -37,9 +37,9 @@ from saraban.endorsements.operations import (
     tasks_for,
     update_draft,
 )
+from saraban.pages import run_operation
 from saraban.permissions import can_administer, is_overdue
 from saraban.routing.models import Transfer
-from saraban.web import run_operation
 
 bp = Blueprint("endorsements", __name__)
 
@@ -67,7 +67,7 @@ def panel_for(user, document: Document) -> Panel:
                   latest_signed=signed[-1] if signed else None)
     drafts = [e for e in endorsements if e.status == EndorsementStatus.DRAFT]
     if proposal is not None:
-        panel.capacities = capacities_for(user.person, bangkok_today())
+        panel.capacities = capacities_for(user.person, thaidate.today())
         panel.draft = drafts[0] if drafts else None
         panel.form_key = uuid.uuid4().hex
     panel.tasks = tasks_for(user, document_id=document.id)
@@ -130,29 +130,25 @@ def change(endorsement_id: int):
 def desk():
     everything = request.args.get("show") == "all"
     proposals = proposals_for(current_user, limit=200, waiting_only=not everything)
-    today = bangkok_today()
+    today = thaidate.today()
     given = orders_given(current_user)
-    if record_views(current_user, [p.transfer.document for p in proposals]
-                    + [o.endorsement.document for o in given], "desk"):
-        from saraban.extensions import db
-
-        db.session.commit()
-    return render_template("endorsements/desk.html", proposals=proposals, everything=everything,
+    page = render_template("endorsements/desk.html", proposals=proposals, everything=everything,
                            given=given, overdue={o.id for o in given if is_overdue(o, today)})
+    record_views(current_user, [p.transfer.document for p in proposals]
+                 + [o.endorsement.document for o in given], "desk")  # last: saraban/pages.py
+    return page
 
 
 @bp.get("/tasks")
 @login_required
 def tasks():
     done = request.args.get("show") == "all"
-    today = bangkok_today()
+    today = thaidate.today()
     orders = tasks_for(current_user, include_done=done)
-    if record_views(current_user, [o.endorsement.document for o in orders], "orders"):
-        from saraban.extensions import db
-
-        db.session.commit()
-    return render_template("endorsements/tasks.html", orders=orders, done=done,
+    page = render_template("endorsements/tasks.html", orders=orders, done=done,
                            overdue={o.id for o in orders if is_overdue(o, today)})
+    record_views(current_user, [o.endorsement.document for o in orders], "orders")  # last
+    return page
 
 
 @bp.post("/orders/<int:order_id>/complete")
@@ -195,7 +191,7 @@ def delegations():
         positions = db.session.scalars(select(Position).order_by(Position.title)).all()
     return render_template("endorsements/delegations.html", admin=admin,
                            delegations=list_delegations(current_user), people=people,
-                           positions=positions, today=bangkok_today())
+                           positions=positions, today=thaidate.today())
 
 
 @bp.get("/documents/<int:document_id>/endorsement-sheet.pdf")
@@ -221,14 +217,14 @@ def _pdf(make, filename: str):
     from saraban.validation import OperationError
 
     try:
-        pdf = make()
-        db.session.commit()  # the printing's verification code
-        return pdf_response(pdf, filename)
+        pdf = make()  # writes the printing's verification code (the boundary commits it)
     except OperationError as error:
+        db.session.rollback()
         if error.status == 404:
             abort(404)
         flash(error.message_for(), "error")
         return redirect(url_for("endorsements.desk"))
+    return pdf_response(pdf, filename)
 
 
 def register_template_helpers(app) -> None:

@@ -31,10 +31,12 @@ def messages():
     (the same one again for a message seen before), or refused with a reason."""
     from saraban.exchange.peers import ExchangeError
     from saraban.exchange.receiving import receive
+    from saraban.extensions import db
 
     try:
         status, body = receive(request.get_data(cache=False), request.remote_addr)
     except ExchangeError as error:
+        db.session.rollback()  # answered, not raised: the boundary would commit the rest
         return jsonify(error={"code": "unavailable", "message": error.message_en,
                               "message_th": error.message_th}), 503
     return jsonify(body), status
@@ -57,7 +59,7 @@ def identity():
 def send_page(document_id: int):
     """The clerk's form: queue the document for another agency's installation."""
     from saraban.exchange.sending import exchange_document
-    from saraban.web import run_operation
+    from saraban.pages import run_operation
 
     run_operation(lambda: exchange_document(current_user, document_id, request.form.get("to")),
                   gettext("บรรจุหนังสือเข้าคิวส่งทางระบบแล้ว "
@@ -70,7 +72,7 @@ def send_page(document_id: int):
 def decide_page(row_id: int):
     """Accept (register) or reject a letter that arrived from another agency."""
     from saraban.exchange.receiving import accept_arrival, reject_arrival
-    from saraban.web import run_operation
+    from saraban.pages import run_operation
 
     if request.form.get("action") == "accept":
         run_operation(lambda: accept_arrival(current_user, row_id),

@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, exists, extract, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from saraban import thaidate
 from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
@@ -26,7 +27,6 @@ from saraban.extensions import db
 from saraban.permissions import can_see_records
 from saraban.records.keepers import (
     RecordsError,
-    bangkok_today,
     held_by,
     keeper_unit_ids,
     read_id,
@@ -107,7 +107,7 @@ def propose_destruction_list(user: User, unit_id, year) -> DestructionList:
     if unit is None:
         raise RecordsError("ไม่พบหน่วยนี้", "No such unit.", status=404, field="unit")
     require_keeper(user, unit.id, "เสนอบัญชีหนังสือขอทำลาย", "propose a destruction list")
-    today = bangkok_today()
+    today = thaidate.today()
     if year >= today.year:
         raise RecordsError(
             f"ยังไม่สิ้นปี พ.ศ. {to_thai_digits(be_year(year))} เสนอบัญชีได้หลังสิ้นปีปฏิทิน",

@@ -9,18 +9,15 @@ live here so that those three modules say the same thing in the same words.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import exists, or_, select, union
 
 from saraban.accounts.models import User
-from saraban.db import utcnow
 from saraban.documents.access import require_readable
 from saraban.documents.models import Document
 from saraban.extensions import db
 from saraban.permissions import can_keep_records, keeper_unit_ids
 from saraban.registers.models import EntryStatus, Receipt, Register
-from saraban.thaidate import BANGKOK, to_arabic_digits, to_thai_digits
+from saraban.thaidate import to_arabic_digits, to_thai_digits
 from saraban.units.models import Unit
 from saraban.validation import OperationError, is_row_id
 
@@ -28,9 +25,6 @@ from saraban.validation import OperationError, is_row_id
 class RecordsError(OperationError):
     """A refusal about keeping, lending or destroying documents."""
 
-
-def bangkok_today() -> dt.date:
-    return utcnow().astimezone(BANGKOK).date()
 
 
 # --- who keeps what ------------------------------------------------------------------

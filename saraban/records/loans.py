@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from saraban import thaidate
 from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.db import begin_write
@@ -17,7 +18,6 @@ from saraban.extensions import db
 from saraban.permissions import can_see_records, is_overdue
 from saraban.records.keepers import (
     RecordsError,
-    bangkok_today,
     document_to_keep,
     keeper_unit_ids,
     read_id,
@@ -62,7 +62,7 @@ def lend(user: User, document_id, data: dict) -> Loan:
     borrower = clean_text(data.get("borrower"), "borrower", "ชื่อผู้ยืม", max_length=255,
                           required=True)
     borrower_unit_id = read_id(data.get("borrower_unit"), "borrower_unit")
-    today = bangkok_today()
+    today = thaidate.today()
     lent_on = read_date(data.get("lent_on"), "lent_on", "วันที่ยืม") or today
     due_on = read_date(data.get("due_on"), "due_on", "กำหนดส่งคืน", required=True)
     if lent_on > today:
@@ -127,7 +127,7 @@ def return_loan(user: User, loan_id, returned_by, returned_on=None) -> Loan:
     """The original came back: who brought it, on what day (default today). Flushes only."""
     returned_by = clean_text(returned_by, "returned_by", "ชื่อผู้ส่งคืน", max_length=255,
                              required=True)
-    today = bangkok_today()
+    today = thaidate.today()
     returned_on = read_date(returned_on, "returned_on", "วันที่ส่งคืน") or today
     if returned_on > today:
         raise RecordsError("วันที่ส่งคืนต้องไม่เลยวันนี้",
@@ -165,7 +165,7 @@ def loans_for(user: User, open_only: bool = True, limit: int = 500) -> list[Loan
         query = query.where(Loan.unit_id.in_(units or [-1]))
     if open_only:
         query = query.where(Loan.returned_on.is_(None))
-    today = bangkok_today()
+    today = thaidate.today()
     entries = [LoanEntry(loan, is_overdue(loan, today)) for loan in db.session.scalars(query)]
     return sorted(entries, key=lambda e: not e.overdue)  # stable: the order above stays
 

@@ -9,6 +9,7 @@ import datetime as dt
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
+from saraban import thaidate
 from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
@@ -17,7 +18,6 @@ from saraban.documents.models import Document, DocumentStatus
 from saraban.extensions import db
 from saraban.records.keepers import (
     RecordsError,
-    bangkok_today,
     document_to_keep,
     held_by,
     keeper_unit_ids,
@@ -97,7 +97,7 @@ def archives_candidates(user: User, unit_id=None, limit: int = 500) -> list[Docu
     elif not units:
         raise RecordsError("เฉพาะเจ้าหน้าที่สารบรรณจึงดูรายการนี้ได้", "Only clerks may.",
                            status=403)
-    today = bangkok_today()
+    today = thaidate.today()
     try:
         cutoff = today.replace(year=today.year - ARCHIVES_AGE_YEARS)
     except ValueError:  # 29 February

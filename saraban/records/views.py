@@ -10,7 +10,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from saraban import thaidate
 from saraban.i18n import current_lang, format_date
+from saraban.pages import run_operation
 from saraban.permissions import can_keep_records, can_see_records
 from saraban.records.destruction import (
     DECISION_TH,
@@ -23,7 +25,7 @@ from saraban.records.destruction import (
     review_list,
     visible_items,
 )
-from saraban.records.keepers import bangkok_today, keeper_units
+from saraban.records.keepers import keeper_units
 from saraban.records.loans import (
     active_units,
     find_document_by_number,
@@ -41,7 +43,6 @@ from saraban.records.retention import (
     set_retention,
 )
 from saraban.validation import OperationError
-from saraban.web import run_operation
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 
@@ -75,7 +76,7 @@ def index():
             archives = archives_candidates(current_user, archive_unit)
         except OperationError as error:
             flash(error.message_for(), "error")
-    this_year = bangkok_today().year
+    this_year = thaidate.today().year
     return render_template(
         "records/index.html", overdue=[e for e in loans if e.overdue],
         open_loans=[e for e in loans if not e.overdue], lists=destruction_lists(current_user),
@@ -174,7 +175,7 @@ def new_loan():
         if document is None:
             abort(404)
     if not values["due_on"] and request.method == "GET":
-        values["due_on"] = _thai(bangkok_today() + dt.timedelta(days=7))
+        values["due_on"] = _thai(thaidate.today() + dt.timedelta(days=7))
     return render_template("records/loan.html", document=document, number=number,
                            values=values, units=keeper_units(current_user),
                            all_units=active_units())
@@ -191,7 +192,7 @@ def return_page(loan_id: int):
         if done is not None:
             return redirect(url_for("records.index") + "#loans")
     loan = _or_abort(lambda: get_loan(current_user, loan_id))
-    return render_template("records/return.html", loan=loan, today=bangkok_today(),
+    return render_template("records/return.html", loan=loan, today=thaidate.today(),
                            returned_by=request.form.get("returned_by", ""))
 
 
@@ -199,7 +200,6 @@ def return_page(loan_id: int):
 @login_required
 def retention(document_id: int):
     from saraban.documents.access import record_views, visible_document
-    from saraban.extensions import db
 
     if request.method == "POST":
         keep = request.form.get("keep_forever") == "yes"
@@ -211,9 +211,9 @@ def retention(document_id: int):
     document = visible_document(current_user, document_id)
     if document is None:
         abort(404)
-    if record_views(current_user, [document], "retention"):
-        db.session.commit()
-    return render_template("records/retention.html", document=document)
+    page = render_template("records/retention.html", document=document)
+    record_views(current_user, [document], "retention")  # last: see saraban/pages.py
+    return page
 
 
 def _thai(day: dt.date) -> str:

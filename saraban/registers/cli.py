@@ -24,16 +24,16 @@ def open_register_command(register_id: int, year: str, last_number: str, usernam
     from saraban.extensions import db
     from saraban.registers.operations import open_year
     from saraban.thaidate import to_thai_digits
+    from saraban.transaction import unit_of_work
     from saraban.validation import OperationError
 
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"ไม่พบผู้ใช้ {username!r} (no such user)")
     try:
-        counter = open_year(user, register_id, year, last_number)
-        db.session.commit()
-    except OperationError as error:
-        db.session.rollback()
+        with unit_of_work("the year opened"):
+            counter = open_year(user, register_id, year, last_number)
+    except OperationError as error:  # (rolled back by the unit of work)
         raise click.ClickException(f"{error.message_th} ({error.message_en})") from None
     click.echo(f"เปิดทะเบียน {register_id} ปี พ.ศ. {to_thai_digits(counter.year + 543)} "
                f"ต่อจากเลข {to_thai_digits(counter.paper_last_number)} "

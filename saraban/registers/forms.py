@@ -10,8 +10,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
+from saraban.documents import limits
+from saraban.form_limits import MaxLength
 from saraban.i18n import current_lang, label
 from saraban.thaidate import ThaiDateError, parse_date
 
@@ -48,17 +50,17 @@ def _thai_date(form, field):
 class ReceiveForm(FlaskForm):
     register_id = ChoiceField(lazy_gettext("ทะเบียน"), coerce=int)
     number = StringField(lazy_gettext("ที่ (เลขที่หนังสือ)"), validators=[
-        Length(max=120, message=lazy_gettext("เลขที่หนังสือยาวเกิน ๑๒๐ ตัวอักษร"))])
+        MaxLength(limits.NUMBER, lazy_gettext("เลขที่หนังสือ"))])
     date = StringField(lazy_gettext("ลงวันที่"), validators=[
         DataRequired(lazy_gettext("กรุณากรอกวันที่ของหนังสือ เช่น ๒๐ พ.ย. ๒๕๖๙")), _thai_date])
     sender = StringField(lazy_gettext("จาก"), validators=[
         DataRequired(lazy_gettext("กรุณากรอกผู้ส่ง / ส่วนราชการเจ้าของหนังสือ")),
-        Length(max=500, message=lazy_gettext("ผู้ส่งยาวเกิน ๕๐๐ ตัวอักษร"))])
+        MaxLength(limits.SENDER, lazy_gettext("ผู้ส่ง"))])
     addressee = StringField(lazy_gettext("เรียน / ถึง"), validators=[
-        Length(max=1000, message=lazy_gettext("ข้อความยาวเกิน ๑,๐๐๐ ตัวอักษร"))])
+        MaxLength(limits.ADDRESSEE, lazy_gettext("ข้อความ"))])
     subject = TextAreaField(lazy_gettext("เรื่อง"), validators=[
         DataRequired(lazy_gettext("กรุณากรอกเรื่อง")),
-        Length(max=2000, message=lazy_gettext("เรื่องยาวเกิน ๒,๐๐๐ ตัวอักษร"))])
+        MaxLength(limits.SUBJECT, lazy_gettext("เรื่อง"))])
     urgency = ChoiceField(lazy_gettext("ชั้นความเร็ว"), choices=URGENCY_CHOICES, default="0")
     secrecy = ChoiceField(lazy_gettext("ชั้นความลับ"), choices=SECRECY_CHOICES, default="0")
     scan = FileField(lazy_gettext("ไฟล์สแกนหนังสือ (ถ้ามี: PDF, PNG, JPEG, TIFF)"))
@@ -81,12 +83,12 @@ class SendForm(FlaskForm):
     kind = ChoiceField(lazy_gettext("ชนิดหนังสือ"), choices=KIND_CHOICES, default="internal")
     to = StringField(lazy_gettext("ถึง / เรียน"), validators=[
         DataRequired(lazy_gettext("กรุณากรอกผู้รับหนังสือ")),
-        Length(max=1000, message=lazy_gettext("ข้อความยาวเกิน ๑,๐๐๐ ตัวอักษร"))])
+        MaxLength(limits.ADDRESSEE, lazy_gettext("ข้อความ"))])
     subject = TextAreaField(lazy_gettext("เรื่อง"), validators=[
         DataRequired(lazy_gettext("กรุณากรอกเรื่อง")),
-        Length(max=2000, message=lazy_gettext("เรื่องยาวเกิน ๒,๐๐๐ ตัวอักษร"))])
+        MaxLength(limits.SUBJECT, lazy_gettext("เรื่อง"))])
     body = TextAreaField(lazy_gettext("เนื้อความโดยย่อ (ถ้ามี)"), validators=[
-        Length(max=200_000, message=lazy_gettext("เนื้อความยาวเกินกำหนด"))])
+        MaxLength(limits.BODY, lazy_gettext("เนื้อความ"))])
     urgency = ChoiceField(lazy_gettext("ชั้นความเร็ว"), choices=URGENCY_CHOICES, default="0")
     secrecy = ChoiceField(lazy_gettext("ชั้นความลับ"), choices=SECRECY_CHOICES, default="0")
     scan = FileField(lazy_gettext("ไฟล์หนังสือที่ลงนามแล้ว (ถ้ามี: PDF, PNG, JPEG, TIFF)"))

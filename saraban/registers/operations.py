@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
+from saraban import thaidate
 from saraban.accounts.models import Role, User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
@@ -555,7 +556,7 @@ def send_document(user: User, register_id: int, data: dict, form_key: str | None
     done = dispatch_for_form(form_key)
     if done is not None:
         return done
-    today = utcnow().astimezone(BANGKOK).date()
+    today = thaidate.today()
     document = create_document(user, {**data, "sender": register.unit.short_name,
                                       "date": today.isoformat(), "number": None})
     document.origin_unit_id = register.unit_id
@@ -746,7 +747,7 @@ def issue_correction(user: User, document_id: int, data: dict) -> Dispatch:
     cited = (f"หนังสือ {dispatch.register.unit.short_name} ที่ {dispatch.number_text} "
              f"ลงวันที่ {format_date(original.doc_date)} เรื่อง {original.subject}")
     document = create_document(user, {
-        "kind": original.kind.value, "date": utcnow().astimezone(BANGKOK).date().isoformat(),
+        "kind": original.kind.value, "date": thaidate.today().isoformat(),
         "subject": clean_text(data.get("subject"), "subject", "เรื่อง", max_length=2000)
         or f"แก้ไข{cited}"[:2000],
         "sender": original.sender_text or dispatch.register.unit.short_name,

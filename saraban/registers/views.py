@@ -15,6 +15,7 @@ from saraban.documents.access import can_view
 from saraban.documents.files import check_upload, refuse_top_secret_files, write_file
 from saraban.extensions import db
 from saraban.i18n import MONTHS_EN, current_lang, format_date, local_digits
+from saraban.pages import run_operation
 from saraban.pdf import pdf_response
 from saraban.registers.forms import ReceiveForm, SendForm
 from saraban.registers.listing import (
@@ -23,7 +24,6 @@ from saraban.registers.listing import (
     export_register,
     register_lines,
     register_title,
-    shows_secret,
 )
 from saraban.registers.models import Dispatch, Receipt, RegisterKind
 from saraban.registers.operations import (
@@ -44,8 +44,8 @@ from saraban.registers.operations import (
     usable_registers,
     visible_receipt,
 )
+from saraban.transaction import commit_early
 from saraban.validation import OperationError
-from saraban.web import run_operation
 
 bp = Blueprint("registers", __name__)
 
@@ -95,7 +95,7 @@ def _numbering_form(form, kind: RegisterKind, numbered, twin, line, endpoint: st
         made = None
         try:
             made = numbered(form)
-            db.session.commit()
+            db.session.flush()
         except OperationError as error:
             db.session.rollback()
             made = twin(form.form_key.data)  # its twin got there first
@@ -105,6 +105,8 @@ def _numbering_form(form, kind: RegisterKind, numbered, twin, line, endpoint: st
                 flash(error.message_for(), "error")
         if made is not None:
             if scan is not None:
+                commit_early("the number is given before its scan is stamped and kept: "
+                             "stamping never holds the register's counter")
                 _attach(made, *scan)
             return redirect(url_for(endpoint, done=made.id, register=made.register_id))
     elif request.method == "GET":
@@ -152,7 +154,7 @@ def _attach(entry: Receipt | Dispatch, filename: str, data: bytes) -> None:
 
     try:
         attach_scan(current_user, entry.document_id, filename, data)
-        db.session.commit()
+        db.session.flush()
     except OperationError as error:
         db.session.rollback()
         flash(gettext("ลงรับแล้ว แต่แนบไฟล์ไม่สำเร็จ: %(error)s กรุณาแนบไฟล์อีกครั้งที่หน้าหนังสือ",
@@ -217,8 +219,7 @@ def receipt_stamp(receipt_id: int):
     receipt = visible_receipt(current_user, receipt_id)
     if receipt is None:
         abort(404)
-    pdf = receipt_stamp_pdf(receipt, current_user)
-    db.session.commit()
+    pdf = receipt_stamp_pdf(receipt, current_user)  # records the view (the boundary commits)
     return pdf_response(pdf, f"stamp-{receipt.year}-{receipt.number}.pdf")
 
 
@@ -255,9 +256,7 @@ def register_page(register_id: int):
         register, lines, total = register_lines(current_user, register_id, period,
                                                 limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     except OperationError:
-        abort(404)
-    if shows_secret(lines):
-        db.session.commit()  # the views of the secret lines shown (see register_lines)
+        abort(404)  # (register_lines records the views of the secret lines it shows)
     return render_template(
         "registers/show.html", register=register, lines=lines, total=total, period=period,
         page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), title=_register_title(register),
@@ -296,7 +295,6 @@ def _export(register_id: int, what: str):
         flash(error.message_for(), "error")
         return redirect(url_for("registers.register_page", register_id=register_id,
                                 year=period.year, month=period.month, day=period.day))
-    db.session.commit()
     return export.response()
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from saraban.copies.operations import issue_certified_copy
 from saraban.extensions import db
 from saraban.i18n import local_digits
+from saraban.pages import run_operation
 from saraban.routing.operations import (
     accept_transfer,
     acknowledge_return,
@@ -21,7 +22,6 @@ from saraban.routing.operations import (
     unregistered_unit_ids,
 )
 from saraban.units.models import Unit
-from saraban.web import run_operation
 
 bp = Blueprint("routing", __name__)
 
@@ -31,15 +31,14 @@ bp = Blueprint("routing", __name__)
 def inbox_page():
     from saraban.documents.access import record_views
     from saraban.exchange.receiving import arrivals
-    from saraban.extensions import db
 
     transfers, waiting = inbox(current_user), arrivals(current_user)
-    if record_views(current_user, [t.document for t in transfers]
-                    + [m.document for m in waiting], "inbox"):
-        db.session.commit()
-    return render_template("routing/inbox.html", transfers=transfers, arrivals=waiting,
+    page = render_template("routing/inbox.html", transfers=transfers, arrivals=waiting,
                            unregistered=set(unregistered_unit_ids(
                                {t.to_unit_id for t in transfers})))
+    record_views(current_user, [t.document for t in transfers]
+                 + [m.document for m in waiting], "inbox")  # last: see saraban/pages.py
+    return page
 
 
 @bp.post("/transfers/<int:transfer_id>/accept")

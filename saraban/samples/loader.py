@@ -377,26 +377,29 @@ def _at(day: dt.date, time_text: str | None) -> dt.datetime:
 
 
 def load_samples(sample_dir: Path | None = None, progress: bool = False) -> LoadReport:
-    """Load the organisation and the documents; commits once at the end."""
+    """Load the organisation and the documents: one unit of work, committed at the end (a
+    sample that fails to load leaves nothing half-loaded)."""
+    from saraban.transaction import unit_of_work
+
     sample_dir = sample_dir or SAMPLE_DIR
     report = LoadReport()
     loader = _Loader(sample_dir)
     with open(sample_dir / "organisation.yaml", encoding="utf-8") as fh:
         organisation = yaml.safe_load(fh)
-    loader.organisation(organisation)
-    loader.users(organisation, report)
     files = sorted((sample_dir / "documents").glob("*.yaml"))
-    with (
-        open(os.devnull, "w") as devnull,
-        click.progressbar(
-            files, label="หนังสือตัวอย่าง", show_pos=True, file=None if progress else devnull
-        ) as bar,
-    ):
-        for path in bar:
-            with open(path, encoding="utf-8") as fh:
-                if loader.document(yaml.safe_load(fh)):
-                    report.created_documents += 1
-    db.session.commit()
+    with unit_of_work("the samples"):
+        loader.organisation(organisation)
+        loader.users(organisation, report)
+        with (
+            open(os.devnull, "w") as devnull,
+            click.progressbar(
+                files, label="หนังสือตัวอย่าง", show_pos=True, file=None if progress else devnull
+            ) as bar,
+        ):
+            for path in bar:
+                with open(path, encoding="utf-8") as fh:
+                    if loader.document(yaml.safe_load(fh)):
+                        report.created_documents += 1
     if report.new_logins:
         path = logins_path()
         path.parent.mkdir(parents=True, exist_ok=True)

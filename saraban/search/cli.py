@@ -21,6 +21,7 @@ def reindex_command(batch: int, quiet: bool):
     from saraban.extensions import db
     from saraban.search.index import reindex
     from saraban.search.operations import database_can_index_thai
+    from saraban.transaction import unit_of_work
 
     ok, message = database_can_index_thai()
     if not ok:
@@ -31,9 +32,9 @@ def reindex_command(batch: int, quiet: bool):
     with click.progressbar(length=len(ids), label="สร้างดัชนีค้นหา", hidden=hidden) as bar:
         for start in range(0, len(ids), batch):
             chunk = ids[start:start + batch]
-            begin_write(db.session)
-            done += reindex(db.session, chunk)
-            db.session.commit()
+            with unit_of_work("one batch of the index"):
+                begin_write(db.session)
+                done += reindex(db.session, chunk)
             bar.update(len(chunk))
     click.echo(f"ดัชนีค้นหาครบ {done} ฉบับ (indexed {done} documents)")
     if not ok:

@@ -44,7 +44,7 @@ HELP_TOPICS = {
 
 
 def _back() -> str:
-    from saraban.web import safe_next
+    from saraban.pages import safe_next
 
     return safe_next(request.form.get("next") or request.args.get("next"))
 
