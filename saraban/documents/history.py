@@ -1,7 +1,12 @@
 """A document's routing history and the documents of its matter, as plain data.
 
 Both the document page and the JSON API are built from these functions, so they always
-agree. Each kind of event is read with one query, whatever the length of the history.
+agree. Each kind of event is read with one query, whatever the length of the history: the
+rows of one kind are read at once (with what they show joined or loaded in the same query),
+then turned into events in Python, never one query per row. The e-CMS life of a document
+(``_ecms_events``) follows the same pattern: its letters in one query, every message about
+them (the notifiers that came back, the withdrawals and answers we queued) in a second one
+keyed by the letters' ids, and the organisations' names in a third.
 """
 
 from __future__ import annotations
@@ -24,14 +29,14 @@ from saraban.routing.models import Transfer, TransferStatus
 # Events on the same instant keep the order in which they happen on paper.
 # An endorsement comes before the transfers its orders make at the moment of signing.
 _KIND_ORDER = {"created": 0, "dispatch": 1, "endorsement": 2, "order": 3, "transfer": 3,
-               "exchange": 4, "receipt": 5, "certified_copy": 6, "order_done": 7,
+               "exchange": 4, "ecms": 4, "receipt": 5, "certified_copy": 6, "order_done": 7,
                "recall": 8, "return": 8}
 
 
 @dataclass
 class HistoryEvent:
     # created, receipt, dispatch, transfer, recall, return, endorsement, order, order_done,
-    # certified_copy, exchange
+    # certified_copy, exchange, ecms
     kind: str
     at: dt.datetime | None  # aware; the day's start in Bangkok when only the date is known
     time_known: bool
@@ -50,7 +55,7 @@ class HistoryEvent:
     # for a receipt: whether it came by a transfer, and from where (a unit or an agency)
     came_by_transfer: bool = False
     came_from: str | None = None
-    accept_id: str | None = None  # exchange: the receiving agency's เลขรับ
+    accept_id: str | None = None  # exchange, ecms: the receiving agency's เลขรับ
     status: str | None = None  # a transfer's outcome: sent, opened, accepted, returned, ...
     reason: str | None = None  # a return's reason
 
@@ -263,6 +268,7 @@ def document_history(document: Document) -> list[HistoryEvent]:
         )
 
     events.extend(_exchange_events(document.id))
+    events.extend(_ecms_events(document.id))
     events.sort(key=HistoryEvent.sort_key)
     _measure_stays(events)
     return events
@@ -498,4 +504,95 @@ def _exchange_events(document_id: int) -> list[HistoryEvent]:
         elif row.status.value in ("rejected", "invalid", "failed", "withdrawn"):
             step(row.status.value, row.delivered_at or row.created_at,
                  [row.reason or row.last_error or ""])
+    return events
+
+
+# e-CMS notifiers that came back for a letter we sent, as the step they show
+_ECMS_ANSWERS = {"ReceiveLetterNotifier": "received", "AcceptLetterNotifier": "accepted",
+                 "RejectLetterNotifier": "rejected", "InvalidLetterNotifier": "invalid"}
+# what we answered about a letter we received
+_ECMS_OUR_ANSWERS = {"RejectLetterNotifier": "refused", "InvalidLetterNotifier": "refused"}
+
+
+def _ecms_events(document_id: int) -> list[HistoryEvent]:
+    """The e-CMS life of a document (kind ``ecms``, the step in ``title``).
+
+    Sent by us: queued, sent to the node (its ProcessID), received by the destination
+    (ReceiveLetterNotifier), accepted as เลขรับ N (``accept_id``), rejected or invalid (with
+    the reason when the node gave one), failed (the node refused it), withdrawn; an
+    InvalidAcceptID notice we sent about the เลขรับ. Received by us: received from the
+    sender, refused by our clerk, and a sender's InvalidAcceptID notice about our เลขรับ
+    (the receipt line to correct). A notifier the node delivered twice is a ``duplicate``
+    row and shows once. Three queries, whatever the number of letters and notifiers."""
+    from saraban.exchange.ecms.models import (
+        Direction,
+        EcmsMessage,
+        EcmsOrganization,
+        MessageState,
+    )
+
+    letters = db.session.scalars(
+        select(EcmsMessage).where(EcmsMessage.document_id == document_id,
+                                  EcmsMessage.operation == "GovernmentDocument")
+        .order_by(EcmsMessage.id)).all()
+    if not letters:
+        return []
+    about: dict[int, list[EcmsMessage]] = {m.id: [] for m in letters}
+    for m in db.session.scalars(
+            select(EcmsMessage).where(EcmsMessage.letter_message_id.in_(list(about)))
+            .order_by(EcmsMessage.id)):
+        about[m.letter_message_id].append(m)
+    ids = {m.counterpart_id for m in letters if m.counterpart_id}
+    names = dict(db.session.execute(
+        select(EcmsOrganization.organization_id, EcmsOrganization.th_name)
+        .where(EcmsOrganization.organization_id.in_(ids))).all()) if ids else {}
+
+    events = []
+    for letter in letters:
+        org = letter.counterpart_id
+        place = f"{names[org]} ({org})" if org in names else org
+
+        def step(name, at, lines=(), accept_id=None, row=letter):
+            events.append(HistoryEvent(kind="ecms", at=at, time_known=at is not None,
+                                       unit=row.counterpart_id, title=name,
+                                       lines=[x for x in lines if x],
+                                       accept_id=accept_id, object_id=row.id,
+                                       status=row.state.value))
+
+        if letter.direction == Direction.IN:
+            step("received", letter.pulled_at or letter.created_at,
+                 [gettext("จาก %(place)s", place=place)])
+            for m in about[letter.id]:
+                if m.direction == Direction.OUT and m.operation in _ECMS_OUR_ANSWERS:
+                    step(_ECMS_OUR_ANSWERS[m.operation], m.created_at, [letter.last_error])
+                elif (m.direction == Direction.IN and m.operation == "InvalidAcceptIDNotifier"
+                      and m.state == MessageState.APPLIED):
+                    step("invalid_accept_id", m.pulled_at or m.created_at,
+                         [gettext("ผู้ส่งแจ้งว่าเลขรับ %(number)s ไม่ถูกต้อง",
+                                  number=letter.accept_id or "")], letter.accept_id)
+            continue
+
+        step("queued", letter.created_at, [gettext("ถึง %(place)s", place=place)])
+        if letter.process_id:
+            step("sent", letter.sent_at, [f"ProcessID {letter.process_id}"])
+        elif letter.state == MessageState.FAILED:
+            step("failed", letter.updated_at or letter.created_at, [letter.last_error])
+        for m in about[letter.id]:
+            if m.direction == Direction.IN and m.state == MessageState.APPLIED \
+                    and m.operation in _ECMS_ANSWERS:
+                name = _ECMS_ANSWERS[m.operation]
+                # the receiver's clock may run behind ours: never before it was sent
+                at = max(filter(None, (m.pulled_at or m.created_at, letter.sent_at)),
+                         default=None)
+                step(name, at, [], m.accept_id if name == "accepted" else None)
+            elif m.direction == Direction.OUT and m.operation == "DeleteGovernmentDocument":
+                if m.state == MessageState.SENT:
+                    step("withdrawn", m.sent_at, [f"ProcessID {m.process_id}"
+                                                  if m.process_id else None])
+                elif m.state in (MessageState.QUEUED, MessageState.UNKNOWN):
+                    step("withdrawal_queued", m.created_at)
+            elif m.direction == Direction.OUT and m.operation == "InvalidAcceptIDNotifier":
+                step("invalid_accept_id", m.created_at,
+                     [gettext("แจ้งปลายทางว่าเลขรับ %(number)s ไม่ถูกต้อง",
+                              number=m.accept_id or "")], m.accept_id)
     return events

@@ -79,7 +79,8 @@ class DocumentDetail(Document):
 
 
 EventKind = Literal["created", "receipt", "dispatch", "transfer", "recall", "return",
-                    "endorsement", "order", "order_done", "certified_copy", "exchange"]
+                    "endorsement", "order", "order_done", "certified_copy", "exchange",
+                    "ecms"]
 
 
 class Event(Answer):
@@ -87,7 +88,10 @@ class Event(Answer):
         "recall: the sender pulled a transfer back; return: the destination sent it back "
         "(with its reason); order: an order to a unit that held the document already, its "
         "task without a new transfer; order_done: an order reported done; exchange: sent "
-        "to or answered by another agency"))
+        "to or answered by another agency's Saraban; ecms: the same through the government's "
+        "e-CMS, the step in title (queued, sent, received, accepted, rejected, invalid, "
+        "failed, withdrawal_queued, withdrawn, invalid_accept_id, refused), the "
+        "organisation ID in unit"))
     time: Time | None = Field(description="ISO 8601 with the +07:00 offset")
     time_known: bool = Field(description="false when the paper stamp gave only the date")
     unit: str | None
