@@ -134,7 +134,8 @@ def _answer(node: FakeEcms, kind: str, sent: dict, accept_id: str | None = None)
                                  sent["subject"], accept_id=accept_id))
 
 
-def test_a_letter_sent_through_ecms_comes_back_accepted(api_schema, bearer, db_session, node):
+def test_a_letter_sent_through_ecms_comes_back_accepted(api_schema, bearer, db_session, node,
+                                                        login):
     clerk = bearer("demo-clerk")
     document_id, number = _document(db_session)
     sent = _call(api_schema, "post", "/documents/{document_id}/exchange", clerk,
@@ -162,7 +163,15 @@ def test_a_letter_sent_through_ecms_comes_back_accepted(api_schema, bearer, db_s
                     document_id=document_id)
     sent_step = next(e for e in history["events"] if e["title"] == "sent")
     assert sent_step["lines"] == [f"ProcessID {row.process_id}"]
-    assert sent_step["unit"] == ORG_2 and sent_step["status"] == "accepted"
+    assert sent_step["unit"] == f"หน่วยงานทดสอบ ๒ ({ORG_2})"
+    assert sent_step["status"] == "accepted"
+    # and the document's page tells the same story
+    page = login("demo-clerk").get(f"/documents/{document_id}").get_data(as_text=True)
+    place = f"หน่วยงานทดสอบ ๒ ({ORG_2})"
+    for said in (f"ส่งทาง e-CMS ถึง {place}", f"e-CMS รับหนังสือถึง {place} ไว้แล้ว",
+                 f"{place} ได้รับหนังสือแล้ว", f"ProcessID {row.process_id}"):
+        assert said in page, said
+    assert f'{place} ลงรับแล้ว เลขรับ <strong class="number">๑๒๓</strong>' in page
 
 
 def test_a_to_without_the_prefix_keeps_saraban_exchange(api_schema, bearer, db_session, node):
@@ -286,7 +295,7 @@ def test_arrivals_are_listed_accepted_and_rejected(api_schema, bearer, db_sessio
                        "AcceptLetterNotifier", "InvalidLetterNotifier"]
     assert _call(api_schema, "get", "/ecms/arrivals", admin)["items"] == []
     steps = _ecms_steps(api_schema, admin, second.document_id)
-    assert steps == [("received", None), ("refused", None)]
+    assert steps == [("arrived", None), ("refused", None)]
 
 
 def test_a_hidden_arrival_shows_nothing(api_schema, bearer, db_session, node):

@@ -517,10 +517,11 @@ _ECMS_OUR_ANSWERS = {"RejectLetterNotifier": "refused", "InvalidLetterNotifier":
 def _ecms_events(document_id: int) -> list[HistoryEvent]:
     """The e-CMS life of a document (kind ``ecms``, the step in ``title``).
 
+    ``unit`` is the other organisation: its name in the directory and its 10-digit ID.
     Sent by us: queued, sent to the node (its ProcessID), received by the destination
     (ReceiveLetterNotifier), accepted as เลขรับ N (``accept_id``), rejected or invalid (with
     the reason when the node gave one), failed (the node refused it), withdrawn; an
-    InvalidAcceptID notice we sent about the เลขรับ. Received by us: received from the
+    InvalidAcceptID notice we sent about the เลขรับ. Received by us: arrived from the
     sender, refused by our clerk, and a sender's InvalidAcceptID notice about our เลขรับ
     (the receipt line to correct). A notifier the node delivered twice is a ``duplicate``
     row and shows once. Three queries, whatever the number of letters and notifiers."""
@@ -552,16 +553,15 @@ def _ecms_events(document_id: int) -> list[HistoryEvent]:
         org = letter.counterpart_id
         place = f"{names[org]} ({org})" if org in names else org
 
-        def step(name, at, lines=(), accept_id=None, row=letter):
+        def step(name, at, lines=(), accept_id=None, row=letter, place=place):
             events.append(HistoryEvent(kind="ecms", at=at, time_known=at is not None,
-                                       unit=row.counterpart_id, title=name,
+                                       unit=place, title=name,
                                        lines=[x for x in lines if x],
                                        accept_id=accept_id, object_id=row.id,
                                        status=row.state.value))
 
         if letter.direction == Direction.IN:
-            step("received", letter.pulled_at or letter.created_at,
-                 [gettext("จาก %(place)s", place=place)])
+            step("arrived", letter.pulled_at or letter.created_at)
             for m in about[letter.id]:
                 if m.direction == Direction.OUT and m.operation in _ECMS_OUR_ANSWERS:
                     step(_ECMS_OUR_ANSWERS[m.operation], m.created_at, [letter.last_error])
@@ -572,7 +572,7 @@ def _ecms_events(document_id: int) -> list[HistoryEvent]:
                                   number=letter.accept_id or "")], letter.accept_id)
             continue
 
-        step("queued", letter.created_at, [gettext("ถึง %(place)s", place=place)])
+        step("queued", letter.created_at)
         if letter.process_id:
             step("sent", letter.sent_at, [f"ProcessID {letter.process_id}"])
         elif letter.state == MessageState.FAILED:

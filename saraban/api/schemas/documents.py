@@ -89,9 +89,10 @@ class Event(Answer):
         "(with its reason); order: an order to a unit that held the document already, its "
         "task without a new transfer; order_done: an order reported done; exchange: sent "
         "to or answered by another agency's Saraban; ecms: the same through the government's "
-        "e-CMS, the step in title (queued, sent, received, accepted, rejected, invalid, "
-        "failed, withdrawal_queued, withdrawn, invalid_accept_id, refused), the "
-        "organisation ID in unit"))
+        "e-CMS, the step in title (sent by us: queued, sent, received, accepted, rejected, "
+        "invalid, failed, withdrawal_queued, withdrawn, invalid_accept_id; received by us: "
+        "arrived, refused, invalid_accept_id), the other organisation (its name and "
+        "10-digit ID) in unit"))
     time: Time | None = Field(description="ISO 8601 with the +07:00 offset")
     time_known: bool = Field(description="false when the paper stamp gave only the date")
     unit: str | None
