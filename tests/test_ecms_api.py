@@ -179,7 +179,8 @@ def test_a_to_without_the_prefix_keeps_saraban_exchange(api_schema, bearer, db_s
     refused = _call(api_schema, "post", "/documents/{document_id}/exchange",
                     bearer("demo-clerk"), {"to": ORG_2}, expect=(400, 404, 409),
                     document_id=document_id)
-    assert "e-CMS" not in refused["error"]["message"]  # saraban-exchange/1's peers refused it
+    # saraban-exchange/1's refusal: no such peer among the installations it exchanges with
+    assert refused["error"]["message_th"] == "ไม่พบหน่วยงานปลายทางที่รับส่งหนังสือกันได้"
     assert db_session.scalar(select(EcmsMessage.id).where(
         EcmsMessage.document_id == document_id)) is None
     bad = _call(api_schema, "post", "/documents/{document_id}/exchange",
