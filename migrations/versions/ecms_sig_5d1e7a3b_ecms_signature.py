@@ -39,6 +39,9 @@ def downgrade():
     with op.batch_alter_table('ecms_message', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_ecms_message_invalid_says_why'), type_='check')
         batch_op.drop_constraint(batch_op.f('ck_ecms_message_trusted_only_valid'), type_='check')
+        # the CHECK of the signature_status enum (SQLite's table copy would keep it otherwise)
+        batch_op.drop_constraint(batch_op.f('ck_ecms_message_ecms_signature_status'),
+                                 type_='check')
         batch_op.drop_column('signature_reason')
         batch_op.drop_column('signer_subject')
         batch_op.drop_column('signature_trusted')
