@@ -141,7 +141,8 @@ def test_a_copy_tampered_with_in_the_queue_is_invalid_and_waits_unanswered(signi
     [arrived] = _arrived(two, number)
     assert arrived["state"] == MessageState.PENDING and arrived["deleted_at"] is not None
     assert "ลายมือชื่ออิเล็กทรอนิกส์ของหนังสือนี้ตรวจสอบไม่ผ่าน" in arrived["last_error"]
-    assert "ไม่ลงทะเบียนรับโดยอัตโนมัติ" in arrived["last_error"]
+    assert "ไม่ลงทะเบียนรับโดยอัตโนมัติและยังไม่แจ้งผู้ส่ง" in arrived["last_error"]
+    assert "(ลายมือชื่อไม่ผ่าน 1)" in report.summary()
     found = _signature(two, arrived["id"])
     assert found["status"] == SignatureStatus.INVALID and found["reason"]
     assert found["trusted"] is False and found["method"] == RSA_SHA256
@@ -157,6 +158,25 @@ def test_a_copy_tampered_with_in_the_queue_is_invalid_and_waits_unanswered(signi
     assert _receipts(two, number) == []
     one.work(node)
     assert _sent(one, number)[0]["state"] == MessageState.INVALID
+
+
+def test_a_tampered_letter_the_mapping_refuses_anyway_is_answered_as_before(signing, node):
+    """Nothing of it can be registered (a plain-text file), signature or not: it is refused
+    and answered Invalid as an unsigned one is, and the warning says the signature failed too."""
+    one, two = signing
+    document_id, number = _new_document(
+        one, enclosures=(("บันทึก", "ข้อความธรรมดา".encode(), "text/plain"),))
+    _queue(one, document_id)
+    one.work(node)
+    _tamper_subject(node, ORG_2)
+    report = two.work(node)
+    assert (report.refused, report.pending, report.unverified) == (1, 0, 0), report.errors
+    [arrived] = _arrived(two, number)
+    assert arrived["state"] == MessageState.REFUSED
+    assert "ไฟล์" in arrived["last_error"] and "ตรวจสอบไม่ผ่าน" in arrived["last_error"]
+    assert "ยังไม่แจ้งผู้ส่ง" not in arrived["last_error"]  # it was answered
+    assert _signature(two, arrived["id"])["status"] == SignatureStatus.INVALID
+    assert [op for op, _ in _answers(two, arrived)] == ["InvalidLetterNotifier"]
 
 
 def test_a_signer_we_do_not_trust_waits_and_a_clerk_may_still_take_it(signing, node,

@@ -114,6 +114,7 @@ class WorkReport:
     def summary(self) -> str:
         return (f"ดึงมา {self.pulled} (ซ้ำ {self.repeated}) ลบจากคิว {self.deleted} "
                 f"ลงทะเบียนรับ {self.registered} รอเจ้าหน้าที่ {self.pending} "
+                f"(ลายมือชื่อไม่ผ่าน {self.unverified}) "
                 f"ปฏิเสธ {self.refused} แจ้งผล {self.applied} ส่งแล้ว {self.sent} "
                 f"ไม่สำเร็จ {self.failed} รอตรวจสถานะ {self.unknown}")
 
@@ -300,7 +301,7 @@ def _take_letter(row: EcmsMessage, letter: Letter | None, report: WorkReport) ->
         row.state = MessageState.REFUSED
         row.last_error = _said(refusal)
         if check.status == signature.INVALID:
-            row.last_error += " " + _unverified(check)
+            row.last_error += " " + _unverified(check, held=False)
         _queue(refusal.answer or INVALID, row, None)
         report.refused += 1
         record("ecms.refuse", obj=row, details={"process_id": row.process_id,
@@ -343,15 +344,17 @@ def _verify(row: EcmsMessage) -> signature.SignatureCheck:
     return check
 
 
-def _unverified(check: signature.SignatureCheck) -> str:
-    """The clerk's warning about a letter whose signature does not verify."""
+def _unverified(check: signature.SignatureCheck, *, held: bool = True) -> str:
+    """The clerk's warning about a letter whose signature does not verify; ``held``: it
+    waits for the clerk (not when the mapping refused it anyway and it was answered)."""
     if check.uses_sha1 and "SHA-1" in check.reason:
         why = ("ลายมือชื่อใช้ SHA-1 ซึ่งระบบนี้ไม่ได้ตั้งให้ยอมรับ "
                "(ผู้ดูแลระบบตั้ง SARABAN_ECMS_ALLOW_SHA1=1 ได้เมื่อ e-CMS ยังใช้ SHA-1)")
     else:
         why = "หนังสืออาจถูกแก้ไขระหว่างทาง หรือไม่ได้มาจากผู้ส่งที่ระบุ"
-    return (f"ลายมือชื่ออิเล็กทรอนิกส์ของหนังสือนี้ตรวจสอบไม่ผ่าน {why} จึงไม่ลงทะเบียนรับโดยอัตโนมัติ "
-            f"และยังไม่แจ้งผู้ส่ง ให้ตรวจสอบกับผู้ส่งก่อนรับหรือปฏิเสธ "
+    held_th = (" จึงไม่ลงทะเบียนรับโดยอัตโนมัติและยังไม่แจ้งผู้ส่ง ให้ตรวจสอบกับผู้ส่งก่อนรับหรือปฏิเสธ"
+               if held else "")
+    return (f"ลายมือชื่ออิเล็กทรอนิกส์ของหนังสือนี้ตรวจสอบไม่ผ่าน {why}{held_th} "
             f"(signature invalid: {check.reason})")[:2000]
 
 
