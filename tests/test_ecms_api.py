@@ -271,6 +271,7 @@ def test_arrivals_are_listed_accepted_and_rejected(api_schema, bearer, db_sessio
     assert [m["id"] for m in listed] == [first.id, second.id]
     assert listed[0]["sender"] == ORG_2 and listed[0]["to"] is None
     assert listed[0]["state"] == "pending" and listed[0]["subject"] == first.subject
+    assert listed[0]["signature_status"] == "absent"  # the fake node's letter is unsigned
     # a clerk of another unit sees none of them and decides none
     assert _call(api_schema, "get", "/ecms/arrivals", clerk)["items"] == []
     not_his = _call(api_schema, "post", "/ecms/arrivals/{message_id}/accept", clerk,

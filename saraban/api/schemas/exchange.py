@@ -8,7 +8,7 @@ from pydantic import Field, RootModel
 
 from saraban.api.schemas.common import Answer, Body, Checked, Day, Query, Text, Time, choices
 from saraban.exchange.ecms.models import Direction as EcmsDirection
-from saraban.exchange.ecms.models import MessageState
+from saraban.exchange.ecms.models import MessageState, SignatureStatus
 from saraban.exchange.models import Direction, MessageStatus
 
 
@@ -88,6 +88,14 @@ class EcmsMessage(Answer):
     letter_message_id: int | None = Field(description="the letter this message is about")
     attempts: int
     last_error: str | None
+    signature_status: choices(SignatureStatus) | None = Field(description=(
+        "a letter we pulled: what verifying its ds:Signature found (absent, valid, "
+        "invalid); null until it is dealt with, and for what we send"))
+    signature_trusted: bool | None = Field(description=(
+        "true only when the signature verified against a certificate we trust "
+        "(SARABAN_ECMS_TRUSTED_CERTS); one checked against the certificate it carries "
+        "proves integrity, not who signed"))
+    signature_reason: str | None = Field(description="why the signature is invalid")
     created_at: Time | None
     sent_at: Time | None
     pulled_at: Time | None
