@@ -158,7 +158,7 @@ def ecms_sync():
     from saraban.exchange.ecms.messages import EcmsError
     from saraban.exchange.ecms.pages import sync_now
     from saraban.extensions import db
-    from saraban.i18n import current_lang
+    from saraban.i18n import current_lang, local_digits
     from saraban.validation import OperationError
 
     refused = _ecms_administrators_only()
@@ -174,8 +174,9 @@ def ecms_sync():
     else:
         flash(gettext("ปรับรายการจาก e-CMS แล้ว: หน่วยงาน %(orgs)s รายการ ชั้นความลับ "
                       "%(secret)s ชั้นความเร็ว %(speed)s ชนิดไฟล์ %(mime)s",
-                      orgs=report.counts["organizations"], secret=report.counts["secret"],
-                      speed=report.counts["speed"], mime=report.counts["mime"]), "info")
+                      **{key: local_digits(report.counts[name]) for key, name in (
+                          ("orgs", "organizations"), ("secret", "secret"), ("speed", "speed"),
+                          ("mime", "mime"))}), "info")
     return redirect(url_for("exchange_pages.ecms_admin"))
 
 
