@@ -350,3 +350,56 @@ def test_admin_ecms_shows_the_lists_syncs_and_maps(app, client, login, db_sessio
     admin.get("/lang/en?next=/")
     english = admin.get("/admin/ecms").get_data(as_text=True)
     assert "e-CMS exchange" in english and "Sync with e-CMS now" in english
+
+
+# --- in a browser ----------------------------------------------------------------------------
+
+@pytest.mark.browser
+def test_the_send_form_and_admin_ecms_in_chromium(browser, shots, tmp_path, node):
+    """The real server set up as ORG_1 on the fake node, its lists synced from the CLI: the
+    send form offers the directory by name, and /admin/ecms shows the lists (screenshots)."""
+    import sqlite3
+
+    from tests.browsing import DESKTOP, login, need_chromium
+    from tests.servers import saraban, start_server
+
+    need_chromium()
+    live = start_server(tmp_path, settings={"SARABAN_ECMS_NODE_URL": node.url(ORG_1),
+                                            "SARABAN_ECMS_ORG_ID": ORG_1})
+    try:
+        saraban(["ecms", "sync-codes"], live.env)
+        for level, code in enumerate(("001", "002", "003", "004")):
+            saraban(["ecms", "map", "secrecy", str(level), code], live.env)
+            saraban(["ecms", "map", "urgency", str(level), code], live.env)
+        with sqlite3.connect(tmp_path / "saraban.sqlite3") as db:
+            document_id = db.execute("SELECT id FROM document WHERE number IS NOT NULL "
+                                     "AND secrecy = 0 ORDER BY id LIMIT 1").fetchone()[0]
+        from saraban.pdf.stamp import stamp_pdf
+
+        scan = tmp_path / "หนังสือ.pdf"
+        scan.write_bytes(stamp_pdf("หนังสือทดสอบ", 1, dt.datetime(2026, 12, 3, 3, tzinfo=dt.UTC)))
+        context = browser.new_context(**DESKTOP)
+        page = context.new_page()
+        login(page, live.base, "demo-admin", live.logins["demo-admin"])
+        page.goto(f"{live.base}/documents/{document_id}")
+        page.set_input_files("input#file", str(scan))  # the letter needs its PDF to go
+        page.locator("form.upload button[type=submit]").click()
+        page.wait_for_load_state()
+        page.locator("details#exchange > summary").click()
+        field = page.get_by_label("ถึงหน่วยงาน (ทะเบียนหน่วยงาน e-CMS)")
+        assert field.is_visible()
+        options = page.locator("datalist#ecms-directory option")
+        assert options.count() == 2  # the other two organisations, not ourselves
+        field.fill("หน่วยงานทดสอบ ๒")
+        page.locator("details#exchange").scroll_into_view_if_needed()
+        shots(page, "ecms-send")
+        page.get_by_role("button", name="ส่งทาง e-CMS").click()
+        page.wait_for_load_state()
+        flashed = page.locator(".flash").all_inner_texts()
+        assert any("บรรจุหนังสือเข้าคิวส่งทาง e-CMS แล้ว" in f for f in flashed), flashed
+        page.goto(f"{live.base}/admin/ecms")
+        assert page.get_by_role("heading", name="ระบบรับส่งหนังสือ e-CMS").is_visible()
+        shots(page, "ecms-admin")
+        context.close()
+    finally:
+        live.stop()
