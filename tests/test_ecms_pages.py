@@ -160,8 +160,10 @@ def test_a_rejected_letter_is_withdrawn_then_sent_again_from_its_page(
     assert f"/exchange/ecms/letters/{first.id}/withdraw" not in shown
     assert [m.operation for m in _out(db_session, document.id)] == [LETTER, WITHDRAW]
     twice = client.post(f"/exchange/ecms/letters/{first.id}/withdraw", follow_redirects=True,
-                        data={"csrf_token": csrf_token_from(page)})
+                        data={"csrf_token": csrf_token_from(page),
+                              "next": f"/documents/{document.id}"})
     assert "ถอนหนังสือนี้ไว้แล้ว" in twice.get_data(as_text=True)
+    assert twice.request.path == f"/documents/{document.id}"  # back where the button was
 
     db_session.get(EcmsMessage, first.id).state = MessageState.WITHDRAWN  # the node took it
     db_session.commit()

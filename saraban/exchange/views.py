@@ -86,13 +86,13 @@ def ecms_withdraw_page(message_id: int):
     it can be corrected and sent again (e-CMS takes the same ที่ and date once more only
     after that)."""
     from saraban.exchange.ecms.sending import withdraw_letter
-    from saraban.pages import run_operation
+    from saraban.pages import run_operation, safe_next
 
     row = run_operation(lambda: withdraw_letter(current_user, message_id),
                         gettext("บรรจุคำขอถอนหนังสือเข้าคิวแล้ว เมื่อระบบ e-CMS ถอนหนังสือแล้ว "
                                 "จึงส่งหนังสือนี้ใหม่ได้"))
-    if row is None:
-        return redirect(url_for("routing.inbox_page"))
+    if row is None:  # refused: back to the page the button was on
+        return redirect(safe_next(request.form.get("next")))
     return redirect(url_for("documents.show", document_id=row.document_id) + "#exchange")
 
 
