@@ -60,6 +60,40 @@ def _ecms_org_id() -> str | None:
     return value
 
 
+def _paths(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _ecms_signatures() -> dict:
+    """XML-DSig of e-CMS letters (saraban/exchange/ecms/signature.py). Outbound signing is
+    off unless SARABAN_ECMS_SIGN=1, and then needs its key and certificate; SHA-1 is neither
+    accepted nor made unless SARABAN_ECMS_ALLOW_SHA1=1 says the node still uses it. A file
+    named here that is not there stops the start: a signature setting that silently does
+    nothing would let unsigned or unchecked letters through."""
+    sign = _env("ECMS_SIGN", "0") == "1"
+    allow_sha1 = _env("ECMS_ALLOW_SHA1", "0") == "1"
+    key, cert = _env("ECMS_SIGN_KEY"), _env("ECMS_SIGN_CERT")
+    algorithm = _env("ECMS_SIGN_ALGORITHM", "rsa-sha256")
+    trusted = _paths(_env("ECMS_TRUSTED_CERTS"))
+    if algorithm not in ("rsa-sha256", "rsa-sha1"):
+        raise ConfigError(f"SARABAN_ECMS_SIGN_ALGORITHM must be rsa-sha256 or rsa-sha1, "
+                          f"not {algorithm!r}")
+    if algorithm == "rsa-sha1" and not allow_sha1:
+        raise ConfigError("SARABAN_ECMS_SIGN_ALGORITHM=rsa-sha1 needs SARABAN_ECMS_ALLOW_SHA1=1 "
+                          "(only for a node that still uses SHA-1)")
+    if sign and not (key and cert):
+        raise ConfigError("SARABAN_ECMS_SIGN=1 needs SARABAN_ECMS_SIGN_KEY (a PEM private key) "
+                          "and SARABAN_ECMS_SIGN_CERT (its PEM certificate)")
+    for name, path in (("ECMS_SIGN_KEY", key if sign else None),
+                       ("ECMS_SIGN_CERT", cert if sign else None),
+                       *(("ECMS_TRUSTED_CERTS", p) for p in trusted)):
+        if path is not None and not Path(path).is_file():
+            raise ConfigError(f"SARABAN_{name}: no file {path!r}")
+    return {"ECMS_SIGN": sign, "ECMS_SIGN_KEY": key, "ECMS_SIGN_CERT": cert,
+            "ECMS_SIGN_ALGORITHM": algorithm, "ECMS_TRUSTED_CERTS": trusted,
+            "ECMS_ALLOW_SHA1": allow_sha1}
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     env = overrides.get("ENV") or _env("ENV", "production")
@@ -102,6 +136,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # this agency's own e-CMS node (.../ecms-ws01/service2) and its organisation ID
         "ECMS_NODE_URL": _env("ECMS_NODE_URL"),
         "ECMS_ORG_ID": _ecms_org_id(),
+        # XML-DSig: outbound signing (off), trusted certificates, SHA-1 (refused)
+        **_ecms_signatures(),
     }
     secret = overrides.get("SECRET_KEY") or _env("SECRET_KEY")
     if not secret:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -154,6 +155,14 @@ class MessageState(StrEnum):
     DUPLICATE = "duplicate"  # in: the same item again (kept as evidence, deleted at the node)
 
 
+class SignatureStatus(StrEnum):
+    """What verifying a pulled letter's ``ds:Signature`` found (signature.verify_letter)."""
+
+    ABSENT = "absent"  # the letter carries none (neither public client signs)
+    VALID = "valid"  # it verifies (``signature_trusted``: against a certificate we trust)
+    INVALID = "invalid"  # it does not, or its shape or algorithm is refused: a clerk decides
+
+
 class EcmsMessage(TimestampMixin, Base):
     """One message pulled from or sent to our node, with its raw XML as evidence."""
 
@@ -189,6 +198,19 @@ class EcmsMessage(TimestampMixin, Base):
     deleted_at: Mapped[dt.datetime | None]
     updated_at: Mapped[dt.datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # XML-DSig. A pulled letter: what verifying its ds:Signature found (None until it is
+    # dealt with, and for notifiers). A letter we sent signed: how we signed it (the status
+    # stays None: we made the signature, nobody verified it here). The method and digest are
+    # the URIs the signature names, so that a SHA-1 one is seen for what it is.
+    signature_status: Mapped[SignatureStatus | None] = enum_column(
+        SignatureStatus, "ecms_signature_status", nullable=True)
+    signature_method: Mapped[str | None] = mapped_column(String(200))
+    signature_digest: Mapped[str | None] = mapped_column(String(200))
+    # True only when it verified against a certificate of SARABAN_ECMS_TRUSTED_CERTS; a
+    # signature checked against the certificate it carries proves integrity, not who signed
+    signature_trusted: Mapped[bool | None] = mapped_column(Boolean)
+    signer_subject: Mapped[str | None] = mapped_column(String(500))  # the certificate's
+    signature_reason: Mapped[str | None] = mapped_column(Text)  # why invalid (English)
 
     document: Mapped[Document | None] = relationship()
     letter_message: Mapped[EcmsMessage | None] = relationship(remote_side=[id])
@@ -202,6 +224,10 @@ class EcmsMessage(TimestampMixin, Base):
                         name="accepted_has_accept_id"),
         CheckConstraint("counterpart_id IS NULL OR length(counterpart_id) = 10",
                         name="counterpart_ten_digits"),
+        CheckConstraint("signature_trusted IS NULL OR NOT signature_trusted "
+                        "OR signature_status = 'valid'", name="trusted_only_valid"),
+        CheckConstraint("signature_status IS NULL OR signature_status <> 'invalid' "
+                        "OR signature_reason IS NOT NULL", name="invalid_says_why"),
         Index("ix_ecms_message_letter", "letter_id", "correspondence_date", "counterpart_id"),
     )
 

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
 from signxml import (
     CanonicalizationMethod,
@@ -208,3 +209,53 @@ def sign_letter(data: bytes, key_pem: bytes, certificate_pem: bytes, *,
         etree.SubElement(holder, f"{{{codec.RAM}}}TypeCode").text = "DSIG"
     holder.append(signed)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def read_certificates(paths: Sequence[str]) -> tuple[bytes, ...]:
+    """The certificates in ``paths`` (SARABAN_ECMS_TRUSTED_CERTS), one PEM each: a PEM file
+    may hold several (a bundle), a DER file holds one. A file that holds none is refused: a
+    trust setting that trusts nothing would look like one that works."""
+    found: list[bytes] = []
+    for path in paths:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        if b"-----BEGIN" in data:
+            certificates = x509.load_pem_x509_certificates(data)
+        else:
+            certificates = [x509.load_der_x509_certificate(data)]
+        if not certificates:
+            raise ValueError(f"no certificate in {path}")
+        found.extend(c.public_bytes(serialization.Encoding.PEM) for c in certificates)
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class LetterSigner:
+    """This installation's signing key and certificate (SARABAN_ECMS_SIGN_KEY / _CERT): called
+    on an outbound message, it returns it signed (``sign_letter``); the client calls it on the
+    bytes it is about to send (EcmsClient's ``sign``). Its method, digest and subject are
+    what the outbox records of how a sent letter was signed."""
+
+    key_pem: bytes
+    certificate_pem: bytes
+    algorithm: str = "rsa-sha256"
+
+    def __post_init__(self):
+        if self.algorithm not in SIGNATURE_METHODS:
+            raise ValueError(f"unknown signature algorithm {self.algorithm!r}")
+        _load_certificate(self.certificate_pem)  # refused now, not at the first letter
+
+    def __call__(self, data: bytes) -> bytes:
+        return sign_letter(data, self.key_pem, self.certificate_pem, algorithm=self.algorithm)
+
+    @property
+    def signature_method(self) -> str:
+        return SIGNATURE_METHODS[self.algorithm][0].value
+
+    @property
+    def digest_method(self) -> str:
+        return SIGNATURE_METHODS[self.algorithm][1].value
+
+    @property
+    def subject(self) -> str:
+        return _load_certificate(self.certificate_pem).subject.rfc4514_string()

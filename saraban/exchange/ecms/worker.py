@@ -17,6 +17,18 @@ a secret letter; a letter that was received before (same sender, ที่ and d
 ``ReceiveLetterNotifier`` at once and ``AcceptLetterNotifier`` (AcceptID = our เลขรับ) once
 registered; a letter we may not take with the notifier the mapping names (Reject / Invalid).
 
+Signatures (XML-DSig, ``signature.verify_letter``). Every arriving letter's ``ds:Signature`` is
+checked when it is dealt with and the result kept on its row (absent / valid / invalid, the
+algorithms, trusted, the signer). An INVALID one is not registered automatically and is not
+answered: its document is made and it waits for a clerk with a Thai warning in ``last_error``.
+Not InvalidLetterNotifier, because what DGA's nodes sign and how is not known (c14n,
+transforms, trust anchor: SPEC.md §4.2), so a failure may be our mismatch with a genuine
+letter, and an automatic Invalid would refuse it for good; and a letter that does not verify
+may not come from the sender it names at all, so it is told nothing (not even Receive) until a
+person who can check with the sender has decided (``accept_pending`` then sends Receive and
+Accept; ``refuse_pending`` Reject or Invalid). Outbound letters are signed by the client just
+before they go when SARABAN_ECMS_SIGN=1 (``configured_signer``), and the sent row says how.
+
 Notifiers about letters we sent carry no message id: they are matched by LetterID,
 CorrespondenceDate and the accepting department, and applied once (the same notifier again,
 under another ProcessID, is kept as ``duplicate`` and deleted). ``InvalidAcceptIDNotifier``
@@ -40,7 +52,7 @@ from sqlalchemy.exc import IntegrityError
 
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
-from saraban.exchange.ecms import codec
+from saraban.exchange.ecms import codec, signature
 from saraban.exchange.ecms.client import EcmsClient, EcmsTransportError
 from saraban.exchange.ecms.mapping import (
     INVALID,
@@ -64,6 +76,7 @@ from saraban.exchange.ecms.models import (
     EcmsMessage,
     EcmsOrganization,
     MessageState,
+    SignatureStatus,
 )
 from saraban.exchange.ecms.sending import LETTER, WITHDRAW, _queue, digest
 from saraban.extensions import db
@@ -88,6 +101,7 @@ class WorkReport:
     deleted: int = 0
     registered: int = 0
     pending: int = 0  # letters waiting for a clerk
+    unverified: int = 0  # of them, letters whose signature is invalid
     refused: int = 0
     applied: int = 0  # notifiers applied to our messages
     duplicates: int = 0  # notifiers applied before, under another ProcessID
@@ -100,6 +114,7 @@ class WorkReport:
     def summary(self) -> str:
         return (f"ดึงมา {self.pulled} (ซ้ำ {self.repeated}) ลบจากคิว {self.deleted} "
                 f"ลงทะเบียนรับ {self.registered} รอเจ้าหน้าที่ {self.pending} "
+                f"(ลายมือชื่อไม่ผ่าน {self.unverified}) "
                 f"ปฏิเสธ {self.refused} แจ้งผล {self.applied} ส่งแล้ว {self.sent} "
                 f"ไม่สำเร็จ {self.failed} รอตรวจสถานะ {self.unknown}")
 
@@ -111,13 +126,27 @@ def configured_client() -> EcmsClient:
     if not url or not org:
         raise EcmsError("ยังไม่ได้ตั้งค่า SARABAN_ECMS_NODE_URL และ SARABAN_ECMS_ORG_ID",
                         "Set SARABAN_ECMS_NODE_URL and SARABAN_ECMS_ORG_ID first.")
-    return EcmsClient(url, org)
+    return EcmsClient(url, org, sign=configured_signer())
+
+
+def configured_signer() -> signature.LetterSigner | None:
+    """The outbound signer when SARABAN_ECMS_SIGN=1 (its key and certificate files), else
+    None: letters go unsigned, as both public clients send them."""
+    config = current_app.config
+    if not config.get("ECMS_SIGN"):
+        return None
+    with open(config["ECMS_SIGN_KEY"], "rb") as key, open(config["ECMS_SIGN_CERT"], "rb") as cert:
+        return signature.LetterSigner(key.read(), cert.read(),
+                                      config.get("ECMS_SIGN_ALGORITHM") or "rsa-sha256")
 
 
 def work_once(client: EcmsClient | None = None, *, max_items: int = 100) -> WorkReport:
     """One round: push, pull (at most ``max_items``), deal with what is stored, push the
-    answers. Commits per item; never raises for the node being away (see ``errors``)."""
+    answers. Commits per item; never raises for the node being away (see ``errors``).
+    Signing is this installation's setting: a client given without a signer gets it."""
     client = client or configured_client()
+    if client.sign is None:
+        client.sign = configured_signer()
     report = WorkReport()
     push(client, report)
     pull(client, report, max_items=max_items)
@@ -263,6 +292,7 @@ def _take_letter(row: EcmsMessage, letter: Letter | None, report: WorkReport) ->
     if letter is None:
         row.state = MessageState.UNMATCHED
         return
+    check = _verify(row)
     try:
         arrival = arriving_letter(letter, our_id=our_organization_id(), tables=code_tables(),
                                   directory=directory())
@@ -270,6 +300,8 @@ def _take_letter(row: EcmsMessage, letter: Letter | None, report: WorkReport) ->
     except EcmsRefusal as refusal:  # nothing of it is registered; the sender is told why
         row.state = MessageState.REFUSED
         row.last_error = _said(refusal)
+        if check.status == signature.INVALID:
+            row.last_error += " " + _unverified(check, held=False)
         _queue(refusal.answer or INVALID, row, None)
         report.refused += 1
         record("ecms.refuse", obj=row, details={"process_id": row.process_id,
@@ -278,12 +310,52 @@ def _take_letter(row: EcmsMessage, letter: Letter | None, report: WorkReport) ->
         return
     document = _document(row, arrival)
     row.document_id = document.id
+    if check.status == signature.INVALID:
+        row.state = MessageState.PENDING
+        row.last_error = _unverified(check)
+        report.pending += 1
+        report.unverified += 1
+        record("ecms.signature_invalid", obj=row, document_id=document.id,
+               details={"process_id": row.process_id, "reason": check.reason,
+                        "signature_method": check.signature_method,
+                        "digest_method": check.digest_method})
+        return
     _queue("ReceiveLetterNotifier", row, None)
     if _register(row, document, user=None):
         report.registered += 1
     else:
         row.state = MessageState.PENDING
         report.pending += 1
+
+
+def _verify(row: EcmsMessage) -> signature.SignatureCheck:
+    """Check the stored letter's ``ds:Signature`` against SARABAN_ECMS_TRUSTED_CERTS (SHA-1
+    only with SARABAN_ECMS_ALLOW_SHA1) and keep what was found on ``row``."""
+    config = current_app.config
+    check = signature.verify_letter(
+        row.raw, allow_sha1=bool(config.get("ECMS_ALLOW_SHA1")),
+        trusted_certificates=signature.read_certificates(config.get("ECMS_TRUSTED_CERTS") or ()))
+    row.signature_status = SignatureStatus(check.status)
+    row.signature_method = (check.signature_method or "")[:200] or None
+    row.signature_digest = (check.digest_method or "")[:200] or None
+    row.signature_trusted = check.trusted if check.status != signature.ABSENT else None
+    row.signer_subject = (check.signer_subject or "")[:500] or None
+    row.signature_reason = (check.reason or "?") if check.status == signature.INVALID else None
+    return check
+
+
+def _unverified(check: signature.SignatureCheck, *, held: bool = True) -> str:
+    """The clerk's warning about a letter whose signature does not verify; ``held``: it
+    waits for the clerk (not when the mapping refused it anyway and it was answered)."""
+    if check.uses_sha1 and "SHA-1" in check.reason:
+        why = ("ลายมือชื่อใช้ SHA-1 ซึ่งระบบนี้ไม่ได้ตั้งให้ยอมรับ "
+               "(ผู้ดูแลระบบตั้ง SARABAN_ECMS_ALLOW_SHA1=1 ได้เมื่อ e-CMS ยังใช้ SHA-1)")
+    else:
+        why = "หนังสืออาจถูกแก้ไขระหว่างทาง หรือไม่ได้มาจากผู้ส่งที่ระบุ"
+    held_th = (" จึงไม่ลงทะเบียนรับโดยอัตโนมัติและยังไม่แจ้งผู้ส่ง ให้ตรวจสอบกับผู้ส่งก่อนรับหรือปฏิเสธ"
+               if held else "")
+    return (f"ลายมือชื่ออิเล็กทรอนิกส์ของหนังสือนี้ตรวจสอบไม่ผ่าน {why}{held_th} "
+            f"(signature invalid: {check.reason})")[:2000]
 
 
 def _document(row: EcmsMessage, arrival: Arrival):
@@ -396,6 +468,10 @@ def accept_pending(user, message_id, register_id: int | None = None) -> EcmsMess
                 else central_register())
     if register is None:
         raise OperationError("ไม่พบทะเบียนหนังสือรับ", "No receipt register.", status=409)
+    if not db.session.scalar(select(EcmsMessage.id).where(  # held for its signature
+            EcmsMessage.letter_message_id == row.id,
+            EcmsMessage.operation == "ReceiveLetterNotifier").limit(1)):
+        _queue("ReceiveLetterNotifier", row, user)
     _register(row, db.session.get(Document, row.document_id), user=user, register=register)
     db.session.flush()
     return row
@@ -597,6 +673,11 @@ def _push_one(client: EcmsClient, out: _Outgoing, report: WorkReport) -> bool:
                        process_time=(getattr(answer, "process_time", None) or "")[:60] or None)
         if out.operation == WITHDRAW and row.letter_message is not None:
             row.letter_message.state = MessageState.WITHDRAWN
+        signer = client.sign
+        if out.operation == LETTER and isinstance(signer, signature.LetterSigner):
+            row.signature_method, row.signature_digest = (signer.signature_method,
+                                                          signer.digest_method)
+            row.signer_subject = signer.subject[:500]
         record("ecms.send", obj=row, document_id=row.document_id,
                details={"operation": out.operation, "process_id": row.process_id})
     report.sent += 1
