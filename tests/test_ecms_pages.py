@@ -413,3 +413,20 @@ def test_the_send_form_and_admin_ecms_in_chromium(browser, shots, tmp_path, node
         context.close()
     finally:
         live.stop()
+
+
+def test_the_inbox_reads_e_cms_arrivals_in_a_fixed_number_of_queries(app, client, login,
+                                                                     db_session, ecms):
+    from saraban.extensions import db
+    from tests.querycount import count_queries
+
+    admin = login("demo-admin")
+    counts = []
+    for more in (1, 6):
+        for i in range(more):
+            _pending(db_session, f"หนังสือทดสอบจำนวนคำสั่ง {more}-{i}")
+        with count_queries(db.engine) as queries:
+            page = admin.get("/inbox").get_data(as_text=True)
+        assert "หนังสือทดสอบจำนวนคำสั่ง" in page
+        counts.append(queries.count)
+    assert counts[0] == counts[1], counts  # not one query per letter

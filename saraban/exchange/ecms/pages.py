@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
-from saraban.documents.models import Document
 from saraban.exchange.ecms.codes import LISTS, SyncReport, sync_codes
 from saraban.exchange.ecms.mapping import SECRECY_TH, URGENCY_TH
 from saraban.exchange.ecms.models import (
@@ -77,7 +77,8 @@ def pending_letters(user) -> list[EcmsMessage]:
     if not _keeps_central(user):
         return []
     return list(db.session.scalars(
-        select(EcmsMessage).join(Document, Document.id == EcmsMessage.document_id)
+        select(EcmsMessage).join(EcmsMessage.document)
+        .options(contains_eager(EcmsMessage.document))  # one query for the list
         .where(EcmsMessage.direction == Direction.IN, EcmsMessage.operation == LETTER,
                EcmsMessage.state == MessageState.PENDING, secrecy_filter(user))
         .order_by(EcmsMessage.id)))
