@@ -64,6 +64,22 @@ def can_administer(user: User | None, unit_id: int | None = None) -> bool:
     return bool(admin_units) if unit_id is None else unit_id in admin_units
 
 
+def can_administer_exchange(user: User | None) -> bool:
+    """Sets up the agency's e-CMS link (code tables, sync, the mapping of our levels to
+    the node's codes): one for the whole agency, so a system administrator, or an admin
+    of a top-level unit (the agency itself), never the admin of a unit inside it."""
+    from saraban.extensions import db
+    from saraban.units.models import Unit
+
+    if not _signed_in(user):
+        return False
+    if is_system_admin(user):
+        return True
+    admin_units = member_unit_ids(user, Role.ADMIN)
+    return bool(admin_units) and db.session.scalar(select(Unit.id).where(
+        Unit.id.in_(admin_units), Unit.parent_id.is_(None)).limit(1)) is not None
+
+
 def can_grant_sees_all(user: User | None) -> bool:
     """Only a system administrator makes system administrators or gives "sees every unit"
     (``sees_all``): a unit administrator grants no reach beyond his own."""
@@ -189,7 +205,8 @@ def is_overdue(item, today: dt.date | None = None) -> bool:
 
 
 TEMPLATE_GLOBALS = {f.__name__: f for f in (
-    is_system_admin, can_administer, can_grant_sees_all, can_register, can_keep_records,
+    is_system_admin, can_administer, can_administer_exchange, can_grant_sees_all,
+    can_register, can_keep_records,
     can_see_records, can_read_pendency, can_read_audit, can_verify_audit, has_desk,
     can_see_delegations,
     is_top_secret, can_forward, is_overdue,

@@ -226,7 +226,7 @@ def _every_menu_page(app) -> set[str]:
             "registers.registers_index", "routing.inbox_page", "endorsements.desk",
             "documents.index", "endorsements.tasks", "admin.units", "admin.users",
             "endorsements.delegations", "reports.pendency_page", "records.index",
-            "audit.index", "workspace.help_page")}
+            "audit.index", "workspace.help_page", "exchange_pages.ecms_admin")}
 
 
 # The desk and the delegations open for everyone, empty for one who neither commands nor

@@ -117,6 +117,7 @@ def show(document_id: int):
         recallable=recallable_transfers(current_user, document.id),
         desk=panel_for(current_user, document), today=thaidate.today(),
         peers=_peers() if registers else [],
+        **(_ecms(document.id) if registers else {"ecms_directory": [], "ecms_letters": []}),
         readers=readers_of(document) if document.secrecy else [],
         cleared=cleared_people(document.secrecy) if document.secrecy else [],
     )
@@ -130,6 +131,13 @@ def _peers():
     from saraban.exchange.models import Peer
 
     return db.session.scalars(select(Peer).where(Peer.active).order_by(Peer.name)).all()
+
+
+def _ecms(document_id: int) -> dict:
+    """The e-CMS directory to send to and the document's letters sent through e-CMS."""
+    from saraban.exchange.ecms.pages import destinations, letters_of
+
+    return {"ecms_directory": destinations(), "ecms_letters": letters_of(document_id)}
 
 
 def _links_by_source(documents, links) -> dict[int, list[tuple[str, str]]]:

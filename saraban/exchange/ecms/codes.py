@@ -12,6 +12,7 @@ administrator's choice of node code for one of our levels (flushes, never commit
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
@@ -110,9 +111,11 @@ def fetch_all(client: EcmsClient) -> dict[str, tuple]:
             "mime": client.mime_codes()}
 
 
-def sync_codes(client: EcmsClient) -> SyncReport:
+def sync_codes(client: EcmsClient, *, in_request: bool = False) -> SyncReport:
     """Fetch the directory, the ministries and the secret, speed and MIME codes, then
-    replace each stored list, one unit of work per list (commits: a CLI job)."""
+    replace each stored list: one unit of work per list for the CLI job; in a request
+    (the administrator's "sync now") all of them in the request's own unit of work,
+    committed by its boundary (saraban/transaction.py)."""
     fetched = fetch_all(client)
     report = SyncReport()
     now = utcnow()
@@ -127,7 +130,7 @@ def sync_codes(client: EcmsClient) -> SyncReport:
         if dropped:
             report.skipped[name] = dropped
     for name in LISTS:
-        with unit_of_work(f"e-CMS {name} list"):
+        with contextlib.nullcontext() if in_request else unit_of_work(f"e-CMS {name} list"):
             _replace(name, prepared[name])
         report.counts[name] = len(prepared[name])
     return report
