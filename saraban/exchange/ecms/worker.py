@@ -443,13 +443,11 @@ def _register(row: EcmsMessage, document, *, user, register=None) -> bool:
     return True
 
 
-def accept_pending(user, message_id, register_id: int | None = None) -> EcmsMessage:
-    """A clerk of the central register's unit registers a letter that waits (flushes)."""
+def _pending_for(user, message_id) -> EcmsMessage:
+    """The letter that waits for a clerk's decision, for a clerk of the central register's
+    unit who may read it (404 the same whether it is missing or hidden), write-locked."""
     from saraban.documents.access import HiddenDocument, require_readable
-    from saraban.documents.models import Document
-    from saraban.exchange.receiving import _keeps_central, central_register
-    from saraban.registers.models import RegisterKind
-    from saraban.registers.operations import register_for
+    from saraban.exchange.receiving import _keeps_central
     from saraban.validation import OperationError, is_row_id
 
     missing = ("ไม่พบหนังสือที่ได้รับนี้", "No such arrival.")
@@ -464,6 +462,18 @@ def accept_pending(user, message_id, register_id: int | None = None) -> EcmsMess
                              "Only the clerks of the central register's unit.", status=403)
     if row.state != MessageState.PENDING:
         raise OperationError("หนังสือนี้ดำเนินการไปแล้ว", "Already decided.", status=409)
+    return row
+
+
+def accept_pending(user, message_id, register_id: int | None = None) -> EcmsMessage:
+    """A clerk of the central register's unit registers a letter that waits (flushes)."""
+    from saraban.documents.models import Document
+    from saraban.exchange.receiving import central_register
+    from saraban.registers.models import RegisterKind
+    from saraban.registers.operations import register_for
+    from saraban.validation import OperationError
+
+    row = _pending_for(user, message_id)
     register = (register_for(user, register_id, RegisterKind.RECEIPT) if register_id
                 else central_register())
     if register is None:
@@ -481,23 +491,10 @@ def refuse_pending(user, message_id, reason, kind: str = "reject") -> EcmsMessag
     """A clerk of the central register's unit refuses a letter that waits: the sender is
     answered RejectLetterNotifier (``kind`` "reject") or InvalidLetterNotifier ("invalid");
     the document made for it stays out of every register. Flushes only."""
-    from saraban.documents.access import HiddenDocument, require_readable
-    from saraban.exchange.receiving import _keeps_central
-    from saraban.validation import OperationError, clean_text, is_row_id
+    from saraban.validation import clean_text
 
     reason = clean_text(reason, "reason", "เหตุผล", max_length=1000, required=True)
-    missing = ("ไม่พบหนังสือที่ได้รับนี้", "No such arrival.")
-    begin_write(db.session)
-    row = db.session.get(EcmsMessage, message_id) if is_row_id(message_id) else None
-    if row is None or row.direction != Direction.IN or row.operation != LETTER \
-            or row.document_id is None:
-        raise HiddenDocument(*missing)
-    require_readable(user, row.document_id, not_found=missing)
-    if not _keeps_central(user):
-        raise OperationError("เฉพาะเจ้าหน้าที่สารบรรณของหน่วยที่ถือทะเบียนรับกลาง",
-                             "Only the clerks of the central register's unit.", status=403)
-    if row.state != MessageState.PENDING:
-        raise OperationError("หนังสือนี้ดำเนินการไปแล้ว", "Already decided.", status=409)
+    row = _pending_for(user, message_id)
     answer = INVALID if kind == "invalid" else REJECT
     row.state = MessageState.REFUSED
     row.last_error = reason
