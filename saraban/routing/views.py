@@ -30,14 +30,15 @@ bp = Blueprint("routing", __name__)
 @login_required
 def inbox_page():
     from saraban.documents.access import record_views
-    from saraban.exchange.ecms.pages import names, pending_letters
+    from saraban.exchange.ecms.desk import arrivals as ecms_arrivals
+    from saraban.exchange.ecms.desk import organization_names
     from saraban.exchange.receiving import arrivals
 
     transfers, waiting = inbox(current_user), arrivals(current_user)
-    ecms_waiting = pending_letters(current_user)
+    ecms_waiting = ecms_arrivals(current_user)
     page = render_template("routing/inbox.html", transfers=transfers, arrivals=waiting,
                            ecms_arrivals=ecms_waiting,
-                           ecms_names=names(m.counterpart_id for m in ecms_waiting),
+                           ecms_names=organization_names(m.counterpart_id for m in ecms_waiting),
                            unregistered=set(unregistered_unit_ids(
                                {t.to_unit_id for t in transfers})))
     record_views(current_user, [t.document for t in transfers]

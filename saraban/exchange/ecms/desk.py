@@ -9,25 +9,27 @@ cleared); of a letter they may not read, not even a count.
 from __future__ import annotations
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
 
 from saraban.accounts.models import User
-from saraban.documents.models import Document
 from saraban.exchange.ecms.models import Direction, EcmsMessage, EcmsOrganization, MessageState
+from saraban.exchange.ecms.sending import LETTER
 from saraban.extensions import db
 
-LETTER = "GovernmentDocument"
 DIRECTORY_PAGE = 50
 
 
 def arrivals(user: User) -> list[EcmsMessage]:
-    """e-CMS letters waiting for a clerk's accept or refusal, oldest first."""
+    """e-CMS letters waiting for a clerk's accept or refusal, oldest first, each with its
+    document loaded by the same query."""
     from saraban.documents.access import secrecy_filter
     from saraban.exchange.receiving import _keeps_central
 
     if not _keeps_central(user):
         return []
     return list(db.session.scalars(
-        select(EcmsMessage).join(Document, Document.id == EcmsMessage.document_id)
+        select(EcmsMessage).join(EcmsMessage.document)
+        .options(contains_eager(EcmsMessage.document))
         .where(EcmsMessage.direction == Direction.IN, EcmsMessage.operation == LETTER,
                EcmsMessage.state == MessageState.PENDING, secrecy_filter(user))
         .order_by(EcmsMessage.id)))

@@ -1,5 +1,6 @@
-"""What the pages show of e-CMS: the directory to send to, the letters waiting for a clerk,
-a document's letters sent through e-CMS, and the administrator's code tables.
+"""What the pages show of e-CMS: the directory to send to, a document's letters sent through
+e-CMS, and the administrator's code tables (the letters waiting for a clerk and the
+directory's names are ``desk``'s, which the API reads too).
 
 Reads only, except ``sync_now`` (the administrator's "sync now", the same job as
 ``saraban ecms sync-codes``). The decisions themselves are the operations of ``sending``,
@@ -13,9 +14,9 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager
 
 from saraban.exchange.ecms.codes import LISTS, SyncReport, sync_codes
+from saraban.exchange.ecms.desk import organization_names
 from saraban.exchange.ecms.mapping import SECRECY_TH, URGENCY_TH
 from saraban.exchange.ecms.models import (
     CodeList,
@@ -57,33 +58,6 @@ def resolve_destination(to: str | None) -> str | None:
     return f"{PREFIX}{found[0]}" if len(found) == 1 else text
 
 
-def names(organization_ids) -> dict[str, str]:
-    """Thai names of these organisations, as the directory last said."""
-    ids = {i for i in organization_ids if i}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(EcmsOrganization.organization_id,
-                                          EcmsOrganization.th_name)
-                                   .where(EcmsOrganization.organization_id.in_(ids))).all())
-
-
-def pending_letters(user) -> list[EcmsMessage]:
-    """e-CMS letters waiting for a clerk's accept, under the rule of
-    ``receiving.arrivals``: the clerks of the central register's unit only, and a secret one
-    only for its named, cleared officers (to the others, not even a count)."""
-    from saraban.documents.access import secrecy_filter
-    from saraban.exchange.receiving import _keeps_central
-
-    if not _keeps_central(user):
-        return []
-    return list(db.session.scalars(
-        select(EcmsMessage).join(EcmsMessage.document)
-        .options(contains_eager(EcmsMessage.document))  # one query for the list
-        .where(EcmsMessage.direction == Direction.IN, EcmsMessage.operation == LETTER,
-               EcmsMessage.state == MessageState.PENDING, secrecy_filter(user))
-        .order_by(EcmsMessage.id)))
-
-
 @dataclass
 class SentLetter:
     """One of a document's letters through e-CMS, for its page."""
@@ -117,7 +91,7 @@ def letters_of(document_id: int) -> list[SentLetter]:
         EcmsMessage.letter_message_id.in_([r.id for r in rows]),
         EcmsMessage.operation == WITHDRAW,
         EcmsMessage.state.in_((MessageState.QUEUED, MessageState.UNKNOWN)))))
-    called = names(r.counterpart_id for r in rows)
+    called = organization_names(r.counterpart_id for r in rows)
     letters, seen = [], set()
     for row in rows:
         letters.append(SentLetter(row, called.get(row.counterpart_id, row.counterpart_id or ""),
