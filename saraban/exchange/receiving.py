@@ -178,6 +178,23 @@ def _registry_officers(secrecy: int) -> list[User]:
     return cleared_members(register.unit_id, Role.CLERK, secrecy)
 
 
+def keep_arrival(document: Document, main_content: bytes | None,
+                 main_filename: str | None) -> None:
+    """What every channel does with the document of a letter that arrived, once it is
+    flushed: its main file kept as the original (encrypted at rest when it is classified),
+    and a classified letter named to the central register's cleared registry officers."""
+    from saraban.documents.access import name_reader
+    from saraban.documents.files import sniff, store
+
+    if main_content is not None:
+        stored = store(main_content, sniff(main_content), secret=document.secrecy > 0)
+        db.session.add(DocumentFile(document_id=document.id, file_id=stored.id,
+                                    role=FileRole.ORIGINAL, filename=(main_filename or "")[:255]))
+    if document.secrecy > 0:
+        for person in _registry_officers(document.secrecy):
+            name_reader(document, person, None)
+
+
 def _refusal(letter: protocol.Letter) -> tuple[str, str] | None:
     """Why a letter that passed the protocol's checks is still not taken, as the notice
     kind (``invalid``: its files; ``reject``: its secrecy) and the reason the sender
@@ -205,7 +222,6 @@ def _refusal(letter: protocol.Letter) -> tuple[str, str] | None:
 
 def _take_letter(row: ExchangeMessage, letter: protocol.Letter, peer: Peer,
                  us: protocol.Identity) -> None:
-    from saraban.documents.access import name_reader
     from saraban.documents.files import sniff, store
     from saraban.documents.operations import normalize_number, strip_thi
     from saraban.registers.operations import earlier_receipt
@@ -241,16 +257,9 @@ def _take_letter(row: ExchangeMessage, letter: protocol.Letter, peer: Peer,
             if attached else None))
     db.session.add(document)
     db.session.flush()
-    if letter.main_file is not None:
-        stored = store(letter.main_file.content, sniff(letter.main_file.content),
-                       secret=letter.secrecy > 0)  # kept encrypted at rest
-        db.session.add(DocumentFile(document_id=document.id, file_id=stored.id,
-                                    role=FileRole.ORIGINAL,
-                                    filename=letter.main_file.filename[:255]))
+    main = letter.main_file
+    keep_arrival(document, main.content if main else None, main.filename if main else None)
     row.document_id = document.id
-    if document.secrecy > 0:
-        for person in _registry_officers(document.secrecy):
-            name_reader(document, person, None)
     register = central_register()
     earlier = earlier_receipt(register.unit_id, document) if register is not None else None
     if earlier is not None:

@@ -361,20 +361,17 @@ def _unverified(check: signature.SignatureCheck, *, held: bool = True) -> str:
 def _document(row: EcmsMessage, arrival: Arrival):
     """The document of an arriving letter, as receiving.py makes one (its files stored
     encrypted when secret, the central register's cleared officers named its readers)."""
-    from saraban.documents.access import name_reader
     from saraban.documents.files import sniff, store
     from saraban.documents.models import (
         Document,
-        DocumentFile,
         DocumentKind,
         DocumentReference,
         DocumentStatus,
         Enclosure,
-        FileRole,
         ReferenceRelation,
     )
     from saraban.documents.operations import normalize_number
-    from saraban.exchange.receiving import _registry_officers
+    from saraban.exchange.receiving import keep_arrival
 
     fields = arrival.document
     secret = fields["secrecy"] > 0
@@ -402,13 +399,7 @@ def _document(row: EcmsMessage, arrival: Arrival):
             file=store(file.content, sniff(file.content), secret=secret)))
     db.session.add(document)
     db.session.flush()
-    main = arrival.main_file
-    stored = store(main.content, sniff(main.content), secret=secret)
-    db.session.add(DocumentFile(document_id=document.id, file_id=stored.id,
-                                role=FileRole.ORIGINAL, filename=main.filename[:255]))
-    if secret:
-        for person in _registry_officers(document.secrecy):
-            name_reader(document, person, None)
+    keep_arrival(document, arrival.main_file.content, arrival.main_file.filename)
     db.session.flush()
     return document
 
