@@ -57,11 +57,14 @@ def commit_early(reason: str) -> None:
 @contextlib.contextmanager
 def unit_of_work(reason: str | None = None):
     """One unit of work outside a request (a CLI job, one message of the outbox worker):
-    commit when the block ends, roll back on any error."""
+    commit when the block ends, roll back on any error. ``reason``, when given, names the
+    unit in the debug log, as an early commit's does."""
     from saraban.extensions import db
 
     try:
         yield db.session
+        if reason:
+            log.debug("unit of work: %s", reason)
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -205,15 +205,12 @@ class SpecialRequest:
 
 
 @dataclass(frozen=True)
-class OutboundResponse:
-    """``CorrespondenceLetterOutboundResponse``: the node took a letter or a notifier.
-    ``letter`` is the echoed letter when the echo holds one, ``notifier`` the echoed notifier."""
+class Processed:
+    """What the node answers about each item it handles: its ``ProcessID`` and
+    ``ProcessTime`` (formats unknown: kept as the node wrote them)."""
 
     process_id: str
     process_time: str
-    letter: Letter | None = None
-    notifier: Notifier | None = None
-    raw: bytes = field(default=b"", repr=False, compare=False)
 
     @property
     def process_time_parsed(self) -> dt.datetime | None:
@@ -221,28 +218,29 @@ class OutboundResponse:
 
 
 @dataclass(frozen=True)
-class InboundItem:
+class OutboundResponse(Processed):
+    """``CorrespondenceLetterOutboundResponse``: the node took a letter or a notifier.
+    ``letter`` is the echoed letter when the echo holds one, ``notifier`` the echoed notifier."""
+
+    letter: Letter | None = None
+    notifier: Notifier | None = None
+    raw: bytes = field(default=b"", repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class InboundItem(Processed):
     """One queued item from ``CorrespondenceLetterInboundResponse``: a letter or a notifier,
     with the ``process_id`` to de-duplicate on and to delete it with. ``raw`` is the whole
     response as received (the evidence to store, and what a signature is checked over)."""
 
-    process_id: str
-    process_time: str
     letter: Letter | None = None
     notifier: Notifier | None = None
     raw: bytes = field(default=b"", repr=False, compare=False)
 
-    @property
-    def process_time_parsed(self) -> dt.datetime | None:
-        return _parse_time(self.process_time)
-
 
 @dataclass(frozen=True)
-class DeleteResponse:
+class DeleteResponse(Processed):
     """``CorrespondenceLetterDeleteResponse``."""
-
-    process_id: str
-    process_time: str
 
 
 @dataclass(frozen=True)
