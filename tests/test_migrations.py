@@ -105,6 +105,16 @@ def _previous_head() -> tuple[str, str]:
     return head, previous
 
 
+def _within(previous: dict[str, list[dict]]):
+    """A projection of a database's contents on the tables and columns ``previous`` has."""
+    columns = {t: set(rows[0]) if rows else set() for t, rows in previous.items()}
+
+    def kept(contents: dict[str, list[dict]]) -> dict[str, list[dict]]:
+        return {t: [{c: v for c, v in row.items() if c in columns[t]} for row in rows]
+                for t, rows in contents.items() if t in columns}
+    return kept
+
+
 def _contents(engine) -> dict[str, list[tuple]]:
     """Every row of every table, column by column (the columns both schemas have are
     compared by the caller), in primary-key order."""
@@ -185,14 +195,17 @@ def test_the_sample_data_upgrades_from_the_previous_head(empty_database, tmp_pat
 
             upgrade()
             assert _revision(engine) == head
-            assert _contents(engine) == at_head  # every row, every column, as it was
+            # every row, every column the previous head has, as it was (what the newest
+            # migration's own columns held is gone with its downgrade, by its nature)
+            kept = _within(at_previous)
+            assert kept(_contents(engine)) == kept(at_head)
             assert _memo(engine) == memo
 
             downgrade(revision="-1")
             assert _revision(engine) == previous
             upgrade()
             assert _revision(engine) == head
-            assert _contents(engine) == at_head
+            assert kept(_contents(engine)) == kept(at_head)
         finally:
             db.session.remove()
             engine.dispose()

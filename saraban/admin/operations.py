@@ -397,6 +397,40 @@ def _deactivation_refusal(unit: Unit) -> OperationError | None:
     return None
 
 
+LETTERHEAD = {  # field: (label, longest, several lines)
+    "letter_code": ("รหัสตัวอักษรของส่วนราชการ", 20, False),
+    "address": ("ที่อยู่", 1000, True),
+    "telephone": ("โทรศัพท์", 80, False),
+    "fax": ("โทรสาร", 80, False),
+    "email": ("ไปรษณีย์อิเล็กทรอนิกส์", 255, False),
+}
+
+
+LETTERHEAD_FIELDS = tuple(LETTERHEAD)
+
+
+def _letterhead(data: dict) -> dict:
+    """The letterhead fields given (empty clears one): the address keeps its lines."""
+    wanted = {}
+    for key, (label, longest, multiline) in LETTERHEAD.items():
+        if key not in data:
+            continue
+        value = clean_text(data[key], key, label, max_length=longest, multiline=multiline)
+        if value and multiline:  # no blank lines between the address's lines
+            value = "\n".join(line.strip() for line in value.splitlines() if line.strip())
+        if key == "email" and value and not _looks_like_email(value):
+            raise OperationError("ไปรษณีย์อิเล็กทรอนิกส์ต้องเป็นรูปแบบ ชื่อ@โดเมน เช่น saraban@police.go.th",
+                                 "email must look like name@domain.", field=key)
+        wanted[key] = value
+    return wanted
+
+
+def _looks_like_email(value: str) -> bool:
+    local, at, domain = value.rpartition("@")
+    return bool(at and local and "." in domain and " " not in value
+                and not domain.startswith(".") and not domain.endswith("."))
+
+
 def update_unit(actor, unit_id, data: dict) -> Unit:
     """Rename a unit (the fields given), or deactivate / reactivate it (``active``)."""
     scope = admin_scope(actor)
@@ -414,6 +448,7 @@ def update_unit(actor, unit_id, data: dict) -> Unit:
                                        max_length=255)
     if "doc_code" in data:
         wanted["doc_code"] = _doc_code(data["doc_code"])
+    wanted.update(_letterhead(data))
     active = _bool(data["active"], "active", "สถานะใช้งาน") if "active" in data else None
     if not wanted and active is None:
         raise OperationError("ไม่มีข้อมูลที่จะแก้ไข", "Nothing to change.")

@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from saraban.accounts.models import Role
 from saraban.admin.operations import (
+    LETTERHEAD_FIELDS,
     add_membership,
     create_register,
     create_unit,
@@ -113,9 +114,12 @@ def unit_update(unit_id: int):
                       gettext("ปิดใช้หน่วยงานแล้ว") if action == "deactivate"
                       else gettext("เปิดใช้หน่วยงานอีกครั้งแล้ว"))
     else:
-        data = {k: form.get(k, "") for k in ("short_name", "name_th", "name_en", "doc_code")}
+        fields = (LETTERHEAD_FIELDS if action == "letterhead"
+                  else ("short_name", "name_th", "name_en", "doc_code"))
+        data = {k: form.get(k, "") for k in fields}
         run_operation(lambda: update_unit(current_user, unit_id, data),
-                      gettext("บันทึกชื่อหน่วยงานแล้ว"))
+                      gettext("บันทึกหัวหนังสือแล้ว") if action == "letterhead"
+                      else gettext("บันทึกชื่อหน่วยงานแล้ว"))
     return redirect(url_for("admin.unit", unit_id=unit_id))
 
 

@@ -45,7 +45,9 @@ def unit_json(row) -> dict:
     u = row.unit
     return {"id": u.id, "parent_id": u.parent_id, "depth": row.depth,
             "short_name": u.short_name, "name_th": u.name_th, "name_en": u.name_en,
-            "doc_code": u.doc_code, "active": u.is_active, "members": row.members,
+            "doc_code": u.doc_code, "letter_code": u.letter_code, "address": u.address,
+            "telephone": u.telephone, "fax": u.fax, "email": u.email,
+            "active": u.is_active, "members": row.members,
             "waiting": row.waiting, "registers": [register_json(r) for r in row.registers]}
 
 

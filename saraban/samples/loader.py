@@ -151,6 +151,8 @@ class _Loader:
                 name_en=data.get("name_en"),
                 doc_code=data.get("doc_code"),
                 stamp_name=data.get("stamp_name"),
+                letter_code=data.get("letter_code"),
+                address=(data.get("address") or "").strip() or None,
                 keeps_registers=data.get("keeps_registers", False),
             )
             self.s.add(unit)

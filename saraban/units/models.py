@@ -24,6 +24,15 @@ class Unit(TimestampMixin, Base):
     doc_code: Mapped[str | None] = mapped_column(String(40))
     # The name the unit's receipt stamp carries, where it differs from the short name.
     stamp_name: Mapped[str | None] = mapped_column(String(120))
+    # The letterhead (หัวหนังสือ): the agency's letter code that precedes doc_code in ที่
+    # ("ตช" in "ที่ ตช ๐๐๓๓.๑๒/๕๐๕๒"), set on the agency's top unit and inherited below it;
+    # the address, likewise inherited; and the unit's own telephone, fax and e-mail, printed
+    # under ส่วนราชการเจ้าของเรื่อง.
+    letter_code: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(Text)
+    telephone: Mapped[str | None] = mapped_column(String(80))
+    fax: Mapped[str | None] = mapped_column(String(80))
+    email: Mapped[str | None] = mapped_column(String(255))
     keeps_registers: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -51,6 +60,9 @@ class Agency(TimestampMixin, Base):
     # The e-CMS party codes (กระทรวง / กรม), where known.
     ministry_code: Mapped[str | None] = mapped_column(String(20))
     department_code: Mapped[str | None] = mapped_column(String(20))
+    # Where a letter to the agency goes: its address for the post, its saraban@ e-mail.
+    address: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(String(255))
 
 
 CIVIL_TITLES = frozenset({"นาย", "นาง", "นางสาว"})

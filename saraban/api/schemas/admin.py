@@ -47,6 +47,13 @@ class Unit(Answer):
     name_th: str
     name_en: str | None
     doc_code: str | None
+    letter_code: str | None = Field(
+        description="the agency's letter code before doc_code in ที่ (ตช), where set here")
+    address: str | None = Field(
+        description="the letterhead's address, one line per line, where set on this unit")
+    telephone: str | None
+    fax: str | None
+    email: str | None
     active: bool
     members: int = Field(description="active members")
     waiting: int = Field(description="transfers waiting to be received")
@@ -123,6 +130,11 @@ class UnitUpdate(Body):
     name_th: Text(255, "ชื่อเต็มภาษาไทย") = None
     name_en: Text(255, "ชื่อภาษาอังกฤษ") = None
     doc_code: DocCode = None
+    letter_code: Text(20, "รหัสตัวอักษรของส่วนราชการ") = None
+    address: Text(1000, "ที่อยู่") = None
+    telephone: Text(80, "โทรศัพท์") = None
+    fax: Text(80, "โทรสาร") = None
+    email: Text(255, "ไปรษณีย์อิเล็กทรอนิกส์") = None
     active: Checked({"type": "boolean"}) = None
 
 
