@@ -30,6 +30,9 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     from saraban.pdf import font_files
 
     font_files(app.config.get("FONT_PATH"))  # a bad SARABAN_FONT_PATH stops the start here
+    from saraban.pdf.letter import check_emblem
+
+    check_emblem(app.config.get("GARUDA_PATH"))  # and so does a bad SARABAN_GARUDA_PATH
     private_dir(app.instance_path)
     private_dir(app.config["DATA_DIR"])
     _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])

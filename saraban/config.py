@@ -119,6 +119,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
         "FONT_PATH": _env("FONT_PATH"),
+        # the agency's emblem (ตราครุฑ, PNG or JPEG) printed on its letters; unset: its place
+        # is kept empty on the form
+        "GARUDA_PATH": _env("GARUDA_PATH"),
         "JSON_AS_ASCII": False,
         # letters from other agencies: registered at once (1) or accepted by a clerk (0)
         "EXCHANGE_AUTO_REGISTER": _env("EXCHANGE_AUTO_REGISTER", "1") == "1",
