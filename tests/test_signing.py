@@ -4,11 +4,69 @@ signature, checked by pyhanko's validator and by poppler's pdfsig."""
 
 from __future__ import annotations
 
+import io
+import subprocess
+
 import pytest
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import text
 
 from tests.conftest import make_user
+
+CAPACITY = "ผู้บังคับการตำรวจทดสอบ"
+
+
+def letter_pdf() -> bytes:
+    """A letter-like page: text, and the read-only fields "number" and "date" the registry
+    fills, made as the letters are (reportlab's canvas.acroForm.textfield)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase.acroform import fieldFlagValues
+    from reportlab.pdfgen import canvas
+
+    from saraban.pdf import REGULAR, register_fonts
+    from saraban.pdf.thaiwrap import draw_string
+
+    register_fonts()
+    out = io.BytesIO()
+    canv = canvas.Canvas(out, pagesize=A4)
+    draw_string(canv, 72, 770, "ที่", REGULAR, 16)
+    draw_string(canv, 300, 740, "วันที่", REGULAR, 16)
+    draw_string(canv, 72, 700, "เรื่อง ขอเชิญประชุมทดสอบการลงนามอิเล็กทรอนิกส์", REGULAR, 16)
+    for name, x, y in (("number", 90, 764), ("date", 340, 734)):
+        canv.acroForm.textfield(name=name, x=x, y=y, width=180, height=22, borderWidth=0,
+                                fieldFlags=fieldFlagValues["readOnly"], value="")
+    canv.showPage()
+    canv.save()
+    return out.getvalue()
+
+
+def pdfsig(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / f"letter-{len(list(tmp_path.iterdir()))}.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run(["pdfsig", "-nocert", str(path)], capture_output=True, text=True,
+                          check=False, timeout=60)
+    return done.stdout + done.stderr
+
+
+def pyhanko_statuses(pdf: bytes, ca_cert):
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    root = asn1_x509.Certificate.load(ca_cert.public_bytes(serialization.Encoding.DER))
+    reader = PdfFileReader(io.BytesIO(pdf))
+    return [(sig, validate_pdf_signature(sig, ValidationContext(trust_roots=[root])))
+            for sig in reader.embedded_signatures]
+
+
+@pytest.fixture()
+def commander(ca, db_session):
+    from saraban.signing import ca as agency_ca
+
+    user = make_user(db_session, display_name="พล.ต.ต. สมชาย ใจดี")
+    agency_ca.issue(user)
+    return user
 
 
 @pytest.fixture()
@@ -36,3 +94,16 @@ def test_issue_keeps_the_key_encrypted(ca, db_session):
                    for v in stored)
     assert key_der not in raw
     assert key_der[-32:] not in raw  # not even the tail (the raw private scalar's part)
+
+
+def test_a_letter_signed_validates_in_pyhanko_and_pdfsig(ca, commander, tmp_path):
+    from saraban.signing.operations import sign_letter
+
+    signed = sign_letter(letter_pdf(), commander, capacity_text=CAPACITY,
+                         box=(0, 300, 120, 520, 190), reason="ลงนามหนังสือออก")
+    ((sig, status),) = pyhanko_statuses(signed, ca)
+    assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+    assert sig.field_name == "signature" and sig.docmdp_level.name == "FILL_FORMS"
+    assert status.coverage.name == "ENTIRE_FILE"
+    report = pdfsig(signed, tmp_path)
+    assert "Signature Validation: Signature is Valid." in report, report
