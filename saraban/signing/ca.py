@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 from cryptography import x509
@@ -58,6 +59,15 @@ def _pkcs8(key) -> bytes:
                              serialization.NoEncryption())
 
 
+def _name_attribute(oid, value: str) -> x509.NameAttribute:
+    """A name attribute of at most 64 characters (X.520's ub-common-name counts the
+    characters of a UTF8String): cryptography counts 64 UTF-8 bytes, which a Thai name of
+    22 letters already exceeds, and warns; the length is kept in characters here."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Attribute's length must be", UserWarning)
+        return x509.NameAttribute(oid, value[:64], _validate=False)
+
+
 def has_ca() -> bool:
     return (ca_dir() / _CERT_FILE).exists()
 
@@ -73,8 +83,8 @@ def init_ca(name: str, *, overwrite: bool = False) -> x509.Certificate:
         raise OperationError("มีผู้ออกใบรับรองของหน่วยงานอยู่แล้ว",
                              "The agency's CA already exists.", status=409)
     key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name),
-                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, name)])
+    subject = x509.Name([_name_attribute(NameOID.COMMON_NAME, name),
+                         _name_attribute(NameOID.ORGANIZATION_NAME, name)])
     now = thaidate.now().replace(microsecond=0)
     public = key.public_key()
     cert = (
@@ -113,8 +123,12 @@ def _ca_key(cert: x509.Certificate):
 
 
 def common_name(cert: x509.Certificate) -> str:
-    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(names[0].value) if names else cert.subject.rfc4514_string()
+    """The subject's common name (read with asn1crypto: cryptography warns on a Thai one
+    longer than 64 bytes, see _name_attribute)."""
+    from asn1crypto import x509 as asn1_x509
+
+    subject = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)).subject
+    return subject.native.get("common_name") or subject.human_friendly
 
 
 def holder_name(user) -> str:
@@ -141,7 +155,7 @@ def issue(user, *, registry: bool = False) -> SigningCertificate:
     not_after = min(now + dt.timedelta(days=365 * USER_YEARS), ca_cert.not_valid_after_utc)
     cert = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .subject_name(x509.Name([_name_attribute(NameOID.COMMON_NAME, name)]))
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())

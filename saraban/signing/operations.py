@@ -282,3 +282,92 @@ def _sign(signer, writer) -> bytes:
     except (SigningError, PdfError) as error:
         raise OperationError("ลงนามเอกสารนี้ไม่ได้ เอกสารอาจมีลายมือชื่อรับรองอยู่แล้ว หรือโครงสร้างไฟล์ไม่ถูกต้อง",
                              f"The document cannot be signed: {error}", status=409) from error
+
+
+# -- the registry: the number and date filled in, and its approval signature ----------------
+
+def _text_fields(writer) -> dict[str, object]:
+    """The terminal text fields of the form, by full name, as indirect references."""
+    from pyhanko.pdf_utils import generic
+
+    found: dict[str, object] = {}
+    form = writer.root.get("/AcroForm")
+    if form is None:
+        return found
+
+    def walk(refs, prefix: str) -> None:
+        for ref in refs:
+            field = ref.get_object()
+            part = field.get("/T")
+            name = f"{prefix}.{part}" if prefix and part else (part or prefix)
+            if "/Kids" in field and any("/T" in k.get_object() for k in field["/Kids"]):
+                walk(field["/Kids"], str(name))
+            elif field.get("/FT", generic.NameObject("/Tx")) == "/Tx":
+                found[str(name)] = ref
+
+    walk(form.get_object().get("/Fields", []), "")
+    return found
+
+
+def _border_width(widget) -> float:
+    style = widget.get("/BS")
+    return float(style.get_object().get("/W", 1)) if style is not None else 1.0
+
+
+def _fill(writer, values: dict[str, str]) -> None:
+    """Set each named text field's value and its appearance (the value in Thai, 16 pt,
+    left aligned, on the baseline reportlab gives a field's own text)."""
+    from pyhanko.pdf_utils import generic
+
+    fields = _text_fields(writer)
+    missing = sorted(set(values) - set(fields))
+    if missing:
+        raise OperationError(f"ไม่พบช่อง {', '.join(missing)} ในหนังสือ",
+                             f"The letter has no field {', '.join(missing)}.", status=422)
+    for name, value in values.items():
+        if not isinstance(value, str):
+            raise OperationError(f"ค่าของช่อง {name} ต้องเป็นข้อความ",
+                                 f"The value of {name} must be text.")
+        ref = fields[name]
+        field = ref.get_object()
+        field["/V"] = generic.TextStringObject(value)
+        writer.update_container(field)
+        widgets = field["/Kids"] if "/Kids" in field else [ref]
+        for widget_ref in widgets:
+            widget = widget_ref.get_object()
+            x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
+            width, height = abs(x2 - x1), abs(y2 - y1)
+            border = _border_width(widget) if "/MK" in widget else 0.0
+            drawn = _drawn(width, height,
+                           [(4 * border, height - FIELD_FONT_SIZE - 2 * border, value)],
+                           FIELD_FONT_SIZE)
+            widget["/AP"] = generic.DictionaryObject(
+                {generic.NameObject("/N"): _xobject(writer, drawn)})
+            writer.update_container(widget)
+
+
+def _registry_certificate(user) -> SigningCertificate:
+    row = _current(user, registry=True)
+    if row is not None:
+        return row
+    if user is not None:
+        raise OperationError("ท่านยังไม่มีใบรับรองสำหรับลงนามออกเลขทะเบียนหนังสือ",
+                             "You have no current registry signing certificate.", status=403)
+    return ca.issue(None, registry=True)
+
+
+def fill_and_certify(pdf: bytes, values: dict[str, str], *, user=None) -> bytes:
+    """In one incremental update: the text fields named in ``values`` set (the letter's
+    "number" and "date"), then the registry's approval signature (field
+    "registry_signature"), by ``user``'s registry certificate or, ``user`` None, the
+    installation's own registry key (made by the CA when there is none). A commander's
+    certification signature allows that form filling and stays intact."""
+    from pyhanko.sign import fields, signers
+
+    row = _registry_certificate(user)
+    writer = _writer(pdf)
+    _fill(writer, values)
+    meta = signers.PdfSignatureMetadata(
+        field_name=REGISTRY_FIELD, subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256", reason="ออกเลขทะเบียนหนังสือ", name=row.subject)
+    return _sign(signers.PdfSigner(meta, _signer(row)), writer)
