@@ -107,3 +107,69 @@ def test_a_letter_signed_validates_in_pyhanko_and_pdfsig(ca, commander, tmp_path
     assert status.coverage.name == "ENTIRE_FILE"
     report = pdfsig(signed, tmp_path)
     assert "Signature Validation: Signature is Valid." in report, report
+
+
+def test_the_registry_fills_the_number_and_signs_and_the_commanders_stays_intact(
+        ca, commander, tmp_path):
+    from pypdf import PdfReader
+
+    from saraban.signing.operations import fill_and_certify, sign_letter, verify
+
+    signed = sign_letter(letter_pdf(), commander, capacity_text=CAPACITY,
+                         box=(0, 300, 120, 520, 190))
+    filled = fill_and_certify(signed, {"number": "ตช ๐๐๑๑.๑/๑๒๓", "date": "๔ ธันวาคม ๒๕๖๙"})
+    assert filled.startswith(signed)  # one incremental update after the commander's
+    assert filled[len(signed):].count(b"%%EOF") == 1
+
+    fields = PdfReader(io.BytesIO(filled)).get_fields()
+    assert fields["number"]["/V"] == "ตช ๐๐๑๑.๑/๑๒๓"
+    assert fields["date"]["/V"] == "๔ ธันวาคม ๒๕๖๙"
+
+    (first, first_status), (second, second_status) = pyhanko_statuses(filled, ca)
+    assert first.field_name == "signature" and second.field_name == "registry_signature"
+    assert first_status.intact and first_status.valid and first_status.trusted
+    assert first_status.modification_level.name == "FORM_FILLING"
+    assert first_status.docmdp_ok
+    assert second_status.bottom_line, second_status.pretty_print_details()
+
+    report = pdfsig(filled, tmp_path)
+    assert report.count("Signature Validation: Signature is Valid.") == 2, report
+
+    commander_sig, registry_sig = verify(filled)
+    assert commander_sig["field"] == "signature" and commander_sig["signer"] == "พล.ต.ต. สมชาย ใจดี"
+    assert commander_sig["intact"] and commander_sig["valid"]
+    assert not commander_sig["covers_whole"]
+    assert commander_sig["modification_level"] == "FORM_FILLING"
+    assert registry_sig["field"] == "registry_signature" and registry_sig["valid"]
+    assert registry_sig["covers_whole"] and registry_sig["modification_level"] == "NONE"
+    assert registry_sig["signer"].startswith("ทะเบียนหนังสือ")
+
+    text = subprocess.run(["pdftotext", "-", "-"], input=filled, capture_output=True,
+                          check=True, timeout=60).stdout.decode()
+    assert "ตช ๐๐๑๑.๑/๑๒๓" in text and "พล.ต.ต. สมชาย ใจดี" in text
+
+
+def test_a_byte_changed_inside_the_signed_range_is_invalid(ca, commander, tmp_path):
+    from saraban.signing.operations import sign_letter, verify
+
+    signed = sign_letter(letter_pdf(), commander, capacity_text=CAPACITY)
+    at = signed.index(b"/Contents", 100) - 200  # inside the first signed range
+    at = next(i for i in range(at, 0, -1) if signed[i:i + 1].isalnum())
+    broken = signed[:at] + bytes([signed[at] ^ 0x01]) + signed[at + 1:]
+    (entry,) = verify(broken)
+    assert not entry["intact"] and not entry["valid"]
+    report = pdfsig(broken, tmp_path)
+    assert "Signature Validation: Signature is Valid." not in report, report
+    assert "Signature Validation:" in report
+
+
+def test_no_certificate_no_signature(ca, db_session):
+    from saraban.signing.operations import has_certificate, sign_letter
+    from saraban.validation import OperationError
+
+    user = make_user(db_session)
+    assert not has_certificate(user)
+    with pytest.raises(OperationError) as refused:
+        sign_letter(letter_pdf(), user, capacity_text=CAPACITY)
+    assert refused.value.status == 403
+    assert "ใบรับรอง" in refused.value.message_th

@@ -371,3 +371,60 @@ def fill_and_certify(pdf: bytes, values: dict[str, str], *, user=None) -> bytes:
         field_name=REGISTRY_FIELD, subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256", reason="ออกเลขทะเบียนหนังสือ", name=row.subject)
     return _sign(signers.PdfSigner(meta, _signer(row)), writer)
+
+
+# -- verification ---------------------------------------------------------------------------
+
+def _validation_context():
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko_certvalidator import ValidationContext
+
+    roots = []
+    if ca.has_ca():
+        roots.append(asn1_x509.Certificate.load(
+            ca.ca_certificate().public_bytes(serialization.Encoding.DER)))
+    # our CA publishes no CRL or OCSP: a revoked certificate is refused at signing
+    return ValidationContext(trust_roots=roots, allow_fetching=False,
+                             revocation_mode="soft-fail")
+
+
+def verify(pdf: bytes) -> list[dict]:
+    """Each signature of ``pdf``, in the order signed: its field, signer (common name),
+    signing time (as the signer claims it), whether the signed bytes are intact, whether
+    it is valid (intact, a good signature, by a certificate chaining to our CA), whether
+    it covers the whole file, and pyhanko's modification level of what came after it
+    (NONE, LTA_UPDATES, FORM_FILLING, ANNOTATIONS, OTHER)."""
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        signatures = reader.embedded_signatures
+    except (PdfError, ValueError, KeyError, TypeError):
+        raise OperationError("ไฟล์นี้ไม่ใช่ไฟล์ PDF ที่อ่านได้", "This is not a readable PDF file.",
+                             status=422) from None
+    context = _validation_context()
+    found = []
+    for sig in signatures:
+        entry = {"field": sig.field_name, "signer": None, "signed_at": None, "intact": False,
+                 "valid": False, "covers_whole": False, "modification_level": None}
+        try:
+            status = validate_pdf_signature(sig, context)
+        except (SignatureValidationError, PdfError, ValueError) as error:
+            entry["error"] = str(error)
+            found.append(entry)
+            continue
+        level = status.modification_level
+        entry.update(
+            signer=status.signing_cert.subject.native.get("common_name"),
+            signed_at=status.signer_reported_dt,
+            intact=bool(status.intact),
+            valid=bool(status.intact and status.valid and status.trusted),
+            covers_whole=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+            modification_level=level.name if level is not None else None,
+            docmdp_ok=status.docmdp_ok)
+        found.append(entry)
+    return found
