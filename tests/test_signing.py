@@ -173,3 +173,72 @@ def test_no_certificate_no_signature(ca, db_session):
         sign_letter(letter_pdf(), user, capacity_text=CAPACITY)
     assert refused.value.status == 403
     assert "ใบรับรอง" in refused.value.message_th
+
+
+def _pkcs12(password: bytes, *, days: int = 365, name: str = "นางสาวทดสอบ ลงนาม") -> bytes:
+    """A PKCS#12 file of a self-signed certificate (another CA's, as far as we know)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    start, end = (now - dt.timedelta(days=30), now + dt.timedelta(days=days)) if days > 0 \
+        else (now - dt.timedelta(days=400), now + dt.timedelta(days=days))
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(start).not_valid_after(end).sign(key, hashes.SHA256()))
+    return pkcs12.serialize_key_and_certificates(
+        b"me", key, cert, None, serialization.BestAvailableEncryption(password))
+
+
+def test_a_pkcs12_upload_is_kept_encrypted_and_signs(ca, db_session, tmp_path):
+    from saraban.audit.models import AuditEvent
+    from saraban.signing.operations import has_certificate, sign_letter, upload_pkcs12, verify
+
+    user = make_user(db_session)
+    row = upload_pkcs12(user, _pkcs12(b"pass-1234"), "pass-1234")
+    assert row.source == "pkcs12" and row.subject == "นางสาวทดสอบ ลงนาม"
+    assert has_certificate(user)
+    assert db_session.query(AuditEvent).filter_by(
+        action="signing.upload", object_id=row.id).count() == 1
+    signed = sign_letter(letter_pdf(), user, capacity_text=CAPACITY)
+    (entry,) = verify(signed)
+    assert entry["intact"] and not entry["valid"]  # intact, but not by our CA's certificate
+    assert "Signature Validation: Signature is Valid." in pdfsig(signed, tmp_path)
+
+
+@pytest.mark.parametrize(("data", "password", "words"), [
+    (lambda: _pkcs12(b"right"), "wrong", "รหัสผ่าน"),
+    (lambda: b"%PDF-1.7 not a certificate", "x", "PKCS#12"),
+    (lambda: _pkcs12(b"right", days=-1), "right", "หมดอายุ"),
+])
+def test_a_pkcs12_upload_refused(ca, db_session, data, password, words):
+    from saraban.signing.models import SigningCertificate
+    from saraban.signing.operations import upload_pkcs12
+    from saraban.validation import OperationError
+
+    user = make_user(db_session)
+    with pytest.raises(OperationError) as refused:
+        upload_pkcs12(user, data(), password)
+    assert words in refused.value.message_th
+    assert refused.value.message_en
+    assert db_session.query(SigningCertificate).filter_by(user_id=user.id).count() == 0
+
+
+def test_a_revoked_certificate_no_longer_signs(ca, commander, db_session):
+    from saraban.audit.models import AuditEvent
+    from saraban.signing.models import SigningCertificate
+    from saraban.signing.operations import has_certificate, revoke
+
+    assert has_certificate(commander)
+    row = db_session.query(SigningCertificate).filter_by(user_id=commander.id).one()
+    revoke(row.fingerprint)
+    assert not has_certificate(commander)
+    assert db_session.query(AuditEvent).filter_by(
+        action="signing.revoke", object_id=row.id).count() == 1
