@@ -242,3 +242,48 @@ def test_a_revoked_certificate_no_longer_signs(ca, commander, db_session):
     assert not has_certificate(commander)
     assert db_session.query(AuditEvent).filter_by(
         action="signing.revoke", object_id=row.id).count() == 1
+
+
+def test_the_signing_commands(app, db_session, tmp_path, monkeypatch):
+    import stat
+
+    from saraban.audit.models import AuditEvent
+    from saraban.signing import ca as agency_ca
+    from saraban.signing.models import SigningCertificate
+
+    monkeypatch.setitem(app.config, "FILE_KEYS_DIR", str(tmp_path / "keys"))  # a CA of its own
+    run = app.test_cli_runner().invoke
+
+    made = run(args=["signing", "init-ca", "--name", "สำนักงานตำรวจแห่งชาติ ทดสอบคำสั่ง"])
+    assert made.exit_code == 0, made.output
+    with app.app_context():
+        folder = agency_ca.ca_dir()
+        assert made.output.strip().splitlines()[-1] == agency_ca.fingerprint(
+            agency_ca.ca_certificate())
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    for path in folder.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert b"PRIVATE KEY" not in (folder / "ca-key.enc").read_bytes()
+    again = run(args=["signing", "init-ca", "--name", "อีกครั้ง"])
+    assert again.exit_code == 1 and "มีผู้ออกใบรับรอง" in again.output
+
+    issued = run(args=["signing", "issue", "demo-clerk"])
+    assert issued.exit_code == 0, issued.output
+    fingerprint = issued.output.strip().splitlines()[-1]
+    registry = run(args=["signing", "issue", "demo-clerk", "--registry"])
+    assert registry.exit_code == 0, registry.output
+    listed = run(args=["signing", "list"]).output
+    assert f"{fingerprint}\tใช้งาน\tagency_ca\tdemo-clerk" in listed
+    assert "\tregistry\tdemo-clerk" in listed
+
+    revoked = run(args=["signing", "revoke", fingerprint])
+    assert revoked.exit_code == 0, revoked.output
+    assert f"{fingerprint}\tเพิกถอน" in run(args=["signing", "list"]).output
+    assert run(args=["signing", "revoke", fingerprint]).exit_code == 1
+    assert run(args=["signing", "issue", "nobody"]).exit_code != 0
+
+    row = db_session.query(SigningCertificate).filter_by(fingerprint=fingerprint).one()
+    assert row.revoked_at is not None
+    actions = {e.action for e in db_session.query(AuditEvent).filter_by(object_id=row.id)
+               if e.object_type == "SigningCertificate"}
+    assert actions == {"signing.issue", "signing.revoke"}

@@ -11,6 +11,7 @@ SigningCertificate row.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -59,12 +60,19 @@ def _pkcs8(key) -> bytes:
                              serialization.NoEncryption())
 
 
-def _name_attribute(oid, value: str) -> x509.NameAttribute:
-    """A name attribute of at most 64 characters (X.520's ub-common-name counts the
-    characters of a UTF8String): cryptography counts 64 UTF-8 bytes, which a Thai name of
-    22 letters already exceeds, and warns; the length is kept in characters here."""
+@contextlib.contextmanager
+def _thai_names():
+    """Names of up to 64 characters (X.520's ub-common-name counts the characters of a
+    UTF8String): cryptography counts 64 UTF-8 bytes, which a Thai name of 22 letters
+    already exceeds, and warns when it makes or reads one. The length is kept in
+    characters here (_name_attribute), and only that warning is silenced."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Attribute's length must be", UserWarning)
+        yield
+
+
+def _name_attribute(oid, value: str) -> x509.NameAttribute:
+    with _thai_names():
         return x509.NameAttribute(oid, value[:64], _validate=False)
 
 
@@ -153,7 +161,18 @@ def issue(user, *, registry: bool = False) -> SigningCertificate:
     key = ec.generate_private_key(ec.SECP256R1())
     now = thaidate.now().replace(microsecond=0)
     not_after = min(now + dt.timedelta(days=365 * USER_YEARS), ca_cert.not_valid_after_utc)
-    cert = (
+    with _thai_names():  # the CA's name, read again as the issuer's
+        cert = _user_certificate(ca_cert, ca_key, name, key, now, not_after)
+    row = store(user, cert, _pkcs8(key), CertificateSource.AGENCY_CA, registry=registry)
+    record("signing.issue", user=None, obj=row,
+           details={"fingerprint": row.fingerprint, "subject": row.subject,
+                    "holder_id": row.user_id, "registry": registry})
+    return row
+
+
+def _user_certificate(ca_cert, ca_key, name: str, key, now: dt.datetime,
+                      not_after: dt.datetime) -> x509.Certificate:
+    return (
         x509.CertificateBuilder()
         .subject_name(x509.Name([_name_attribute(NameOID.COMMON_NAME, name)]))
         .issuer_name(ca_cert.subject)
@@ -172,11 +191,6 @@ def issue(user, *, registry: bool = False) -> SigningCertificate:
             ca_cert.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    row = store(user, cert, _pkcs8(key), CertificateSource.AGENCY_CA, registry=registry)
-    record("signing.issue", user=None, obj=row,
-           details={"fingerprint": row.fingerprint, "subject": row.subject,
-                    "holder_id": row.user_id, "registry": registry})
-    return row
 
 
 def store(user, cert: x509.Certificate, key_data: bytes, source: CertificateSource, *,
