@@ -287,3 +287,24 @@ def test_the_signing_commands(app, db_session, tmp_path, monkeypatch):
     actions = {e.action for e in db_session.query(AuditEvent).filter_by(object_id=row.id)
                if e.object_type == "SigningCertificate"}
     assert actions == {"signing.issue", "signing.revoke"}
+
+
+def test_a_registry_officer_signs_with_his_registry_key(ca, commander, db_session):
+    from saraban.signing import ca as agency_ca
+    from saraban.signing.operations import fill_and_certify, has_certificate, sign_letter, verify
+    from saraban.validation import OperationError
+
+    clerk = make_user(db_session, display_name="นางสาวสารบรรณ ออกเลข")
+    signed = sign_letter(letter_pdf(), commander, capacity_text=CAPACITY)
+    with pytest.raises(OperationError) as refused:
+        fill_and_certify(signed, {"number": "ตช ๑/๑"}, user=clerk)
+    assert refused.value.status == 403
+    agency_ca.issue(clerk, registry=True)
+    assert not has_certificate(clerk)  # a registry key does not sign letters
+    with pytest.raises(OperationError) as unknown:
+        fill_and_certify(signed, {"subject": "x"}, user=clerk)
+    assert "subject" in unknown.value.message_th
+    filled = fill_and_certify(signed, {"number": "ตช ๑/๑"}, user=clerk)
+    first, second = verify(filled)
+    assert first["intact"] and first["valid"] and first["modification_level"] == "FORM_FILLING"
+    assert second["signer"] == "นางสาวสารบรรณ ออกเลข" and second["valid"]
