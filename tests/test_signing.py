@@ -153,9 +153,9 @@ def test_a_byte_changed_inside_the_signed_range_is_invalid(ca, commander, tmp_pa
     from saraban.signing.operations import sign_letter, verify
 
     signed = sign_letter(letter_pdf(), commander, capacity_text=CAPACITY)
-    at = signed.index(b"/Contents", 100) - 200  # inside the first signed range
-    at = next(i for i in range(at, 0, -1) if signed[i:i + 1].isalnum())
-    broken = signed[:at] + bytes([signed[at] ^ 0x01]) + signed[at + 1:]
+    at = signed.index(b"ReportLab")  # the letter's producer: inside the first signed range
+    assert at < signed.index(b"/ByteRange")
+    broken = signed[:at] + b"S" + signed[at + 1:]
     (entry,) = verify(broken)
     assert not entry["intact"] and not entry["valid"]
     report = pdfsig(broken, tmp_path)

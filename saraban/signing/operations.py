@@ -310,8 +310,9 @@ def _text_fields(writer) -> dict[str, object]:
 
 
 def _border_width(widget) -> float:
+    """The widget's border width: reportlab writes /BS only for a field with a border."""
     style = widget.get("/BS")
-    return float(style.get_object().get("/W", 1)) if style is not None else 1.0
+    return float(style.get_object().get("/W", 1)) if style is not None else 0.0
 
 
 def _fill(writer, values: dict[str, str]) -> None:
@@ -337,7 +338,7 @@ def _fill(writer, values: dict[str, str]) -> None:
             widget = widget_ref.get_object()
             x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
             width, height = abs(x2 - x1), abs(y2 - y1)
-            border = _border_width(widget) if "/MK" in widget else 0.0
+            border = _border_width(widget)
             drawn = _drawn(width, height,
                            [(4 * border, height - FIELD_FONT_SIZE - 2 * border, value)],
                            FIELD_FONT_SIZE)
