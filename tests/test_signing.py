@@ -308,3 +308,18 @@ def test_a_registry_officer_signs_with_his_registry_key(ca, commander, db_sessio
     first, second = verify(filled)
     assert first["intact"] and first["valid"] and first["modification_level"] == "FORM_FILLING"
     assert second["signer"] == "นางสาวสารบรรณ ออกเลข" and second["valid"]
+
+
+def test_a_letter_is_certified_once_and_a_non_pdf_refused(ca, commander):
+    from saraban.signing.operations import sign_letter, verify
+    from saraban.validation import OperationError
+
+    signed = sign_letter(letter_pdf(), commander, capacity_text=CAPACITY)
+    with pytest.raises(OperationError) as twice:
+        sign_letter(signed, commander, capacity_text=CAPACITY)
+    assert twice.value.status == 409
+    with pytest.raises(OperationError) as not_pdf:
+        verify(b"not a pdf at all")
+    assert not_pdf.value.status == 422
+    with pytest.raises(OperationError):
+        sign_letter(b"not a pdf at all", commander, capacity_text=CAPACITY)
