@@ -50,6 +50,7 @@ from saraban.registers.models import (
 )
 from saraban.routing.models import Purpose, Transfer, TransferKind, TransferStatus
 from saraban.search.models import SearchText
+from saraban.signing.models import SigningCertificate  # noqa: F401
 from saraban.units.models import (
     Agency,
     Delegation,
