@@ -10,6 +10,7 @@ from saraban.accounts.models import (  # noqa: F401
 )
 from saraban.audit.models import AuditEvent, AuditHead, PrintCode
 from saraban.copies.models import CertifiedCopy
+from saraban.delivery.models import Delivery  # noqa: F401
 from saraban.documents.models import (
     Document,
     DocumentFile,
@@ -22,6 +23,7 @@ from saraban.documents.models import (
     StoredFile,
     Urgency,
 )
+from saraban.drafts.models import Draft, DraftStep, DraftVersion  # noqa: F401
 from saraban.endorsements.models import (
     Endorsement,
     EndorsementLine,

@@ -1,0 +1,1 @@
+"""How each numbered letter goes to each of its destinations (ช่องทางการส่ง)."""

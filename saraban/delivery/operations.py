@@ -1,0 +1,231 @@
+"""Sending a numbered letter to each destination by its channel (flush, never commit).
+
+``check_destinations`` reads what the clerk chose before anything is numbered (so that a
+mistyped tracking number or an unknown peer costs no number); ``send_to_destinations`` then
+hands the letter to each channel in the same transaction as its number: a transfer to a
+unit, the exchange and e-CMS outboxes (sent by their workers, retried, never twice), and a
+post or hand delivery that waits for its tracking number or the receiver's signature.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from saraban.accounts.models import User
+from saraban.audit.operations import record
+from saraban.db import begin_write, utcnow
+from saraban.delivery.models import CHANNEL_NAMES, Channel, Delivery, DeliveryStatus
+from saraban.extensions import db
+from saraban.validation import OperationError, clean_text, is_row_id
+
+MAX_DESTINATIONS = 200
+_S10 = re.compile(r"^([A-Z]{2})(\d{8})(\d)([A-Z]{2})$")
+_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+
+
+class DeliveryError(OperationError):
+    """A refusal about a destination."""
+
+
+def s10_check_digit(serial: str) -> int:
+    """The UPU S10 check digit of an 8-digit serial (the post's EX 1234 5678 5 TH)."""
+    total = sum(int(d) * w for d, w in zip(serial, _WEIGHTS, strict=True))
+    check = 11 - total % 11
+    return {10: 0, 11: 5}.get(check, check)
+
+
+def read_tracking(value, field: str = "tracking") -> str | None:
+    """A tracking number as the post prints it (spaces and case forgiven), its check digit
+    verified: a typo is refused instead of sent to the wrong parcel."""
+    text = clean_text(value, field, "เลขพัสดุ", max_length=40)
+    if not text:
+        return None
+    flat = re.sub(r"[\s-]", "", text).upper()
+    match = _S10.match(flat)
+    if not match:
+        raise DeliveryError("เลขพัสดุต้องเป็นตัวอักษร ๒ ตัว ตัวเลข ๙ หลัก และตัวอักษร ๒ ตัว "
+                            "เช่น EF123456785TH",
+                            "A tracking number is 2 letters, 9 digits and 2 letters "
+                            "(EF123456785TH).", field=field)
+    if s10_check_digit(match[2]) != int(match[3]):
+        raise DeliveryError("เลขพัสดุไม่ถูกต้อง (ตัวเลขตรวจสอบไม่ตรง) กรุณาตรวจสอบอีกครั้ง",
+                            "The tracking number's check digit is wrong.", field=field)
+    return flat
+
+
+def _refuse(i: int, th: str, en: str, status: int = 400) -> DeliveryError:
+    return DeliveryError(f"ปลายทางที่ {i + 1}: {th}", f"Destination {i + 1}: {en}",
+                         status=status, field="destinations")
+
+
+def check_destinations(user: User, draft, destinations) -> list[dict]:
+    """The destinations as they will be sent, each {channel, label, ...}; refused as a
+    whole, before any number is taken, when one of them cannot be used."""
+    from saraban.exchange.models import Peer
+    from saraban.units.models import Unit
+
+    if not isinstance(destinations, list) or not destinations:
+        raise DeliveryError("กรุณาเลือกปลายทางอย่างน้อยหนึ่งแห่ง",
+                            "'destinations' must list at least one destination.",
+                            field="destinations")
+    if len(destinations) > MAX_DESTINATIONS:
+        raise DeliveryError(f"ส่งได้ครั้งละไม่เกิน {MAX_DESTINATIONS} ปลายทาง",
+                            f"At most {MAX_DESTINATIONS} destinations.", field="destinations")
+    planned, seen = [], set()
+    for i, item in enumerate(destinations):
+        if not isinstance(item, dict):
+            raise _refuse(i, "ข้อมูลไม่ถูกต้อง", "must be an object.")
+        try:
+            channel = Channel(item.get("channel"))
+        except ValueError:
+            raise _refuse(i, "กรุณาเลือกช่องทางการส่ง", "'channel' must be one of "
+                          + ", ".join(c.value for c in Channel) + ".") from None
+        row = {"channel": channel.value, "label": "", "to_unit_id": None, "peer_code": None,
+               "address": None, "tracking": None}
+        if channel == Channel.TRANSFER:
+            unit_id = item.get("unit_id")
+            unit = db.session.get(Unit, int(unit_id)) if is_row_id(unit_id) else None
+            if unit is None or not unit.is_active:
+                raise _refuse(i, "ไม่พบหน่วยปลายทาง", "no such unit.", 404)
+            if unit.id == draft.unit_id:
+                raise _refuse(i, "ส่งถึงหน่วยเจ้าของเรื่องเองไม่ได้", "that is the letter's own "
+                              "unit.")
+            row.update(to_unit_id=unit.id, label=unit.short_name)
+        elif channel == Channel.EXCHANGE:
+            code = item.get("peer")
+            code = code.strip().upper() if isinstance(code, str) and code.isprintable() else ""
+            peer = db.session.scalar(select(Peer).where(Peer.code == code, Peer.active))
+            if peer is None:
+                raise _refuse(i, "ไม่พบหน่วยงานปลายทางที่รับส่งหนังสือกันได้",
+                              f"no active peer '{code}'.", 404)
+            row.update(peer_code=peer.code, label=peer.name)
+        elif channel == Channel.ECMS:
+            from saraban.exchange.ecms.models import EcmsOrganization
+
+            org_id = str(item.get("organization") or "").strip()
+            org = db.session.scalar(select(EcmsOrganization).where(
+                EcmsOrganization.organization_id == org_id)) if org_id.isdigit() else None
+            if org is None:
+                raise _refuse(i, "ไม่พบหน่วยงานในทะเบียนหน่วยงานของ e-CMS",
+                              "no such organisation in the e-CMS directory.", 404)
+            row.update(peer_code=org.organization_id, label=org.th_name)
+        else:
+            name = clean_text(item.get("name"), "name", "ชื่อผู้รับ", max_length=300,
+                              required=True)
+            address = clean_text(item.get("address"), "address", "ที่อยู่", max_length=1000,
+                                 multiline=True, required=channel != Channel.HAND)
+            tracking = read_tracking(item.get("tracking")) if channel in (
+                Channel.POST_REGISTERED, Channel.POST_EMS) else None
+            row.update(label=name, address=address, tracking=tracking)
+        key = (row["channel"], row["to_unit_id"], row["peer_code"], row["label"])
+        if key in seen:
+            raise _refuse(i, "ปลายทางนี้ซ้ำกับปลายทางก่อนหน้า", "the same destination twice.")
+        seen.add(key)
+        planned.append(row)
+    return planned
+
+
+def send_to_destinations(user: User, draft, dispatch, planned: list[dict]) -> list[Delivery]:
+    """Hand the numbered letter to each planned destination (see check_destinations)."""
+    from saraban.exchange.ecms.sending import queue_letter
+    from saraban.exchange.sending import exchange_document
+    from saraban.routing.operations import send_transfers
+
+    begin_write(db.session)
+    now = utcnow().replace(microsecond=0)
+    document_id = dispatch.document_id
+    made = []
+    units = [row["to_unit_id"] for row in planned if row["channel"] == Channel.TRANSFER]
+    transfers = {}
+    if units:
+        sent = send_transfers(user, document_id, units, purpose="inform",
+                              from_unit_id=draft.unit_id)
+        transfers = {t.to_unit_id: t for t in sent}
+    for position, row in enumerate(planned):
+        delivery = Delivery(dispatch_id=dispatch.id, document_id=document_id,
+                            position=position, channel=row["channel"], label=row["label"],
+                            address=row["address"], to_unit_id=row["to_unit_id"],
+                            peer_code=row["peer_code"], tracking=row["tracking"],
+                            status=DeliveryStatus.QUEUED, created_at=now,
+                            created_by_id=user.id)
+        channel = Channel(row["channel"])
+        if channel == Channel.TRANSFER:
+            transfer = transfers.get(row["to_unit_id"])
+            delivery.transfer_id = transfer.id if transfer else None
+            delivery.status, delivery.sent_at = DeliveryStatus.SENT, now
+        elif channel == Channel.EXCHANGE:
+            delivery.message_ref = exchange_document(user, document_id, row["peer_code"]).id
+        elif channel == Channel.ECMS:
+            delivery.message_ref = queue_letter(user, document_id,
+                                                f"ecms:{row['peer_code']}").id
+        elif row["tracking"]:
+            delivery.status, delivery.sent_at = DeliveryStatus.SENT, now
+        db.session.add(delivery)
+        made.append(delivery)
+    db.session.flush()
+    return made
+
+
+def _delivery_for_clerk(user: User, delivery_id) -> Delivery:
+    from saraban.documents.access import document_for_clerk
+
+    delivery = db.session.get(Delivery, int(delivery_id)) if is_row_id(delivery_id) else None
+    if delivery is None:
+        raise DeliveryError("ไม่พบรายการส่ง", "No such delivery.", status=404)
+    document_for_clerk(user, delivery.document_id, "บันทึกการส่ง", "record a delivery")
+    return delivery
+
+
+def set_tracking(user: User, delivery_id, tracking) -> Delivery:
+    """The post's tracking number of a registered or EMS letter: it is then sent."""
+    delivery = _delivery_for_clerk(user, delivery_id)
+    if delivery.channel not in (Channel.POST_REGISTERED, Channel.POST_EMS):
+        raise DeliveryError("เลขพัสดุใช้กับการส่งทางไปรษณีย์เท่านั้น",
+                            "Only a letter sent by post has a tracking number.", status=409)
+    number = read_tracking(tracking)
+    if number is None:
+        raise DeliveryError("กรุณากรอกเลขพัสดุ", "'tracking' is required.", field="tracking")
+    begin_write(db.session)
+    delivery.tracking = number
+    delivery.status = DeliveryStatus.SENT
+    delivery.sent_at = delivery.sent_at or utcnow().replace(microsecond=0)
+    db.session.flush()
+    record("delivery.tracking", user=user, obj=delivery, document_id=delivery.document_id,
+           details={"tracking": number, "channel": delivery.channel})
+    return delivery
+
+
+def deliveries_of(dispatch_ids: list[int]) -> dict[int, list[Delivery]]:
+    """Each dispatch's deliveries, the outboxes' states read in (three queries at most)."""
+    from saraban.exchange.ecms.models import EcmsMessage
+    from saraban.exchange.models import ExchangeMessage
+
+    if not dispatch_ids:
+        return {}
+    rows = list(db.session.scalars(select(Delivery).where(Delivery.dispatch_id.in_(
+        dispatch_ids)).order_by(Delivery.dispatch_id, Delivery.position)))
+    refs = {c: [r.message_ref for r in rows if r.channel == c and r.message_ref]
+            for c in (Channel.EXCHANGE, Channel.ECMS)}
+    states = {}
+    if refs[Channel.EXCHANGE]:
+        states.update({(Channel.EXCHANGE, i): str(getattr(s, "value", s)) for i, s in
+                       db.session.execute(select(ExchangeMessage.id, ExchangeMessage.status)
+                                          .where(ExchangeMessage.id.in_(refs[Channel.EXCHANGE])))})
+    if refs[Channel.ECMS]:
+        states.update({(Channel.ECMS, i): str(getattr(s, "value", s)) for i, s in
+                       db.session.execute(select(EcmsMessage.id, EcmsMessage.state)
+                                          .where(EcmsMessage.id.in_(refs[Channel.ECMS])))})
+    out: dict[int, list[Delivery]] = {}
+    for row in rows:
+        row.outbox_state = states.get((row.channel, row.message_ref))
+        out.setdefault(row.dispatch_id, []).append(row)
+    return out
+
+
+def channel_name(channel: str) -> str:
+    try:
+        return CHANNEL_NAMES[Channel(channel)]
+    except ValueError:
+        return channel

@@ -1,0 +1,1 @@
+"""Outgoing letters: drafts on the regulation's forms, review, signature, dispatch."""
