@@ -48,6 +48,7 @@ def _candidates(session) -> dict[tuple[str, ...], list[tuple]]:
     belong together (a document's file, a user's membership)."""
     from saraban.accounts.models import Membership, User
     from saraban.documents.models import Document, DocumentFile
+    from saraban.drafts.models import Draft
     from saraban.endorsements.models import Endorsement
     from saraban.records.models import DestructionList
     from saraban.registers.models import Receipt, Register
@@ -57,6 +58,7 @@ def _candidates(session) -> dict[tuple[str, ...], list[tuple]]:
 
     return {
         ("document_id",): rows(select(Document.id).order_by(Document.id)),
+        ("draft_id",): rows(select(Draft.id).order_by(Draft.id)),
         ("register_id",): rows(select(Register.id).order_by(Register.id)),
         ("receipt_id",): rows(select(Receipt.id).order_by(Receipt.id)),
         ("endorsement_id",): rows(select(Endorsement.id).order_by(Endorsement.id)),

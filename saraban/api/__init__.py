@@ -15,6 +15,7 @@ def routes():
         admin,
         audit,
         documents,
+        drafts,
         endorsements,
         exchange,
         openapi,

@@ -2,7 +2,8 @@
 
 Who sees a draft: its drafter, the people on its review line, and, once it is signed, the
 clerks who keep a dispatch register of its unit (a classified draft: only those cleared for
-it). A reviewer must be cleared for the draft's secrecy before it is put on his desk.
+it); those who see every document (auditors) see every unclassified draft. A reviewer
+must be cleared for the draft's secrecy before it is put on his desk.
 
 Order of signature and number: the signer signs the letter first (a certification
 signature that allows form filling only); at dispatch the registry fills the empty number
@@ -93,6 +94,8 @@ def visible_rule(user: User):
     on_line = exists().where(DraftStep.draft_id == Draft.id, DraftStep.user_id == user.id)
     units = _dispatch_units(user)
     rule = or_(Draft.created_by_id == user.id, on_line)
+    if user.sees_all:  # auditors and system administrators: every unclassified draft
+        rule = or_(rule, Draft.secrecy == 0)
     if units:
         rule = or_(rule, (Draft.status.in_([DraftStatus.SIGNED, DraftStatus.DISPATCHED]))
                    & Draft.unit_id.in_(units) & (Draft.secrecy <= user.clearance))

@@ -208,6 +208,40 @@ class _Loader:
             self.s.add(user)
             report.new_logins.append((u["username"], password))
 
+    def signing_certificates(self) -> None:
+        """A demo CA for the agency, and a signing certificate for each demo account that
+        is a person (one who can sign): so that a letter can be signed in the demo."""
+        from saraban.signing import ca
+        from saraban.signing.operations import has_certificate
+
+        self.s.flush()
+        if not ca.has_ca():
+            ca.init_ca("สำนักงานตำรวจแห่งชาติ (ทดลอง)")
+        for user in self.s.scalars(select(User).where(User.person_id.is_not(None),
+                                                      User.username.like("demo-%"))):
+            if not has_certificate(user):
+                ca.issue(user)
+
+    def drafts(self, data: dict) -> None:
+        """Drafts in review, made and sent up their line by the operations themselves."""
+        from saraban.drafts.models import Draft
+        from saraban.drafts.operations import create_draft, submit_draft
+
+        self.s.flush()
+        for d in data.get("drafts", []):
+            author = self.s.scalar(select(User).where(User.username == d["by"]))
+            subject = d["fields"]["subject"]
+            if author is None or self.s.scalar(select(Draft.id).where(
+                    Draft.created_by_id == author.id, Draft.subject == subject)):
+                continue
+            draft = create_draft(author, {"kind": d["kind"], "fields": d["fields"],
+                                          "body": d.get("body", ""),
+                                          "unit_id": self.units[d["unit"]].id})
+            line = [self.s.scalar(select(User.id).where(User.username == name))
+                    for name in d.get("line", [])]
+            if line:
+                submit_draft(author, draft.id, line)
+
     # -- documents ----------------------------------------------------------------------
     def document(self, data: dict) -> bool:
         existing = self.s.scalar(select(Document).where(Document.source_key == data["key"]))
@@ -392,6 +426,7 @@ def load_samples(sample_dir: Path | None = None, progress: bool = False) -> Load
     with unit_of_work("the samples"):
         loader.organisation(organisation)
         loader.users(organisation, report)
+        loader.signing_certificates()
         with (
             open(os.devnull, "w") as devnull,
             click.progressbar(
@@ -402,6 +437,7 @@ def load_samples(sample_dir: Path | None = None, progress: bool = False) -> Load
                 with open(path, encoding="utf-8") as fh:
                     if loader.document(yaml.safe_load(fh)):
                         report.created_documents += 1
+        loader.drafts(organisation)
     if report.new_logins:
         path = logins_path()
         path.parent.mkdir(parents=True, exist_ok=True)
