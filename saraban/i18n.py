@@ -50,6 +50,33 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "closed": ("ยุติเรื่อง", "Closed"),
         "cancelled": ("ยกเลิก", "Cancelled"),
     },
+    "draft_status": {
+        "drafting": ("อยู่ระหว่างร่าง", "Drafting"),
+        "in_review": ("อยู่ระหว่างตรวจ", "In review"),
+        "returned": ("ส่งคืนผู้ร่าง", "Returned"),
+        "signed": ("ลงนามแล้ว รอออกเลข", "Signed, to be numbered"),
+        "dispatched": ("ออกเลขและส่งแล้ว", "Numbered and sent"),
+    },
+    "step_status": {
+        "waiting": ("รอ", "Waiting"),
+        "current": ("รอดำเนินการ", "On the desk"),
+        "initialled": ("ลงชื่อย่อกำกับแล้ว", "Initialled"),
+        "returned": ("ส่งคืน", "Returned"),
+        "signed": ("ลงนามแล้ว", "Signed"),
+        "cancelled": ("ยกเลิก", "Cancelled"),
+    },
+    "step_role": {
+        "review": ("ผู้ตรวจ", "Reviewer"),
+        "sign": ("ผู้ลงนาม", "Signer"),
+    },
+    "channel": {
+        "transfer": ("ส่งในระบบ", "Inside the installation"),
+        "exchange": ("สารบรรณถึงสารบรรณ", "Saraban exchange"),
+        "ecms": ("e-CMS", "e-CMS"),
+        "post_registered": ("ไปรษณีย์ลงทะเบียน", "Registered mail"),
+        "post_ems": ("ไปรษณีย์ด่วนพิเศษ (EMS)", "EMS"),
+        "hand": ("ส่งด้วยมือ", "By hand"),
+    },
     "purpose": {
         "inform": ("เพื่อโปรดทราบ", "For information"),
         "consider": ("เพื่อโปรดพิจารณา", "For consideration"),

@@ -21,6 +21,7 @@ def register_web(app: Flask) -> None:
     from saraban.audit.views import bp as audit_bp
     from saraban.audit.views import verify_bp
     from saraban.documents.views import bp as documents_bp
+    from saraban.drafts.views import bp as drafts_bp
     from saraban.endorsements.views import bp as endorsements_bp
     from saraban.endorsements.views import register_template_helpers
     from saraban.exchange.views import bp as exchange_bp
@@ -46,6 +47,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(routing_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(endorsements_bp)
+    app.register_blueprint(drafts_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(admin_bp)
@@ -122,6 +124,17 @@ def register_jinja(app: Flask) -> None:
     f["label"] = label
     app.jinja_env.globals["LABELS"] = LABELS
     app.jinja_env.globals.update(month_year=i18n.month_year, month_names=i18n.month_names)
+    app.jinja_env.globals["drafts_waiting"] = _drafts_waiting
+
+
+def _drafts_waiting(user) -> int:
+    """The menu's count of drafts waiting for the user's initials or signature (one query,
+    none for an anonymous page)."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    from saraban.drafts.operations import waiting_count
+
+    return waiting_count(user)
 
 
 def _local(value):

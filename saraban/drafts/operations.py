@@ -494,8 +494,8 @@ def sign_draft(user: User, draft_id, capacity=None) -> Draft:
         urgency=draft.urgency, secrecy=draft.secrecy, status=DocumentStatus.REGISTERED,
         created_by_id=draft.created_by_id, origin_unit_id=draft.unit_id,
         signer_id=user.person_id,
-        signature_text="\n".join(filter(None, [f"({fields.get('signer_name', '')})",
-                                               chosen.text])))
+        signature_text=chosen.text if user.person_id else
+        f"({fields.get('signer_name', '')})\n{chosen.text}")
     db.session.add(document)
     db.session.flush()
     stored = store(signed, "application/pdf", secret=draft.secrecy > 0)

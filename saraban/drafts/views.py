@@ -1,0 +1,244 @@
+"""Pages for outgoing letters: the drafts desk, the form, one draft with its line, its
+versions and the actions of whoever it waits for, and the letter's PDF."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from saraban import thaidate
+from saraban.accounts.models import Membership, User
+from saraban.delivery.models import CHANNEL_NAMES, Channel
+from saraban.drafts import operations as ops
+from saraban.drafts.models import DraftStatus, StepRole, StepStatus
+from saraban.extensions import db
+from saraban.pages import run_operation
+from saraban.pdf.letter import KIND_NAMES, KINDS
+from saraban.units.models import Unit
+
+bp = Blueprint("drafts", __name__)
+
+# the fields each form asks for, in the order of the form on paper
+FORM_FIELDS = {
+    "external": ("subject", "to", "references", "enclosures", "closing", "owner_unit",
+                 "telephone", "email"),
+    "memo": ("unit", "subject", "to", "references", "enclosures"),
+    "stamped": ("to", "subject", "owner_unit", "telephone"),
+    "order": ("subject", "effective"),
+    "announcement": ("subject",),
+    "certificate": ("subject",),
+    "minutes": ("title", "meeting_no", "held_on", "held_at", "present", "absent", "attending",
+                "started_at", "ended_at"),
+}
+MULTILINE = {key for key, (_, _, lines) in ops.FIELDS.items() if lines}
+
+
+def _draft_or_404(draft_id: int):
+    try:
+        return ops.get_draft(current_user, draft_id)
+    except ops.DraftError:
+        abort(404)  # the same whether it does not exist or may not be seen
+
+
+def _id(value):
+    """A form's id as the operations take it (a number; anything else as typed, refused)."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else (value or None)
+
+
+def _form_data(form, kind: str) -> dict:
+    fields = {key: form.get(f"f-{key}", "") for key in FORM_FIELDS.get(kind, ())}
+    for level in ("urgency", "secrecy"):  # the select's value is the level's number
+        value = form.get(level) or "0"
+        fields[level] = int(value) if value.isdigit() else value
+    return {"kind": kind, "fields": fields, "body": form.get("body", ""),
+            "unit_id": _id(form.get("unit_id")), "reply_to": _id(form.get("reply_to")),
+            "version": form.get("version") or None}
+
+
+@bp.get("/drafts")
+@login_required
+def index():
+    found = ops.drafts_for(current_user)
+    return render_template("drafts/index.html", **found, kinds=KIND_NAMES)
+
+
+@bp.route("/drafts/new", methods=["GET", "POST"])
+@login_required
+def new():
+    kind = request.values.get("kind") or "memo"
+    if kind not in KINDS:
+        kind = "memo"
+    values, error_field = {}, None
+    reply_to = _id(request.values.get("reply_to"))
+    if request.method == "POST":
+        data = _form_data(request.form, kind)
+        draft = run_operation(lambda: ops.create_draft(current_user, data),
+                              gettext("บันทึกร่างแล้ว"))
+        if draft is not None:
+            return redirect(url_for("drafts.show", draft_id=draft.id))
+        values = {**data["fields"], "body": data["body"]}
+    elif reply_to:
+        try:
+            values = ops.reply_fields(current_user, reply_to)
+        except ops.DraftError:
+            abort(404)
+    return render_template("drafts/form.html", kind=kind, kinds=KIND_NAMES, values=values,
+                           form_fields=FORM_FIELDS[kind], labels=ops.FIELDS,
+                           multiline=MULTILINE, units=_my_units(), reply_to=reply_to,
+                           draft=None, error_field=error_field)
+
+
+def _my_units() -> list[Unit]:
+    from saraban.documents.access import member_unit_ids
+
+    ids = member_unit_ids(current_user)
+    return list(db.session.scalars(select(Unit).where(Unit.id.in_(ids))
+                                   .order_by(Unit.short_name))) if ids else []
+
+
+def _line_candidates(draft) -> list[User]:
+    """Who may be put on the line: the active people of the draft's unit and the units
+    above it (the chain of command), cleared for its secrecy."""
+    chain, unit = [], draft.unit
+    while unit is not None and len(chain) < 20:
+        chain.append(unit.id)
+        unit = unit.parent
+    return list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.unit_id.in_(chain), User.active, User.clearance >= draft.secrecy)
+        .distinct().order_by(User.display_name).limit(300)))
+
+
+@bp.get("/drafts/<int:draft_id>")
+@login_required
+def show(draft_id: int):
+    draft = _draft_or_404(draft_id)
+    mine = next((s for s in draft.steps if s.user_id == current_user.id
+                 and s.status == StepStatus.CURRENT), None) \
+        if draft.status == DraftStatus.IN_REVIEW else None
+    editable = (draft.status in ops.OPEN and draft.created_by_id == current_user.id) or (
+        mine is not None and mine.role == StepRole.REVIEW)
+    context = {"draft": draft, "kinds": KIND_NAMES, "step": mine, "editable": editable,
+               "versions": ops.versions(current_user, draft.id),
+               "form_fields": FORM_FIELDS[draft.kind], "labels": ops.FIELDS,
+               "multiline": MULTILINE, "values": {**draft.fields, "body": draft.body},
+               "channels": CHANNEL_NAMES, "Channel": Channel}
+    if draft.status in ops.OPEN and draft.created_by_id == current_user.id:
+        context["candidates"] = _line_candidates(draft)
+    if mine is not None and mine.role == StepRole.SIGN:
+        from saraban.endorsements.capacity import capacities_for
+
+        context["capacities"] = capacities_for(current_user.person, thaidate.today())
+    if draft.status == DraftStatus.SIGNED and draft.unit_id in ops._dispatch_units(current_user):
+        context.update(_dispatch_choices(draft))
+    return render_template("drafts/show.html", **context)
+
+
+def _dispatch_choices(draft) -> dict:
+    from saraban.exchange.models import Peer
+    from saraban.permissions import usable_registers_query
+    from saraban.registers.models import Register, RegisterKind
+
+    registers = list(db.session.scalars(
+        usable_registers_query(current_user).where(Register.kind == RegisterKind.DISPATCH,
+                                                   Register.unit_id == draft.unit_id)
+        .order_by(Register.id)))
+    units = list(db.session.scalars(select(Unit).where(Unit.is_active, Unit.id != draft.unit_id)
+                                    .order_by(Unit.short_name).limit(500)))
+    peers = list(db.session.scalars(select(Peer).where(Peer.active).order_by(Peer.name)))
+    return {"registers": registers, "dest_units": units, "peers": peers}
+
+
+@bp.post("/drafts/<int:draft_id>/edit")
+@login_required
+def edit(draft_id: int):
+    draft = _draft_or_404(draft_id)
+    data = _form_data(request.form, draft.kind)
+    run_operation(lambda: ops.update_draft(current_user, draft.id, data),
+                  gettext("บันทึกการแก้ไขแล้ว"))
+    return redirect(url_for("drafts.show", draft_id=draft_id))
+
+
+@bp.post("/drafts/<int:draft_id>/submit")
+@login_required
+def submit(draft_id: int):
+    _draft_or_404(draft_id)
+    line = [v for v in request.form.getlist("reviewer") if v]
+    if request.form.get("signer"):
+        line.append(request.form["signer"])
+    line = [int(v) if v.isdigit() else v for v in line]  # a select's value is an id
+    run_operation(lambda: ops.submit_draft(current_user, draft_id, line,
+                                           parallel=request.form.get("parallel") == "1"),
+                  gettext("เสนอร่างแล้ว"))
+    return redirect(url_for("drafts.show", draft_id=draft_id))
+
+
+@bp.post("/drafts/<int:draft_id>/review")
+@login_required
+def review(draft_id: int):
+    _draft_or_404(draft_id)
+    action = request.form.get("action")
+    done = gettext("ลงชื่อย่อกำกับแล้ว") if action == "initial" else gettext("ส่งคืนผู้ร่างแล้ว")
+    made = run_operation(lambda: ops.review_draft(current_user, draft_id, action,
+                                                  request.form.get("note")), done)
+    return redirect(url_for("drafts.index" if made is not None else "drafts.show",
+                            **({} if made is not None else {"draft_id": draft_id})))
+
+
+@bp.post("/drafts/<int:draft_id>/sign")
+@login_required
+def sign(draft_id: int):
+    _draft_or_404(draft_id)
+    made = run_operation(lambda: ops.sign_draft(current_user, draft_id,
+                                                request.form.get("capacity") or None),
+                         gettext("ลงนามแล้ว หนังสือส่งไปรอออกเลขที่งานสารบรรณ"))
+    return redirect(url_for("drafts.show", draft_id=draft_id) if made is None
+                    else url_for("drafts.index"))
+
+
+def _destinations(form) -> list[dict]:
+    out = []
+    for i in range(int(form.get("rows") or 0) if (form.get("rows") or "").isdigit() else 0):
+        channel = form.get(f"d{i}-channel")
+        if not channel:
+            continue
+        item = {"channel": channel}
+        for key in ("unit_id", "peer", "organization", "name", "address", "tracking"):
+            value = form.get(f"d{i}-{key}")
+            if value:
+                item[key] = int(value) if key == "unit_id" and value.isdigit() else value
+        out.append(item)
+    return out[:200]
+
+
+@bp.post("/drafts/<int:draft_id>/dispatch")
+@login_required
+def dispatch(draft_id: int):
+    _draft_or_404(draft_id)
+    register = request.form.get("register_id") or ""
+    done = run_operation(lambda: ops.dispatch_draft(
+        current_user, draft_id, int(register) if register.isdigit() else register,
+        _destinations(request.form)))
+    if done is None:
+        return redirect(url_for("drafts.show", draft_id=draft_id) + "#dispatch")
+    from flask import flash
+
+    from saraban.i18n import local_digits
+
+    flash(gettext("ออกเลขแล้ว ที่ %(number)s และส่งแล้ว %(n)s ปลายทาง",
+                  number=done["dispatch"].number_text,
+                  n=local_digits(len(done["deliveries"]))), "info")
+    return redirect(url_for("documents.show", document_id=done["dispatch"].document_id))
+
+
+@bp.get("/drafts/<int:draft_id>/letter.pdf")
+@login_required
+def letter(draft_id: int):
+    from saraban.pdf import pdf_response
+
+    _draft_or_404(draft_id)
+    pdf, name = ops.preview_pdf(current_user, draft_id)
+    return pdf_response(pdf, name)
