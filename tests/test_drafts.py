@@ -277,3 +277,29 @@ def test_a_reply_cites_the_letter_and_answers_its_sender(office, db_session):
     with pytest.raises(OperationError):
         ops.create_draft(o["outsider"], {"kind": "external", "reply_to": received.id,
                                          "fields": {}, "body": ""})
+
+
+def test_signed_in_ink_scanned_back_and_numbered_in_the_blanks(office, db_session):
+    """Where the law needs ink: the printed letter signed by hand and scanned back; the
+    number and date are drawn into the form's blanks and the registry signs the whole."""
+    from saraban.drafts import operations as ops
+    from saraban.signing.operations import verify
+
+    o = office
+    draft = _draft(o)
+    ops.submit_draft(o["drafter"], draft.id, [o["signer"].id])
+    printed, _ = ops.preview_pdf(o["drafter"], draft.id)
+    with pytest.raises(OperationError):
+        ops.sign_on_paper(o["outsider"], draft.id, "scan.pdf", printed)
+    with pytest.raises(OperationError):  # not a PDF nor an image
+        ops.sign_on_paper(o["drafter"], draft.id, "scan.pdf", b"hello")
+    ops.sign_on_paper(o["drafter"], draft.id, "ลงนามแล้ว.pdf", printed)
+    assert draft.status == "signed" and draft.on_paper
+    assert draft.steps[-1].status == "signed" and draft.signed_by_id == o["signer"].id
+    done = ops.dispatch_draft(o["clerk"], draft.id, o["register"].id, [
+        {"channel": "hand", "name": "ผู้อำนวยการ สพร."}])
+    final, _ = ops.preview_pdf(o["clerk"], draft.id)
+    text = pdftotext(final)
+    assert f"ตช {done['dispatch'].number_text}" in text.replace("ที่ ", "")
+    checks = verify(final)
+    assert len(checks) == 1 and checks[0]["intact"] and checks[0]["valid"]

@@ -36,6 +36,7 @@ def upgrade():
         sa.Column('signed_by_id', sa.Integer(), nullable=True),
         sa.Column('signed_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('capacity_text', sa.Text(), nullable=True),
+        sa.Column('on_paper', sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column('return_note', sa.Text(), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

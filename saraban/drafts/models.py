@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, SmallInteger, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, SmallInteger, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saraban.db import Base, TimestampMixin, utcnow
@@ -61,6 +61,8 @@ class Draft(TimestampMixin, Base):
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     signed_at: Mapped[dt.datetime | None]
     capacity_text: Mapped[str | None] = mapped_column(Text)  # the signature's position line
+    # signed in ink on the printed letter, its scan uploaded back (where the law needs ink)
+    on_paper: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     return_note: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

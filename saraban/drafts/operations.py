@@ -470,7 +470,6 @@ def sign_draft(user: User, draft_id, capacity=None) -> Draft:
     """The signer signs in his own or an acting capacity (a delegation in force today): the
     letter is printed, signed (PAdES), and becomes an outgoing document of the draft's unit
     whose original file is the signed PDF. The draft cannot change from then on."""
-    from saraban.documents.files import store
     from saraban.endorsements.capacity import choose_capacity
     from saraban.signing.operations import sign_letter
 
@@ -486,6 +485,15 @@ def sign_draft(user: User, draft_id, capacity=None) -> Draft:
     signed = sign_letter(rendered.pdf, user, capacity_text=chosen.text,
                          box=_box(rendered.places.get("signature")),
                          reason=f"ลงนาม{KIND_NAMES[draft.kind]}")
+    return _signed(user, draft, step, fields, chosen.text, signed, on_paper=False)
+
+
+def _signed(user: User, draft: Draft, step: DraftStep, fields: dict, capacity_text: str,
+            pdf: bytes, *, on_paper: bool, scan: tuple[bytes, str, str] | None = None) -> Draft:
+    """The signed letter becomes an outgoing document of the draft's unit (its original
+    file the signed PDF; a paper signature's upload kept beside it as the scan)."""
+    from saraban.documents.files import store
+
     begin_write(db.session)
     now = utcnow().replace(microsecond=0)
     document = Document(
@@ -493,25 +501,59 @@ def sign_draft(user: User, draft_id, capacity=None) -> Draft:
         addressee=fields.get("to"), sender_text=draft.unit.short_name, body=draft.body,
         urgency=draft.urgency, secrecy=draft.secrecy, status=DocumentStatus.REGISTERED,
         created_by_id=draft.created_by_id, origin_unit_id=draft.unit_id,
-        signer_id=user.person_id,
-        signature_text=chosen.text if user.person_id else
-        f"({fields.get('signer_name', '')})\n{chosen.text}")
+        signer_id=step.user.person_id,
+        signature_text=capacity_text if step.user.person_id else
+        f"({fields.get('signer_name', '')})\n{capacity_text}")
     db.session.add(document)
     db.session.flush()
-    stored = store(signed, "application/pdf", secret=draft.secrecy > 0)
+    secret = draft.secrecy > 0
+    stored = store(pdf, "application/pdf", secret=secret)
     db.session.add(DocumentFile(document=document, file=stored, role=FileRole.ORIGINAL,
                                 filename=f"letter-{draft.id}-signed.pdf",
                                 uploaded_by_id=user.id))
+    if scan is not None:
+        data, media_type, name = scan
+        db.session.add(DocumentFile(document=document, file=store(data, media_type,
+                                                                  secret=secret),
+                                    role=FileRole.SCAN, filename=name, uploaded_by_id=user.id))
     if draft.secrecy:
-        for person in {s.user_id for s in draft.steps} | {user.id}:
+        for person in {s.user_id for s in draft.steps} | {user.id, step.user_id}:
             name_reader(document, db.session.get(User, person), user)
     step.status, step.acted_at, step.version = StepStatus.SIGNED, now, draft.version
-    draft.status, draft.document_id = DraftStatus.SIGNED, document.id
-    draft.signed_by_id, draft.signed_at, draft.capacity_text = user.id, now, chosen.text
+    if on_paper:
+        step.note = "ลงนามบนกระดาษ (สแกนกลับเข้าระบบ)"
+    draft.status, draft.document_id, draft.on_paper = DraftStatus.SIGNED, document.id, on_paper
+    draft.signed_by_id, draft.signed_at, draft.capacity_text = step.user_id, now, capacity_text
     db.session.flush()
     record("draft.sign", user=user, obj=draft, document_id=document.id, unit_id=draft.unit_id,
-           details=_details(draft, capacity=chosen.text, sha256=stored.sha256))
+           details=_details(draft, capacity=capacity_text, sha256=stored.sha256,
+                            on_paper=on_paper))
     return draft
+
+
+def sign_on_paper(user: User, draft_id, filename: str | None, data: bytes,
+                  capacity=None) -> Draft:
+    """Where the law still needs ink: the letter printed, signed by hand, and its scan
+    (PDF or image) uploaded back by the signer or by the drafter for him, while the draft
+    waits for the signature. The capacity is the signer's, as he signed it."""
+    from saraban.documents.files import check_upload, upload_name
+    from saraban.endorsements.capacity import choose_capacity
+    from saraban.pdf.certify import image_pdf
+
+    draft = get_draft(user, draft_id)
+    step = next((s for s in draft.steps if s.role == StepRole.SIGN
+                 and s.status == StepStatus.CURRENT), None)
+    if draft.status != DraftStatus.IN_REVIEW or step is None or user.id not in (
+            step.user_id, draft.created_by_id):
+        raise DraftError("ร่างนี้ไม่ได้รอการลงนาม หรือท่านไม่ใช่ผู้ลงนามหรือผู้ร่าง",
+                         "The draft is not waiting for a signature, or you are neither its "
+                         "signer nor its drafter.", status=409)
+    media_type = check_upload(data)
+    pdf = data if media_type == "application/pdf" else image_pdf(data)
+    chosen = choose_capacity(step.user.person, thaidate.today(), capacity)
+    fields = _print_fields(draft, step.user, chosen.text)
+    return _signed(user, draft, step, fields, chosen.text, pdf, on_paper=True,
+                   scan=(data, media_type, upload_name(filename)))
 
 
 def _box(place) -> tuple | None:
@@ -546,9 +588,12 @@ def dispatch_draft(user: User, draft_id, register_id, destinations) -> dict:
     dispatch = issue_dispatch(user, register_id, document.id,
                               "; ".join(d["label"] for d in planned) or None)
     date_text = thaidate.format_date(document.doc_date, "long")
-    numbered = fill_and_certify(read(main.file), {
-        "number": number_suffix(dispatch.number_text, draft.unit.doc_code),
-        "date": date_text})
+    values = {"number": number_suffix(dispatch.number_text, draft.unit.doc_code),
+              "date": date_text}
+    if draft.on_paper:  # no fields on a scan: drawn at the form's places, then certified
+        numbered = fill_and_certify(_drawn_on(draft, read(main.file), values), {})
+    else:
+        numbered = fill_and_certify(read(main.file), values)
     stored = store(numbered, "application/pdf", secret=draft.secrecy > 0)
     db.session.add(DocumentFile(document=document, file=stored, role=FileRole.ORIGINAL,
                                 filename=f"letter-{to_file_name(dispatch.number_text)}.pdf",
@@ -560,6 +605,42 @@ def dispatch_draft(user: User, draft_id, register_id, destinations) -> dict:
            unit_id=draft.unit_id, details=_details(draft, number=dispatch.number_text,
                                                    channels=[d["channel"] for d in planned]))
     return {"draft": draft, "dispatch": dispatch, "deliveries": sent}
+
+
+def _drawn_on(draft: Draft, pdf: bytes, values: dict[str, str]) -> bytes:
+    """The scan of a letter signed on paper with its number and date drawn where the printed
+    form keeps them (the form printed again gives the places), on a white backing."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.pdfgen.canvas import Canvas
+
+    from saraban.pdf import REGULAR
+    from saraban.pdf.thaiwrap import draw_string
+
+    signer = db.session.get(User, draft.signed_by_id)
+    places = render_letter(draft.kind, _print_fields(draft, signer, draft.capacity_text),
+                           draft.body, letterhead(draft)).places
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter(clone_from=reader)
+    for name, value in values.items():
+        place = places.get(name)
+        if place is None or place.page >= len(writer.pages):
+            continue
+        page = writer.pages[place.page]
+        box = page.mediabox
+        overlay = io.BytesIO()
+        canvas = Canvas(overlay, pagesize=(float(box.width), float(box.height)))
+        canvas.setFillColorRGB(1, 1, 1)
+        canvas.rect(place.x1, place.y1, place.x2 - place.x1, place.y2 - place.y1, stroke=0,
+                    fill=1)
+        canvas.setFillColorRGB(0, 0, 0)
+        draw_string(canvas, place.x1, place.y1 + 5, value, REGULAR, 16)
+        canvas.save()
+        page.merge_page(PdfReader(io.BytesIO(overlay.getvalue())).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def to_file_name(number_text: str) -> str:

@@ -132,6 +132,11 @@ def show(draft_id: int):
         from saraban.endorsements.capacity import capacities_for
 
         context["capacities"] = capacities_for(current_user.person, thaidate.today())
+    signing = next((s for s in draft.steps if s.role == StepRole.SIGN
+                    and s.status == StepStatus.CURRENT), None)
+    if draft.status == DraftStatus.IN_REVIEW and signing is not None and (
+            draft.created_by_id == current_user.id or signing.user_id == current_user.id):
+        context["paper_signer"] = signing.user
     if draft.status == DraftStatus.SIGNED and draft.unit_id in ops._dispatch_units(current_user):
         context.update(_dispatch_choices(draft))
     return render_template("drafts/show.html", **context)
@@ -197,6 +202,19 @@ def sign(draft_id: int):
                          gettext("ลงนามแล้ว หนังสือส่งไปรอออกเลขที่งานสารบรรณ"))
     return redirect(url_for("drafts.show", draft_id=draft_id) if made is None
                     else url_for("drafts.index"))
+
+
+@bp.post("/drafts/<int:draft_id>/sign-on-paper")
+@login_required
+def sign_on_paper(draft_id: int):
+    _draft_or_404(draft_id)
+    upload = request.files.get("scan")
+    data = upload.read() if upload else b""
+    run_operation(lambda: ops.sign_on_paper(
+        current_user, draft_id, upload.filename if upload else None, data,
+        request.form.get("capacity") or None),
+        gettext("เก็บหนังสือที่ลงนามบนกระดาษแล้ว หนังสือส่งไปรอออกเลขที่งานสารบรรณ"))
+    return redirect(url_for("drafts.show", draft_id=draft_id))
 
 
 def _destinations(form) -> list[dict]:
