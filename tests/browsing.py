@@ -44,7 +44,8 @@ def launch(playwright):
     )
 
 
-DEMO_USERS = {"demo-clerk", "demo-commander", "demo-staff", "demo-admin"}
+DEMO_USERS = {"demo-clerk", "demo-commander", "demo-staff", "demo-admin", "demo-drafter",
+              "demo-checker", "demo-deputy"}
 
 
 @pytest.fixture(scope="session")

@@ -101,14 +101,18 @@ def _my_units() -> list[Unit]:
 
 def _line_candidates(draft) -> list[User]:
     """Who may be put on the line: the active people of the draft's unit and the units
-    above it (the chain of command), cleared for its secrecy."""
+    above it (the chain of command), and everyone who signs (a person with positions),
+    cleared for its secrecy."""
+    from sqlalchemy import or_
+
     chain, unit = [], draft.unit
     while unit is not None and len(chain) < 20:
         chain.append(unit.id)
         unit = unit.parent
     return list(db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.unit_id.in_(chain), User.active, User.clearance >= draft.secrecy)
+        select(User).outerjoin(Membership, Membership.user_id == User.id)
+        .where(or_(Membership.unit_id.in_(chain), User.person_id.is_not(None)), User.active,
+               User.clearance >= draft.secrecy)
         .distinct().order_by(User.display_name).limit(300)))
 
 
