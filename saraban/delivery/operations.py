@@ -326,7 +326,6 @@ def _item(dispatch, document, delivery: Delivery, unit, head: dict | None = None
 def _paper(user: User, dispatch_id, channels, delivery_id=None):
     """The dispatch and the items for its deliveries on paper by ``channels`` (one when
     ``delivery_id`` names it); 404 when there is none."""
-    from saraban.documents.access import record_views
     from saraban.units.letterhead import letterhead_for
 
     dispatch, deliveries = dispatch_for_clerk(user, dispatch_id)
@@ -338,9 +337,14 @@ def _paper(user: User, dispatch_id, channels, delivery_id=None):
                             status=404)
     unit = dispatch.register.unit
     head = letterhead_for(unit)
-    items = [_item(dispatch, dispatch.document, d, unit, head) for d in chosen]
+    return dispatch, [_item(dispatch, dispatch.document, d, unit, head) for d in chosen]
+
+
+def _shown(user: User, dispatch) -> None:
+    """A secret letter's paper printed is a view of it (written last, after the PDF)."""
+    from saraban.documents.access import record_views
+
     record_views(user, [dispatch.document], "delivery")
-    return dispatch, items
 
 
 def _file_part(dispatch) -> str:
@@ -355,8 +359,9 @@ def slip(user: User, dispatch_id, delivery_id=None) -> tuple[bytes, str]:
     from saraban.pdf.delivery import slip_pdf
 
     dispatch, items = _paper(user, dispatch_id, PAPER_CHANNELS, delivery_id)
-    return (slip_pdf(items, unit_name=dispatch.register.unit.name_th),
-            f"slip-{_file_part(dispatch)}.pdf")
+    pdf = slip_pdf(items, unit_name=dispatch.register.unit.name_th)
+    _shown(user, dispatch)
+    return pdf, f"slip-{_file_part(dispatch)}.pdf"
 
 
 def envelopes(user: User, dispatch_id, size: str = "dl") -> tuple[bytes, str]:
@@ -373,7 +378,9 @@ def envelopes(user: User, dispatch_id, size: str = "dl") -> tuple[bytes, str]:
         if item.secrecy_text:
             item.subject = ""
     name = "envelope" if size == "dl" else "labels"
-    return envelope_pdf(items, size=size), f"{name}-{_file_part(dispatch)}.pdf"
+    pdf = envelope_pdf(items, size=size)
+    _shown(user, dispatch)
+    return pdf, f"{name}-{_file_part(dispatch)}.pdf"
 
 
 def _printed_at() -> str:
@@ -388,8 +395,9 @@ def dispatch_book(user: User, dispatch_id) -> tuple[bytes, str]:
     from saraban.pdf.delivery import book_pdf
 
     dispatch, items = _paper(user, dispatch_id, (Channel.HAND,))
-    return (book_pdf(items, unit_name=dispatch.register.unit.name_th,
-                     printed_at=_printed_at()), f"book-{_file_part(dispatch)}.pdf")
+    pdf = book_pdf(items, unit_name=dispatch.register.unit.name_th, printed_at=_printed_at())
+    _shown(user, dispatch)
+    return pdf, f"book-{_file_part(dispatch)}.pdf"
 
 
 def day_book(user: User, day) -> tuple[bytes, str]:
