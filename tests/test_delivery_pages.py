@@ -253,3 +253,33 @@ def test_the_dispatch_register_shows_each_destination_in_constant_queries(
     message.status = "rejected"
     db_session.commit()
     assert "สารบรรณถึงสารบรรณ · <strong>ส่งไม่สำเร็จ</strong>" in count()[1]
+
+
+def test_the_api_answers_the_deliveries_and_their_paper(client, office, db_session):
+    from saraban.accounts.operations import create_token
+
+    dispatch, deliveries = send(office, db_session)
+    headers = {"Authorization": f"Bearer {create_token(office['clerk'], 'test')}"}
+    outsider = {"Authorization": f"Bearer {create_token(office['outsider'], 'test')}"}
+    db_session.commit()
+    base = f"/api/v1/dispatches/{dispatch.id}"
+    answer = client.get(f"{base}/deliveries", headers=headers)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    body = answer.get_json()
+    assert body["number"] == dispatch.number_text
+    assert [(d["channel"], d["status"]) for d in body["items"]] == [
+        ("transfer", "sent"), ("exchange", "queued"), ("post_registered", "queued"),
+        ("hand", "queued")]
+    assert body["items"][1]["status_th"] == "รอส่ง" and body["items"][1]["outbox_state"]
+    assert client.get(f"{base}/deliveries", headers=outsider).status_code == 404
+    slip = client.get(f"{base}/slip.pdf", headers=headers)
+    assert slip.mimetype == "application/pdf" and "ผู้อำนวยการกองคลัง" in pdftotext(slip.data)
+    labels = client.get(f"{base}/envelope.pdf?size=label", headers=headers)
+    assert "ถนนรางน้ำ" in pdftotext(labels.data)
+    assert client.get(f"{base}/envelope.pdf?size=a3", headers=headers).status_code == 400
+    assert client.get(f"{base}/slip.pdf", headers=outsider).status_code == 404
+    book = client.get(f"/api/v1/deliveries/book.pdf?date={dt.date.today().isoformat()}",
+                      headers=headers)
+    assert book.status_code == 200 and dispatch.number_text in pdftotext(book.data)
+    assert client.get("/api/v1/deliveries/book.pdf?date=nonsense",
+                      headers=headers).status_code == 400
