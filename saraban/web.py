@@ -20,6 +20,7 @@ def register_web(app: Flask) -> None:
     from saraban.api import routes as api_routes
     from saraban.audit.views import bp as audit_bp
     from saraban.audit.views import verify_bp
+    from saraban.delivery.views import bp as delivery_bp
     from saraban.documents.views import bp as documents_bp
     from saraban.drafts.views import bp as drafts_bp
     from saraban.endorsements.views import bp as endorsements_bp
@@ -45,6 +46,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(registers_bp)
     app.register_blueprint(routing_bp)
+    app.register_blueprint(delivery_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(endorsements_bp)
     app.register_blueprint(drafts_bp)

@@ -14,6 +14,7 @@ def routes():
     from saraban.api import (  # noqa: F401 - importing them puts their routes on bp
         admin,
         audit,
+        delivery,
         documents,
         drafts,
         endorsements,

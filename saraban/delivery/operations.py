@@ -16,7 +16,13 @@ from sqlalchemy import select
 from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
-from saraban.delivery.models import CHANNEL_NAMES, Channel, Delivery, DeliveryStatus
+from saraban.delivery.models import (
+    CHANNEL_NAMES,
+    STATUS_NAMES,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+)
 from saraban.extensions import db
 from saraban.validation import OperationError, clean_text, is_row_id
 
@@ -229,3 +235,209 @@ def channel_name(channel: str) -> str:
         return CHANNEL_NAMES[Channel(channel)]
     except ValueError:
         return channel
+
+
+# what the clerk sees and prints of a dispatched letter's destinations --------------------
+
+POST_CHANNELS = (Channel.POST_REGISTERED, Channel.POST_EMS)
+PAPER_CHANNELS = (*POST_CHANNELS, Channel.HAND)  # a letter on paper: a slip, an envelope
+SECRET_SUBJECT = "หนังสือชั้นลับ"
+
+# the outboxes' own states (saraban/exchange/models.py MessageStatus, saraban/exchange/ecms/
+# models.py MessageState) as a delivery's: waiting, handed over, received there, or not
+_OUTBOX_STATUS = {
+    Channel.EXCHANGE: {
+        "queued": DeliveryStatus.QUEUED, "delivered": DeliveryStatus.RECEIVED,
+        "accepted": DeliveryStatus.RECEIVED, "rejected": DeliveryStatus.FAILED,
+        "invalid": DeliveryStatus.FAILED, "failed": DeliveryStatus.FAILED,
+        "withdrawn": DeliveryStatus.FAILED},
+    Channel.ECMS: {
+        "queued": DeliveryStatus.QUEUED, "sent": DeliveryStatus.SENT,
+        "unknown": DeliveryStatus.SENT, "received": DeliveryStatus.RECEIVED,
+        "accepted": DeliveryStatus.RECEIVED, "rejected": DeliveryStatus.FAILED,
+        "invalid": DeliveryStatus.FAILED, "failed": DeliveryStatus.FAILED,
+        "withdrawn": DeliveryStatus.FAILED},
+}
+
+
+def shown_status(delivery: Delivery) -> DeliveryStatus:
+    """How a delivery stands: an exchange or e-CMS one by its outbox row's state (read in by
+    ``deliveries_of``), any other by its own status."""
+    outbox = getattr(delivery, "outbox_state", None)
+    table = _OUTBOX_STATUS.get(delivery.channel)
+    if table is not None and outbox is not None:
+        return table.get(outbox, DeliveryStatus.SENT)
+    try:
+        return DeliveryStatus(delivery.status)
+    except ValueError:
+        return DeliveryStatus.QUEUED
+
+
+def status_name(delivery: Delivery) -> str:
+    """The Thai name of how it stands (รอส่ง, ส่งแล้ว, ปลายทางรับแล้ว, ส่งไม่สำเร็จ)."""
+    return STATUS_NAMES[shown_status(delivery)]
+
+
+def dispatch_for_clerk(user: User, dispatch_id):
+    """A dispatch of a register the user keeps, whose letter he may read, and its deliveries
+    (the outboxes' states read in); 404 otherwise, the same whether it exists or not."""
+    from sqlalchemy.orm import joinedload
+
+    from saraban.documents.access import HiddenDocument, document_for_clerk
+    from saraban.permissions import keeper_unit_ids
+    from saraban.registers.models import Dispatch, Register
+
+    dispatch = db.session.scalar(
+        select(Dispatch).where(Dispatch.id == int(dispatch_id))
+        .options(joinedload(Dispatch.register).joinedload(Register.unit))
+    ) if is_row_id(dispatch_id) else None
+    if dispatch is None or dispatch.register.unit_id not in keeper_unit_ids(user):
+        raise HiddenDocument("ไม่พบเลขทะเบียนส่งนี้", "No such dispatch.")
+    document_for_clerk(user, dispatch.document_id, "ดูการส่งหนังสือ",
+                       "see a letter's deliveries")
+    return dispatch, deliveries_of([dispatch.id]).get(dispatch.id, [])
+
+
+def _secrecy_th(level: int) -> str:
+    from saraban.i18n import LABELS
+
+    return LABELS["secrecy"][str(level)][0] if level else ""
+
+
+def _item(dispatch, document, delivery: Delivery, unit, head: dict | None = None):
+    from saraban.pdf.delivery import Item
+    from saraban.thaidate import BANGKOK, format_date
+
+    day = document.doc_date or dispatch.dispatched_at.astimezone(BANGKOK).date()
+    sender = ()
+    if head is not None:
+        sender = (head["unit_name"], *(n for n in [head["agency_name"]]
+                                       if n and n != head["unit_name"]),
+                  *head["address_lines"])
+    return Item(number=dispatch.number_text, date_text=format_date(day, "long"),
+                subject=SECRET_SUBJECT if document.secrecy else (document.subject or ""),
+                from_text=unit.name_th, to_text=delivery.label,
+                address_lines=[ln.strip() for ln in (delivery.address or "").splitlines()
+                               if ln.strip()],
+                channel_text=channel_name(delivery.channel), tracking=delivery.tracking,
+                sender_lines=tuple(sender), secrecy_text=_secrecy_th(document.secrecy))
+
+
+def _paper(user: User, dispatch_id, channels, delivery_id=None):
+    """The dispatch and the items for its deliveries on paper by ``channels`` (one when
+    ``delivery_id`` names it); 404 when there is none."""
+    from saraban.units.letterhead import letterhead_for
+
+    dispatch, deliveries = dispatch_for_clerk(user, dispatch_id)
+    chosen = [d for d in deliveries if d.channel in channels
+              and (delivery_id is None or str(d.id) == str(delivery_id))]
+    if not chosen:
+        raise DeliveryError("ไม่มีรายการส่งทางไปรษณีย์หรือส่งด้วยมือของหนังสือนี้",
+                            "This letter has no delivery by post or by hand to print.",
+                            status=404)
+    unit = dispatch.register.unit
+    head = letterhead_for(unit)
+    return dispatch, [_item(dispatch, dispatch.document, d, unit, head) for d in chosen]
+
+
+def _shown(user: User, dispatch) -> None:
+    """A secret letter's paper printed is a view of it (written last, after the PDF)."""
+    from saraban.documents.access import record_views
+
+    record_views(user, [dispatch.document], "delivery")
+
+
+def _file_part(dispatch) -> str:
+    from saraban.thaidate import to_arabic_digits
+
+    return "".join(c if c.isalnum() and c.isascii() or c in ".-" else "-"
+                   for c in to_arabic_digits(dispatch.number_text))
+
+
+def slip(user: User, dispatch_id, delivery_id=None) -> tuple[bytes, str]:
+    """ใบส่งหนังสือ for each of the letter's deliveries on paper (or the one named)."""
+    from saraban.pdf.delivery import slip_pdf
+
+    dispatch, items = _paper(user, dispatch_id, PAPER_CHANNELS, delivery_id)
+    pdf = slip_pdf(items, unit_name=dispatch.register.unit.name_th)
+    _shown(user, dispatch)
+    return pdf, f"slip-{_file_part(dispatch)}.pdf"
+
+
+def envelopes(user: User, dispatch_id, size: str = "dl") -> tuple[bytes, str]:
+    """Envelopes (``dl``) or an A4 sheet of address labels (``label``) for the letter's
+    deliveries on paper; a secret letter's carry its secrecy mark, never its subject."""
+    from saraban.pdf.delivery import envelope_pdf
+
+    size = size or "dl"
+    if size not in ("dl", "label"):
+        raise DeliveryError("ขนาดซองไม่ถูกต้อง (dl หรือ label)", "'size' must be dl or label.",
+                            field="size")
+    dispatch, items = _paper(user, dispatch_id, PAPER_CHANNELS)
+    for item in items:
+        if item.secrecy_text:
+            item.subject = ""
+    name = "envelope" if size == "dl" else "labels"
+    pdf = envelope_pdf(items, size=size)
+    _shown(user, dispatch)
+    return pdf, f"{name}-{_file_part(dispatch)}.pdf"
+
+
+def _printed_at() -> str:
+    from saraban import thaidate
+
+    now = thaidate.now().astimezone(thaidate.BANGKOK)
+    return f"พิมพ์เมื่อ {thaidate.format_date(now)} {thaidate.format_time(now)}"
+
+
+def dispatch_book(user: User, dispatch_id) -> tuple[bytes, str]:
+    """The สมุดส่งหนังสือ lines of one letter's deliveries by hand."""
+    from saraban.pdf.delivery import book_pdf
+
+    dispatch, items = _paper(user, dispatch_id, (Channel.HAND,))
+    pdf = book_pdf(items, unit_name=dispatch.register.unit.name_th, printed_at=_printed_at())
+    _shown(user, dispatch)
+    return pdf, f"book-{_file_part(dispatch)}.pdf"
+
+
+def day_book(user: User, day) -> tuple[bytes, str]:
+    """The สมุดส่งหนังสือ of a day (Bangkok): the deliveries by hand of the letters numbered
+    that day in the registers of the units the user keeps (filtered in SQL, one query); a
+    secret letter's subject is not printed."""
+    import datetime as dt
+
+    from saraban.documents.models import Document
+    from saraban.pdf.delivery import book_pdf
+    from saraban.permissions import keeper_unit_ids
+    from saraban.registers.models import Dispatch, EntryStatus, Register
+    from saraban.thaidate import BANGKOK, format_date
+    from saraban.units.models import Unit
+    from saraban.validation import read_date
+
+    day = read_date(day, "date", "วันที่", required=True) if not isinstance(day, dt.date) \
+        else day
+    units = keeper_unit_ids(user)
+    if not units:
+        raise DeliveryError("เฉพาะเจ้าหน้าที่สารบรรณจึงพิมพ์สมุดส่งหนังสือได้",
+                            "Only clerks may print the delivery book.", status=403)
+    start = dt.datetime.combine(day, dt.time(), BANGKOK)
+    rows = db.session.execute(
+        select(Delivery, Dispatch, Document, Unit)
+        .join(Dispatch, Delivery.dispatch_id == Dispatch.id)
+        .join(Register, Dispatch.register_id == Register.id)
+        .join(Unit, Register.unit_id == Unit.id)
+        .join(Document, Delivery.document_id == Document.id)
+        .where(Register.unit_id.in_(units), Delivery.channel == Channel.HAND,
+               Dispatch.status == EntryStatus.ACTIVE,
+               Dispatch.dispatched_at >= start,
+               Dispatch.dispatched_at < start + dt.timedelta(days=1))
+        .order_by(Unit.id, Dispatch.number, Delivery.position)).all()
+    items = [_item(dispatch, document, delivery, unit)
+             for delivery, dispatch, document, unit in rows]
+    names = list(dict.fromkeys(unit.short_name for *_, unit in rows))
+    if not names:
+        names = list(db.session.scalars(select(Unit.short_name).where(Unit.id.in_(units))
+                                        .order_by(Unit.id)))
+    title = " ".join(names) + f" วันที่ {format_date(day, 'long')}"
+    return (book_pdf(items, unit_name=title, printed_at=_printed_at()),
+            f"book-{day.isoformat()}.pdf")

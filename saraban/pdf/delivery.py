@@ -51,6 +51,10 @@ def slip_pdf(items: list[Item], *, unit_name: str) -> bytes:
     c.setTitle("ใบส่งหนังสือ")
     width, height = A4
     for item in items:
+        if item.secrecy_text:  # ชั้นความลับ at the top and the foot of the page
+            draw_string(c, width / 2, height - 1.3 * cm, item.secrecy_text, BOLD, 20,
+                        anchor="centre")
+            draw_string(c, width / 2, 1 * cm, item.secrecy_text, BOLD, 20, anchor="centre")
         draw_string(c, width / 2, height - 2.5 * cm, "ใบส่งหนังสือ", BOLD, 20, anchor="centre")
         y = height - 4 * cm
         for label, value in (("จาก", item.from_text), ("ถึง", item.to_text),
@@ -88,6 +92,10 @@ def envelope_pdf(items: list[Item], *, size: str = "dl") -> bytes:
                 c.showPage()
             col, row = i % 2, (i % 8) // 2
             x, top = 1 * cm + col * cell_w + 0.6 * cm, h - 1 * cm - row * cell_h - 0.9 * cm
+            if item.secrecy_text:
+                draw_string(c, x + cell_w - 1.2 * cm, top + 18, item.secrecy_text, BOLD, 16,
+                            anchor="right")
+                top -= 22
             _address(c, x, top, item, cell_w - 1.2 * cm, mark=True)
         c.showPage()
         c.save()
@@ -112,7 +120,12 @@ def envelope_pdf(items: list[Item], *, size: str = "dl") -> bytes:
 def _address(c: Canvas, x: float, top: float, item: Item, width: float, *, mark: bool) -> None:
     if mark and item.channel_text:
         mark_text = item.channel_text + (f" {item.tracking}" if item.tracking else "")
-        draw_string(c, x, top + 18, mark_text, BOLD, 14)
+        marks = wrap_lines(mark_text, BOLD, 14, width) or [""]
+        if len(marks) > 1 and item.tracking:  # the number whole, on its own line
+            marks = [*wrap_lines(item.channel_text, BOLD, 14, width), item.tracking]
+        for n, line in enumerate(marks):
+            draw_string(c, x, top + 18 - n * 17, line, BOLD, 14)
+        top -= 17 * (len(marks) - 1)
     y = top
     draw_string(c, x, y, "กรุณาส่ง", REGULAR, 12)
     y -= 20
@@ -133,7 +146,7 @@ def book_pdf(items: list[Item], *, unit_name: str, printed_at: str) -> bytes:
     columns = (("เลขทะเบียนส่ง", 3.2 * cm), ("ลงวันที่", 2.8 * cm), ("จาก", 3.2 * cm),
                ("ถึง", 5 * cm), ("เรื่อง", 6.5 * cm), ("ผู้รับ (ลงชื่อ ตัวบรรจง)", 4.3 * cm),
                ("วันและเวลา", 2.7 * cm))
-    left, row_h = 1.2 * cm, 1.6 * cm
+    left, row_h, head_h = 1.2 * cm, 1.9 * cm, 1.3 * cm
 
     def header() -> float:
         draw_string(c, w / 2, h - 1.5 * cm, f"สมุดส่งหนังสือ {unit_name}", BOLD, 18,
@@ -141,10 +154,13 @@ def book_pdf(items: list[Item], *, unit_name: str, printed_at: str) -> bytes:
         draw_string(c, w - 1.2 * cm, h - 1.5 * cm, printed_at, REGULAR, 11, anchor="right")
         y, x = h - 2.6 * cm, left
         for title, width in columns:
-            c.rect(x, y - 0.8 * cm, width, 0.8 * cm)
-            draw_string(c, x + width / 2, y - 0.55 * cm, title, BOLD, 13, anchor="centre")
+            c.rect(x, y - head_h, width, head_h)
+            titles = wrap_lines(title, BOLD, 13, width - 6)[:2]
+            first = y - head_h / 2 - 4 + 7.5 * (len(titles) - 1)
+            for n, line in enumerate(titles):
+                draw_string(c, x + width / 2, first - n * 15, line, BOLD, 13, anchor="centre")
             x += width
-        return y - 0.8 * cm
+        return y - head_h
 
     y = header()
     for item in items:
@@ -158,7 +174,7 @@ def book_pdf(items: list[Item], *, unit_name: str, printed_at: str) -> bytes:
             c.rect(x, y - row_h, width, row_h)
             lines = wrap_lines(value, REGULAR, 12, width - 6)[:3]
             for n, line in enumerate(lines):
-                draw_string(c, x + 3, y - 14 - n * 14, line, REGULAR, 12)
+                draw_string(c, x + 3, y - 15 - n * 15, line, REGULAR, 12)
             x += width
         y -= row_h
     c.showPage()

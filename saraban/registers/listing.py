@@ -111,6 +111,16 @@ class RegisterLine:
     masked: bool
     unit_name: str
     actions: list[Transfer] = field(default_factory=list)
+    deliveries: list = field(default_factory=list)  # a dispatch's destinations (Delivery)
+
+    @property
+    def destinations(self) -> list[tuple[str, str, str]]:
+        """Each destination of a dispatched letter as (ถึง, channel, status), in Thai; a
+        line not the reader's to read keeps its channels and states, not where it went."""
+        from saraban.delivery.operations import channel_name, status_name
+
+        return [("" if self.masked else d.label, channel_name(d.channel), status_name(d))
+                for d in self.deliveries]
 
     @property
     def cancelled(self) -> bool:
@@ -245,6 +255,8 @@ def register_lines(user: User, register_id: int, period: Period, *, limit: int |
                           unit_name)
              for e in entries]
     _attach_actions(register, lines)
+    if register.kind == RegisterKind.DISPATCH:
+        _attach_deliveries(lines)
     if readable:  # a secret line shown in full is a view of the document (flushed)
         record_views(user, [ln.document for ln in lines if not ln.masked], "register")
     return register, lines, total
@@ -274,6 +286,15 @@ def _attach_actions(register: Register, lines: list[RegisterLine]) -> None:
         if not ln.masked:
             ln.actions = [t for t in by_document.get(ln.document.id, [])
                           if t.sent_at is None or t.sent_at >= ln.at]
+
+
+def _attach_deliveries(lines: list[RegisterLine]) -> None:
+    """Each dispatch's destinations with their outboxes' states, in three queries at most."""
+    from saraban.delivery.operations import deliveries_of
+
+    found = deliveries_of([ln.entry.id for ln in lines])
+    for ln in lines:
+        ln.deliveries = found.get(ln.entry.id, [])
 
 
 def register_title(register: Register) -> str:
