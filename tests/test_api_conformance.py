@@ -35,6 +35,8 @@ QUERIES = {path: {"year": "2019"} for path in (
 # the GETs that no sample row can answer with a 2xx (they answer a documented 404, checked)
 NO_SAMPLE = {
     "/destruction-lists/{list_id}",  # the samples have no destruction list (see the POSTs)
+    "/dispatches/{dispatch_id}/slip.pdf",  # the samples send nothing by post or by hand
+    "/dispatches/{dispatch_id}/envelope.pdf",
 }
 
 
@@ -51,7 +53,7 @@ def _candidates(session) -> dict[tuple[str, ...], list[tuple]]:
     from saraban.drafts.models import Draft
     from saraban.endorsements.models import Endorsement
     from saraban.records.models import DestructionList
-    from saraban.registers.models import Receipt, Register
+    from saraban.registers.models import Dispatch, Receipt, Register
 
     def rows(stmt):
         return [tuple(r) for r in session.execute(stmt.limit(40))]
@@ -61,6 +63,7 @@ def _candidates(session) -> dict[tuple[str, ...], list[tuple]]:
         ("draft_id",): rows(select(Draft.id).order_by(Draft.id)),
         ("register_id",): rows(select(Register.id).order_by(Register.id)),
         ("receipt_id",): rows(select(Receipt.id).order_by(Receipt.id)),
+        ("dispatch_id",): rows(select(Dispatch.id).order_by(Dispatch.id)),
         ("endorsement_id",): rows(select(Endorsement.id).order_by(Endorsement.id)),
         ("list_id",): rows(select(DestructionList.id).order_by(DestructionList.id)),
         ("user_id",): rows(select(User.id).order_by(User.id)),
