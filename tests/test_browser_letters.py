@@ -40,9 +40,9 @@ def test_a_letter_from_draft_to_three_channels(live_server, browser, shots, tmp_
     # the drafter types the letter on the form of หนังสือภายนอก
     page = _as(browser, live, "demo-drafter")
     page.goto(live.base + "/drafts/new?kind=external")
-    page.get_by_label("เรื่อง").fill("ขอเชิญประชุมคณะทำงานสารบรรณอิเล็กทรอนิกส์")
-    page.get_by_label("เรียน").fill("ผู้อำนวยการสำนักงานพัฒนารัฐบาลดิจิทัล")
-    page.get_by_label("ข้อความ").fill(
+    page.get_by_label("เรื่อง", exact=True).fill("ขอเชิญประชุมคณะทำงานสารบรรณอิเล็กทรอนิกส์")
+    page.get_by_label("เรียน", exact=True).fill("ผู้อำนวยการสำนักงานพัฒนารัฐบาลดิจิทัล")
+    page.get_by_label("ข้อความ", exact=True).fill(
         "ด้วยสำนักงานตำรวจแห่งชาติจะจัดประชุมคณะทำงานเพื่อพัฒนาการรับส่งหนังสือราชการ"
         "ทางอิเล็กทรอนิกส์ ในวันที่ ๑๕ ธันวาคม ๒๕๖๙ เวลา ๐๙.๓๐ น.\n"
         "จึงเรียนมาเพื่อโปรดพิจารณา")
