@@ -7,8 +7,10 @@ the letter waits in the exchange outbox, as it would while a peer is down)."""
 from __future__ import annotations
 
 import base64
+import os
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -108,8 +110,10 @@ def test_a_letter_from_draft_to_three_channels(live_server, browser, shots, tmp_
     draft_id = re.search(r"/drafts/(\d+)", draft_url)[1]
     pdf = page.request.get(f"{live.base}/drafts/{draft_id}/letter.pdf").body()
     assert f"ที่ ตช {number}" in pdftotext(pdf)
-    (tmp_path / "letter.pdf").write_bytes(pdf)
-    subprocess.run([need("pdftoppm"), "-r", "60", "-png", "-f", "1", "-l", "1",
-                    str(tmp_path / "letter.pdf"), str(tmp_path / "letter")], check=True)
+    # the signed, numbered letter beside the screenshots, to be looked at
+    folder = Path(os.environ.get("SARABAN_SCREENSHOT_DIR") or tmp_path)
+    (folder / "27-letter.pdf").write_bytes(pdf)
+    subprocess.run([need("pdftoppm"), "-r", "70", "-png", str(folder / "27-letter.pdf"),
+                    str(folder / "27-letter")], check=True)
     page.goto(live.base + "/registers")
     page.close()
