@@ -33,6 +33,7 @@ def register_web(app: Flask) -> None:
     from saraban.registers.views import bp as registers_bp
     from saraban.reports.views import bp as reports_bp
     from saraban.routing.views import bp as routing_bp
+    from saraban.signing.views import bp as signing_bp
     from saraban.workspace.views import bp as workspace_bp
 
     register_i18n(app)
@@ -50,6 +51,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(endorsements_bp)
     app.register_blueprint(drafts_bp)
+    app.register_blueprint(signing_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(admin_bp)

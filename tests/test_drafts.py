@@ -61,11 +61,13 @@ def office(app, db_session):
     }
     agency_ca.issue(people["signer"])
     register = Register(unit=unit, kind="dispatch", code=f"s-{tag}", name="ทะเบียนส่ง")
+    orders = Register(unit=unit, kind="dispatch", code=f"o-{tag}", name="ทะเบียนคำสั่ง",
+                      for_orders=True)
     peer = Peer(code=f"P{tag}".upper(), name="หน่วยงานภายนอกทดสอบ", url="http://127.0.0.1:9",
                 public_key="A" * 43 + "=")
-    db_session.add_all([register, peer])
+    db_session.add_all([register, orders, peer])
     db_session.flush()
-    return {"unit": unit, "other": other, "register": register, "peer": peer,
+    return {"unit": unit, "other": other, "register": register, "orders": orders, "peer": peer,
             "person": person, "head": head, **people}
 
 
@@ -303,3 +305,33 @@ def test_signed_in_ink_scanned_back_and_numbered_in_the_blanks(office, db_sessio
     assert f"ตช {done['dispatch'].number_text}" in text.replace("ที่ ", "")
     checks = verify(final)
     assert len(checks) == 1 and checks[0]["intact"] and checks[0]["valid"]
+
+
+def test_an_order_is_numbered_in_its_own_yearly_series(office):
+    from saraban import thaidate
+    from saraban.drafts import operations as ops
+
+    o = office
+    draft = ops.create_draft(o["drafter"], {
+        "kind": "order", "fields": {"subject": "แต่งตั้งคณะทำงานพัฒนาระบบสารบรรณอิเล็กทรอนิกส์",
+                                    "effective": "วันที่ ๑ มกราคม ๒๕๗๐"},
+        "body": "เพื่อให้การพัฒนาระบบเป็นไปด้วยความเรียบร้อย จึงแต่งตั้งคณะทำงาน"})
+    ops.submit_draft(o["drafter"], draft.id, [o["signer"].id])
+    ops.sign_draft(o["signer"], draft.id)
+    for register, kind in ((o["register"], draft), (o["orders"], None)):
+        if kind is not None:  # an order is not numbered in the ordinary series
+            with pytest.raises(OperationError, match="ทะเบียนคำสั่ง"):
+                ops.dispatch_draft(o["clerk"], draft.id, register.id,
+                                   [{"channel": "transfer", "unit_id": o["other"].id}])
+    done = ops.dispatch_draft(o["clerk"], draft.id, o["orders"].id,
+                              [{"channel": "transfer", "unit_id": o["other"].id}])
+    year = thaidate.to_thai_digits(thaidate.today().year + 543)
+    assert done["dispatch"].number_text == f"๑/{year}"
+    text = pdftotext(ops.preview_pdf(o["clerk"], draft.id)[0])
+    assert f"ที่ ๑/{year}" in text and "คำสั่งสำนักงานตำรวจแห่งชาติ" in text
+    other = _draft(o)  # and a letter is not numbered in the orders' register
+    ops.submit_draft(o["drafter"], other.id, [o["signer"].id])
+    ops.sign_draft(o["signer"], other.id)
+    with pytest.raises(OperationError, match="ใช้ออกเลขคำสั่งเท่านั้น"):
+        ops.dispatch_draft(o["clerk"], other.id, o["orders"].id,
+                           [{"channel": "transfer", "unit_id": o["other"].id}])

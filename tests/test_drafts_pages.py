@@ -126,3 +126,29 @@ def test_the_reply_button_fills_the_form(app, office, db_session):  # noqa: F811
     assert f"reply_to={received.id}" in page
     form = client.get(f"/drafts/new?kind=external&reply_to={received.id}").get_data(as_text=True)
     assert "หนังสือสพร. ที่ สพร ๒๕๖๒/ว๔๐๙๙ ลงวันที่ ๑ พฤศจิกายน ๒๕๖๒" in form
+
+
+def test_a_signer_imports_his_pkcs12_on_his_page(app, office, db_session):  # noqa: F811
+    from saraban.signing.models import SigningCertificate
+    from tests.test_signing import _pkcs12
+
+    client = _as(app, office["first"])
+    page = client.get("/account/signing").get_data(as_text=True)
+    assert "ยังไม่มีใบรับรอง" in page
+    token = csrf_token_from(page)
+    import io
+
+    bad = client.post("/account/signing", data={
+        "csrf_token": token, "password": "ผิด",
+        "file": (io.BytesIO(_pkcs12(b"right-password")), "me.p12")},
+        content_type="multipart/form-data")
+    assert bad.status_code == 302
+    assert "รหัสผ่าน" in client.get("/account/signing").get_data(as_text=True)
+    assert not db_session.query(SigningCertificate).filter_by(user_id=office["first"].id).count()
+    good = client.post("/account/signing", data={
+        "csrf_token": token, "password": "right-password",
+        "file": (io.BytesIO(_pkcs12(b"right-password")), "me.p12")},
+        content_type="multipart/form-data")
+    assert good.status_code == 302
+    page = client.get("/account/signing").get_data(as_text=True)
+    assert "เก็บใบรับรองสำหรับลงนามแล้ว" in page and "ไฟล์ PKCS#12 ที่นำเข้า" in page

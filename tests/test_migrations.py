@@ -181,7 +181,7 @@ def test_the_sample_data_upgrades_from_the_previous_head(empty_database, tmp_pat
             at_head = _contents(engine)
             memo = _memo(engine)
             assert memo == ("แจ้งผลการสำรวจระดับความพร้อมการพัฒนารัฐบาลดิจิทัลของหน่วยงานภาครัฐ "
-                            "ประจำปี ๒๕๖๒", 5063, 4), memo
+                            "ประจำปี ๒๕๖๒", 5063, 7), memo
 
             downgrade(revision=previous)
             assert _revision(engine) == previous

@@ -1,4 +1,5 @@
-"""Outgoing letters: drafts, their versions and review line; each destination's delivery
+"""Outgoing letters: drafts, their versions and review line; each destination's delivery;
+registers of orders (ทะเบียนคำสั่ง, ที่ ๑/๒๕๖๙)
 
 Revision ID: drafts_0001
 Revises: signing_0001
@@ -17,6 +18,8 @@ depends_on = None
 
 
 def upgrade():
+    op.add_column('register', sa.Column('for_orders', sa.Boolean(),
+                                        server_default=sa.false(), nullable=False))
     op.create_table(
         'draft',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -127,6 +130,9 @@ def upgrade():
 
 
 def downgrade():
+    # plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+ has it): a batch copy of register would
+    # drop the old table, which the rows that refer to a register forbid
+    op.execute('ALTER TABLE register DROP COLUMN for_orders')
     op.drop_table('delivery')
     op.drop_table('draft_step')
     op.drop_table('draft_version')

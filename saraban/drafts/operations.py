@@ -562,9 +562,12 @@ def _box(place) -> tuple | None:
     return (place.page, place.x1, place.y1, place.x2, place.y2)
 
 
-def number_suffix(number_text: str, doc_code: str | None) -> str:
-    """What goes in the letter's number field: the number after the unit's code and slash."""
-    return number_text.split("/", 1)[1] if "/" in number_text else number_text
+def number_suffix(number_text: str, kind: str) -> str:
+    """What goes in the letter's number field: the number after the unit's code and slash
+    (an order's number is all of it: ๑/๒๕๖๙)."""
+    if kind == "order" or "/" not in number_text:
+        return number_text
+    return number_text.split("/", 1)[1]
 
 
 def dispatch_draft(user: User, draft_id, register_id, destinations) -> dict:
@@ -580,6 +583,7 @@ def dispatch_draft(user: User, draft_id, register_id, destinations) -> dict:
         raise DraftError("ส่งได้เฉพาะหนังสือที่ลงนามแล้วและยังไม่ได้ออกเลข",
                          "Only a signed letter not yet numbered can be dispatched.",
                          status=409)
+    _register_fits(draft, register_id)
     planned = check_destinations(user, draft, destinations)
     document = db.session.get(Document, draft.document_id)
     if draft.secrecy and user.clearance >= draft.secrecy:
@@ -588,7 +592,7 @@ def dispatch_draft(user: User, draft_id, register_id, destinations) -> dict:
     dispatch = issue_dispatch(user, register_id, document.id,
                               "; ".join(d["label"] for d in planned) or None)
     date_text = thaidate.format_date(document.doc_date, "long")
-    values = {"number": number_suffix(dispatch.number_text, draft.unit.doc_code),
+    values = {"number": number_suffix(dispatch.number_text, draft.kind),
               "date": date_text}
     if draft.on_paper:  # no fields on a scan: drawn at the form's places, then certified
         numbered = fill_and_certify(_drawn_on(draft, read(main.file), values), {})
@@ -605,6 +609,24 @@ def dispatch_draft(user: User, draft_id, register_id, destinations) -> dict:
            unit_id=draft.unit_id, details=_details(draft, number=dispatch.number_text,
                                                    channels=[d["channel"] for d in planned]))
     return {"draft": draft, "dispatch": dispatch, "deliveries": sent}
+
+
+def _register_fits(draft: Draft, register_id) -> None:
+    """An order (คำสั่ง) is numbered in a register of orders (ที่ ๑/๒๕๖๙), every other
+    letter in an ordinary dispatch register (ที่ ๐๐๓๓.๑๒/๑๒๓)."""
+    from saraban.registers.models import Register
+
+    register = db.session.get(Register, int(register_id)) if is_row_id(register_id) else None
+    if register is None:
+        return  # issue_dispatch refuses it, as for any number
+    if draft.kind == "order" and not register.for_orders:
+        raise DraftError("คำสั่งต้องออกเลขในทะเบียนคำสั่ง (ที่ ๑/๒๕๖๙)",
+                         "An order is numbered in a register of orders.", status=409,
+                         field="register_id")
+    if draft.kind != "order" and register.for_orders:
+        raise DraftError("ทะเบียนคำสั่งใช้ออกเลขคำสั่งเท่านั้น",
+                         "A register of orders numbers orders only.", status=409,
+                         field="register_id")
 
 
 def _drawn_on(draft: Draft, pdf: bytes, values: dict[str, str]) -> bytes:

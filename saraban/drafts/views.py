@@ -152,8 +152,9 @@ def _dispatch_choices(draft) -> dict:
     from saraban.registers.models import Register, RegisterKind
 
     registers = list(db.session.scalars(
-        usable_registers_query(current_user).where(Register.kind == RegisterKind.DISPATCH,
-                                                   Register.unit_id == draft.unit_id)
+        usable_registers_query(current_user).where(
+            Register.kind == RegisterKind.DISPATCH, Register.unit_id == draft.unit_id,
+            Register.for_orders.is_(draft.kind == "order"))
         .order_by(Register.id)))
     units = list(db.session.scalars(select(Unit).where(Unit.is_active, Unit.id != draft.unit_id)
                                     .order_by(Unit.short_name).limit(500)))

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -53,6 +54,9 @@ class Register(TimestampMixin, Base):
     # A dispatch register's series mark before the running number: "ว" for circulars
     # (๐๐๓๓.๑๒/ว๑๒๓); empty for the ordinary series (๐๐๓๓.๑๒/๕๐๕๒).
     series: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    # ทะเบียนคำสั่ง: a dispatch register of orders (คำสั่ง), numbered "ที่ ๑/๒๕๖๙", the number
+    # and the Buddhist year, without the unit's code
+    for_orders: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     unit: Mapped[Unit] = relationship()
 

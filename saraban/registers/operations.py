@@ -45,6 +45,7 @@ from saraban.registers.models import (
 )
 from saraban.thaidate import (
     BANGKOK,
+    BE_OFFSET,
     ThaiDateError,
     format_date,
     format_time,
@@ -636,7 +637,7 @@ def issue_dispatch(user: User, register_id: int, document_id: int,
     subject are from then on the document's own (flushes, never commits)."""
     register = register_for(user, register_id, RegisterKind.DISPATCH)
     unit = register.unit
-    if not unit.doc_code:
+    if not unit.doc_code and not register.for_orders:
         raise RegisterError(
             f"หน่วย {unit.short_name} ยังไม่มีเลขประจำของเจ้าของเรื่อง ให้ผู้ดูแลระบบกำหนดก่อน",
             f"Unit {unit.short_name} has no document code yet.", status=409)
@@ -658,7 +659,12 @@ def issue_dispatch(user: User, register_id: int, document_id: int,
                         dispatched_at=now, to_text=to_text, dispatched_by_id=user.id,
                         mode=EntryMode.LIVE)
     dispatch.number = take_number(register.id, year)  # last
-    dispatch.number_text = to_thai_digits(f"{unit.doc_code}/{register.series}{dispatch.number}")
+    if register.for_orders:  # คำสั่ง ที่ ๑/๒๕๖๙: its own yearly series
+        dispatch.number_text = to_thai_digits(
+            f"{register.series}{dispatch.number}/{year + BE_OFFSET}")
+    else:
+        dispatch.number_text = to_thai_digits(
+            f"{unit.doc_code}/{register.series}{dispatch.number}")
     document.number = dispatch.number_text
     document.number_norm = normalize_number(document.number)
     document.doc_date = now.astimezone(BANGKOK).date()

@@ -178,6 +178,7 @@ class _Loader:
                 name=ref["name"],
                 is_secret=ref.get("is_secret", False),
                 series=ref.get("series", ""),
+                for_orders=ref.get("for_orders", False),
             )
             self.s.add(register)
         return register
