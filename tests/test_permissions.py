@@ -224,7 +224,7 @@ def _every_menu_page(app) -> set[str]:
         return {url_for(e) for e in (
             "accounts.home", "registers.receive", "registers.send",
             "registers.registers_index", "routing.inbox_page", "endorsements.desk",
-            "documents.index", "endorsements.tasks", "admin.units", "admin.users",
+            "documents.index", "endorsements.tasks", "admin.units", "admin.users", "drafts.index",
             "endorsements.delegations", "reports.pendency_page", "records.index",
             "audit.index", "workspace.help_page", "exchange_pages.ecms_admin")}
 
