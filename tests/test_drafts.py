@@ -335,3 +335,22 @@ def test_an_order_is_numbered_in_its_own_yearly_series(office):
     with pytest.raises(OperationError, match="ใช้ออกเลขคำสั่งเท่านั้น"):
         ops.dispatch_draft(o["clerk"], other.id, o["orders"].id,
                            [{"channel": "transfer", "unit_id": o["other"].id}])
+
+
+def test_a_units_default_review_line(office, db_session):
+    from saraban.drafts import operations as ops
+
+    o = office
+    admin = make_user(db_session, units=[o["unit"]], role="admin")
+    with pytest.raises(OperationError) as error:  # only the unit's administrators
+        ops.set_default_line(o["drafter"], o["unit"].id, [o["signer"].id])
+    assert error.value.status == 404
+    ops.set_default_line(admin, o["unit"].id, [o["first"].id, o["signer"].id])
+    draft = _draft(o)
+    ops.submit_draft(o["drafter"], draft.id, None)  # none chosen: the unit's line
+    assert [(s.user_id, s.role) for s in draft.steps] == [(o["first"].id, "review"),
+                                                          (o["signer"].id, "sign")]
+    ops.set_default_line(admin, o["unit"].id, [])
+    other = _draft(o)
+    with pytest.raises(OperationError, match="ผู้ลงนาม"):
+        ops.submit_draft(o["drafter"], other.id, None)

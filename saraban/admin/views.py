@@ -100,7 +100,10 @@ def unit(unit_id: int):
     row = next((r for r in rows if r.unit.id == found.id), None)
     if row is None:  # outside the units he administers
         abort(404)
-    return render_template("admin/unit.html", row=row, unit=found)
+    from saraban.drafts.operations import default_line, line_candidates
+
+    return render_template("admin/unit.html", row=row, unit=found,
+                           line_people=line_candidates(found), review_line=default_line(found))
 
 
 @bp.post("/units/<int:unit_id>")

@@ -88,7 +88,7 @@ def drafts_versions(draft_id: int):
 @describe("submitDraft", "Send the draft up its review line (the signer last; parallel: "
           "เวียนตรวจ)", body=s.Submit, answer=s.Draft, errors=(400, 403, 404, 409, 503))
 def drafts_submit(draft_id: int):
-    data = read_body(s.Submit)
+    data = read_body(s.Submit, optional=True)
     return jsonify(draft_json(ops.submit_draft(g.api_user, draft_id, data.get("review_line"),
                                                parallel=bool(data.get("parallel")))))
 
@@ -148,3 +148,14 @@ def drafts_letter(draft_id: int):
 def deliveries_tracking(delivery_id: int):
     data = read_body(s.Tracking)
     return jsonify(delivery_json(set_tracking(g.api_user, delivery_id, data.get("tracking"))))
+
+
+@bp.put("/units/<int:unit_id>/review-line")
+@token_required
+@describe("setUnitReviewLine", "A unit's default review line for its drafts (its "
+          "administrators): the reviewers in order, the signer last", body=s.ReviewLine,
+          answer=s.UnitReviewLine, errors=(400, 403, 404, 503))
+def units_review_line(unit_id: int):
+    data = read_body(s.ReviewLine)
+    unit = ops.set_default_line(g.api_user, unit_id, data.get("review_line"))
+    return jsonify(unit_id=unit.id, review_line=unit.review_line or [])

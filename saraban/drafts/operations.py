@@ -307,7 +307,7 @@ def update_draft(user: User, draft_id, data: dict) -> Draft:
     return draft
 
 
-def _line(user: User, draft: Draft, review_line) -> list[User]:
+def _line(review_line, secrecy: int) -> list[User]:
     if review_line in (None, "", []):
         raise DraftError("กรุณาเลือกผู้ตรวจและผู้ลงนาม (คนสุดท้ายคือผู้ลงนาม)",
                          "'review_line' must list the reviewers and, last, the signer.",
@@ -326,21 +326,72 @@ def _line(user: User, draft: Draft, review_line) -> list[User]:
         raise DraftError("ไม่พบผู้ใช้ในสายการตรวจ", "Unknown user in the review line.",
                          field="review_line")
     for person in people.values():
-        if person.clearance < draft.secrecy:
+        if person.clearance < secrecy:
             raise DraftError(f"{person.display_name} ไม่มีสิทธิ์อ่านหนังสือชั้นความลับนี้",
                              "Someone in the review line is not cleared for this draft.",
                              status=403, field="review_line")
     return [people[i] for i in ids]
 
 
+def line_candidates(unit: Unit, secrecy: int = 0, limit: int = 300) -> list[User]:
+    """Who may be put on a review line: the active people of the unit and the units above
+    it (the chain of command), and everyone who signs (a person with positions), cleared
+    for ``secrecy``. One query."""
+    from saraban.accounts.models import Membership
+
+    chain = []
+    while unit is not None and len(chain) < 20:
+        chain.append(unit.id)
+        unit = unit.parent
+    return list(db.session.scalars(
+        select(User).outerjoin(Membership, Membership.user_id == User.id)
+        .where(or_(Membership.unit_id.in_(chain), User.person_id.is_not(None)), User.active,
+               User.clearance >= secrecy)
+        .distinct().order_by(User.display_name).limit(limit)))
+
+
+def default_line(unit: Unit) -> list[int]:
+    """The review line of the unit, or of the nearest unit above it that has one."""
+    seen = set()
+    while unit is not None and unit.id not in seen:
+        seen.add(unit.id)
+        if unit.review_line:
+            return [int(i) for i in unit.review_line]
+        unit = unit.parent
+    return []
+
+
+def set_default_line(actor: User, unit_id, review_line) -> Unit:
+    """An administrator of the unit sets its default review line (the signer last); an
+    empty line removes it (the unit above's, if any, holds again)."""
+    from saraban.permissions import can_administer
+
+    unit = db.session.get(Unit, int(unit_id)) if is_row_id(unit_id) else None
+    if unit is None or not can_administer(actor, unit.id):
+        raise DraftError("ไม่พบหน่วยงาน หรือท่านไม่ได้ดูแลหน่วยงานนี้",
+                         "No such unit, or you do not administer it.", status=404)
+    line = []
+    if review_line not in (None, "", []):
+        line = [person.id for person in _line(review_line, 0)]
+    begin_write(db.session)
+    unit.review_line = line or None
+    db.session.flush()
+    record("unit.review_line", user=actor, obj=unit, unit_id=unit.id,
+           details={"review_line": line})
+    return unit
+
+
 def submit_draft(user: User, draft_id, review_line, *, parallel: bool = False) -> Draft:
     """Send the draft up ``review_line`` (user ids: the reviewers in order, the signer last;
-    ``parallel``: the reviewers all at once, เวียนตรวจ, then the signer)."""
+    ``parallel``: the reviewers all at once, เวียนตรวจ, then the signer); none given, up
+    its unit's default line."""
     draft = get_draft(user, draft_id)
     if draft.created_by_id != user.id or draft.status not in OPEN:
         raise DraftError("เสนอร่างนี้ไม่ได้ (ไม่ได้อยู่ที่ผู้ร่าง)",
                          "Only the drafter submits a draft that is with him.", status=409)
-    people = _line(user, draft, review_line)
+    if review_line in (None, "", []):
+        review_line = default_line(draft.unit) or None
+    people = _line(review_line, draft.secrecy)
     begin_write(db.session)
     rounds = [s.round for s in draft.steps]
     this_round = max(rounds, default=0) + 1

@@ -9,7 +9,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from saraban import thaidate
-from saraban.accounts.models import Membership, User
 from saraban.delivery.models import CHANNEL_NAMES, Channel
 from saraban.drafts import operations as ops
 from saraban.drafts.models import DraftStatus, StepRole, StepStatus
@@ -99,23 +98,6 @@ def _my_units() -> list[Unit]:
                                    .order_by(Unit.short_name))) if ids else []
 
 
-def _line_candidates(draft) -> list[User]:
-    """Who may be put on the line: the active people of the draft's unit and the units
-    above it (the chain of command), and everyone who signs (a person with positions),
-    cleared for its secrecy."""
-    from sqlalchemy import or_
-
-    chain, unit = [], draft.unit
-    while unit is not None and len(chain) < 20:
-        chain.append(unit.id)
-        unit = unit.parent
-    return list(db.session.scalars(
-        select(User).outerjoin(Membership, Membership.user_id == User.id)
-        .where(or_(Membership.unit_id.in_(chain), User.person_id.is_not(None)), User.active,
-               User.clearance >= draft.secrecy)
-        .distinct().order_by(User.display_name).limit(300)))
-
-
 @bp.get("/drafts/<int:draft_id>")
 @login_required
 def show(draft_id: int):
@@ -131,7 +113,9 @@ def show(draft_id: int):
                "multiline": MULTILINE, "values": {**draft.fields, "body": draft.body},
                "channels": CHANNEL_NAMES, "Channel": Channel}
     if draft.status in ops.OPEN and draft.created_by_id == current_user.id:
-        context["candidates"] = _line_candidates(draft)
+        context["candidates"] = ops.line_candidates(draft.unit, draft.secrecy)
+        line = ops.default_line(draft.unit)
+        context["default_reviewers"], context["default_signer"] = line[:-1], line[-1:]
     if mine is not None and mine.role == StepRole.SIGN:
         from saraban.endorsements.capacity import capacities_for
 
@@ -265,3 +249,15 @@ def letter(draft_id: int):
     _draft_or_404(draft_id)
     pdf, name = ops.preview_pdf(current_user, draft_id)
     return pdf_response(pdf, name)
+
+
+@bp.post("/units/<int:unit_id>/review-line")
+@login_required
+def unit_review_line(unit_id: int):
+    line = [v for v in request.form.getlist("reviewer") if v]
+    if request.form.get("signer"):
+        line.append(request.form["signer"])
+    line = [int(v) if v.isdigit() else v for v in line]
+    run_operation(lambda: ops.set_default_line(current_user, unit_id, line),
+                  gettext("บันทึกสายการตรวจประจำหน่วยแล้ว"))
+    return redirect(url_for("admin.unit", unit_id=unit_id) + "#review-line")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saraban.db import Base, StrEnum, TimestampMixin, enum_column
@@ -22,6 +22,8 @@ class Unit(TimestampMixin, Base):
     name_en: Mapped[str | None] = mapped_column(String(255))
     # เลขประจำของเจ้าของเรื่อง, e.g. ๐๐๓๓.๑๒, kept in Arabic digits and shown in Thai.
     doc_code: Mapped[str | None] = mapped_column(String(40))
+    # the unit's default review line for outgoing letters: user ids, the signer last
+    review_line: Mapped[list | None] = mapped_column(JSON)
     # The name the unit's receipt stamp carries, where it differs from the short name.
     stamp_name: Mapped[str | None] = mapped_column(String(120))
     # The letterhead (หัวหนังสือ): the agency's letter code that precedes doc_code in ที่

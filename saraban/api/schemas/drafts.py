@@ -106,7 +106,8 @@ class DraftUpdate(Body):
 class Submit(Body):
     review_line: Checked({"type": "array", "items": {"type": "integer", "minimum": 1},
                           "maxItems": 20},
-                         "user ids: the reviewers in order, the signer last")
+                         "user ids: the reviewers in order, the signer last; none: the "
+                         "unit's default line") = None
     parallel: Annotated[bool | None, Field(description="เวียนตรวจ: the reviewers all at "
                                            "once")] = None
 
@@ -141,3 +142,14 @@ class Dispatch(Body):
 
 class Tracking(Body):
     tracking: Annotated[str, Field(description="the S10 number, EF123456785TH")]
+
+
+class ReviewLine(Body):
+    review_line: Checked({"type": "array", "items": {"type": "integer", "minimum": 1},
+                          "maxItems": 20},
+                         "user ids: the reviewers in order, the signer last; empty: none")
+
+
+class UnitReviewLine(Answer):
+    unit_id: int
+    review_line: list[int]
