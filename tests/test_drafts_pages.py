@@ -152,3 +152,29 @@ def test_a_signer_imports_his_pkcs12_on_his_page(app, office, db_session):  # no
     assert good.status_code == 302
     page = client.get("/account/signing").get_data(as_text=True)
     assert "เก็บใบรับรองสำหรับลงนามแล้ว" in page and "ไฟล์ PKCS#12 ที่นำเข้า" in page
+
+
+def test_the_drafts_pages_cost_the_same_queries_for_one_draft_as_for_eight(
+        app, office, db_session):  # noqa: F811
+    from saraban.drafts import operations as ops
+    from tests.querycount import count_queries
+    from tests.test_drafts import _draft
+
+    o = office
+    client = _as(app, o["signer"])
+
+    def queries(path: str) -> int:
+        with count_queries(db_session) as counted:
+            assert client.get(path).status_code == 200
+        return counted.count
+
+    first = _draft(o)
+    ops.submit_draft(o["drafter"], first.id, [o["first"].id, o["second"].id, o["signer"].id])
+    one = queries("/drafts"), queries(f"/drafts/{first.id}")
+    for _ in range(7):
+        more = _draft(o)
+        ops.submit_draft(o["drafter"], more.id, [o["signer"].id])
+    for n in range(3):
+        ops.update_draft(o["first"], first.id, {"body": f"แก้ไขครั้งที่ {n}"})
+    assert queries("/drafts") == one[0]
+    assert queries(f"/drafts/{first.id}") == one[1]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 
 from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import selectinload
 
 from saraban import thaidate
 from saraban.accounts.models import User
@@ -105,8 +106,10 @@ def visible_rule(user: User):
 def get_draft(user: User, draft_id) -> Draft:
     if not is_row_id(draft_id):
         raise _not_found()
-    draft = db.session.scalar(select(Draft).where(Draft.id == int(draft_id),
-                                                  visible_rule(user)))
+    draft = db.session.scalar(
+        select(Draft).where(Draft.id == int(draft_id), visible_rule(user))
+        .options(selectinload(Draft.steps).selectinload(DraftStep.user),
+                 selectinload(Draft.unit)))
     if draft is None:
         raise _not_found()
     return draft
@@ -115,18 +118,20 @@ def get_draft(user: User, draft_id) -> Draft:
 def drafts_for(user: User, limit: int = 100) -> dict[str, list[Draft]]:
     """The drafts page: what waits for the user's initials or signature, his own drafts,
     and (a registry clerk) signed letters waiting for their number. Three queries."""
+    listed = (selectinload(Draft.unit),)
     waiting = list(db.session.scalars(
-        select(Draft).join(DraftStep, DraftStep.draft_id == Draft.id)
+        select(Draft).options(*listed).join(DraftStep, DraftStep.draft_id == Draft.id)
         .where(DraftStep.user_id == user.id, DraftStep.status == StepStatus.CURRENT,
                Draft.status == DraftStatus.IN_REVIEW)
         .order_by(Draft.urgency.desc(), Draft.updated_at).limit(limit)))
     mine = list(db.session.scalars(
-        select(Draft).where(Draft.created_by_id == user.id,
+        select(Draft).options(*listed).where(Draft.created_by_id == user.id,
                             Draft.status != DraftStatus.DISPATCHED)
         .order_by(Draft.updated_at.desc()).limit(limit)))
     units = _dispatch_units(user)
     to_number = list(db.session.scalars(
-        select(Draft).where(Draft.status == DraftStatus.SIGNED, Draft.unit_id.in_(units),
+        select(Draft).options(*listed).where(Draft.status == DraftStatus.SIGNED,
+                                             Draft.unit_id.in_(units),
                             Draft.secrecy <= user.clearance)
         .order_by(Draft.urgency.desc(), Draft.signed_at).limit(limit))) if units else []
     return {"waiting": waiting, "mine": mine, "to_number": to_number}
