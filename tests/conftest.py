@@ -288,6 +288,17 @@ def make_user(session, username=None, units=(), role="staff", password="รห�
     return user
 
 
+def exchange_identity():
+    """This installation's exchange identity, made once for the test session's data."""
+    from saraban.exchange import protocol
+    from saraban.exchange.peers import exchange_dir
+
+    try:
+        return protocol.load_identity(exchange_dir())
+    except protocol.ExchangeError:
+        return protocol.create_identity(exchange_dir(), "TESTRTP", "สำนักงานตำรวจแห่งชาติ")
+
+
 def make_document(session, subject="หนังสือทดสอบ", number=None, **kw):
     from saraban.documents.models import Document, DocumentKind
     from saraban.documents.operations import normalize_number

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tests.conftest import (
     csrf_token_from,
+    exchange_identity,
     log_in,
     make_document,
     make_unit,
@@ -29,16 +30,10 @@ ADDRESS = "๑๐๘ ถนนรางน้ำ แขวงถนนพญา�
 def office(app, db_session):
     """A unit with a dispatch register, its clerk (cleared for secrets), a staff member, a
     clerk of another unit, and an outside peer."""
-    from saraban.exchange import protocol
     from saraban.exchange.models import Peer
-    from saraban.exchange.peers import exchange_dir
     from saraban.registers.models import Register
 
-    if not (exchange_dir() / "identity.json").exists():
-        try:
-            protocol.load_identity(exchange_dir())
-        except protocol.ExchangeError:
-            protocol.create_identity(exchange_dir(), "TESTRTP", "สำนักงานตำรวจแห่งชาติ")
+    exchange_identity()
     tag = uuid.uuid4().hex[:6]
     top = make_unit(db_session, f"ตร{tag}", name_th="สำนักงานตำรวจแห่งชาติ", letter_code="ตช",
                     address="อาคาร ๑ ถนนพระรามที่ ๑\nเขตปทุมวัน กรุงเทพมหานคร ๑๐๓๓๐")

@@ -13,26 +13,20 @@ import pytest
 from pypdf import PdfReader
 
 from saraban.validation import OperationError
-from tests.conftest import make_unit, make_user
+from tests.conftest import exchange_identity, make_unit, make_user
 from tests.pdftools import pdftotext
 
 
 @pytest.fixture()
 def office(app, db_session):
-    from saraban.exchange import protocol
     from saraban.exchange.models import Peer
-    from saraban.exchange.peers import exchange_dir
     from saraban.registers.models import Register
     from saraban.signing import ca as agency_ca
     from saraban.units.models import Delegation, DelegationKind, Person, Position, PositionHolding
 
     if not agency_ca.has_ca():
         agency_ca.init_ca("สำนักงานทดสอบ")
-    if not (exchange_dir() / "identity.json").exists():
-        try:
-            protocol.load_identity(exchange_dir())
-        except protocol.ExchangeError:
-            protocol.create_identity(exchange_dir(), "TESTRTP", "สำนักงานตำรวจแห่งชาติ")
+    exchange_identity()
     tag = uuid.uuid4().hex[:6]
     top = make_unit(db_session, f"ตร{tag}", name_th="สำนักงานตำรวจแห่งชาติ", letter_code="ตช",
                     address="อาคาร ๑ ถนนพระรามที่ ๑\nเขตปทุมวัน กรุงเทพมหานคร ๑๐๓๓๐")
