@@ -7,9 +7,19 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
+
+
+def fail(error) -> None:
+    """Stop a command with a refusal's Thai message, then its English one, on stderr."""
+    click.echo(getattr(error, "message_th", str(error)), err=True)
+    en = getattr(error, "message_en", None)
+    if en:
+        click.echo(en, err=True)
+    sys.exit(1)
 
 
 def _create_app():

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 import time
 
 import click
 from flask.cli import AppGroup
 
+from saraban.cli import fail as _fail
+
 exchange_cli = AppGroup("exchange", help="รับส่งหนังสือกับหน่วยงานอื่น (exchange between agencies)")
 peer_cli = AppGroup("peer", help="หน่วยงานที่รับส่งหนังสือกัน (peers)")
 exchange_cli.add_command(peer_cli)
-
-
-def _fail(error) -> None:
-    click.echo(getattr(error, "message_th", str(error)), err=True)
-    en = getattr(error, "message_en", None)
-    if en:
-        click.echo(en, err=True)
-    sys.exit(1)
 
 
 @exchange_cli.command("init")

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask.cli import AppGroup
 
+from saraban.cli import fail as _fail
+
 signing_cli = AppGroup("signing", help="ใบรับรองสำหรับลงนามอิเล็กทรอนิกส์ (signing certificates)")
-
-
-def _fail(error) -> None:
-    click.echo(getattr(error, "message_th", str(error)), err=True)
-    en = getattr(error, "message_en", None)
-    if en:
-        click.echo(en, err=True)
-    sys.exit(1)
 
 
 def _top_unit_name() -> str | None:

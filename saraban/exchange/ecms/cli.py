@@ -8,21 +8,13 @@ MIME codes and stores them with their time (saraban/exchange/ecms/codes.py);
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from saraban.cli import fail as _fail
+
 ecms_cli = AppGroup("ecms", help="รับส่งหนังสือผ่านระบบ e-CMS ของ สพร. (DGA e-CMS)")
-
-
-def _fail(error) -> None:
-    click.echo(getattr(error, "message_th", str(error)), err=True)
-    en = getattr(error, "message_en", None)
-    if en:
-        click.echo(en, err=True)
-    sys.exit(1)
 
 
 def client_from_config():
