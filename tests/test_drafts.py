@@ -348,3 +348,22 @@ def test_a_units_default_review_line(office, db_session):
     other = _draft(o)
     with pytest.raises(OperationError, match="ผู้ลงนาม"):
         ops.submit_draft(o["drafter"], other.id, None)
+
+
+def test_the_numbered_letter_is_the_one_original_and_holds_the_signed_one(office, db_session):
+    from saraban.documents.files import read
+    from saraban.documents.models import DocumentFile
+    from saraban.drafts import operations as ops
+
+    o = office
+    draft = _draft(o)
+    ops.submit_draft(o["drafter"], draft.id, [o["signer"].id])
+    ops.sign_draft(o["signer"], draft.id)
+    signed, _ = ops.preview_pdf(o["drafter"], draft.id)
+    ops.dispatch_draft(o["clerk"], draft.id, o["register"].id,
+                       [{"channel": "exchange", "peer": o["peer"].code}])
+    originals = db_session.query(DocumentFile).filter_by(document_id=draft.document_id,
+                                                         role="original").all()
+    assert len(originals) == 1
+    numbered = read(originals[0].file)
+    assert numbered.startswith(signed) and len(numbered) > len(signed)  # an update after it

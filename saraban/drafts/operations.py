@@ -654,10 +654,11 @@ def dispatch_draft(user: User, draft_id, register_id, destinations) -> dict:
         numbered = fill_and_certify(_drawn_on(draft, read(main.file), values), {})
     else:
         numbered = fill_and_certify(read(main.file), values)
-    stored = store(numbered, "application/pdf", secret=draft.secrecy > 0)
-    db.session.add(DocumentFile(document=document, file=stored, role=FileRole.ORIGINAL,
-                                filename=f"letter-{to_file_name(dispatch.number_text)}.pdf",
-                                uploaded_by_id=user.id))
+    # the numbered letter takes the signed one's place as the original: it is the signed
+    # bytes and the registry's update after them, so nothing of the signed one is lost, and
+    # every channel sends the one original (the numbered one)
+    main.file = store(numbered, "application/pdf", secret=draft.secrecy > 0)
+    main.filename = f"letter-{to_file_name(dispatch.number_text)}.pdf"
     draft.status = DraftStatus.DISPATCHED
     db.session.flush()
     sent = send_to_destinations(user, draft, dispatch, planned)
