@@ -28,7 +28,8 @@ from saraban.intake.ocr import Line, OcrPage, Word, make_line
 
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 _TO_THAI = str.maketrans("0123456789", THAI_DIGITS)
-MARKS = "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e"
+MARKS = ("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a"
+         "\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e")
 TONES = "\u0e48\u0e49\u0e4a\u0e4b"
 FONT_DIR = Path("/usr/share/fonts/truetype/tlwg")
 BUNDLED = Path(__file__).resolve().parent.parent / "static" / "fonts"
@@ -104,7 +105,7 @@ def correct_thai(text: str) -> str:
             return run
         out = []
         tokens = word_tokenize(run, engine="newmm", keep_whitespace=True)
-        for i, token in enumerate(tokens):
+        for token in tokens:
             if token in words or len(token) < 2:
                 out.append(token)
                 continue
@@ -171,7 +172,7 @@ def classify(glyph: Image.Image, rel_height: float, alphabet: str) -> tuple[str,
     greys, aspect = _normalised(glyph)
     best: dict[str, float] = {}
     for ch, t_greys, t_aspect, t_height in _templates(tuple(map(str, TEMPLATE_FONTS)), alphabet):
-        d = sum(abs(a - b) for a, b in zip(greys, t_greys)) / (255 * _SIZE * _SIZE)
+        d = sum(abs(a - b) for a, b in zip(greys, t_greys, strict=True)) / (255 * _SIZE * _SIZE)
         d += 0.35 * abs(math.log(max(aspect, 0.05) / max(t_aspect, 0.05)))
         d += 0.35 * abs(math.log(max(rel_height, 0.05) / max(t_height, 0.05)))
         if d < best.get(ch, 9):
@@ -229,17 +230,30 @@ def components(mask: Image.Image, min_area: int = 4) -> list[tuple[int, int, int
     return out
 
 
+def band(words: list[Word]) -> tuple[int, int, int, int]:
+    """The box of a run of digits: their x extent, the y extent of the usual-sized ones
+    (Tesseract's boxes of a mark or a merged piece reach into the lines around)."""
+    heights = sorted(w.box[3] - w.box[1] for w in words)
+    usual = heights[len(heights) // 2]
+    kept = [w for w in words if w.box[3] - w.box[1] <= 1.5 * usual] or words
+    return (min(w.box[0] for w in words), min(w.box[1] for w in kept),
+            max(w.box[2] for w in words), max(w.box[3] for w in kept))
+
+
 def read_glyphs(image: Image.Image, box: tuple[int, int, int, int],
                 alphabet: str = THAI_DIGITS + "./") -> list[tuple[str, float, tuple]]:
     """The characters in ``box`` of the image, left to right, each read against templates
     of ``alphabet``: (character, confidence, box in pixels)."""
     x0, y0, x1, y1 = box
-    pad = max(2, (y1 - y0) // 6)
+    pad = max(2, (y1 - y0) // 8)
     x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
     x1, y1 = min(image.width, x1 + pad), min(image.height, y1 + pad)
     crop = image.crop((x0, y0, x1, y1))
     mask = ink(crop)
     parts = components(mask, min_area=max(4, ((y1 - y0) // 12) ** 2 // 2))
+    # pieces of the lines above and below, cut by the crop's edges
+    parts = [c for c in parts if not ((c[1] == 0 or c[3] >= mask.height)
+                                      and c[3] - c[1] < 0.5 * (y1 - y0))]
     if not parts:
         return []
     # pieces one above the other (a broken glyph) are one glyph
@@ -266,6 +280,39 @@ def read_glyphs(image: Image.Image, box: tuple[int, int, int, int],
         ch, conf = classify(glyph, h / body, alphabet.replace(".", ""))
         out.append((ch, conf, (m[0] + x0, m[1] + y0, m[2] + x0, m[3] + y0)))
     return out
+
+
+_DIGITISH = re.compile(r"^[๐-๙0-9.,]+$")
+
+
+def reread_digits(image: Image.Image, line: Line) -> Line:
+    """The line with each run of digits read again glyph by glyph (one word a run)."""
+    words: list[Word] = []
+    run: list[Word] = []
+
+    def flush():
+        if not run:
+            return
+        if any(re.search(r"[๐-๙0-9]", w.text) for w in run):
+            text = "".join(c for c, _, _ in read_glyphs(image, band(run), THAI_DIGITS + "."))
+            if re.search(r"[๐-๙]", text):
+                conf = min(w.confidence for w in run)
+                words.append(Word(text, conf, _union(w.box for w in run)))
+                run.clear()
+                return
+        words.extend(run)
+        run.clear()
+
+    for word in line.words:
+        if _DIGITISH.match(word.text):
+            run.append(word)
+        else:
+            flush()
+            words.append(word)
+    flush()
+    new = make_line(words)
+    new.text = normalise(new.text)
+    return new
 
 
 # lines -----------------------------------------------------------------------------------
@@ -307,6 +354,8 @@ def _after(line: Line, label: str) -> tuple[list[Word], str]:
         acc += key(word.text)
         if acc.startswith(target) and len(acc) >= len(target):
             rest = line.words[i + 1:]
+            while rest and not key(rest[0].text):  # the label's own marks
+                rest = rest[1:]
             return rest, normalise(make_line(rest).text) if rest else ""
         if not target.startswith(acc):
             break
@@ -408,7 +457,7 @@ def _number(image, page: OcrPage, lines: list[Line], known_codes, steps) -> Fiel
         digit_words = words[len(letters):]
         value_text = "".join(w.text for w in digit_words)
         if "glyphs" in steps and digit_words:
-            glyph_box = _union(w.box for w in digit_words)
+            glyph_box = band(digit_words)
             glyphs = read_glyphs(image, glyph_box, THAI_DIGITS + "./ว")
             value_text = "".join(ch for ch, _, _ in glyphs)
             # ว where Tesseract saw it; templates of one letter confuse ว with ๑/๐
@@ -428,6 +477,7 @@ def _number(image, page: OcrPage, lines: list[Line], known_codes, steps) -> Fiel
 
 
 _MONTH_WORDS = MONTHS + SHORT_MONTHS
+_DATE = re.compile(r"([๐-๙0-9][^\sก-ฮ]{0,2})\s*([ก-ฮ][ก-ฮ\u0e30-\u0e4e.]{2,})\s*(\S{2,8})$")
 
 
 def _date(image, page: OcrPage, lines: list[Line], steps) -> Field | None:
@@ -440,7 +490,7 @@ def _date(image, page: OcrPage, lines: list[Line], steps) -> Field | None:
             text = normalise(part.text)
             if _starts(part, "วันที่"):
                 words, text = _after(part, "วันที่")
-            m = re.search(r"([๐-๙0-9][^\sก-ฮ]{0,2})\s*([ก-ฮ][ก-ฮ\u0e30-\u0e4e.]{2,})\s*([^\s]{2,8})$", text)
+            m = _DATE.search(text)
             if not m:
                 continue
             month = difflib.get_close_matches(key(m.group(2)), [key(x) for x in _MONTH_WORDS],
@@ -456,10 +506,10 @@ def _date(image, page: OcrPage, lines: list[Line], steps) -> Field | None:
                 last = [w for w in digits if w.box[0] >= _month_box(words, m.group(2))[2]]
                 if first:
                     day_text = "".join(c for c, _, _ in read_glyphs(
-                        image, _union(w.box for w in first), THAI_DIGITS))
+                        image, band(first), THAI_DIGITS))
                 if last:
                     year_text = "".join(c for c, _, _ in read_glyphs(
-                        image, _union(w.box for w in last), THAI_DIGITS))
+                        image, band(last), THAI_DIGITS))
             value = f"{day_text} {MONTHS[month_index]} {year_text}"
             parsed = _parse(value)
             if parsed is None and "constrain" in steps:
@@ -561,6 +611,8 @@ def read_fields(image: Image.Image, page: OcrPage, *, known_codes=(),
     references, enclosures, urgency and secrecy (1..3); a field not found is left out.
     ``steps``: the corrections after Tesseract (for measuring each one's gain)."""
     lines = [Line(line.words, line.box, normalise(line.text)) for line in page.lines]
+    if "glyphs" in steps:
+        lines = [reread_digits(image, line) for line in lines]
     kind = "memo" if any(_starts(line, "ส่วนราชการ") for line in lines[:8]) else "external"
     out: dict[str, Field] = {}
     number = _number(image, page, lines, known_codes, steps)
@@ -612,7 +664,7 @@ def historic_stamps(image: Image.Image, page: OcrPage, *, letter_date: str | Non
     parts = [p for line in lines for p in _split(line, 2.0)]
     parts.sort(key=lambda p: (p.box[1], p.box[0]))
     stamps = []
-    for i, part in enumerate(parts):
+    for part in parts:
         k = key(part.text)
         if not (k.startswith(key("เลขรับ")) or k.startswith(key("เลขทรับ"))
                 or _RECEIPT.match(part.text)):
@@ -647,5 +699,4 @@ def historic_stamps(image: Image.Image, page: OcrPage, *, letter_date: str | Non
         box = _union(p.box for p in members)
         stamps.append(HistoricStamp(desk.text if desk is not None else "", number, date_iso,
                                     time_text, _frac(box, page), tuple(anomalies)))
-        del i
     return stamps

@@ -3,7 +3,7 @@
 The ``tesseract`` binary is called once a page, its TSV read back into words (text,
 confidence 0..1, box in pixels) and lines. Tesseract's Thai model cuts Thai text into one
 "word" a character: a line's text puts a space only where the gap between two of them is
-wider than a third of the line's height (the spaces the letter was typed with).
+wider than about half the line's height (the spaces the letter was typed with).
 """
 
 from __future__ import annotations
@@ -155,7 +155,14 @@ def line_text(words: list[Word]) -> str:
     heights = sorted(w.box[3] - w.box[1] for w in words)
     body = heights[len(heights) // 2] or 1
     parts = [words[0].text]
-    for before, word in zip(words, words[1:]):
-        gap = word.box[0] - before.box[2]
-        parts.append((" " if gap > body / 3 else "") + word.text)
+    right = words[0].box[2]
+    for word in words[1:]:
+        gap = word.box[0] - right
+        joins = word.text[:1] in _FOLLOWING  # a mark or a vowel never begins a word
+        parts.append((" " if gap > body * 0.55 and not joins else "") + word.text)
+        right = max(right, word.box[2])
     return "".join(parts)
+
+
+_FOLLOWING = set("\u0e30\u0e31\u0e32\u0e33\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a"
+                 "\u0e45\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e")
