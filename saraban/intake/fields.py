@@ -138,7 +138,7 @@ def _normalised(glyph: Image.Image) -> tuple[list[int], float]:
     square = Image.new("L", (side, side), 0)
     square.paste(glyph, ((side - w) // 2, (side - h) // 2))
     small = square.resize((_SIZE, _SIZE), Image.BILINEAR)
-    return list(small.getdata()), w / max(h, 1)
+    return list(small.tobytes()), w / max(h, 1)
 
 
 @lru_cache(maxsize=4)
