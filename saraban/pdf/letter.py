@@ -533,7 +533,8 @@ class _Letter:
 
 def render_letter(kind: str, fields: dict, body: str, letterhead: dict, *,
                   number: str | None = None, date=None,
-                  garuda_path: str | None = None) -> RenderedLetter:
+                  garuda_path: str | None = None,
+                  font_path: str | None = None) -> RenderedLetter:
     """The letter of ``kind`` (one of KINDS) as a PDF on its form.
 
     ``fields``: subject, to (เรียน or ถึง), references and enclosures (lists or one item a
@@ -542,13 +543,14 @@ def render_letter(kind: str, fields: dict, body: str, letterhead: dict, *,
     effective; the minutes' title, meeting_no, held_on, held_at, present, absent, attending,
     started_at, ended_at. ``letterhead``: saraban.units.letterhead.letterhead_for.
     ``number`` (what follows "ที่ <code>/") and ``date``: None leaves the form fields empty
-    for the registry. ``garuda_path``: by default the application's SARABAN_GARUDA_PATH."""
+    for the registry. ``garuda_path``: by default the application's SARABAN_GARUDA_PATH;
+    ``font_path`` (a regular TTF): by default the application's SARABAN_FONT_PATH."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     if garuda_path is None:
         from flask import current_app, has_app_context
 
         garuda_path = current_app.config.get("GARUDA_PATH") if has_app_context() else None
-    register_fonts()
+    register_fonts(font_path)
     return _Letter(kind, fields or {}, body, letterhead or {}, number=number, date=date,
                    garuda_path=garuda_path).render()

@@ -1,0 +1,702 @@
+"""The fields of a scanned letter's first page, read from Tesseract's words (saraban.intake.ocr).
+
+Stock Tesseract (Debian's ``tha``) reads Thai words well but Thai digits badly (๔ -> ๕,
+๖ -> ๒, ๙ -> ๓๕): each field is found by its label (ที่, เรื่อง, เรียน, ...), and the digits of
+the number and the date are read again from the field's own crop, glyph by glyph, against
+templates drawn from the Thai fonts on the machine (TLWG's and the bundled Sarabun).
+Then each field is constrained: a number has the shape of a code and a number (its code
+snapped to one known from the same sender), a date must parse (saraban.thaidate.parse_date)
+and be plausible, Thai words are normalised (split sara am, doubled marks) and, where a
+word is not in pythainlp's dictionary, replaced by the closest that is.
+
+Boxes are fractions of the page: (x0, y0, x1, y1) from the top left.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
+
+from saraban.intake.ocr import Line, OcrPage, Word, make_line
+
+THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
+_TO_THAI = str.maketrans("0123456789", THAI_DIGITS)
+MARKS = ("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a"
+         "\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e")
+TONES = "\u0e48\u0e49\u0e4a\u0e4b"
+FONT_DIR = Path("/usr/share/fonts/truetype/tlwg")
+BUNDLED = Path(__file__).resolve().parent.parent / "static" / "fonts"
+# the fonts the digit templates are drawn from (a government letter's TH Sarabun New is
+# Laksaman's metrics); the benchmark can leave one out to see how much the font matters
+TEMPLATE_FONTS = [FONT_DIR / "Laksaman.ttf", FONT_DIR / "Laksaman-Bold.ttf",
+                  BUNDLED / "Sarabun-Regular.ttf", BUNDLED / "Sarabun-Bold.ttf",
+                  FONT_DIR / "Garuda.ttf", FONT_DIR / "Loma.ttf", FONT_DIR / "Kinnari.ttf",
+                  FONT_DIR / "Norasi.ttf"]
+STEPS = ("glyphs", "constrain", "dictionary")  # what read_fields does after Tesseract
+MONTHS = ["มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม",
+          "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม"]
+SHORT_MONTHS = ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.",
+                "ต.ค.", "พ.ย.", "ธ.ค."]
+URGENCY = {"ด่วนที่สุด": 3, "ด่วนมาก": 2, "ด่วน": 1}
+SECRECY = {"ลับที่สุด": 3, "ลับมาก": 2, "ลับ": 1}
+
+
+@dataclass(frozen=True)
+class Field:
+    value: str
+    confidence: float  # 0..1
+    box: tuple[float, float, float, float]  # fractions of the page: x0, y0, x1, y1
+
+
+# text ------------------------------------------------------------------------------------
+def normalise(text: str) -> str:
+    """Tesseract's Thai as typed: sara am joined (ํา -> ำ), a mark doubled or put before
+    its vowel fixed, Arabic digits made Thai, spaces single."""
+    text = text.replace("\u0e4d\u0e32", "\u0e33").replace("\u0e32\u0e4d", "\u0e33")
+    text = re.sub(r"([\u0e48-\u0e4b])\u0e4d\u0e32", "\\1\u0e33", text)
+    text = re.sub(r"\u0e4d([\u0e48-\u0e4b])\u0e32", "\\1\u0e33", text)
+    text = re.sub(f"([{MARKS}])\\1+", "\\1", text)
+    text = re.sub(r"\s+", " ", text)
+    return text.strip()
+
+
+def key(text: str) -> str:
+    """A label's skeleton: no spaces, tone marks or vowels above or below (Tesseract drops
+    tone marks: เรือง for เรื่อง)."""
+    return re.sub(f"[\\s{MARKS}\u0e33\u0e32]", "", text.replace("\u0e33", ""))
+
+
+@lru_cache(maxsize=1)
+def _words() -> frozenset:
+    from pythainlp.corpus import thai_words
+
+    return frozenset(thai_words())
+
+
+@lru_cache(maxsize=1)
+def _by_skeleton() -> dict:
+    """Dictionary words by their skeleton without tone marks: เรือง -> เรื่อง, เรือง."""
+    table: dict[str, list[str]] = {}
+    for word in _words():
+        table.setdefault(re.sub(f"[{TONES}]", "", word), []).append(word)
+    return table
+
+
+_THAI_RUN = re.compile(r"[\u0e01-\u0e4e]+")
+
+
+def correct_thai(text: str) -> str:
+    """Words not in pythainlp's dictionary replaced by one that is: the same letters with
+    the tone marks Tesseract dropped (ท้องถิน -> ท้องถิ่น), else the closest word of the same
+    length or one more. Proper names and abbreviations (สพร., ผบ.ตร.) are left alone."""
+    from pythainlp import word_tokenize
+
+    words = _words()
+
+    def fix_run(run: str) -> str:
+        if run in words:
+            return run
+        out = []
+        tokens = word_tokenize(run, engine="newmm", keep_whitespace=True)
+        for token in tokens:
+            if token in words or len(token) < 2:
+                out.append(token)
+                continue
+            # a dropped tone mark spread over two tokens (เรือ + ง): try the pair
+            bare = re.sub(f"[{TONES}]", "", token)
+            choices = [w for w in _by_skeleton().get(bare, []) if w != token]
+            if choices:
+                out.append(min(choices, key=lambda w: _tone_distance(token, w)))
+                continue
+            out.append(token)
+        fixed = "".join(out)
+        # tokens of one letter left over around a dropped mark: the whole run's skeleton
+        return fixed
+
+    return _THAI_RUN.sub(lambda m: fix_run(m.group(0)), text)
+
+
+def _tone_distance(a: str, b: str) -> int:
+    return sum(1 for op in difflib.SequenceMatcher(None, a, b).get_opcodes() if op[0] != "equal")
+
+
+# glyphs ----------------------------------------------------------------------------------
+_SIZE = 16
+
+
+def _normalised(glyph: Image.Image) -> tuple[list[int], float]:
+    """A glyph's ink (white on black, tight) as a 16x16 square of greys, and w/h."""
+    w, h = glyph.size
+    side = max(w, h)
+    square = Image.new("L", (side, side), 0)
+    square.paste(glyph, ((side - w) // 2, (side - h) // 2))
+    small = square.resize((_SIZE, _SIZE), Image.BILINEAR)
+    return list(small.tobytes()), w / max(h, 1)
+
+
+@lru_cache(maxsize=4)
+def _templates(fonts: tuple[str, ...], alphabet: str) -> list[tuple[str, list[int], float, float]]:
+    """(character, greys, aspect, height / the digits' height) of each character in each font."""
+    out = []
+    for path in fonts:
+        if not Path(path).is_file():
+            continue
+        font = ImageFont.truetype(str(path), 96)
+        heights = {}
+        glyphs = {}
+        for ch in alphabet:
+            canvas = Image.new("L", (200, 200), 0)
+            ImageDraw.Draw(canvas).text((40, 20), ch, fill=255, font=font)
+            box = canvas.getbbox()
+            if box is None:
+                continue
+            glyphs[ch] = canvas.crop(box)
+            heights[ch] = box[3] - box[1]
+        digit_h = sorted(heights[d] for d in THAI_DIGITS if d in heights)
+        base = digit_h[len(digit_h) // 2] if digit_h else 1
+        for ch, glyph in glyphs.items():
+            greys, aspect = _normalised(glyph)
+            out.append((ch, greys, aspect, heights[ch] / base))
+    return out
+
+
+def classify(glyph: Image.Image, rel_height: float, alphabet: str) -> tuple[str, float]:
+    """The template character nearest to a glyph, and a confidence 0..1."""
+    greys, aspect = _normalised(glyph)
+    best: dict[str, float] = {}
+    for ch, t_greys, t_aspect, t_height in _templates(tuple(map(str, TEMPLATE_FONTS)), alphabet):
+        d = sum(abs(a - b) for a, b in zip(greys, t_greys, strict=True)) / (255 * _SIZE * _SIZE)
+        d += 0.35 * abs(math.log(max(aspect, 0.05) / max(t_aspect, 0.05)))
+        d += 0.35 * abs(math.log(max(rel_height, 0.05) / max(t_height, 0.05)))
+        if d < best.get(ch, 9):
+            best[ch] = d
+    ranked = sorted(best.items(), key=lambda kv: kv[1])
+    if not ranked:
+        return "", 0.0
+    first = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 1.0
+    return first[0], max(0.0, min(1.0, 1 - first[1] / max(second, 1e-6) + 0.5))
+
+
+def ink(image: Image.Image, threshold: int = 150) -> Image.Image:
+    """Black and dark ink as white on black ("L"), the blue of stamps left out, salt and
+    pepper filtered."""
+    rgb = image.convert("RGB")
+    r, g, b = rgb.split()
+    grey = rgb.convert("L").filter(ImageFilter.MedianFilter(3))
+    dark = grey.point(lambda v: 255 if v < threshold else 0)
+    blue = ImageChops.subtract(b, r).point(lambda v: 255 if v > 60 else 0)
+    return ImageChops.subtract(dark, blue)
+
+
+def components(mask: Image.Image, min_area: int = 4) -> list[tuple[int, int, int, int, int]]:
+    """Connected components (8-neighbour) of a white-on-black mask: (x0, y0, x1, y1, area)."""
+    w, h = mask.size
+    data = bytearray(mask.tobytes())
+    out = []
+    for start in range(w * h):
+        if data[start] < 128:
+            continue
+        stack = [start]
+        data[start] = 0
+        x0 = x1 = start % w
+        y0 = y1 = start // w
+        area = 0
+        while stack:
+            p = stack.pop()
+            area += 1
+            py, px = divmod(p, w)
+            x0, x1, y0, y1 = min(x0, px), max(x1, px), min(y0, py), max(y1, py)
+            for dy in (-1, 0, 1):
+                ny = py + dy
+                if not 0 <= ny < h:
+                    continue
+                for dx in (-1, 0, 1):
+                    nx = px + dx
+                    if 0 <= nx < w:
+                        q = ny * w + nx
+                        if data[q] >= 128:
+                            data[q] = 0
+                            stack.append(q)
+        if area >= min_area:
+            out.append((x0, y0, x1 + 1, y1 + 1, area))
+    return out
+
+
+def band(words: list[Word]) -> tuple[int, int, int, int]:
+    """The box of a run of digits: their x extent, the y extent of the usual-sized ones
+    (Tesseract's boxes of a mark or a merged piece reach into the lines around)."""
+    heights = sorted(w.box[3] - w.box[1] for w in words)
+    usual = heights[len(heights) // 2]
+    kept = [w for w in words if w.box[3] - w.box[1] <= 1.5 * usual] or words
+    return (min(w.box[0] for w in words), min(w.box[1] for w in kept),
+            max(w.box[2] for w in words), max(w.box[3] for w in kept))
+
+
+def read_glyphs(image: Image.Image, box: tuple[int, int, int, int],
+                alphabet: str = THAI_DIGITS + "./") -> list[tuple[str, float, tuple]]:
+    """The characters in ``box`` of the image, left to right, each read against templates
+    of ``alphabet``: (character, confidence, box in pixels)."""
+    x0, y0, x1, y1 = box
+    pad = max(2, (y1 - y0) // 8)
+    x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
+    x1, y1 = min(image.width, x1 + pad), min(image.height, y1 + pad)
+    crop = image.crop((x0, y0, x1, y1))
+    mask = ink(crop)
+    parts = components(mask, min_area=max(4, ((y1 - y0) // 12) ** 2 // 2))
+    # pieces of the lines above and below, cut by the crop's edges
+    parts = [c for c in parts if not ((c[1] == 0 or c[3] >= mask.height)
+                                      and c[3] - c[1] < 0.5 * (y1 - y0))]
+    if not parts:
+        return []
+    # pieces one above the other (a broken glyph) are one glyph
+    parts.sort(key=lambda c: c[0])
+    merged: list[list[int]] = []
+    for c in parts:
+        if merged:
+            m = merged[-1]
+            overlap = min(m[2], c[2]) - max(m[0], c[0])
+            if overlap > 0.6 * min(m[2] - m[0], c[2] - c[0]):
+                merged[-1] = [min(m[0], c[0]), min(m[1], c[1]), max(m[2], c[2]),
+                              max(m[3], c[3]), m[4] + c[4]]
+                continue
+        merged.append(list(c))
+    heights = sorted(m[3] - m[1] for m in merged)
+    body = heights[len(heights) // 2] or 1
+    out = []
+    for m in merged:
+        h = m[3] - m[1]
+        glyph = mask.crop(tuple(m[:4]))
+        if h < 0.4 * body and "." in alphabet:
+            out.append((".", 0.9, (m[0] + x0, m[1] + y0, m[2] + x0, m[3] + y0)))
+            continue
+        ch, conf = classify(glyph, h / body, alphabet.replace(".", ""))
+        out.append((ch, conf, (m[0] + x0, m[1] + y0, m[2] + x0, m[3] + y0)))
+    return out
+
+
+_DIGITISH = re.compile(r"^[๐-๙0-9.,]+$")
+
+
+def reread_digits(image: Image.Image, line: Line) -> Line:
+    """The line with each run of digits read again glyph by glyph (one word a run)."""
+    words: list[Word] = []
+    run: list[Word] = []
+
+    def flush():
+        if not run:
+            return
+        if any(re.search(r"[๐-๙0-9]", w.text) for w in run):
+            text = "".join(c for c, _, _ in read_glyphs(image, band(run), THAI_DIGITS + "."))
+            if re.search(r"[๐-๙]", text):
+                conf = min(w.confidence for w in run)
+                words.append(Word(text, conf, _union(w.box for w in run)))
+                run.clear()
+                return
+        words.extend(run)
+        run.clear()
+
+    for word in line.words:
+        if _DIGITISH.match(word.text):
+            run.append(word)
+        else:
+            flush()
+            words.append(word)
+    flush()
+    new = make_line(words)
+    new.text = normalise(new.text)
+    return new
+
+
+# lines -----------------------------------------------------------------------------------
+def _frac(box, page: OcrPage) -> tuple[float, float, float, float]:
+    return (round(box[0] / page.width, 4), round(box[1] / page.height, 4),
+            round(box[2] / page.width, 4), round(box[3] / page.height, 4))
+
+
+def _union(boxes) -> tuple[int, int, int, int]:
+    boxes = list(boxes)
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+            max(b[3] for b in boxes))
+
+
+def _body(line: Line) -> int:
+    heights = sorted(w.box[3] - w.box[1] for w in line.words)
+    return heights[len(heights) // 2] or 1
+
+
+def _split(line: Line, gap_bodies: float = 2.5) -> list[Line]:
+    """A line cut where the gap is wider than ``gap_bodies`` times its body height (ที่ at
+    the left and the agency at the right of the same baseline)."""
+    body = _body(line)
+    groups: list[list[Word]] = [[line.words[0]]]
+    right = line.words[0].box[2]
+    for word in line.words[1:]:
+        if word.box[0] - right > gap_bodies * body:
+            groups.append([])
+        groups[-1].append(word)
+        right = max(right, word.box[2])
+    return [make_line(g) for g in groups]
+
+
+def _after(line: Line, label: str) -> tuple[list[Word], str]:
+    """The words after a label at the start of the line (matched by skeleton)."""
+    target = key(label)
+    acc = ""
+    for i, word in enumerate(line.words):
+        acc += key(word.text)
+        if acc.startswith(target) and len(acc) >= len(target):
+            rest = line.words[i + 1:]
+            while rest and not key(rest[0].text):  # the label's own marks
+                rest = rest[1:]
+            return rest, normalise(make_line(rest).text) if rest else ""
+        if not target.startswith(acc):
+            break
+    return [], ""
+
+
+def _starts(line: Line, label: str) -> bool:
+    return key(line.text).startswith(key(label))
+
+
+LABELS = ("เรื่อง", "เรียน", "อ้างถึง", "สิ่งที่ส่งมาด้วย")
+
+
+def _is_label(line: Line) -> bool:
+    return any(_starts(line, label) for label in LABELS)
+
+
+def _field_of(words: list[Word], value: str, page: OcrPage) -> Field:
+    box = _union(w.box for w in words) if words else (0, 0, 0, 0)
+    conf = sum(w.confidence for w in words) / len(words) if words else 0.0
+    return Field(value, round(conf, 3), _frac(box, page))
+
+
+def _labelled(page: OcrPage, lines: list[Line], label: str, *, items: bool = False,
+              steps=STEPS) -> Field | None:
+    """The value after ``label`` and its next lines at the value's indentation."""
+    for i, line in enumerate(lines):
+        if not _starts(line, label):
+            continue
+        words, text = _after(line, label)
+        if not words:
+            continue
+        indent = words[0].box[0]
+        body = _body(line)
+        values = [text]
+        used = list(words)
+        for nxt in lines[i + 1:]:
+            if _is_label(nxt) or abs(nxt.box[0] - indent) > 1.5 * body:
+                break
+            if nxt.box[1] - used[-1].box[3] > 2.5 * body:
+                break
+            values.append(normalise(nxt.text))
+            used.extend(nxt.words)
+        if items:
+            joined: list[str] = []
+            for v in values:
+                m = re.match(r"^[๐-๙0-9]{1,2}\s*\.\s*", v)
+                if m or not joined:
+                    joined.append(v[m.end():] if m else v)
+                else:
+                    joined[-1] = _join(joined[-1], v)
+            value = "\n".join(joined)
+        else:
+            value = values[0]
+            for v in values[1:]:
+                value = _join(value, v)
+        value = _digits_thai(value)
+        if "dictionary" in steps:
+            value = correct_thai(value)
+        return _field_of(used, value, page)
+    return None
+
+
+def _join(a: str, b: str) -> str:
+    """Two wrapped lines: Thai runs on without a space (the wrap fell between words)."""
+    if a and b and "\u0e01" <= a[-1] <= "\u0e4e" and "\u0e01" <= b[0] <= "\u0e4e":
+        return a + b
+    return f"{a} {b}"
+
+
+def _digits_thai(text: str) -> str:
+    return text.translate(_TO_THAI)
+
+
+# fields ----------------------------------------------------------------------------------
+_CODE = re.compile(r"^([ก-ฮ]{1,5}\.?(?:\s*[ก-ฮ]{1,3})?)?\s*")
+
+
+def _number(image, page: OcrPage, lines: list[Line], known_codes, steps) -> Field | None:
+    """ที่: the agency's code (letters), then digits, dots, a slash, ว and digits."""
+    for line in lines:
+        if not _starts(line, "ที่") or key(line.text).startswith(key("ที่ส")) and "/" not in line.text:
+            continue
+        left = _split(line)[0]
+        words, text = _after(left, "ที่")
+        if not words or not re.search(r"[/๐-๙0-9]", text):
+            continue
+        text = text.replace(" ", "")
+        letters = []
+        for word in words:  # the code's letters, as Tesseract read them
+            if re.fullmatch(r"[ก-ฮ.]+", word.text) and not re.search(r"[๐-๙0-9/]", "".join(
+                    w.text for w in letters if False)):
+                letters.append(word)
+            else:
+                break
+        code = "".join(w.text for w in letters)
+        # a letter Tesseract read where a digit was (ส for ๙): the code is a prefix at most
+        # five letters long; what comes after a known code is digits
+        digit_words = words[len(letters):]
+        value_text = "".join(w.text for w in digit_words)
+        if "glyphs" in steps and digit_words:
+            glyph_box = band(digit_words)
+            glyphs = read_glyphs(image, glyph_box, THAI_DIGITS + "./ว")
+            value_text = "".join(ch for ch, _, _ in glyphs)
+            # ว where Tesseract saw it; templates of one letter confuse ว with ๑/๐
+            if re.search(r"/ว", text) and "/ว" not in value_text and "/" in value_text:
+                head, _, tail = value_text.partition("/")
+                value_text = f"{head}/ว{tail[1:] if tail[:1] in 'ว๑๐' and len(tail) > 4 else tail}"
+        value_text = _digits_thai(value_text)
+        if "constrain" in steps:
+            value_text = re.sub(r"[^๐-๙./ว]", "", value_text)
+            if known_codes and code:
+                near = difflib.get_close_matches(code, list(known_codes), n=1, cutoff=0.5)
+                if near:
+                    code = near[0]
+        value = f"{code} {value_text}".strip() if code else value_text
+        return _field_of(words, value, page)
+    return None
+
+
+_MONTH_WORDS = MONTHS + SHORT_MONTHS
+_DATE = re.compile(r"([๐-๙0-9][^\sก-ฮ]{0,2})\s*([ก-ฮ][ก-ฮ\u0e30-\u0e4e.]{2,})\s*(\S{2,8})$")
+
+
+def _date(image, page: OcrPage, lines: list[Line], steps) -> Field | None:
+    """The letter's date: the first line with a day, a month's name and a year."""
+    for line in lines:
+        if _starts(line, "เรื่อง") or _starts(line, "เรียน"):
+            break
+        for part in _split(line):
+            words = part.words
+            text = normalise(part.text)
+            if _starts(part, "วันที่"):
+                words, text = _after(part, "วันที่")
+            m = _DATE.search(text)
+            if not m:
+                continue
+            month = difflib.get_close_matches(key(m.group(2)), [key(x) for x in _MONTH_WORDS],
+                                              n=1, cutoff=0.6)
+            if not month:
+                continue
+            month_index = [key(x) for x in _MONTH_WORDS].index(month[0]) % 12
+            day_text, year_text = m.group(1), m.group(3)
+            if "glyphs" in steps:
+                digits = [w for w in words if re.search(r"[๐-๙0-9]", w.text)
+                          or not re.search(r"[ก-ฮ]", w.text)]
+                first = [w for w in digits if w.box[2] <= _month_box(words, m.group(2))[0]]
+                last = [w for w in digits if w.box[0] >= _month_box(words, m.group(2))[2]]
+                if first:
+                    day_text = "".join(c for c, _, _ in read_glyphs(
+                        image, band(first), THAI_DIGITS))
+                if last:
+                    year_text = "".join(c for c, _, _ in read_glyphs(
+                        image, band(last), THAI_DIGITS))
+            value = f"{day_text} {MONTHS[month_index]} {year_text}"
+            parsed = _parse(value)
+            if parsed is None and "constrain" in steps:
+                parsed = _repair_date(day_text, month_index, year_text)
+            if parsed is None:
+                continue
+            return _field_of(words, parsed.isoformat(), page)
+    return None
+
+
+def _month_box(words: list[Word], month_text: str) -> tuple[int, int, int, int]:
+    thai = [w for w in words if re.search(r"[ก-ฮ]", w.text)]
+    return _union(w.box for w in thai) if thai else (0, 0, 0, 0)
+
+
+def _parse(text: str) -> dt.date | None:
+    from saraban.thaidate import ThaiDateError, parse_date
+
+    try:
+        parsed = parse_date(text)
+    except (ThaiDateError, ValueError):
+        return None
+    return parsed if _plausible(parsed) else None
+
+
+def _plausible(date: dt.date) -> bool:
+    return dt.date(1990, 1, 1) <= date <= dt.date.today() + dt.timedelta(days=366 * 2)
+
+
+def _repair_date(day: str, month: int, year: str) -> dt.date | None:
+    """A year read with a digit too many or a day out of range: the plausible reading."""
+    from saraban.thaidate import to_arabic_digits
+
+    day, year = to_arabic_digits(day), to_arabic_digits(year)
+    day = re.sub(r"\D", "", day)
+    year = re.sub(r"\D", "", year)
+    if not day or not year:
+        return None
+    years = [year] if len(year) == 4 else [year[:4], year[-4:]] if len(year) > 4 else []
+    for y in years:
+        if y.startswith("25"):
+            try:
+                date = dt.date(int(y) - 543, month + 1, int(day[-2:]))
+            except ValueError:
+                continue
+            if _plausible(date):
+                return date
+    return None
+
+
+def _mark(page: OcrPage, lines: list[Line], table: dict[str, int], before: float) -> Field | None:
+    for line in lines:
+        if line.box[1] > before:
+            break
+        for part in _split(line):
+            k = key(part.text)
+            for word, level in table.items():  # the longest first
+                if k == key(word) or (len(k) <= len(key(word)) + 1 and k.startswith(key(word))):
+                    return Field(str(level), round(part.confidence, 3), _frac(part.box, page))
+    return None
+
+
+def _sender(page: OcrPage, lines: list[Line], kind: str, steps) -> Field | None:
+    if kind == "memo":
+        field = _labelled(page, lines, "ส่วนราชการ", steps=steps)
+        if field is None:
+            return None
+        value = re.split(r"\s*โทร", field.value)[0].strip()
+        return Field(value, field.confidence, field.box)
+    for i, line in enumerate(lines):
+        if not _starts(line, "ที่"):
+            continue
+        parts = _split(line)
+        if len(parts) < 2:
+            return None
+        right = parts[-1]
+        texts, used = [normalise(right.text)], list(right.words)
+        for nxt in lines[i + 1:]:
+            tail = _split(nxt)[-1]
+            if abs(tail.box[0] - right.box[0]) > 2 * _body(right):
+                break
+            t = normalise(tail.text)
+            if re.match(r"^[๐-๙0-9]", t) or "ถนน" in t or "แขวง" in t:
+                break
+            texts.append(t)
+            used.extend(tail.words)
+        value = texts[0]
+        for t in texts[1:]:
+            value = f"{value} {t}" if t.startswith("(") else _join(value, t)
+        if "dictionary" in steps:
+            value = correct_thai(value)
+        return _field_of(used, value, page)
+    return None
+
+
+def read_fields(image: Image.Image, page: OcrPage, *, known_codes=(),
+                steps=STEPS) -> dict[str, Field]:
+    """The fields of a letter's first page: number, date (ISO), subject, addressee, sender,
+    references, enclosures, urgency and secrecy (1..3); a field not found is left out.
+    ``steps``: the corrections after Tesseract (for measuring each one's gain)."""
+    lines = [Line(line.words, line.box, normalise(line.text)) for line in page.lines]
+    if "glyphs" in steps:
+        lines = [reread_digits(image, line) for line in lines]
+    kind = "memo" if any(_starts(line, "ส่วนราชการ") for line in lines[:8]) else "external"
+    out: dict[str, Field] = {}
+    number = _number(image, page, lines, known_codes, steps)
+    if number:
+        out["number"] = number
+    date = _date(image, page, lines, steps)
+    if date:
+        out["date"] = date
+    for name, label, items in (("subject", "เรื่อง", False), ("addressee", "เรียน", False),
+                               ("references", "อ้างถึง", True),
+                               ("enclosures", "สิ่งที่ส่งมาด้วย", True)):
+        field = _labelled(page, lines, label, items=items, steps=steps)
+        if field:
+            out[name] = field
+    sender = _sender(page, lines, kind, steps)
+    if sender:
+        out["sender"] = sender
+    top = number.box[1] * page.height if number else page.height * 0.25
+    urgency = _mark(page, lines, URGENCY, top)
+    if urgency:
+        out["urgency"] = urgency
+    secrecy = _mark(page, lines, SECRECY, top)
+    if secrecy:
+        out["secrecy"] = secrecy
+    return out
+
+
+# receipt stamps of earlier desks --------------------------------------------------------
+@dataclass(frozen=True)
+class HistoricStamp:
+    desk: str
+    number: str
+    date: str | None  # ISO, or None when it cannot be read as a date
+    time: str | None
+    box: tuple[float, float, float, float]
+    anomalies: tuple[str, ...] = ()
+
+
+_RECEIPT = re.compile(r"เลข\s*(?:ที่)?\s*รับ")
+
+
+def historic_stamps(image: Image.Image, page: OcrPage, *, letter_date: str | None = None
+                    ) -> list[HistoricStamp]:
+    """Receipt stamps of earlier desks on the page (a desk's name, เลขรับ/เลขที่รับ N, วันที่
+    ..., เวลา ...), with anomalies: a date that does not exist, a date before the letter's."""
+    from saraban.thaidate import ThaiDateError, parse_date, parse_time, to_arabic_digits
+
+    lines = [Line(line.words, line.box, normalise(line.text)) for line in page.lines]
+    parts = [p for line in lines for p in _split(line, 2.0)]
+    parts.sort(key=lambda p: (p.box[1], p.box[0]))
+    stamps = []
+    for part in parts:
+        k = key(part.text)
+        if not (k.startswith(key("เลขรับ")) or k.startswith(key("เลขทรับ"))
+                or _RECEIPT.match(part.text)):
+            continue
+        x0, body = part.box[0], _body(part)
+        near = [p for p in parts if abs(p.box[0] - x0) < 3 * body
+                and -2.5 * body < p.box[1] - part.box[1] < 4.5 * body]
+        desk = next((p for p in reversed(near) if p.box[1] < part.box[1]), None)
+        date_line = next((p for p in near if key(p.text).startswith(key("วันที่"))), None)
+        time_line = next((p for p in near if key(p.text).startswith(key("เวลา"))), None)
+        number = re.sub(r"^.*?รับ\.*\s*", "", part.text)
+        number = _digits_thai(re.sub(r"[^0-9๐-๙]", "", number))
+        anomalies = []
+        date_iso = None
+        if date_line is not None:
+            raw = re.sub(r"^.*?วันที่?\.*\s*", "", date_line.text)
+            raw = re.sub(r"^\S*วัน\S*\s*", "", raw) if raw == date_line.text else raw
+            try:
+                date_iso = parse_date(raw).isoformat()
+            except (ThaiDateError, ValueError) as error:
+                anomalies.append(f"วันที่ \"{raw}\" อ่านเป็นวันไม่ได้: {error}")
+            if date_iso and letter_date and date_iso < letter_date:
+                anomalies.append(f"วันที่รับ {date_iso} ก่อนวันที่ของหนังสือ {letter_date}")
+        time_text = None
+        if time_line is not None:
+            raw = re.sub(r"^\S*เวลา\.*\s*", "", time_line.text)
+            try:
+                time_text = parse_time(to_arabic_digits(raw)).strftime("%H:%M")
+            except (ThaiDateError, ValueError):
+                anomalies.append(f"เวลา \"{raw}\" อ่านไม่ได้")
+        members = [p for p in (desk, part, date_line, time_line) if p is not None]
+        box = _union(p.box for p in members)
+        stamps.append(HistoricStamp(desk.text if desk is not None else "", number, date_iso,
+                                    time_text, _frac(box, page), tuple(anomalies)))
+    return stamps
