@@ -1,0 +1,1 @@
+"""Paper intake: scanned letters read, placed, split and prefilled."""
