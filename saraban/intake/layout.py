@@ -129,7 +129,7 @@ def page_images(pdf: bytes, *, dpi: int = RASTER_DPI, first: int | None = None,
 
 # --- a pile of letters in one PDF --------------------------------------------------------
 
-EDGE = 0.05  # of each side: the scanner's edge shadow, punch holes, a staple
+EDGE = 0.08  # of each side (17 mm across): the scanner's edge shadow, punch holes, a staple
 BLANK_INK = 0.0002  # of the inner page: a line of 15 characters is ~0.0006 at 50 dpi
 
 
