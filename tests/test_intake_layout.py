@@ -291,7 +291,12 @@ def test_the_separator_sheets_qr_code_reads_saraban_split():
     assert _zbar_codes(page_images(_short_letter())[0]) == []
 
 
-def test_split_batch_at_a_blank_page_and_a_separator_sheet():
+@pytest.mark.parametrize("zbar", [True, False], ids=["zbarimg", "bands"])
+def test_split_batch_at_a_blank_page_and_a_separator_sheet(zbar, monkeypatch):
+    if zbar:
+        need_zbarimg()
+    else:  # as on a machine without zbar-tools: the sheet is known by its printed bands
+        monkeypatch.setattr("saraban.intake.layout._zbar_codes", lambda image: None)
     letter1, letter2, letter3 = _letter("dga_4099"), _letter("memo_5052"), _short_letter()
     pile = _pile(letter1, _blank_pdf(noisy=True), letter2, _scanned_separator(), letter3)
     letters = split_batch(pile)
