@@ -310,3 +310,26 @@ def test_split_batch_at_a_blank_page_and_a_separator_sheet(zbar, monkeypatch):
     assert split_batch(_pile(_blank_pdf(), separator_sheet_pdf())) == []
     with pytest.raises(StampError):
         split_batch(b"%PDF-1.7 junk")
+
+
+@pytest.mark.parametrize("turn", [90, 180])
+def test_a_rotated_scan_is_stamped_in_the_blank_space_a_viewer_sees(turn):
+    """A page with /Rotate: the place is found on the page as shown, and the stamp lands
+    there (stamp_onto turns the rotation into the content first)."""
+    page = io.BytesIO()
+    canvas = Canvas(page, pagesize=A4)
+    for x in (0, A4[0] - 150):  # ink in every corner: the stamp has to move off the corner
+        for y in (0, A4[1] - 100):
+            canvas.rect(x, y, 150, 100, stroke=0, fill=1)
+    canvas.setFont("Helvetica", 30)
+    canvas.drawString(200, 420, "Page 1")
+    canvas.showPage()
+    canvas.save()
+    writer = PdfWriter(clone_from=PdfReader(page))
+    writer.pages[0].rotate(turn)
+    out = io.BytesIO()
+    writer.write(out)
+    letter = out.getvalue()
+    place = find_place(letter)
+    assert place is not None
+    _check_stamped(letter, stamp_onto(letter, "สทส.", 4323, AT), place)
