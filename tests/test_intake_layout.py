@@ -280,6 +280,11 @@ def test_blank_pages_and_the_separator_sheet_are_told_from_letters():
         image = page_images(sheet)[0]
         assert not is_blank(image)
         assert is_separator(image, use_zbar=False)  # by its printed bands, without zbarimg
+    # a letter scanned on a black background: dark borders at its edges are no bands
+    framed = Image.new("L", short.size, 0)
+    framed.paste(short.crop((0, 25, short.size[0], short.size[1] - 25)), (0, 25))
+    assert not is_separator(framed, use_zbar=False)
+    assert not is_separator(Image.new("L", short.size, 0), use_zbar=False)  # all black
 
 
 def test_the_separator_sheets_qr_code_reads_saraban_split():

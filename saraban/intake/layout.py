@@ -143,15 +143,28 @@ def is_blank(image: Image.Image) -> bool:
     return ink <= BLANK_INK * inner.size[0] * inner.size[1]
 
 
-def _band_rows(image: Image.Image, y0: float, y1: float) -> int:
-    """Rows between fractions ``y0`` and ``y1`` of the page that are ink across (at least
-    85% of) the page's middle 80%: the separator sheet's solid bands."""
+def _row_ink(image: Image.Image, y0: float, y1: float) -> list[float]:
+    """The ink of each row between fractions ``y0`` and ``y1`` of the page, as a fraction
+    of the page's middle 80% (its sides left out: a skewed scan's corners)."""
     width, height = image.size
     band = dark_mask(image.crop((int(width * 0.1), int(height * y0), int(width * 0.9),
                                  int(height * y1))))
     w, h = band.size
     data = band.tobytes()
-    return sum(1 for y in range(h) if sum(data[y * w:(y + 1) * w]) >= 0.85 * w)
+    return [sum(data[y * w:(y + 1) * w]) / w for y in range(h)]
+
+
+def _has_band(image: Image.Image, y0: float, y1: float) -> bool:
+    """Between fractions ``y0`` and ``y1`` of the page, a solid band across it (rows 85%
+    ink) at least half as tall as the separator sheet's, with paper (rows under 5% ink) on
+    both sides of it: printed inside the page's margins, not a scanner's black border."""
+    rows = _row_ink(image, y0, y1)
+    full = [y for y, ink in enumerate(rows) if ink >= 0.85]
+    need = 0.5 * BAND / SHEET_H * image.size[1]
+    if len(full) < need:
+        return False
+    return (any(ink < 0.05 for ink in rows[:full[0]])
+            and any(ink < 0.05 for ink in rows[full[-1] + 1:]))
 
 
 def _zbar_codes(image: Image.Image) -> list[str] | None:
@@ -175,14 +188,16 @@ def is_separator(image: Image.Image, *, use_zbar: bool = True) -> bool:
     """The page is a separator sheet: zbarimg reads SARABAN-SPLIT on it (a QR code or a
     barcode, ours or one a clerk printed elsewhere), or, without zbarimg or when it reads
     nothing, the sheet's own print shows: solid bands across the top and the foot of the
-    page (``separator_sheet_pdf``), which no letter carries."""
+    page inside its margins, and print between them (``separator_sheet_pdf``), which no
+    letter carries, nor a scan's black border (it touches the page's edge)."""
     codes = _zbar_codes(image) if use_zbar else None
     if codes and SPLIT_CODE in codes:
         return True
-    height = image.size[1]
-    # each band is 14 mm of a 297 mm page: ask for half of that, a scan may be skewed
-    need = 0.5 * BAND / SHEET_H * height
-    return _band_rows(image, 0.0, 0.2) >= need and _band_rows(image, 0.8, 1.0) >= need
+    if not (_has_band(image, 0.0, 0.2) and _has_band(image, 0.8, 1.0)):
+        return False
+    # and between them the sheet's words and QR code: some ink, far from all of it
+    middle = _row_ink(image, 0.2, 0.8)
+    return 0.01 < sum(middle) / max(len(middle), 1) < 0.4
 
 
 def split_batch(pdf: bytes) -> list[bytes]:
