@@ -1,2 +1,2 @@
-"""Paper intake: scanned letters read by OCR (saraban.intake.ocr) and their fields
-(saraban.intake.fields)."""
+"""Paper coming in: scanned letters read by OCR (ocr, fields), stamped in blank space and
+split into letters (layout), queued as intake drafts a clerk registers (operations)."""

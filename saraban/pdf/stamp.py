@@ -1,7 +1,9 @@
 """The receipt stamp (ตรารับ): unit, เลขรับ, วันที่, เวลา in Thai digits, top right.
 
 ``stamp_pdf`` makes it as a page of its own; ``stamp_onto`` puts it on the first page of
-a received PDF, as a new file (the original is never changed).
+a received PDF, as a new file (the original is never changed): where the clerk placed it, or
+else in blank space near the top right found on the page's image (``find_place``), on a white
+backing; the top right corner inside the margins when the page has no such space.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from contextlib import contextmanager
 
 from pypdf import PdfReader, PdfWriter, Transformation
 from pypdf.errors import LimitReachedError, PyPdfError
-from reportlab.lib.colors import Color
+from reportlab.lib.colors import Color, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -56,12 +58,17 @@ def stamp_lines(unit_name: str, number, received_at: dt.datetime | None,
 
 
 def draw_stamp(canvas: Canvas, x_right: float, y_top: float, unit_name: str, number,
-               received_at: dt.datetime | None, time_known: bool = True) -> None:
-    """Draw the stamp with its top-right corner at (x_right, y_top)."""
+               received_at: dt.datetime | None, time_known: bool = True, *,
+               backing: bool = False) -> None:
+    """Draw the stamp with its top-right corner at (x_right, y_top); with ``backing``, on
+    white (whatever is under it is hidden)."""
     register_fonts()
     lines = stamp_lines(unit_name, number, received_at, time_known)
     x, y = x_right - BOX_W, y_top - BOX_H
     canvas.saveState()
+    if backing:
+        canvas.setFillColor(white)
+        canvas.roundRect(x, y, BOX_W, BOX_H, 2 * mm, stroke=0, fill=1)
     canvas.setStrokeColor(STAMP_BLUE)
     canvas.setFillColor(STAMP_BLUE)
     canvas.setLineWidth(1.2)
@@ -96,9 +103,56 @@ def stamp_pdf(unit_name: str, number, received_at: dt.datetime | None, *,
     return buffer.getvalue()
 
 
+PLACE_DPI = 60  # the first page is looked at this coarsely for blank space
+
+
+def find_place(pdf: bytes, *, dpi: int = PLACE_DPI) -> tuple[float, float] | None:
+    """Where the stamp would go on the first page of ``pdf`` as a viewer shows it (its
+    CropBox, rotated): the stamp's top-left corner in points from the page's top-left
+    corner, in blank space as near the top right as the page allows
+    (saraban.intake.layout.blank_place on the page rasterised by pdftoppm). None when the
+    top third has no blank space for it, or the page cannot be rasterised (no pdftoppm)."""
+    import math
+
+    from saraban.intake.layout import blank_place, page_images
+
+    with opened_for("ประทับตรารับ"):
+        reader = PdfReader(io.BytesIO(pdf))
+        if reader.is_encrypted or not reader.pages:
+            return None
+        page = reader.pages[0]
+        box = page.cropbox
+        width, height = float(box.width), float(box.height)
+        if int(page.get("/Rotate", 0) or 0) % 180:
+            width, height = height, width
+    try:
+        images = page_images(pdf, dpi=dpi, first=1, last=1)
+    except OSError:
+        return None
+    if not images:
+        return None
+    image = images[0]
+    sx, sy = width / image.size[0], height / image.size[1]  # points a pixel
+    found = blank_place(image, math.ceil(BOX_W / sx), math.ceil(BOX_H / sy),
+                        margin=math.ceil(MARGIN / min(sx, sy)))
+    if found is None:
+        return None
+    return found[0] * sx, found[1] * sy
+
+
 def stamp_onto(pdf: bytes, unit_name: str, number, received_at: dt.datetime | None,
-               time_known: bool = True) -> bytes:
-    """A copy of ``pdf`` with the stamp merged onto its first page, top right."""
+               time_known: bool = True, *, place: tuple[float, float] | None = None,
+               find: bool = True) -> bytes:
+    """A copy of ``pdf`` with the stamp merged onto its first page.
+
+    ``place``: the stamp's top-left corner in points from the top-left corner of the page
+    as a viewer shows it (kept inside the page), e.g. where the clerk moved it. Without one
+    (and with ``find``), blank space near the top right (``find_place``). The stamp is drawn
+    on a white backing there; where neither is had (no blank space, no pdftoppm, or
+    ``find=False``) it goes to the top right corner inside the margins, without backing, so
+    that nothing it overlaps is hidden."""
+    if place is None and find:
+        place = find_place(pdf)
     with opened_for("ประทับตรารับ"):
         reader = PdfReader(io.BytesIO(pdf))
         if reader.is_encrypted:
@@ -117,8 +171,14 @@ def stamp_onto(pdf: bytes, unit_name: str, number, received_at: dt.datetime | No
         overlay = io.BytesIO()
         register_fonts()
         canvas = Canvas(overlay, pagesize=(width, height), initialFontName=REGULAR)
-        draw_stamp(canvas, width - MARGIN, height - MARGIN, unit_name, number, received_at,
-                   time_known)
+        if place is None:
+            draw_stamp(canvas, width - MARGIN, height - MARGIN, unit_name, number,
+                       received_at, time_known)
+        else:
+            x = min(max(float(place[0]), 0.0), max(width - BOX_W, 0.0))
+            y = min(max(float(place[1]), 0.0), max(height - BOX_H, 0.0))
+            draw_stamp(canvas, x + BOX_W, height - y, unit_name, number, received_at,
+                       time_known, backing=True)
         canvas.showPage()
         canvas.save()
         page.merge_transformed_page(PdfReader(overlay).pages[0], Transformation().translate(
