@@ -28,6 +28,7 @@ def register_web(app: Flask) -> None:
     from saraban.exchange.views import bp as exchange_bp
     from saraban.exchange.views import pages as exchange_pages
     from saraban.extensions import csrf, login_manager
+    from saraban.intake.views import bp as intake_bp
     from saraban.permissions import register_template_globals
     from saraban.records.views import bp as records_bp
     from saraban.registers.views import bp as registers_bp
@@ -52,6 +53,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(endorsements_bp)
     app.register_blueprint(drafts_bp)
     app.register_blueprint(signing_bp)
+    app.register_blueprint(intake_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(admin_bp)

@@ -225,6 +225,7 @@ def _every_menu_page(app) -> set[str]:
             "accounts.home", "registers.receive", "registers.send",
             "registers.registers_index", "routing.inbox_page", "endorsements.desk",
             "documents.index", "endorsements.tasks", "admin.units", "admin.users", "drafts.index",
+            "intake.index",
             "endorsements.delegations", "reports.pendency_page", "records.index",
             "audit.index", "workspace.help_page", "exchange_pages.ecms_admin")}
 

@@ -19,6 +19,7 @@ def routes():
         drafts,
         endorsements,
         exchange,
+        intake,
         openapi,
         records,
         registers,

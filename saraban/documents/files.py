@@ -253,14 +253,17 @@ def upload_name(filename: str | None) -> str:
 
 
 def attach_scan(user: User, document_id: int, filename: str | None,
-                data: bytes) -> list[DocumentFile]:
-    """Keep a scan of a document, and a stamped copy of a PDF scan of a received document
-    (flushes, never commits). Returns the files made: the scan, then the stamped copy."""
+                data: bytes, *, stamp_place=None) -> list[DocumentFile]:
+    """Keep a scan of a document, and a stamped copy of a received document's scan (an
+    image scan is made a PDF first, so that it is stamped too) (flushes, never commits).
+    ``stamp_place``: the stamp's top-left as fractions of the first page, where the clerk
+    put it; else blank space near the top right. Returns the files made: the scan, then
+    the stamped copy."""
     document = document_for_clerk(user, document_id, "แนบไฟล์", "attach files")
     refuse_top_secret_files(document.secrecy)
     media_type = check_upload(data)
     name = upload_name(filename)
-    stamped_bytes = _stamped_copy(document, data) if media_type == "application/pdf" else None
+    stamped_bytes = _stamped_copy(document, data, media_type, stamp_place)
     secret = document.secrecy > 0  # kept encrypted at rest, the stamped copy too
     begin_write(db.session)
     made = [_document_file(user, document, store(data, media_type, secret=secret),
@@ -291,8 +294,10 @@ def _document_file(user, document, stored: StoredFile, role: FileRole,
     return made
 
 
-def _stamped_copy(document: Document, data: bytes) -> bytes | None:
-    """The scan with the document's latest receipt stamp on its first page, if received."""
+def _stamped_copy(document: Document, data: bytes, media_type: str = "application/pdf",
+                  place=None) -> bytes | None:
+    """The scan with the document's latest receipt stamp on its first page, if received:
+    at ``place`` (fractions of the page), else in blank space near the top right."""
     from saraban.pdf.stamp import StampError, stamp_onto
     from saraban.registers.models import EntryStatus, Receipt
 
@@ -305,10 +310,27 @@ def _stamped_copy(document: Document, data: bytes) -> bytes | None:
         return None
     unit = receipt.register.unit
     try:
+        if media_type != "application/pdf":  # a photo or a scanner's image: a PDF page
+            from saraban.intake.layout import image_pdf
+
+            data = image_pdf(data)
         return stamp_onto(data, unit.stamp_name or unit.short_name, receipt.number,
-                          receipt.received_at, time_known=receipt.time_known)
+                          receipt.received_at, time_known=receipt.time_known,
+                          place=_points(data, place))
     except StampError as error:
         raise OperationError(str(error), "The PDF cannot be stamped.", field="file") from error
+
+
+def _points(pdf: bytes, place) -> tuple[float, float] | None:
+    """A place given as fractions of the first page, in points from its top left."""
+    if not place:
+        return None
+    import io
+
+    from pypdf import PdfReader
+
+    box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
+    return float(place[0]) * float(box.width), float(place[1]) * float(box.height)
 
 
 def visible_file(user: User, document_id: int, file_id: int) -> DocumentFile | None:

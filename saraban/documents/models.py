@@ -81,6 +81,8 @@ class Document(TimestampMixin, Base):
         DocumentStatus, "status", default=DocumentStatus.REGISTERED
     )
     remarks: Mapped[str | None] = mapped_column(Text)  # หมายเหตุ
+    # the text of its scan as OCR read it (machine-read, searchable; never shown as typed)
+    machine_text: Mapped[str | None] = mapped_column(Text)
     # A stable key for sample and imported data, so that loading twice changes nothing.
     source_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -65,7 +65,8 @@ def _statements() -> dict:
         "documents": select(
             Document.id, Document.number, Document.subject, Document.body,
             Document.sender_text, Document.addressee, Document.remarks,
-            Document.signature_text, origin_unit.c.short_name, origin_unit.c.name_th,
+            Document.signature_text, Document.machine_text, origin_unit.c.short_name,
+            origin_unit.c.name_th,
             origin_agency.c.short_name, origin_agency.c.name_th)
         .outerjoin(origin_unit, origin_unit.c.id == Document.origin_unit_id)
         .outerjoin(origin_agency, origin_agency.c.id == Document.origin_agency_id)

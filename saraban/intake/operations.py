@@ -1,0 +1,317 @@
+"""Paper in, the rules (flush, never commit): scans accepted into a queue of intake drafts,
+read by OCR outside the request (``read_next``, run by ``saraban intake work``), confirmed
+and registered by a clerk one after another, each getting its receipt number as it is.
+
+Who sees the queue: the clerks of the units whose receipt registers they keep, as the
+envelope's opener would; a draft read as classified (ลับ, ลับมาก) only by those cleared for
+it. The scans wait encrypted at rest until they are registered (their secrecy is not known
+before they are read).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_, select
+
+from saraban.accounts.models import User
+from saraban.audit.operations import record
+from saraban.db import begin_write, utcnow
+from saraban.extensions import db
+from saraban.intake.models import IntakeBatch, IntakeDraft, IntakeStatus
+from saraban.validation import OperationError, is_row_id
+
+MAX_FILES = 200
+FIELD_NAMES = ("number", "date", "subject", "addressee", "sender", "references",
+               "enclosures", "urgency", "secrecy")
+ATTEMPTS = 3
+
+
+class IntakeError(OperationError):
+    """A refusal about paper coming in."""
+
+
+def _keeper_units(user: User) -> list[int]:
+    """Units whose receipt register the user keeps (read once per request)."""
+    cached = user.__dict__.get("_saraban_receipt_units")
+    if cached is None:
+        from saraban.permissions import usable_registers_query
+        from saraban.registers.models import Register, RegisterKind
+
+        cached = sorted(set(db.session.scalars(
+            usable_registers_query(user).where(Register.kind == RegisterKind.RECEIPT)
+            .with_only_columns(Register.unit_id).distinct())))
+        user.__dict__["_saraban_receipt_units"] = cached
+    return cached
+
+
+def _visible(user: User):
+    return (IntakeDraft.unit_id.in_(_keeper_units(user) or [-1]),
+            IntakeDraft.secrecy <= user.clearance)
+
+
+def queue(user: User, limit: int = 200) -> list[IntakeDraft]:
+    """The drafts waiting (being read, ready, or unreadable), in the order of their piles."""
+    return list(db.session.scalars(
+        select(IntakeDraft).where(*_visible(user), IntakeDraft.status.in_(
+            [IntakeStatus.OCR_PENDING, IntakeStatus.READY, IntakeStatus.FAILED]))
+        .order_by(IntakeDraft.batch_id, IntakeDraft.position).limit(limit)))
+
+
+def get_intake(user: User, draft_id) -> IntakeDraft:
+    draft = db.session.scalar(select(IntakeDraft).where(
+        IntakeDraft.id == int(draft_id), *_visible(user))) if is_row_id(draft_id) else None
+    if draft is None:
+        raise IntakeError("ไม่พบหนังสือที่สแกนเข้า", "No such intake draft.", status=404)
+    return draft
+
+
+def next_after(user: User, draft: IntakeDraft) -> IntakeDraft | None:
+    """The next letter of the queue after ``draft`` that is ready or unreadable."""
+    return db.session.scalar(
+        select(IntakeDraft).where(*_visible(user), IntakeDraft.status.in_(
+            [IntakeStatus.READY, IntakeStatus.FAILED]), or_(
+            IntakeDraft.batch_id > draft.batch_id,
+            (IntakeDraft.batch_id == draft.batch_id) & (IntakeDraft.position > draft.position)))
+        .order_by(IntakeDraft.batch_id, IntakeDraft.position).limit(1))
+
+
+def accept_scans(user: User, files: list[tuple[str | None, bytes]], *, unit_id=None,
+                 split: bool = False) -> IntakeBatch:
+    """Take one upload of scans (PDF, PNG, JPEG, TIFF) into the queue, each checked by its
+    content as an upload is; with ``split``, a PDF of many letters is cut at its blank and
+    separator pages. Nothing is read yet: each draft waits for the reader."""
+    from saraban.documents.files import check_upload, store, upload_name
+
+    units = _keeper_units(user)
+    if not units:
+        raise IntakeError("ท่านไม่ได้เป็นผู้รับหนังสือของหน่วยใด", "You keep no receipt register.",
+                          status=403)
+    if unit_id in (None, ""):
+        unit_id = units[0]
+    if not is_row_id(unit_id) or int(unit_id) not in units:
+        raise IntakeError("ท่านรับหนังสือในนามหน่วยนี้ไม่ได้", "You do not receive for that unit.",
+                          status=403, field="unit_id")
+    files = [(name, data) for name, data in files if data]
+    if not files:
+        raise IntakeError("กรุณาเลือกไฟล์สแกนอย่างน้อยหนึ่งไฟล์", "Choose at least one scan.",
+                          field="files")
+    if len(files) > MAX_FILES:
+        raise IntakeError(f"ส่งได้ครั้งละไม่เกิน {MAX_FILES} ไฟล์", f"At most {MAX_FILES} files.",
+                          field="files")
+    letters: list[tuple[str, bytes, str]] = []
+    for name, data in files:
+        media_type = check_upload(data)
+        name = upload_name(name)
+        if split and media_type == "application/pdf":
+            from saraban.intake.layout import split_batch
+
+            parts = split_batch(data)
+            letters += [(f"{name.rsplit('.', 1)[0]}-{i}.pdf", part, media_type)
+                        for i, part in enumerate(parts, 1)]
+        else:
+            letters.append((name, data, media_type))
+    begin_write(db.session)
+    batch = IntakeBatch(unit_id=int(unit_id), created_by_id=user.id, files=len(files))
+    db.session.add(batch)
+    db.session.flush()
+    for position, (name, data, media_type) in enumerate(letters):
+        stored = store(data, media_type, secret=True)  # not yet known to be ordinary
+        db.session.add(IntakeDraft(batch_id=batch.id, unit_id=batch.unit_id,
+                                   created_by_id=user.id, position=position, file_id=stored.id,
+                                   filename=name, status=IntakeStatus.OCR_PENDING))
+    db.session.flush()
+    record("intake.accept", user=user, obj=batch, unit_id=batch.unit_id,
+           details={"files": len(files), "letters": len(letters), "split": bool(split)})
+    return batch
+
+
+# the reader -------------------------------------------------------------------------------
+def note_failure(draft: IntakeDraft, error: BaseException) -> None:
+    """A reading that failed (its own transaction was rolled back): one attempt more, the
+    error kept; after the last attempt the draft waits for the clerk to type it."""
+    begin_write(db.session)
+    draft.attempts += 1
+    draft.error = f"{type(error).__name__}: {error}"[:500]
+    draft.read_at = utcnow()
+    if draft.attempts >= ATTEMPTS:
+        draft.status = IntakeStatus.FAILED
+
+
+def claim_next() -> IntakeDraft | None:
+    """The oldest draft waiting to be read, taken by this reader (SKIP LOCKED: many readers
+    share the queue on PostgreSQL; SQLite has one writer at a time)."""
+    stmt = (select(IntakeDraft).where(IntakeDraft.status == IntakeStatus.OCR_PENDING,
+                                      IntakeDraft.attempts < ATTEMPTS)
+            .order_by(IntakeDraft.id).limit(1))
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return db.session.scalar(stmt)
+
+
+def read_draft(draft: IntakeDraft, progress=None) -> IntakeDraft:
+    """OCR the letter: every page's text, the fields of the first page with where each was
+    read and how sure, earlier desks' stamps, and the blank place for our receipt stamp.
+    ``progress(pages_read)`` is told after each page (the page shows it)."""
+    from saraban.documents.files import read
+    from saraban.intake import fields as reading
+    from saraban.intake import ocr
+    from saraban.intake.layout import blank_place
+
+    draft.attempts += 1
+    images = ocr.pages_of(read(draft.file), draft.file.media_type)
+    draft.pages = len(images)
+    texts, first = [], None
+    for n, image in enumerate(images):
+        page = ocr.ocr(image)
+        texts.append(page.text)
+        if n == 0:
+            first = (image, page)
+        draft.pages_read = n + 1
+        if progress is not None:
+            progress(n + 1)
+    image, page = first
+    found = reading.read_fields(image, page, known_codes=known_codes(draft.unit_id))
+    draft.fields = {name: {"value": f.value, "confidence": round(f.confidence, 3),
+                           "box": [round(v, 4) for v in f.box] if f.box else None}
+                    for name, f in found.items()}
+    draft.stamps = [_stamp_json(s) for s in reading.historic_stamps(image, page)]
+    draft.stamp_place = _stamp_place(image, blank_place)
+    # the text as typed (sara am joined, doubled marks dropped), a line at a time
+    draft.text = "\n\f\n".join("\n".join(reading.normalise(line) for line in text.splitlines())
+                                for text in texts)
+    secrecy = found.get("secrecy")
+    draft.secrecy = int(secrecy.value) if secrecy and str(secrecy.value).isdigit() else 0
+    draft.status, draft.error, draft.read_at = IntakeStatus.READY, None, utcnow()
+    return draft
+
+
+def _stamp_json(stamp) -> dict:
+    if isinstance(stamp, dict):
+        return stamp
+    found = {key: getattr(stamp, key) for key in ("desk", "number", "date", "time", "box",
+                                                  "anomalies") if hasattr(stamp, key)}
+    return {key: list(value) if isinstance(value, tuple) else value
+            for key, value in found.items()}
+
+
+def _stamp_place(image, blank_place) -> list | None:
+    """Where our stamp goes on the first page, as fractions (the stamp is 62 x 27 mm)."""
+    from saraban.pdf.stamp import BOX_H, BOX_W
+
+    width_pt = image.width * 72 / (image.info.get("dpi", (300, 300))[0] or 300)
+    scale = image.width / width_pt
+    place = blank_place(image, int(BOX_W * scale), int(BOX_H * scale),
+                        margin=int(10 * 72 / 25.4 * scale))
+    if place is None:
+        return None
+    return [round(place[0] / image.width, 4), round(place[1] / image.height, 4)]
+
+
+def known_codes(unit_id: int) -> list[str]:
+    """The codes of the numbers of letters this unit has received (for the reader: a ที่'s
+    code is likely one seen before)."""
+    from saraban.documents.models import Document
+    from saraban.registers.models import Receipt, Register
+
+    numbers = db.session.scalars(
+        select(Document.number).join(Receipt, Receipt.document_id == Document.id)
+        .join(Register, Register.id == Receipt.register_id)
+        .where(Register.unit_id == unit_id, Document.number.is_not(None))
+        .order_by(Receipt.id.desc()).limit(500))
+    codes = {n.rsplit("/", 1)[0].strip() for n in numbers if n and "/" in n}
+    return sorted(c for c in codes if c)
+
+
+# registering ------------------------------------------------------------------------------
+def register_intake(user: User, draft_id, register_id, data: dict, form_key: str | None = None,
+                    *, stamp_place=None, confirm_duplicate: bool = False):
+    """Register the letter with the fields the clerk confirmed: the same rules and answers
+    as a receipt typed by hand (receive_document), its อ้างถึง and สิ่งที่ส่งมาด้วย kept
+    as the document's references and enclosures, its machine-read text for search. Gives
+    the receipt; the scan is kept after the number is committed (``keep_scan``), so that
+    stamping never holds the register's counter."""
+    from saraban.documents.models import (
+        Document,
+        DocumentReference,
+        Enclosure,
+        ReferenceRelation,
+    )
+    from saraban.registers.operations import receive_document
+    from saraban.validation import clean_text
+
+    draft = get_intake(user, draft_id)
+    if draft.status == IntakeStatus.REGISTERED:
+        raise IntakeError("หนังสือนี้ลงรับแล้ว", "This letter is already registered.",
+                          status=409)
+    if draft.status == IntakeStatus.DISCARDED:
+        raise IntakeError("หนังสือนี้ถูกตั้งไว้ต่างหากแล้ว", "This letter was set aside.",
+                          status=409)
+    if not isinstance(data, dict):
+        raise IntakeError("ข้อมูลต้องเป็นออบเจกต์ JSON", "'fields' must be an object.",
+                          field="fields")
+    place = _read_place(stamp_place) if stamp_place not in (None, "", []) else draft.stamp_place
+    lists = {key: [line.strip() for line in (clean_text(data.get(key), key, label,
+                                                        max_length=4000, multiline=True)
+                                             or "").splitlines() if line.strip()]
+             for key, label in (("references", "อ้างถึง"), ("enclosures", "สิ่งที่ส่งมาด้วย"))}
+    typed = {key: data.get(key) for key in ("number", "date", "subject", "sender", "addressee",
+                                            "urgency", "secrecy", "kind") if key in data}
+    receipt = receive_document(user, register_id, typed, form_key or f"intake-{draft.id}",
+                               confirm_duplicate=confirm_duplicate)
+    document = db.session.get(Document, receipt.document_id)
+    if draft.document_id is None:  # not a form sent twice: the first time
+        document.machine_text = draft.text
+        for n, text in enumerate(lists["references"]):
+            db.session.add(DocumentReference(document_id=document.id, position=n, text=text,
+                                             relation=ReferenceRelation.CITES))
+        for n, text in enumerate(lists["enclosures"]):
+            db.session.add(Enclosure(document_id=document.id, position=n, description=text))
+    draft.status, draft.document_id, draft.receipt_id = (IntakeStatus.REGISTERED, document.id,
+                                                         receipt.id)
+    draft.stamp_place = place
+    db.session.flush()
+    record("intake.register", user=user, obj=draft, document_id=document.id,
+           unit_id=draft.unit_id, details={"receipt": receipt.number})
+    return receipt
+
+
+def keep_scan(user: User, draft_id) -> None:
+    """The registered letter's scan kept with the document, stamped at its place."""
+    from saraban.documents.files import attach_scan, read
+
+    draft = db.session.scalar(select(IntakeDraft).where(IntakeDraft.id == int(draft_id)))
+    if draft is None or draft.document_id is None:
+        return
+    attach_scan(user, draft.document_id, draft.filename, read(draft.file),
+                stamp_place=draft.stamp_place)
+
+
+def _read_place(value) -> list | None:
+    try:
+        x, y = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise IntakeError("ตำแหน่งตรารับไม่ถูกต้อง", "'stamp_place' must be [x, y] fractions.",
+                          field="stamp_place") from None
+    if not (0 <= x <= 1 and 0 <= y <= 1):
+        raise IntakeError("ตำแหน่งตรารับต้องอยู่ในหน้ากระดาษ", "The stamp must be on the page.",
+                          field="stamp_place")
+    return [round(x, 4), round(y, 4)]
+
+
+def discard_intake(user: User, draft_id) -> IntakeDraft:
+    draft = get_intake(user, draft_id)
+    if draft.status == IntakeStatus.REGISTERED:
+        raise IntakeError("หนังสือนี้ลงรับแล้ว", "This letter is already registered.",
+                          status=409)
+    begin_write(db.session)
+    draft.status = IntakeStatus.DISCARDED
+    db.session.flush()
+    record("intake.discard", user=user, obj=draft, unit_id=draft.unit_id)
+    return draft
+
+
+def waiting_since(user: User) -> dt.datetime | None:
+    return db.session.scalar(select(IntakeDraft.created_at).where(
+        *_visible(user), IntakeDraft.status == IntakeStatus.OCR_PENDING)
+        .order_by(IntakeDraft.id).limit(1))
