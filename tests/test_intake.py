@@ -106,6 +106,8 @@ def test_a_pile_is_read_prefilled_and_registered_one_after_another(app, office, 
     client = log_in(_client(app), o["clerk"].username)
     page = client.get(f"/intake/{ids[0]}").get_data(as_text=True)
     assert 'class="read-box"' in page and "ความมั่นใจ" in page
+    image = client.get(f"/intake/{ids[0]}/page.png")
+    assert image.status_code == 200 and image.mimetype == "image/png", image.status_code
     token = csrf_token_from(page)
     form = {"csrf_token": token, "register_id": str(o["register"].id),
             "form_key": f"intake-{ids[0]}", "number": fields["number"], "date": "๑ พ.ย. ๒๕๖๒",

@@ -111,8 +111,10 @@ def page_image(draft_id: int):
 
     draft = _draft_or_404(draft_id)
     image = ocr.pages_of(read(draft.file), draft.file.media_type, dpi=100)[0]
+    if image.width > 1000:  # an image scan at its own resolution: a screen's worth
+        image = image.resize((1000, round(image.height * 1000 / image.width)))
     out = io.BytesIO()
-    image.convert("RGB").save(out, "PNG", optimize=True)
+    image.convert("L").save(out, "PNG")
     out.seek(0)
     response = send_file(out, mimetype="image/png")
     response.headers["Cache-Control"] = "private, no-store"

@@ -25,6 +25,12 @@
   var scan = document.getElementById("scan");
   var mark = document.getElementById("stamp-mark");
   if (!scan || !mark) { return; }
+  // each field's box where it was read (placed here: the page's CSP allows no inline style)
+  scan.querySelectorAll(".read-box[data-box]").forEach(function (box) {
+    var b = box.dataset.box.split(",").map(parseFloat);
+    box.style.left = (b[0] * 100) + "%"; box.style.top = (b[1] * 100) + "%";
+    box.style.width = ((b[2] - b[0]) * 100) + "%"; box.style.height = ((b[3] - b[1]) * 100) + "%";
+  });
   // the field being typed shows where on the page it was read
   document.querySelectorAll("#intake-form [data-field]").forEach(function (holder) {
     var name = holder.dataset.field, box = scan.querySelector(".read-box[data-field='" + name + "']");
