@@ -130,6 +130,7 @@ def test_a_pile_is_read_prefilled_and_registered_one_after_another(app, office, 
     from saraban.registers.models import Receipt
 
     assert db_session.query(Receipt).filter_by(register_id=o["register"].id).count() == 1
+    assert "อ่านด้วยเครื่อง" in client.get(f"/documents/{document.id}").get_data(as_text=True)
     # the machine-read text is searchable
     found = client.get("/documents/?q=ข้อเสนอแนะเพื่อยกระดับ").get_data(as_text=True)
     assert document.subject in found
