@@ -130,17 +130,16 @@ def register_jinja(app: Flask) -> None:
     f["label"] = label
     app.jinja_env.globals["LABELS"] = LABELS
     app.jinja_env.globals.update(month_year=i18n.month_year, month_names=i18n.month_names)
-    app.jinja_env.globals["drafts_waiting"] = _drafts_waiting
+    app.jinja_env.globals["menu_counts"] = _menu_counts
 
 
-def _drafts_waiting(user) -> int:
-    """The menu's count of drafts waiting for the user's initials or signature (one query,
-    none for an anonymous page)."""
+def _menu_counts(user) -> dict[str, int]:
+    """The menu's counts of what waits for the user (none for an anonymous page)."""
     if not getattr(user, "is_authenticated", False):
-        return 0
-    from saraban.drafts.operations import waiting_count
+        return {"inbox": 0, "desk": 0, "drafts": 0}
+    from saraban.workspace.operations import menu_counts
 
-    return waiting_count(user)
+    return menu_counts(user)
 
 
 def _local(value):

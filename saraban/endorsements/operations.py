@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import exists, inspect, or_, select, true
+from sqlalchemy import exists, func, inspect, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from saraban import thaidate
@@ -112,6 +112,25 @@ def proposals_for(user: User, limit: int = 50, waiting_only: bool = False) -> li
     if waiting_only:
         query = query.where(~endorsed)
     return [Proposal(t, bool(flag)) for t, flag in db.session.execute(query).all()]
+
+
+def proposals_waiting_count(user: User, cap: int) -> int:
+    """How many proposals wait for the user's endorsement (not yet endorsed by the unit
+    they were proposed to), counting no further than ``cap + 1``. One query."""
+    units = endorsing_unit_ids(user)
+    if not units:
+        return 0
+    endorsed = exists().where(
+        Endorsement.document_id == Transfer.document_id,
+        Endorsement.unit_id == Transfer.to_unit_id,
+        Endorsement.status == EndorsementStatus.SIGNED,
+        or_(Transfer.sent_at.is_(None), Endorsement.signed_at >= Transfer.sent_at),
+    )
+    waiting = (select(Transfer.id).join(Transfer.document)
+               .where(Transfer.kind == TransferKind.PROPOSE, Transfer.to_unit_id.in_(units),
+                      Transfer.status.not_in(_LIVE_PROPOSAL[1]), secrecy_filter(user),
+                      ~endorsed).limit(cap + 1))
+    return db.session.scalar(select(func.count()).select_from(waiting.subquery())) or 0
 
 
 def _document_to_endorse(user: User, document_id) -> tuple[Document, Transfer]:

@@ -71,6 +71,26 @@ def waiting_for(user: User, today: dt.date) -> Waiting:
     return waiting
 
 
+MENU_CAP = 99
+
+
+def menu_counts(user: User) -> dict[str, int]:
+    """The menu's counts of what waits for the user: the inbox of the units whose register
+    he keeps, the proposals waiting for his minute, the drafts waiting for his initials or
+    signature. Counted only over what he may read (a secret document he may not read is
+    not even counted); each no further than MENU_CAP + 1. Three small queries at most."""
+    from saraban.drafts.operations import waiting_count
+    from saraban.endorsements.operations import proposals_waiting_count
+    from saraban.permissions import can_register, has_desk
+    from saraban.routing.operations import inbox_count
+
+    return {
+        "inbox": inbox_count(user, MENU_CAP) if can_register(user) else 0,
+        "desk": proposals_waiting_count(user, MENU_CAP) if has_desk(user) else 0,
+        "drafts": waiting_count(user),
+    }
+
+
 def pendency_bars(user: User, today: dt.date) -> list[dict]:
     """For a manager: per unit, how many documents received in the last 90 days still wait,
     by age, as widths for a bar chart (largest unit = 100)."""

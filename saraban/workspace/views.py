@@ -92,3 +92,14 @@ def check_date():
     weekday = "จันทร์ อังคาร พุธ พฤหัสบดี ศุกร์ เสาร์ อาทิตย์".split()[day.weekday()]
     return jsonify(ok=True, text=f"วัน{weekday}ที่ {format_date(day, 'long')}",
                    iso=day.isoformat())
+
+
+@bp.get("/counts.json")
+@login_required
+def counts():
+    """The menu's counts, for the page to update them without a reload."""
+    from saraban.workspace.operations import menu_counts
+
+    response = jsonify(menu_counts(current_user))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
