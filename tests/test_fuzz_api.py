@@ -359,9 +359,9 @@ def test_multipart_where_json_is_expected(client, bearer, db_session):
 
 # -- files: path tricks in names, zip and PDF bombs ------------------------------------------
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
-       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x08\x00\x00\x00\x08\x08\x02\x00\x00\x00"
+       b"Km)\xdc\x00\x00\x00\x15IDATx\x9cc\xfc\xff\xff?\x036\xc0\x84Ut\xd0J\x00\x00V\xd4\x03\r"
+       b"7\xec\xcc\xa3\x00\x00\x00\x00IEND\xaeB`\x82")  # a readable 8 x 8 image
 
 
 def _upload(client, headers, doc_id, data, name):
@@ -381,8 +381,10 @@ def test_path_tricks_in_file_names(client, bearer, db_session, app, world, name)
                        name)
     _check(response, name)
     assert response.status_code == 201, response.json
-    (made,) = response.json["files"]
-    assert_safe_name(made["filename"])
+    made, *stamped = response.json["files"]  # a received letter's image: a stamped copy too
+    assert [f["role"] for f in stamped] in ([], ["stamped"])
+    for f in (made, *stamped):
+        assert_safe_name(f["filename"])
     data_dir = Path(app.config["DATA_DIR"]).resolve()
     for path in _files_on_disk(app) - before:  # whatever was written is under DATA_DIR/files
         assert path.resolve().is_relative_to(data_dir / "files"), path

@@ -45,11 +45,18 @@ def _letter_pdf(number: str = "ว๔๐๙๙", subject: str | None = None) -> 
 
 
 def _scan_png(pdf: bytes, dpi: int = 300) -> bytes:
-    """The letter as a scanner's image (no text layer: only what OCR reads)."""
+    """The letter as a scanner's greyscale image (no text layer: only what OCR reads;
+    about 300 kB a page at 300 dpi)."""
+    from PIL import Image
+
     if shutil.which("pdftoppm") is None:
         pytest.skip("poppler-utils is not installed")
-    return subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-"],
-                          input=pdf, capture_output=True, check=True).stdout
+    out = subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-"],
+                         input=pdf, capture_output=True, check=True).stdout
+    image = Image.open(io.BytesIO(out)).convert("L")
+    data = io.BytesIO()
+    image.save(data, "PNG", optimize=True, dpi=(dpi, dpi))
+    return data.getvalue()
 
 
 @pytest.fixture()

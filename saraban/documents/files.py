@@ -271,7 +271,7 @@ def attach_scan(user: User, document_id: int, filename: str | None,
     if stamped_bytes is not None:
         made.append(_document_file(user, document,
                                    store(stamped_bytes, "application/pdf", secret=secret),
-                                   FileRole.STAMPED, f"stamped-{name}"))
+                                   FileRole.STAMPED, _stamped_name(name)))
     db.session.flush()
     record("file.attach", user=user, obj=made[0], document_id=document.id,
            details={"sha256": made[0].file.sha256, "media_type": media_type,
@@ -318,7 +318,16 @@ def _stamped_copy(document: Document, data: bytes, media_type: str = "applicatio
                           receipt.received_at, time_known=receipt.time_known,
                           place=_points(data, place))
     except StampError as error:
-        raise OperationError(str(error), "The PDF cannot be stamped.", field="file") from error
+        what = "PDF" if media_type == "application/pdf" else "image"
+        raise OperationError(str(error), f"The {what} cannot be read to be stamped.",
+                             field="file") from error
+
+
+def _stamped_name(name: str) -> str:
+    """The stamped copy's name: the scan's, marked, a PDF (an image's copy is one), kept
+    within the names' limit."""
+    stem = name.rsplit(".", 1)[0] if "." in name.strip(".") else name
+    return upload_name(f"stamped-{stem}.pdf")
 
 
 def _points(pdf: bytes, place) -> tuple[float, float] | None:
