@@ -124,6 +124,11 @@ class Mailbox:
         return sorted(uid for uid in (int(x) for x in (data[0] or b"").split())
                       if uid > last_uid)
 
+    def has(self, uid: int) -> bool:
+        """Whether the message ``uid`` is still in the folder (and not marked deleted)."""
+        data = self._uid("SEARCH", None, f"UID {uid} NOT DELETED")
+        return str(uid).encode() in (data[0] or b"").split()
+
     def fetch(self, uid: int) -> bytes | None:
         """The raw message (RFC822 bytes) of ``uid``, not marking it seen; None when gone."""
         data = self._uid("FETCH", str(uid), "(BODY.PEEK[])")
