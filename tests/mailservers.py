@@ -7,6 +7,7 @@ Without ``dovecot`` installed the tests skip, saying why; in CI (``CI`` set) the
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import os
 import shutil
@@ -203,9 +204,9 @@ def make_dovecot(tmp_path: Path) -> Dovecot:
     return Dovecot(root=root, port=port, binary=binary, run=run)
 
 
-@pytest.fixture
-def dovecot(tmp_path):
-    """A running Dovecot with one user (``USER``/``PASSWORD``), stopped after the test."""
+@contextlib.contextmanager
+def running_dovecot(tmp_path: Path):
+    """A running Dovecot with one user (``USER``/``PASSWORD``), stopped after the block."""
     server = make_dovecot(tmp_path)
     server.start()
     try:
@@ -214,3 +215,10 @@ def dovecot(tmp_path):
         server.stop()
         if server.run is not None and server.run != server.root / "run":
             shutil.rmtree(server.run, ignore_errors=True)
+
+
+@pytest.fixture
+def dovecot(tmp_path):
+    """A running Dovecot (``running_dovecot``) for one test."""
+    with running_dovecot(tmp_path) as server:
+        yield server

@@ -46,7 +46,12 @@ def parse_url(url: str, password_file: str | None = None) -> MailboxSettings:
         except (OSError, IndexError) as error:
             raise MailboxError(f"SARABAN_MAIL_IMAP_PASSWORD_FILE: cannot read "
                                f"{password_file!r}") from error
-    return MailboxSettings(host=parts.hostname, port=parts.port or (993 if tls else 143),
+    try:
+        port = parts.port or (993 if tls else 143)
+    except ValueError as error:  # "user:pass/word@host": an unescaped character
+        raise MailboxError("SARABAN_MAIL_IMAP_URL: escape the user's and the password's "
+                           "special characters (%40 for @, %2F for /)") from error
+    return MailboxSettings(host=parts.hostname, port=port,
                            tls=tls, user=unquote(parts.username or ""), password=password,
                            folder=unquote(parts.path.lstrip("/")) or "INBOX")
 
