@@ -12,6 +12,7 @@ import imaplib
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -48,7 +49,9 @@ state_dir = {root}/state
 instance_name = saraban-test-{port}
 listen = 127.0.0.1
 protocols = imap
-ssl = no
+ssl = yes
+ssl_cert = <{run}/cert.pem
+ssl_key = <{run}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {internal}
@@ -73,7 +76,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 service anvil {{
@@ -101,6 +105,7 @@ class Dovecot:
     root: Path
     port: int
     binary: str
+    tls_port: int = 0
     run: Path | None = None
     proc: subprocess.Popen | None = None
 
@@ -108,6 +113,15 @@ class Dovecot:
     def url(self) -> str:
         credentials = f"{quote(USER, safe='')}:{quote(PASSWORD, safe='')}"
         return f"imap://{credentials}@127.0.0.1:{self.port}/INBOX"
+
+    @property
+    def imaps_url(self) -> str:
+        credentials = f"{quote(USER, safe='')}:{quote(PASSWORD, safe='')}"
+        return f"imaps://{credentials}@localhost:{self.tls_port}/INBOX"
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """A context trusting this server's self-signed certificate (for localhost)."""
+        return ssl.create_default_context(cafile=str(self.run / "cert.pem"))
 
     def start(self) -> None:
         with open(self.root / "stderr.log", "ab") as err:
@@ -173,6 +187,33 @@ class Dovecot:
             client.logout()
 
 
+def _self_signed(folder: Path) -> None:
+    """A key and a self-signed certificate for localhost (IMAPS), made for this test."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    (folder / "key.pem").chmod(0o600)
+
+
 def make_dovecot(tmp_path: Path) -> Dovecot:
     import grp
     import pwd
@@ -194,14 +235,16 @@ def make_dovecot(tmp_path: Path) -> Dovecot:
     for sub in ("mail", "home"):
         (run / sub).mkdir(exist_ok=True)
         shutil.chown(run / sub, user, group)
-    port = _free_port()
+    port, tls_port = _free_port(), _free_port()
+    _self_signed(run)
     (run / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n", encoding="utf-8")
     (run / "users").chmod(0o644)
     (root / "dovecot.conf").write_text(
-        CONFIG.format(root=root, run=run, port=port, mail_user=user, mail_group=group,
-                      internal=internal, internal_group=internal_group, login=login),
+        CONFIG.format(root=root, run=run, port=port, tls_port=tls_port, mail_user=user,
+                      mail_group=group, internal=internal, internal_group=internal_group,
+                      login=login),
         encoding="utf-8")
-    return Dovecot(root=root, port=port, binary=binary, run=run)
+    return Dovecot(root=root, port=port, tls_port=tls_port, binary=binary, run=run)
 
 
 @contextlib.contextmanager

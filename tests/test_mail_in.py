@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from saraban.audit.models import AuditEvent
 from saraban.mail import receiving
 from saraban.mail.imap import MailboxError, parse_url
 from saraban.mail.models import MailArrival, MailboxState
@@ -124,6 +125,42 @@ def test_a_thai_letter_is_fetched_stored_with_its_raw_sha256_and_moved(imap, db_
     assert read(arrival.main_file).startswith(b"%PDF") and arrival.enclosures == []
     state = db_session.scalar(select(MailboxState))
     assert state.last_uid == arrival.uid and state.uidvalidity == arrival.uidvalidity > 0
+    event = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "mail.receive"))
+    assert event.object_id == arrival.id and event.details["sha256"] == arrival.raw_sha256
+
+
+def test_over_imaps_with_the_servers_certificate(imap, db_session):
+    imap.deliver(message())
+    settings = parse_url(imap.imaps_url)
+    refused = receiving.fetch_once(settings, done_folder=DONE)  # not trusted by the system
+    assert not refused.ok and "CERTIFICATE_VERIFY_FAILED" in refused.error
+    report = receiving.fetch_once(settings, done_folder=DONE, ssl_context=imap.ssl_context())
+    assert report.ok and (report.stored, report.moved) == (1, 1)
+
+
+def test_without_move_the_message_is_copied_deleted_and_expunged(imap, db_session,
+                                                                  monkeypatch):
+    from saraban.mail.imap import Mailbox
+
+    real = Mailbox._capable
+    monkeypatch.setattr(Mailbox, "_capable", lambda self, name: name != "MOVE" and
+                        real(self, name))
+    imap.deliver(message())
+    imap.deliver(message(message_id="<letter-2@dept.go.th>"))
+    assert _fetch(imap).moved == 2
+    assert imap.messages() == [] and len(imap.messages(DONE)) == 2
+
+
+def test_failed_checks_are_recorded_and_a_mail_without_message_id_is_named_by_its_hash(
+        imap, db_session):
+    raw = message(message_id="").replace(b"Message-ID: \r\n", b"").replace(
+        b"dkim=pass", b"dkim=fail").replace(b"spf=pass", b"spf=softfail")
+    imap.deliver(raw)
+    imap.deliver(raw)
+    assert _fetch(imap).stored == 1
+    (arrival,) = _arrivals(db_session)
+    assert arrival.auth_failed == ["spf", "dkim"]
+    assert arrival.message_id == f"<{arrival.raw_sha256}@saraban.invalid>"
 
 
 def test_thai_names_in_rfc2231_and_a_windows_874_subject(imap, db_session):

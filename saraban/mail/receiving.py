@@ -12,6 +12,7 @@ server down or refusing is reported, never raised: the worker tries again later.
 from __future__ import annotations
 
 import logging
+import ssl
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -80,6 +81,7 @@ def take(key: str, uidvalidity: int, uid: int, raw: bytes) -> tuple[MailArrival,
     """The arrival for the message ``raw`` (UID ``uid``): the one already taken when its
     Message-ID (or its UID under this UIDVALIDITY) was seen, else a new one, with the raw
     bytes, the letter and the enclosures stored; (arrival, whether new). Flushes only."""
+    from saraban.audit.operations import record
     from saraban.documents.files import store
 
     parsed = parse(raw)
@@ -111,6 +113,9 @@ def take(key: str, uidvalidity: int, uid: int, raw: bytes) -> tuple[MailArrival,
         moved=False)
     db.session.add(arrival)
     db.session.flush()
+    record("mail.receive", obj=arrival,
+           details={"message_id": parsed.message_id, "from": parsed.from_address,
+                    "sha256": raw_file.sha256, "kind": parsed.kind})
     return arrival, True
 
 
@@ -125,17 +130,18 @@ def _move(box: Mailbox, arrival_id: int, uid: int, folder: str, report: FetchRep
         arrival.moved = True
 
 
-def fetch_once(settings: MailboxSettings | None = None,
-               done_folder: str | None = None) -> FetchReport:
+def fetch_once(settings: MailboxSettings | None = None, done_folder: str | None = None, *,
+               ssl_context: ssl.SSLContext | None = None) -> FetchReport:
     """One pass over the mailbox: the messages taken but not yet moved are moved, then each
     new message is taken (one unit of work each) and moved. Never raises for the server:
-    its error is on the report."""
+    its error is on the report. ``ssl_context``: for imaps://, the certificates trusted
+    (the system's by default)."""
     report = FetchReport()
     try:
         settings = settings or configured_settings()
         folder = done_folder or current_app.config.get("MAIL_DONE_FOLDER") or "Saraban/Done"
         key = mailbox_key(settings)
-        with Mailbox(settings) as box:
+        with Mailbox(settings, ssl_context=ssl_context) as box:
             with unit_of_work("mail: the mailbox's state"):
                 state = _state(key)
                 if state.uidvalidity != box.uidvalidity:
