@@ -163,6 +163,26 @@ def test_failed_checks_are_recorded_and_a_mail_without_message_id_is_named_by_it
     assert arrival.message_id == f"<{arrival.raw_sha256}@saraban.invalid>"
 
 
+def test_a_mail_that_cannot_be_read_is_kept_with_the_error_and_the_next_is_taken(
+        imap, db_session, monkeypatch):
+    real = receiving.parse
+
+    def parse(raw):
+        if b"<broken@" in raw:
+            raise ValueError("cannot read this one")
+        return real(raw)
+
+    monkeypatch.setattr(receiving, "parse", parse)
+    imap.deliver(message(message_id="<broken@dept.go.th>"))
+    imap.deliver(message())
+    report = _fetch(imap)
+    assert report.ok and (report.stored, report.moved) == (2, 2)
+    broken, letter = _arrivals(db_session)
+    assert broken.error == "ValueError: cannot read this one" and broken.kind == "no_pdf"
+    assert broken.message_id == f"<{broken.raw_sha256}@saraban.invalid>"
+    assert letter.message_id == "<letter-1@dept.go.th>" and letter.error is None
+
+
 def test_thai_names_in_rfc2231_and_a_windows_874_subject(imap, db_session):
     pdf = _letter_pdf()
     imap.deliver(message(subject=_word("ขอความอนุเคราะห์ข้อมูล", "windows-874"), parts=[

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from saraban.accounts.models import User
 from saraban.extensions import db
 from saraban.mail.imap import Mailbox, MailboxError, MailboxSettings, parse_url
-from saraban.mail.models import ArrivalStatus, MailArrival, MailboxState
+from saraban.mail.models import ArrivalKind, ArrivalStatus, MailArrival, MailboxState
 from saraban.mail.parsing import parse
 from saraban.transaction import unit_of_work
 
@@ -119,6 +119,33 @@ def take(key: str, uidvalidity: int, uid: int, raw: bytes) -> tuple[MailArrival,
     return arrival, True
 
 
+def keep_unreadable(key: str, uidvalidity: int, uid: int, raw: bytes,
+                    error: Exception) -> tuple[MailArrival, bool]:
+    """A message that could not be read (``take`` failed on it): kept as it came, with the
+    error, for a clerk to look at, so that one bad mail does not stop the mailbox. Named by
+    its SHA-256: fetched again, it is the same arrival. Flushes only."""
+    import hashlib
+
+    from saraban.audit.operations import record
+    from saraban.documents.files import store
+
+    message_id = f"<{hashlib.sha256(raw).hexdigest()}@saraban.invalid>"
+    seen = db.session.scalar(select(MailArrival).where(MailArrival.mailbox == key,
+                                                       MailArrival.message_id == message_id))
+    if seen is not None:
+        return seen, False
+    raw_file = store(raw, RAW_MEDIA_TYPE)
+    arrival = MailArrival(mailbox=key, message_id=message_id, uid=uid, uidvalidity=uidvalidity,
+                          from_address="", raw_file_id=raw_file.id, kind=ArrivalKind.NO_PDF,
+                          status=ArrivalStatus.WAITING,
+                          error=f"{type(error).__name__}: {error}"[:2000], moved=False)
+    db.session.add(arrival)
+    db.session.flush()
+    record("mail.receive", obj=arrival, details={"message_id": message_id, "unreadable": True,
+                                                 "sha256": raw_file.sha256})
+    return arrival, True
+
+
 def _move(box: Mailbox, arrival_id: int, uid: int, folder: str, report: FetchReport) -> None:
     """Move the taken message ``uid`` to ``folder``, then note it on its arrival (a message
     no longer in the folder read was moved by an earlier run that stopped before noting)."""
@@ -169,6 +196,14 @@ def fetch_once(settings: MailboxSettings | None = None, done_folder: str | None 
                     db.session.rollback()
                     report.duplicates += 1
                     continue
+                except Exception as error:  # noqa: BLE001 - kept with the error, then the next
+                    log.warning("mailbox %s: UID %s could not be read: %s", key, uid, error)
+                    db.session.rollback()
+                    with unit_of_work("mail: a message that could not be read"):
+                        arrival, new = keep_unreadable(key, box.uidvalidity, uid, raw, error)
+                        arrival_id = arrival.id
+                        state = _state(key)
+                        state.last_uid = max(state.last_uid, uid)
                 finally:
                     db.session.expire_all()
                 if new:
