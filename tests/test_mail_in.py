@@ -204,6 +204,13 @@ def test_thai_names_in_rfc2231_and_a_windows_874_subject(imap, db_session):
     assert "รับเฉพาะไฟล์" in arrival.refused[0]["reason"]
 
 
+def test_an_unencoded_tis_620_subject(imap, db_session):
+    raw = message(subject="@@").replace(b"@@", "แจ้งผลการประชุม".encode("tis-620"))
+    imap.deliver(raw)
+    _fetch(imap)
+    assert _arrivals(db_session)[0].subject == "แจ้งผลการประชุม"
+
+
 def test_of_two_pdfs_the_first_is_the_letter(imap, db_session):
     from saraban.documents.files import read
 

@@ -78,10 +78,18 @@ class ParsedMail:
 
 
 def _text(value) -> str:
-    """A header's decoded text, one line, without control characters."""
+    """A header's decoded text, one line, without control characters. Raw 8-bit bytes
+    (an old client's unencoded header) are read as UTF-8, else as TIS-620/windows-874."""
     if value is None:
         return ""
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", str(value)).strip()
+    text = str(value)
+    if re.search("[\udc80-\udcff]", text):
+        data = text.encode("utf-8", "surrogateescape")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("cp874", "replace")
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", text).strip()
 
 
 def _ids(value: str) -> list[str]:
@@ -100,12 +108,21 @@ def _date(value: str) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+def _raw_header(message: EmailMessage, name: str) -> str | None:
+    for key, value in message.raw_items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
 def _header(message: EmailMessage, name: str) -> str:
+    raw = _raw_header(message, name)
+    if raw is not None and re.search("[\udc80-\udcff]", raw):
+        return _text(raw)  # 8-bit bytes, not RFC 2047: the email package would garble them
     try:
         return _text(message.get(name))
-    except (ValueError, LookupError, AttributeError):  # a header too broken to decode
-        raw = message.get_all(name, failobj=[None])[0]
-        return _text(getattr(raw, "_parse_tree", raw) if raw is not None else None)
+    except (ValueError, LookupError, AttributeError, TypeError):  # too broken to decode
+        return _text(raw)
 
 
 def auth_results(message: EmailMessage) -> dict:
