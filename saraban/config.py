@@ -126,6 +126,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # letters from other agencies: registered at once (1) or accepted by a clerk (0)
         "EXCHANGE_AUTO_REGISTER": _env("EXCHANGE_AUTO_REGISTER", "1") == "1",
         "EXCHANGE_REGISTER_ID": _env("EXCHANGE_REGISTER_ID"),
+        # the saraban@ mailbox read over IMAP (imaps://user:password@host/INBOX; the
+        # password may come from a file instead), and the folder a taken message goes to
+        "MAIL_IMAP_URL": _env("MAIL_IMAP_URL"),
+        "MAIL_IMAP_PASSWORD_FILE": _env("MAIL_IMAP_PASSWORD_FILE"),
+        "MAIL_DONE_FOLDER": _env("MAIL_DONE_FOLDER", "Saraban/Done"),
         # roles whose holders must log in with a TOTP code (e.g. "admin,commander")
         "REQUIRE_TOTP_FOR": _roles(_env("REQUIRE_TOTP_FOR", "")),
         # the installation key (audit head MAC, backup signature); default DATA_DIR/...

@@ -1,0 +1,1 @@
+"""The saraban@ mailbox: official letters received by e-mail (IMAP)."""
