@@ -282,19 +282,115 @@ def read_glyphs(image: Image.Image, box: tuple[int, int, int, int],
     return out
 
 
+# glyphs on a line's baseline -------------------------------------------------------------
+def _on_baseline(parts: list, height: int) -> tuple[list, float, float]:
+    """The components that sit on the crop's main baseline (digits, the slash, dots) and the
+    baseline and the digits' body height: a neighbour line's pieces and marks left out."""
+    if not parts:
+        return [], 0.0, 0.0
+    tol = max(3, height // 14)
+    best, base = -1.0, 0
+    for c in parts:
+        score = sum(o[4] for o in parts if abs(o[3] - c[3]) <= tol)
+        if score > best:
+            best, base = score, c[3]
+    seated = [c for c in parts if abs(c[3] - base) <= tol]
+    heights = sorted(c[3] - c[1] for c in seated if c[2] - c[0] > 2)
+    body = float(heights[len(heights) // 2]) if heights else float(height)
+    # a full-height glyph's bottom: the slash reaches a little below the baseline
+    kept = [c for c in parts if abs(c[3] - base) <= max(tol, 0.3 * body)
+            and c[3] - c[1] > 0.1 * body]
+    return kept, float(base), body
+
+
+CONSONANTS = "".join(chr(c) for c in range(0x0E01, 0x0E2F))
+
+
+def glyph_groups(image: Image.Image, box: tuple[int, int, int, int],
+                 alphabet: str = THAI_DIGITS + "./") -> list[list[tuple[str, float, tuple]]]:
+    """The glyphs on the baseline of ``box`` read against templates of ``alphabet``, in
+    groups cut where the gap is wider than half the digits' body (the typed spaces). Each
+    glyph is also matched against the Thai consonants: a glyph nearer one of them (ว aside)
+    is given as ``"ก"`` with confidence 0, so that a group of letters shows as such."""
+    x0, y0, x1, y1 = (max(0, box[0]), max(0, box[1]), min(image.width, box[2]),
+                      min(image.height, box[3]))
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return []
+    mask = ink(image.crop((x0, y0, x1, y1)))
+    parts = components(mask, min_area=max(4, (y1 - y0) // 20))
+    parts, _, body = _on_baseline(parts, y1 - y0)
+    if not parts:
+        return []
+    parts.sort(key=lambda c: c[0])
+    merged: list[list[int]] = []
+    for c in parts:
+        if merged:
+            m = merged[-1]
+            overlap = min(m[2], c[2]) - max(m[0], c[0])
+            if overlap > 0.6 * min(m[2] - m[0], c[2] - c[0]):
+                merged[-1] = [min(m[0], c[0]), min(m[1], c[1]), max(m[2], c[2]),
+                              max(m[3], c[3]), m[4] + c[4]]
+                continue
+        merged.append(list(c))
+    groups: list[list[tuple[str, float, tuple]]] = []
+    right = None
+    letters = alphabet.replace(".", "")
+    everything = letters + "".join(c for c in CONSONANTS if c not in letters)
+    for m in merged:
+        w, h = m[2] - m[0], m[3] - m[1]
+        at = (m[0] + x0, m[1] + y0, m[2] + x0, m[3] + y0)
+        if right is None or m[0] - right > 0.5 * body:
+            groups.append([])
+        right = m[2] if right is None else max(right, m[2])
+        if h < 0.45 * body and w < 0.6 * body:
+            if "." in alphabet:
+                groups[-1].append((".", 0.9, at))
+            continue
+        glyph = mask.crop(tuple(m[:4]))
+        ch, conf = classify(glyph, h / body, everything)
+        if ch not in letters:
+            groups[-1].append(("ก", 0.0, at))
+            continue
+        groups[-1].append((ch, conf, at))
+    return [g for g in groups if g]
+
+
+def is_letters(group) -> bool:
+    """Whether a glyph group is a word of letters rather than digits."""
+    return sum(ch == "ก" for ch, _, _ in group) * 2 >= len(group)
+
+
+def _text(group) -> str:
+    return "".join(ch for ch, _, _ in group)
+
+
 _DIGITISH = re.compile(r"^[๐-๙0-9.,]+$")
 
 
+def _region(line: Line, x0: int, x1: int) -> tuple[int, int, int, int]:
+    """A crop of a line from ``x0`` to ``x1``: its height and a little more (the boxes of
+    Tesseract's words reach into the lines around, the baseline filter drops those)."""
+    pad = _body(line) // 6
+    return (x0, line.box[1] - pad, x1, line.box[3] + pad)
+
+
 def reread_digits(image: Image.Image, line: Line) -> Line:
-    """The line with each run of digits read again glyph by glyph (one word a run)."""
+    """The line with each run of digits read again glyph by glyph from the line's own
+    crop (one word a run)."""
     words: list[Word] = []
     run: list[Word] = []
+    body = _body(line)
 
     def flush():
         if not run:
             return
         if any(re.search(r"[๐-๙0-9]", w.text) for w in run):
-            text = "".join(c for c, _, _ in read_glyphs(image, band(run), THAI_DIGITS + "."))
+            rx0, rx1 = min(w.box[0] for w in run), max(w.box[2] for w in run)
+            groups = glyph_groups(image, _region(line, rx0 - body // 2, rx1 + body),
+                                  THAI_DIGITS + ".")
+            kept = [g for g in groups if not is_letters(g)
+                    and min(c[2][2] for c in g) > rx0 and min(c[2][0] for c in g) < rx1]
+            text = " ".join(_text(g) for g in kept)
             if re.search(r"[๐-๙]", text):
                 conf = min(w.confidence for w in run)
                 words.append(Word(text, conf, _union(w.box for w in run)))
