@@ -552,14 +552,13 @@ def _number(image, page: OcrPage, lines: list[Line], known_codes, steps) -> Fiel
         # five letters long; what comes after a known code is digits
         digit_words = words[len(letters):]
         value_text = "".join(w.text for w in digit_words)
-        if "glyphs" in steps and digit_words:
-            glyph_box = band(digit_words)
-            glyphs = read_glyphs(image, glyph_box, THAI_DIGITS + "./ว")
-            value_text = "".join(ch for ch, _, _ in glyphs)
-            # ว where Tesseract saw it; templates of one letter confuse ว with ๑/๐
-            if re.search(r"/ว", text) and "/ว" not in value_text and "/" in value_text:
-                head, _, tail = value_text.partition("/")
-                value_text = f"{head}/ว{tail[1:] if tail[:1] in 'ว๑๐' and len(tail) > 4 else tail}"
+        if "glyphs" in steps:
+            start = max(w.box[2] for w in left.words[:len(left.words) - len(words)])
+            groups = glyph_groups(image, _region(left, start + 1, left.box[2] + _body(left)),
+                                  THAI_DIGITS + "./ว")
+            digit_groups = [g for g in groups if not is_letters(g)]
+            if digit_groups:
+                value_text = "".join(_text(g) for g in digit_groups)
         value_text = _digits_thai(value_text)
         if "constrain" in steps:
             value_text = re.sub(r"[^๐-๙./ว]", "", value_text)
