@@ -361,7 +361,7 @@ def is_letters(group) -> bool:
 
 
 def _text(group) -> str:
-    return "".join(ch for ch, _, _ in group)
+    return "".join(ch for ch, _, _ in group if ch != "ก")
 
 
 _DIGITISH = re.compile(r"^[๐-๙0-9.,]+$")
@@ -576,7 +576,64 @@ _DATE = re.compile(r"([๐-๙0-9][^\sก-ฮ]{0,2})\s*([ก-ฮ][ก-ฮ\u0e30-
 
 
 def _date(image, page: OcrPage, lines: list[Line], steps) -> Field | None:
-    """The letter's date: the first line with a day, a month's name and a year."""
+    """The letter's date: a month's name (matched against the months' names) with a day
+    before it and a year after it, on a line above เรื่อง; the digits read glyph by glyph."""
+    if "glyphs" in steps:
+        found = _date_by_month(image, page, lines, steps)
+        if found is not None:
+            return found
+    return _date_by_text(image, page, lines, steps)
+
+
+def _month_of(text: str) -> int | None:
+    """The month (0..11) a Thai word reads as, closest by skeleton, or None."""
+    k = key(normalise(text))
+    if len(k) < 2:
+        return None
+    keys = [key(x) for x in MONTHS] + [key(x) for x in SHORT_MONTHS]
+    near = difflib.get_close_matches(k, keys, n=1, cutoff=0.6)
+    return keys.index(near[0]) % 12 if near else None
+
+
+def _date_by_month(image, page: OcrPage, lines: list[Line], steps) -> Field | None:
+    for line in lines:
+        if _starts(line, "เรื่อง") or _starts(line, "เรียน"):
+            break
+        for part in _split(line):
+            if not re.search(r"[ก-ฮ]", part.text):
+                continue
+            body = _body(part)
+            groups = glyph_groups(image, _region(part, part.box[0] - body,
+                                                 part.box[2] + 3 * body), THAI_DIGITS)
+            for i, group in enumerate(groups):
+                if not is_letters(group) or i == 0 or i + 1 >= len(groups):
+                    continue
+                gx0, gx1 = group[0][2][0], group[-1][2][2]
+                text = "".join(w.text for w in part.words
+                               if min(w.box[2], gx1) - max(w.box[0], gx0)
+                               > 0.5 * (w.box[2] - w.box[0]))
+                month = _month_of(text)
+                if month is None:
+                    continue
+                day, year = groups[i - 1], groups[i + 1]
+                if is_letters(day) or is_letters(year):
+                    continue
+                parsed = _parse(f"{_text(day)} {MONTHS[month]} {_text(year)}")
+                if parsed is None and "constrain" in steps:
+                    parsed = _repair_date(_text(day), month, _text(year))
+                if parsed is None:
+                    continue
+                box = (day[0][2][0], min(c[2][1] for c in group), year[-1][2][2],
+                       max(c[2][3] for c in group))
+                conf = min(c[1] for c in day + year)
+                return Field(parsed.isoformat(), round(min(conf, part.confidence + 0.5), 3),
+                             _frac(box, page))
+    return None
+
+
+def _date_by_text(image, page: OcrPage, lines: list[Line], steps) -> Field | None:
+    """The date as Tesseract's text has it: the first line with a day, a month's name and
+    a year."""
     for line in lines:
         if _starts(line, "เรื่อง") or _starts(line, "เรียน"):
             break
