@@ -386,7 +386,7 @@ def reread_digits(image: Image.Image, line: Line) -> Line:
             return
         if any(re.search(r"[๐-๙0-9]", w.text) for w in run):
             rx0, rx1 = min(w.box[0] for w in run), max(w.box[2] for w in run)
-            groups = glyph_groups(image, _region(line, rx0 - body // 2, rx1 + body),
+            groups = glyph_groups(image, _region(line, rx0 - 3 * body // 2, rx1 + body),
                                   THAI_DIGITS + ".")
             kept = [g for g in groups if not is_letters(g)
                     and min(c[2][2] for c in g) > rx0 and min(c[2][0] for c in g) < rx1]
