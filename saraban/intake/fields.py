@@ -89,6 +89,34 @@ def _by_skeleton() -> dict:
     return table
 
 
+@lru_cache(maxsize=1)
+def _by_bare() -> dict:
+    """Dictionary words by their letters alone (no marks or vowels above or below): ประจำป
+    -> ประจำปี (Tesseract drops a vowel above at a line's end, or reads ิ for ี)."""
+    table: dict[str, list[str]] = {}
+    for word in _words():
+        table.setdefault(re.sub(f"[{MARKS}]", "", word), []).append(word)
+    return table
+
+
+def _join_pieces(tokens: list[str]) -> list[str]:
+    """A piece not in the dictionary joined to the word before it where the two, their marks
+    aside, are one dictionary word (ประจำ + ป -> ประจำปี)."""
+    words = _words()
+    out: list[str] = []
+    for token in tokens:
+        thai = _THAI_RUN.fullmatch(token) and _THAI_RUN.fullmatch(out[-1]) if out else False
+        if thai and token not in words:
+            both = out[-1] + token
+            bare = re.sub(f"[{MARKS}]", "", both)
+            choices = _by_bare().get(bare, [])
+            if both not in words and choices:
+                out[-1] = min(choices, key=lambda w: _tone_distance(both, w))
+                continue
+        out.append(token)
+    return out
+
+
 _THAI_RUN = re.compile(r"[\u0e01-\u0e4e]+")
 
 
@@ -104,7 +132,7 @@ def correct_thai(text: str) -> str:
         if run in words:
             return run
         out = []
-        tokens = word_tokenize(run, engine="newmm", keep_whitespace=True)
+        tokens = _join_pieces(word_tokenize(run, engine="newmm", keep_whitespace=True))
         for token in tokens:
             if token in words or len(token) < 2:
                 out.append(token)
