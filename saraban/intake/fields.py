@@ -39,7 +39,7 @@ TEMPLATE_FONTS = [FONT_DIR / "Laksaman.ttf", FONT_DIR / "Laksaman-Bold.ttf",
                   BUNDLED / "Sarabun-Regular.ttf", BUNDLED / "Sarabun-Bold.ttf",
                   FONT_DIR / "Garuda.ttf", FONT_DIR / "Loma.ttf", FONT_DIR / "Kinnari.ttf",
                   FONT_DIR / "Norasi.ttf"]
-STEPS = ("glyphs", "constrain", "dictionary")  # what read_fields does after Tesseract
+STEPS = ("colour", "glyphs", "constrain", "dictionary")  # what read_fields does after Tesseract
 MONTHS = ["มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม",
           "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม"]
 SHORT_MONTHS = ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.",
@@ -439,6 +439,34 @@ def reread_digits(image: Image.Image, line: Line) -> Line:
     return new
 
 
+def drop_coloured(image: Image.Image, lines: list[Line]) -> list[Line]:
+    """The lines without the words printed in blue (a stamp over the letter: the letter's
+    text is black, its urgency red): a word is left out when most of its ink is blue."""
+    rgb = image.convert("RGB")
+    r, _, b = rgb.split()
+    coloured = ImageChops.subtract(b, r).point(lambda v: 255 if v > 60 else 0)
+    dark = rgb.convert("L").point(lambda v: 255 if v < 200 else 0)
+    out = []
+    for line in lines:
+        words = []
+        for word in line.words:
+            box = word.box
+            if box[2] <= box[0] or box[3] <= box[1]:
+                continue
+            ink_px = dark.crop(box).histogram()[255]
+            colour_px = coloured.crop(box).histogram()[255]
+            if ink_px and colour_px > 0.5 * ink_px:
+                continue
+            words.append(word)
+        if len(words) == len(line.words):
+            out.append(line)
+        elif words:
+            new = make_line(words)
+            new.text = normalise(new.text)
+            out.append(new)
+    return out
+
+
 # lines -----------------------------------------------------------------------------------
 def _frac(box, page: OcrPage) -> tuple[float, float, float, float]:
     return (round(box[0] / page.width, 4), round(box[1] / page.height, 4),
@@ -791,6 +819,8 @@ def read_fields(image: Image.Image, page: OcrPage, *, known_codes=(),
     references, enclosures, urgency and secrecy (1..3); a field not found is left out.
     ``steps``: the corrections after Tesseract (for measuring each one's gain)."""
     lines = [Line(line.words, line.box, normalise(line.text)) for line in page.lines]
+    if "colour" in steps:
+        lines = drop_coloured(image, lines)
     if "glyphs" in steps:
         lines = [reread_digits(image, line) for line in lines]
     kind = "memo" if any(_starts(line, "ส่วนราชการ") for line in lines[:8]) else "external"
