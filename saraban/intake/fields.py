@@ -467,6 +467,28 @@ def drop_coloured(image: Image.Image, lines: list[Line]) -> list[Line]:
     return out
 
 
+_SPECK = re.compile(r"^[.,'`|!‘’:;_~-]+$")
+
+
+def drop_specks(lines: list[Line]) -> list[Line]:
+    """Salt and pepper Tesseract read as punctuation at a line's ends (". ๒๕๖๕ |") left
+    out: a line's indentation then is that of its text (a full stop at the end is kept)."""
+    out = []
+    for line in lines:
+        words = list(line.words)
+        while words and _SPECK.match(words[0].text):
+            words.pop(0)
+        while words and _SPECK.match(words[-1].text) and words[-1].text != ".":
+            words.pop()
+        if len(words) == len(line.words):
+            out.append(line)
+        elif words:
+            new = make_line(words)
+            new.text = normalise(new.text)
+            out.append(new)
+    return out
+
+
 # lines -----------------------------------------------------------------------------------
 def _frac(box, page: OcrPage) -> tuple[float, float, float, float]:
     return (round(box[0] / page.width, 4), round(box[1] / page.height, 4),
@@ -587,12 +609,26 @@ _CODE = re.compile(r"^([ก-ฮ]{1,5}\.?(?:\s*[ก-ฮ]{1,3})?)?\s*")
 
 
 def _number(image, page: OcrPage, lines: list[Line], known_codes, steps) -> Field | None:
-    """ที่: the agency's code (letters), then digits, dots, a slash, ว and digits."""
-    for line in lines:
-        if not _starts(line, "ที่") or key(line.text).startswith(key("ที่ส")) and "/" not in line.text:
-            continue
+    """ที่: the agency's code (letters), then digits, dots, a slash, ว and digits. Where no
+    line begins with ที่ (its label read as "i" or "7"), the first line above เรื่อง with a
+    slash after a short first word."""
+    labelled = [line for line in lines if _starts(line, "ที่")
+                and not (key(line.text).startswith(key("ที่ส")) and "/" not in line.text)]
+    if not labelled and "constrain" in steps:
+        for line in lines:
+            if _starts(line, "เรื่อง") or _starts(line, "เรียน"):
+                break
+            left = _split(line)[0]
+            if len(left.words) > 1 and len(left.words[0].text) <= 2 and "/" in left.text \
+                    and "/" not in left.words[0].text:
+                labelled.append(line)
+                break
+    for line in labelled:
         left = _split(line)[0]
         words, text = _after(left, "ที่")
+        if not words and not _starts(line, "ที่"):
+            words = left.words[1:]
+            text = normalise(make_line(words).text)
         if not words or not re.search(r"[/๐-๙0-9]", text):
             continue
         text = text.replace(" ", "")
@@ -821,6 +857,8 @@ def read_fields(image: Image.Image, page: OcrPage, *, known_codes=(),
     lines = [Line(line.words, line.box, normalise(line.text)) for line in page.lines]
     if "colour" in steps:
         lines = drop_coloured(image, lines)
+    if "constrain" in steps:
+        lines = drop_specks(lines)
     if "glyphs" in steps:
         lines = [reread_digits(image, line) for line in lines]
     kind = "memo" if any(_starts(line, "ส่วนราชการ") for line in lines[:8]) else "external"
