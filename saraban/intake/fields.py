@@ -337,9 +337,11 @@ CONSONANTS = "".join(chr(c) for c in range(0x0E01, 0x0E2F))
 def glyph_groups(image: Image.Image, box: tuple[int, int, int, int],
                  alphabet: str = THAI_DIGITS + "./") -> list[list[tuple[str, float, tuple]]]:
     """The glyphs on the baseline of ``box`` read against templates of ``alphabet``, in
-    groups cut where the gap is wider than half the digits' body (the typed spaces). Each
-    glyph is also matched against the Thai consonants: a glyph nearer one of them (ว aside)
-    is given as ``"ก"`` with confidence 0, so that a group of letters shows as such."""
+    groups cut where the gap is wider than a third of the digits' body (a typed space;
+    Sarabun's is half a body, its glyphs' gaps a fifth). Each glyph is also matched against
+    the Thai consonants: a glyph nearer one of them (ว aside) is given as ``"ก"`` with
+    confidence 0, so that a group of letters shows as such. Two digits touching (๕๖ in
+    Sarabun) are cut apart."""
     x0, y0, x1, y1 = (max(0, box[0]), max(0, box[1]), min(image.width, box[2]),
                       min(image.height, box[3]))
     if x1 - x0 < 3 or y1 - y0 < 3:
@@ -367,7 +369,7 @@ def glyph_groups(image: Image.Image, box: tuple[int, int, int, int],
     for m in merged:
         w, h = m[2] - m[0], m[3] - m[1]
         at = (m[0] + x0, m[1] + y0, m[2] + x0, m[3] + y0)
-        if right is None or m[0] - right > 0.5 * body:
+        if right is None or m[0] - right > 0.35 * body:
             groups.append([])
         right = m[2] if right is None else max(right, m[2])
         if h < 0.45 * body and w < 0.6 * body:
@@ -376,11 +378,42 @@ def glyph_groups(image: Image.Image, box: tuple[int, int, int, int],
             continue
         glyph = mask.crop(tuple(m[:4]))
         ch, conf = classify(glyph, h / body, everything)
+        if w > 1.5 * body:  # two digits touching (๕๖ in Sarabun)
+            pair = _split_pair(mask, m, body, everything)
+            if pair and all(c in THAI_DIGITS for c, _, _ in pair):
+                for c, cf, (a, b) in pair:
+                    groups[-1].append((c, cf, (a + x0, m[1] + y0, b + x0, m[3] + y0)))
+                continue
         if ch not in letters:
             groups[-1].append(("ก", 0.0, at))
             continue
         groups[-1].append((ch, conf, at))
     return [g for g in groups if g]
+
+
+def _split_pair(mask: Image.Image, m, body: float, alphabet: str):
+    """A wide component cut in two at its thinnest column near the middle, each half read:
+    [(character, confidence, (x0, x1)), ...], or None when a half is not sure."""
+    x0, y0, x1, y1 = m[:4]
+    w = x1 - x0
+    data = mask.crop((x0, y0, x1, y1))
+    cols = [sum(1 for v in data.crop((i, 0, i + 1, y1 - y0)).getdata() if v) for i in range(w)]
+    lo, hi = int(0.3 * w), int(0.7 * w)
+    if hi <= lo:
+        return None
+    cut = min(range(lo, hi), key=lambda i: cols[i])
+    out = []
+    for a, b in ((0, cut), (cut + 1, w)):
+        half = data.crop((a, 0, b, y1 - y0))
+        box = half.getbbox()
+        if box is None:
+            return None
+        glyph = half.crop(box)
+        ch, conf = classify(glyph, (box[3] - box[1]) / body, alphabet)
+        if conf < 0.7:
+            return None
+        out.append((ch, conf, (x0 + a + box[0], x0 + a + box[2])))
+    return out
 
 
 def is_letters(group) -> bool:
@@ -695,8 +728,14 @@ def _date_by_month(image, page: OcrPage, lines: list[Line], steps) -> Field | No
             if not re.search(r"[ก-ฮ]", part.text):
                 continue
             body = _body(part)
-            groups = glyph_groups(image, _region(part, part.box[0] - body,
-                                                 part.box[2] + 3 * body), THAI_DIGITS)
+            groups: list = []
+            for g in glyph_groups(image, _region(part, part.box[0] - body,
+                                                 part.box[2] + 3 * body), THAI_DIGITS):
+                # a word's letters below the baseline (ฤ) are dropped: its pieces join
+                if groups and is_letters(g) and is_letters(groups[-1]):
+                    groups[-1] = groups[-1] + g
+                else:
+                    groups.append(g)
             for i, group in enumerate(groups):
                 if not is_letters(group) or i == 0 or i + 1 >= len(groups):
                     continue
