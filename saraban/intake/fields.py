@@ -397,7 +397,7 @@ def _split_pair(mask: Image.Image, m, body: float, alphabet: str):
     x0, y0, x1, y1 = m[:4]
     w = x1 - x0
     data = mask.crop((x0, y0, x1, y1))
-    cols = [sum(1 for v in data.crop((i, 0, i + 1, y1 - y0)).getdata() if v) for i in range(w)]
+    cols = [(y1 - y0) - data.crop((i, 0, i + 1, y1 - y0)).histogram()[0] for i in range(w)]
     lo, hi = int(0.3 * w), int(0.7 * w)
     if hi <= lo:
         return None
