@@ -148,7 +148,9 @@ def correct_thai(text: str) -> str:
         # tokens of one letter left over around a dropped mark: the whole run's skeleton
         return fixed
 
-    return _THAI_RUN.sub(lambda m: fix_run(m.group(0)), text)
+    text = _THAI_RUN.sub(lambda m: fix_run(m.group(0)), text)
+    # ที่ before a number (ไตรมาสที่ ๒, ครั้งที่ ๓) with its tone mark dropped; นาที aside
+    return re.sub(r"(?<!นา)ที(?![\u0e48-\u0e4b])(?=\s*[๐-๙])", "ที่", text)
 
 
 def _tone_distance(a: str, b: str) -> int:
