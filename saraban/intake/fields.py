@@ -693,6 +693,8 @@ def _number(image, page: OcrPage, lines: list[Line], known_codes, steps) -> Fiel
                 near = difflib.get_close_matches(code, list(known_codes), n=1, cutoff=0.5)
                 if near:
                     code = near[0]
+        if "constrain" in steps and key(code) == key("ที่"):
+            code = ""  # the label's own letter left over (ท)
         value = f"{code} {value_text}".strip() if code else value_text
         return _field_of(words, value, page)
     return None

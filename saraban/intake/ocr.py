@@ -123,6 +123,7 @@ def ocr(image: Image.Image, *, psm: int = 4, lang: str = "tha+eng",
     """Words and lines of an image by one Tesseract call (``psm`` 4: a single column of
     text of various sizes, the layout of a letter)."""
     page = OcrPage(image.width, image.height)
+    image = _despeckled(image)
     lines: dict[tuple[int, int, int, int], list[Word]] = {}
     for row in tsv(image, psm=psm, lang=lang, config=config).splitlines()[1:]:
         cols = row.split("\t")
@@ -137,6 +138,31 @@ def ocr(image: Image.Image, *, psm: int = 4, lang: str = "tha+eng",
         page.lines.append(make_line(words))
     page.lines.sort(key=lambda line: (line.box[1], line.box[0]))
     return page
+
+
+def _despeckled(image: Image.Image) -> Image.Image:
+    """A page with salt and pepper (Tesseract reads a speck as a letter or a mark) with its
+    lone pixels turned: a dark one with at most one dark neighbour made white, a light one
+    with at least seven made dark; the strokes are left as they are (a 3x3 median cost the
+    addressee and the sender on those pages). Another page as it is. Salt: lone dark pixels
+    (dark, not after a median) more than 3% of the dark ones (0.5-1.1% on clean pages,
+    6-15% at the corpus's 0.5% salt)."""
+    from PIL import ImageChops, ImageFilter
+
+    grey = image.convert("L")
+    dark = grey.point(lambda v: 255 if v < 128 else 0)
+    lone = ImageChops.subtract(dark, dark.filter(ImageFilter.MedianFilter(3)))
+    if lone.histogram()[255] <= 0.03 * max(1, dark.histogram()[255]):
+        return image
+    count = dark.point(lambda v: 1 if v else 0).filter(
+        ImageFilter.Kernel((3, 3), [1] * 9, scale=1))  # dark pixels in each 3x3
+    speck = ImageChops.multiply(dark, count.point(lambda v: 255 if v <= 2 else 0))
+    hole = ImageChops.multiply(ImageChops.invert(dark),
+                               count.point(lambda v: 255 if v >= 7 else 0))
+    out = ImageChops.lighter(grey, speck)
+    out = ImageChops.darker(out, ImageChops.invert(hole))
+    out.info["dpi"] = image.info.get("dpi", (300, 300))
+    return out
 
 
 def make_line(words: list[Word]) -> Line:
