@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--per-level", type=int, default=6)
     parser.add_argument("--dpi", default="200,300")
     parser.add_argument("--levels", default=",".join(LEVELS))
-    parser.add_argument("--steps", default="glyphs,constrain,dictionary",
+    parser.add_argument("--steps", default="colour,glyphs,constrain,dictionary",
                         help="corrections after Tesseract, comma-separated ('' for none)")
     parser.add_argument("--no-laksaman", action="store_true",
                         help="digit templates without the corpus's own font")

@@ -81,10 +81,20 @@ def test_clean_pages_give_the_marks_and_boxes_on_the_page(clean_items):
             assert all(0 <= v <= 1 for v in field.box) and 0 <= field.confidence <= 1
 
 
-@pytest.mark.xfail(reason="stock Tesseract (Debian tha) with the glyph re-read of digits: "
-                          "number/date/subject not yet exact on every clean page (see "
-                          "bench/bench_intake.py); fine-tuning the model is the next step",
-                   strict=False)
+def test_clean_300_dpi_number_date_subject_exact(clean_items):
+    from tests.intake_corpus import read_item, same
+
+    for item in clean_items:
+        read = read_item(item)
+        wrong = [(n, read[n]) for n in ("number", "date", "subject")
+                 if not same(n, read[n], item.truth[n])]
+        assert not wrong, (item.name, wrong)
+
+
+@pytest.mark.xfail(reason="addressee, sender and references not yet exact on every clean "
+                          "page: Tesseract's Latin for Thai abbreviations (สทส. -> and.Ins.), "
+                          "a stray mark (มหาชนู), the references' digits (see "
+                          "bench/bench_intake.py)", strict=False)
 def test_clean_300_dpi_every_field_exact(clean_items):
     from tests.intake_corpus import FIELDS, read_item, same
 
@@ -94,16 +104,35 @@ def test_clean_300_dpi_every_field_exact(clean_items):
         assert not wrong, (item.name, wrong)
 
 
-@pytest.mark.xfail(reason="below the 90% target on noisy pages (measured by "
-                          "bench/bench_intake.py)", strict=False)
 def test_noisy_pages_number_date_subject_90_percent():
     need_tesseract()
     from tests.intake_corpus import corpus, read_item, same
 
     items = corpus(2, levels=("rotated", "blur", "salt", "stamp"), dpis=(300,))
+    reads = [read_item(i) for i in items]
     for name in ("number", "date", "subject"):
-        hits = sum(same(name, read_item(i)[name], i.truth[name]) for i in items)
-        assert hits >= 0.9 * len(items), name
+        misses = [(i.name, r[name]) for i, r in zip(items, reads, strict=True)
+                  if not same(name, r[name], i.truth[name])]
+        assert len(misses) <= 0.1 * len(items), (name, misses)
+
+
+def test_sarabun_letter_number_date_subject():
+    """The seed's DGA letter in the bundled Sarabun (its ๕๖ touch, its space is narrow)."""
+    need_tesseract()
+    import datetime as dt
+
+    from saraban.pdf.letter import render_letter
+    from tests.intake_corpus import _letter, rasterise, same
+
+    base = _letter("dga_4099")
+    pdf = render_letter("external", base["fields"], "", base["letterhead"],
+                        number=base["number"], date=dt.date.fromisoformat(base["date"]),
+                        garuda_path="").pdf
+    image = rasterise(pdf, 300)
+    read = F.read_fields(image, O.ocr(image))
+    assert read["number"].value == "สพร ๒๕๖๒/ว๔๐๙๙"
+    assert read["date"].value == "2019-11-01"
+    assert same("subject", read["subject"].value, base["fields"]["subject"])
 
 
 def test_historic_stamp_of_the_seed_is_found_with_its_anomaly():

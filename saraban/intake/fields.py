@@ -39,7 +39,7 @@ TEMPLATE_FONTS = [FONT_DIR / "Laksaman.ttf", FONT_DIR / "Laksaman-Bold.ttf",
                   BUNDLED / "Sarabun-Regular.ttf", BUNDLED / "Sarabun-Bold.ttf",
                   FONT_DIR / "Garuda.ttf", FONT_DIR / "Loma.ttf", FONT_DIR / "Kinnari.ttf",
                   FONT_DIR / "Norasi.ttf"]
-STEPS = ("glyphs", "constrain", "dictionary")  # what read_fields does after Tesseract
+STEPS = ("colour", "glyphs", "constrain", "dictionary")  # what read_fields does after Tesseract
 MONTHS = ["มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม",
           "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม"]
 SHORT_MONTHS = ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.",
@@ -89,6 +89,34 @@ def _by_skeleton() -> dict:
     return table
 
 
+@lru_cache(maxsize=1)
+def _by_bare() -> dict:
+    """Dictionary words by their letters alone (no marks or vowels above or below): ประจำป
+    -> ประจำปี (Tesseract drops a vowel above at a line's end, or reads ิ for ี)."""
+    table: dict[str, list[str]] = {}
+    for word in _words():
+        table.setdefault(re.sub(f"[{MARKS}]", "", word), []).append(word)
+    return table
+
+
+def _join_pieces(tokens: list[str]) -> list[str]:
+    """A piece not in the dictionary joined to the word before it where the two, their marks
+    aside, are one dictionary word (ประจำ + ป -> ประจำปี)."""
+    words = _words()
+    out: list[str] = []
+    for token in tokens:
+        thai = _THAI_RUN.fullmatch(token) and _THAI_RUN.fullmatch(out[-1]) if out else False
+        if thai and token not in words:
+            both = out[-1] + token
+            bare = re.sub(f"[{MARKS}]", "", both)
+            choices = _by_bare().get(bare, [])
+            if both not in words and choices:
+                out[-1] = min(choices, key=lambda w: _tone_distance(both, w))
+                continue
+        out.append(token)
+    return out
+
+
 _THAI_RUN = re.compile(r"[\u0e01-\u0e4e]+")
 
 
@@ -104,7 +132,7 @@ def correct_thai(text: str) -> str:
         if run in words:
             return run
         out = []
-        tokens = word_tokenize(run, engine="newmm", keep_whitespace=True)
+        tokens = _join_pieces(word_tokenize(run, engine="newmm", keep_whitespace=True))
         for token in tokens:
             if token in words or len(token) < 2:
                 out.append(token)
@@ -120,7 +148,9 @@ def correct_thai(text: str) -> str:
         # tokens of one letter left over around a dropped mark: the whole run's skeleton
         return fixed
 
-    return _THAI_RUN.sub(lambda m: fix_run(m.group(0)), text)
+    text = _THAI_RUN.sub(lambda m: fix_run(m.group(0)), text)
+    # ที่ before a number (ไตรมาสที่ ๒, ครั้งที่ ๓) with its tone mark dropped; นาที aside
+    return re.sub(r"(?<!นา)ที(?![\u0e48-\u0e4b])(?=\s*[๐-๙])", "ที่", text)
 
 
 def _tone_distance(a: str, b: str) -> int:
@@ -282,19 +312,148 @@ def read_glyphs(image: Image.Image, box: tuple[int, int, int, int],
     return out
 
 
+# glyphs on a line's baseline -------------------------------------------------------------
+def _on_baseline(parts: list, height: int) -> tuple[list, float, float]:
+    """The components that sit on the crop's main baseline (digits, the slash, dots) and the
+    baseline and the digits' body height: a neighbour line's pieces and marks left out."""
+    if not parts:
+        return [], 0.0, 0.0
+    tol = max(3, height // 14)
+    best, base = -1.0, 0
+    for c in parts:
+        score = sum(o[4] for o in parts if abs(o[3] - c[3]) <= tol)
+        if score > best:
+            best, base = score, c[3]
+    seated = [c for c in parts if abs(c[3] - base) <= tol]
+    heights = sorted(c[3] - c[1] for c in seated if c[2] - c[0] > 2)
+    body = float(heights[len(heights) // 2]) if heights else float(height)
+    # a full-height glyph's bottom: the slash reaches a little below the baseline
+    kept = [c for c in parts if abs(c[3] - base) <= max(tol, 0.3 * body)
+            and c[3] - c[1] > 0.1 * body]
+    return kept, float(base), body
+
+
+CONSONANTS = "".join(chr(c) for c in range(0x0E01, 0x0E2F))
+
+
+def glyph_groups(image: Image.Image, box: tuple[int, int, int, int],
+                 alphabet: str = THAI_DIGITS + "./") -> list[list[tuple[str, float, tuple]]]:
+    """The glyphs on the baseline of ``box`` read against templates of ``alphabet``, in
+    groups cut where the gap is wider than a third of the digits' body (a typed space;
+    Sarabun's is half a body, its glyphs' gaps a fifth). Each glyph is also matched against
+    the Thai consonants: a glyph nearer one of them (ว aside) is given as ``"ก"`` with
+    confidence 0, so that a group of letters shows as such. Two digits touching (๕๖ in
+    Sarabun) are cut apart."""
+    x0, y0, x1, y1 = (max(0, box[0]), max(0, box[1]), min(image.width, box[2]),
+                      min(image.height, box[3]))
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return []
+    mask = ink(image.crop((x0, y0, x1, y1)))
+    parts = components(mask, min_area=max(4, (y1 - y0) // 20))
+    parts, _, body = _on_baseline(parts, y1 - y0)
+    if not parts:
+        return []
+    parts.sort(key=lambda c: c[0])
+    merged: list[list[int]] = []
+    for c in parts:
+        if merged:
+            m = merged[-1]
+            overlap = min(m[2], c[2]) - max(m[0], c[0])
+            if overlap > 0.6 * min(m[2] - m[0], c[2] - c[0]):
+                merged[-1] = [min(m[0], c[0]), min(m[1], c[1]), max(m[2], c[2]),
+                              max(m[3], c[3]), m[4] + c[4]]
+                continue
+        merged.append(list(c))
+    groups: list[list[tuple[str, float, tuple]]] = []
+    right = None
+    letters = alphabet.replace(".", "")
+    everything = letters + "".join(c for c in CONSONANTS if c not in letters)
+    for m in merged:
+        w, h = m[2] - m[0], m[3] - m[1]
+        at = (m[0] + x0, m[1] + y0, m[2] + x0, m[3] + y0)
+        if right is None or m[0] - right > 0.35 * body:
+            groups.append([])
+        right = m[2] if right is None else max(right, m[2])
+        if h < 0.45 * body and w < 0.6 * body:
+            if "." in alphabet:
+                groups[-1].append((".", 0.9, at))
+            continue
+        glyph = mask.crop(tuple(m[:4]))
+        ch, conf = classify(glyph, h / body, everything)
+        if w > 1.5 * body:  # two digits touching (๕๖ in Sarabun)
+            pair = _split_pair(mask, m, body, everything)
+            if pair and all(c in THAI_DIGITS for c, _, _ in pair):
+                for c, cf, (a, b) in pair:
+                    groups[-1].append((c, cf, (a + x0, m[1] + y0, b + x0, m[3] + y0)))
+                continue
+        if ch not in letters:
+            groups[-1].append(("ก", 0.0, at))
+            continue
+        groups[-1].append((ch, conf, at))
+    return [g for g in groups if g]
+
+
+def _split_pair(mask: Image.Image, m, body: float, alphabet: str):
+    """A wide component cut in two at its thinnest column near the middle, each half read:
+    [(character, confidence, (x0, x1)), ...], or None when a half is not sure."""
+    x0, y0, x1, y1 = m[:4]
+    w = x1 - x0
+    data = mask.crop((x0, y0, x1, y1))
+    cols = [(y1 - y0) - data.crop((i, 0, i + 1, y1 - y0)).histogram()[0] for i in range(w)]
+    lo, hi = int(0.3 * w), int(0.7 * w)
+    if hi <= lo:
+        return None
+    cut = min(range(lo, hi), key=lambda i: cols[i])
+    out = []
+    for a, b in ((0, cut), (cut + 1, w)):
+        half = data.crop((a, 0, b, y1 - y0))
+        box = half.getbbox()
+        if box is None:
+            return None
+        glyph = half.crop(box)
+        ch, conf = classify(glyph, (box[3] - box[1]) / body, alphabet)
+        if conf < 0.7:
+            return None
+        out.append((ch, conf, (x0 + a + box[0], x0 + a + box[2])))
+    return out
+
+
+def is_letters(group) -> bool:
+    """Whether a glyph group is a word of letters rather than digits."""
+    return sum(ch == "ก" for ch, _, _ in group) * 2 >= len(group)
+
+
+def _text(group) -> str:
+    return "".join(ch for ch, _, _ in group if ch != "ก")
+
+
 _DIGITISH = re.compile(r"^[๐-๙0-9.,]+$")
 
 
+def _region(line: Line, x0: int, x1: int) -> tuple[int, int, int, int]:
+    """A crop of a line from ``x0`` to ``x1``: its height and a little more (the boxes of
+    Tesseract's words reach into the lines around, the baseline filter drops those)."""
+    pad = _body(line) // 6
+    return (x0, line.box[1] - pad, x1, line.box[3] + pad)
+
+
 def reread_digits(image: Image.Image, line: Line) -> Line:
-    """The line with each run of digits read again glyph by glyph (one word a run)."""
+    """The line with each run of digits read again glyph by glyph from the line's own
+    crop (one word a run)."""
     words: list[Word] = []
     run: list[Word] = []
+    body = _body(line)
 
     def flush():
         if not run:
             return
         if any(re.search(r"[๐-๙0-9]", w.text) for w in run):
-            text = "".join(c for c, _, _ in read_glyphs(image, band(run), THAI_DIGITS + "."))
+            rx0, rx1 = min(w.box[0] for w in run), max(w.box[2] for w in run)
+            groups = glyph_groups(image, _region(line, rx0 - 3 * body // 2, rx1 + body),
+                                  THAI_DIGITS + ".")
+            kept = [g for g in groups if not is_letters(g)
+                    and min(c[2][2] for c in g) > rx0 and min(c[2][0] for c in g) < rx1]
+            text = " ".join(_text(g) for g in kept)
             if re.search(r"[๐-๙]", text):
                 conf = min(w.confidence for w in run)
                 words.append(Word(text, conf, _union(w.box for w in run)))
@@ -313,6 +472,56 @@ def reread_digits(image: Image.Image, line: Line) -> Line:
     new = make_line(words)
     new.text = normalise(new.text)
     return new
+
+
+def drop_coloured(image: Image.Image, lines: list[Line]) -> list[Line]:
+    """The lines without the words printed in blue (a stamp over the letter: the letter's
+    text is black, its urgency red): a word is left out when most of its ink is blue."""
+    rgb = image.convert("RGB")
+    r, _, b = rgb.split()
+    coloured = ImageChops.subtract(b, r).point(lambda v: 255 if v > 60 else 0)
+    dark = rgb.convert("L").point(lambda v: 255 if v < 200 else 0)
+    out = []
+    for line in lines:
+        words = []
+        for word in line.words:
+            box = word.box
+            if box[2] <= box[0] or box[3] <= box[1]:
+                continue
+            ink_px = dark.crop(box).histogram()[255]
+            colour_px = coloured.crop(box).histogram()[255]
+            if ink_px and colour_px > 0.5 * ink_px:
+                continue
+            words.append(word)
+        if len(words) == len(line.words):
+            out.append(line)
+        elif words:
+            new = make_line(words)
+            new.text = normalise(new.text)
+            out.append(new)
+    return out
+
+
+_SPECK = re.compile(r"^[.,'`|!‘’:;_~-]+$")
+
+
+def drop_specks(lines: list[Line]) -> list[Line]:
+    """Salt and pepper Tesseract read as punctuation at a line's ends (". ๒๕๖๕ |") left
+    out: a line's indentation then is that of its text (a full stop at the end is kept)."""
+    out = []
+    for line in lines:
+        words = list(line.words)
+        while words and _SPECK.match(words[0].text):
+            words.pop(0)
+        while words and _SPECK.match(words[-1].text) and words[-1].text != ".":
+            words.pop()
+        if len(words) == len(line.words):
+            out.append(line)
+        elif words:
+            new = make_line(words)
+            new.text = normalise(new.text)
+            out.append(new)
+    return out
 
 
 # lines -----------------------------------------------------------------------------------
@@ -435,12 +644,26 @@ _CODE = re.compile(r"^([ก-ฮ]{1,5}\.?(?:\s*[ก-ฮ]{1,3})?)?\s*")
 
 
 def _number(image, page: OcrPage, lines: list[Line], known_codes, steps) -> Field | None:
-    """ที่: the agency's code (letters), then digits, dots, a slash, ว and digits."""
-    for line in lines:
-        if not _starts(line, "ที่") or key(line.text).startswith(key("ที่ส")) and "/" not in line.text:
-            continue
+    """ที่: the agency's code (letters), then digits, dots, a slash, ว and digits. Where no
+    line begins with ที่ (its label read as "i" or "7"), the first line above เรื่อง with a
+    slash after a short first word."""
+    labelled = [line for line in lines if _starts(line, "ที่")
+                and not (key(line.text).startswith(key("ที่ส")) and "/" not in line.text)]
+    if not labelled and "constrain" in steps:
+        for line in lines:
+            if _starts(line, "เรื่อง") or _starts(line, "เรียน"):
+                break
+            left = _split(line)[0]
+            if len(left.words) > 1 and len(left.words[0].text) <= 2 and "/" in left.text \
+                    and "/" not in left.words[0].text:
+                labelled.append(line)
+                break
+    for line in labelled:
         left = _split(line)[0]
         words, text = _after(left, "ที่")
+        if not words and not _starts(line, "ที่"):
+            words = left.words[1:]
+            text = normalise(make_line(words).text)
         if not words or not re.search(r"[/๐-๙0-9]", text):
             continue
         text = text.replace(" ", "")
@@ -456,14 +679,13 @@ def _number(image, page: OcrPage, lines: list[Line], known_codes, steps) -> Fiel
         # five letters long; what comes after a known code is digits
         digit_words = words[len(letters):]
         value_text = "".join(w.text for w in digit_words)
-        if "glyphs" in steps and digit_words:
-            glyph_box = band(digit_words)
-            glyphs = read_glyphs(image, glyph_box, THAI_DIGITS + "./ว")
-            value_text = "".join(ch for ch, _, _ in glyphs)
-            # ว where Tesseract saw it; templates of one letter confuse ว with ๑/๐
-            if re.search(r"/ว", text) and "/ว" not in value_text and "/" in value_text:
-                head, _, tail = value_text.partition("/")
-                value_text = f"{head}/ว{tail[1:] if tail[:1] in 'ว๑๐' and len(tail) > 4 else tail}"
+        if "glyphs" in steps:
+            start = max(w.box[2] for w in left.words[:len(left.words) - len(words)])
+            groups = glyph_groups(image, _region(left, start + 1, left.box[2] + _body(left)),
+                                  THAI_DIGITS + "./ว")
+            digit_groups = [g for g in groups if not is_letters(g)]
+            if digit_groups:
+                value_text = "".join(_text(g) for g in digit_groups)
         value_text = _digits_thai(value_text)
         if "constrain" in steps:
             value_text = re.sub(r"[^๐-๙./ว]", "", value_text)
@@ -471,6 +693,8 @@ def _number(image, page: OcrPage, lines: list[Line], known_codes, steps) -> Fiel
                 near = difflib.get_close_matches(code, list(known_codes), n=1, cutoff=0.5)
                 if near:
                     code = near[0]
+        if "constrain" in steps and key(code) == key("ที่"):
+            code = ""  # the label's own letter left over (ท)
         value = f"{code} {value_text}".strip() if code else value_text
         return _field_of(words, value, page)
     return None
@@ -481,7 +705,70 @@ _DATE = re.compile(r"([๐-๙0-9][^\sก-ฮ]{0,2})\s*([ก-ฮ][ก-ฮ\u0e30-
 
 
 def _date(image, page: OcrPage, lines: list[Line], steps) -> Field | None:
-    """The letter's date: the first line with a day, a month's name and a year."""
+    """The letter's date: a month's name (matched against the months' names) with a day
+    before it and a year after it, on a line above เรื่อง; the digits read glyph by glyph."""
+    if "glyphs" in steps:
+        found = _date_by_month(image, page, lines, steps)
+        if found is not None:
+            return found
+    return _date_by_text(image, page, lines, steps)
+
+
+def _month_of(text: str) -> int | None:
+    """The month (0..11) a Thai word reads as, closest by skeleton, or None."""
+    k = key(normalise(text))
+    if len(k) < 2:
+        return None
+    keys = [key(x) for x in MONTHS] + [key(x) for x in SHORT_MONTHS]
+    near = difflib.get_close_matches(k, keys, n=1, cutoff=0.6)
+    return keys.index(near[0]) % 12 if near else None
+
+
+def _date_by_month(image, page: OcrPage, lines: list[Line], steps) -> Field | None:
+    for line in lines:
+        if _starts(line, "เรื่อง") or _starts(line, "เรียน"):
+            break
+        for part in _split(line):
+            if not re.search(r"[ก-ฮ]", part.text):
+                continue
+            body = _body(part)
+            groups: list = []
+            for g in glyph_groups(image, _region(part, part.box[0] - body,
+                                                 part.box[2] + 3 * body), THAI_DIGITS):
+                # a word's letters below the baseline (ฤ) are dropped: its pieces join
+                if groups and is_letters(g) and is_letters(groups[-1]):
+                    groups[-1] = groups[-1] + g
+                else:
+                    groups.append(g)
+            for i, group in enumerate(groups):
+                if not is_letters(group) or i == 0 or i + 1 >= len(groups):
+                    continue
+                gx0, gx1 = group[0][2][0], group[-1][2][2]
+                text = "".join(w.text for w in part.words
+                               if min(w.box[2], gx1) - max(w.box[0], gx0)
+                               > 0.5 * (w.box[2] - w.box[0]))
+                month = _month_of(text)
+                if month is None:
+                    continue
+                day, year = groups[i - 1], groups[i + 1]
+                if is_letters(day) or is_letters(year):
+                    continue
+                parsed = _parse(f"{_text(day)} {MONTHS[month]} {_text(year)}")
+                if parsed is None and "constrain" in steps:
+                    parsed = _repair_date(_text(day), month, _text(year))
+                if parsed is None:
+                    continue
+                box = (day[0][2][0], min(c[2][1] for c in group), year[-1][2][2],
+                       max(c[2][3] for c in group))
+                conf = min(c[1] for c in day + year)
+                return Field(parsed.isoformat(), round(min(conf, part.confidence + 0.5), 3),
+                             _frac(box, page))
+    return None
+
+
+def _date_by_text(image, page: OcrPage, lines: list[Line], steps) -> Field | None:
+    """The date as Tesseract's text has it: the first line with a day, a month's name and
+    a year."""
     for line in lines:
         if _starts(line, "เรื่อง") or _starts(line, "เรียน"):
             break
@@ -611,6 +898,10 @@ def read_fields(image: Image.Image, page: OcrPage, *, known_codes=(),
     references, enclosures, urgency and secrecy (1..3); a field not found is left out.
     ``steps``: the corrections after Tesseract (for measuring each one's gain)."""
     lines = [Line(line.words, line.box, normalise(line.text)) for line in page.lines]
+    if "colour" in steps:
+        lines = drop_coloured(image, lines)
+    if "constrain" in steps:
+        lines = drop_specks(lines)
     if "glyphs" in steps:
         lines = [reread_digits(image, line) for line in lines]
     kind = "memo" if any(_starts(line, "ส่วนราชการ") for line in lines[:8]) else "external"
