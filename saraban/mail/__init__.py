@@ -1,0 +1,1 @@
+"""The saraban@ mailbox: letters, receipt confirmations and notifications by e-mail."""
