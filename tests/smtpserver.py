@@ -1,7 +1,8 @@
 """A real Postfix for the sending tests: its own configuration, queue and Maildir in a
-temporary folder, an SMTP listener on a free loopback port that requires STARTTLS with a
-self-signed certificate the test makes, and every address of the test domain delivered
-into one Maildir (a virtual mailbox domain with a static map) that the test reads.
+temporary folder (under /tmp, searchable by the postfix user), an SMTP listener on a free
+loopback port that requires STARTTLS with a self-signed certificate the test makes, and
+every address of the test domain delivered into one Maildir (a virtual mailbox domain with
+a static map) that the test reads.
 
 Postfix's master must start as root; without Debian's ``postfix`` (or as another user) the
 tests skip saying why, except in CI, where they fail.
@@ -16,6 +17,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -148,16 +150,22 @@ class Postfix:
         path = self.dir / "maillog"
         return path.read_text(errors="replace") if path.exists() else "(no maillog)"
 
-    def delivered(self, count: int = 1, timeout: float = 30) -> list[EmailMessage]:
-        """The messages in the Maildir, waiting until there are at least ``count``."""
+    def delivered_raw(self, count: int = 1, timeout: float = 30) -> list[bytes]:
+        """The bytes of the messages in the Maildir, as Postfix delivered them, in order
+        of arrival, waiting until there are at least ``count`` (or ``timeout`` passed)."""
         deadline = time.monotonic() + timeout
         while True:
-            paths = sorted((self.maildir / "new").glob("*")) if self.maildir.exists() else []
+            folder = self.maildir / "new"
+            paths = list(folder.glob("*")) if folder.exists() else []
             if len(paths) >= count or time.monotonic() > deadline:
                 break
             time.sleep(0.1)
-        return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-                for p in paths]
+        return [p.read_bytes() for p in sorted(paths, key=lambda p: p.stat().st_mtime_ns)]
+
+    def delivered(self, count: int = 1, timeout: float = 30) -> list[EmailMessage]:
+        """The messages in the Maildir, parsed (see :meth:`delivered_raw`)."""
+        return [email.message_from_bytes(raw, policy=email.policy.default)
+                for raw in self.delivered_raw(count, timeout)]
 
 
 def _certificate(directory: Path) -> Path:
@@ -179,12 +187,10 @@ def start_postfix(directory: Path) -> Postfix:
     if shutil.which("openssl") is None:
         _unavailable("openssl is needed to make the test certificate")
     directory.mkdir(parents=True, exist_ok=True)
-    # Postfix refuses a queue under a folder others cannot search (the daemons run as the
-    # postfix user) and a configuration others can write
-    for parent in [directory, *directory.parents]:
-        if parent == Path("/tmp") or parent == Path("/"):
-            break
-        parent.chmod(parent.stat().st_mode | 0o711)
+    # Postfix's daemons run as the postfix user and must reach the queue: the folder is
+    # searchable by others, and lives outside pytest's base folder (pytest sets that back
+    # to 0700 whenever a pytest session starts on the machine)
+    directory.chmod(0o711)
     try:
         owner = pwd.getpwnam("postfix")  # the Maildir's owner too (the virtual agent)
     except KeyError:
@@ -207,9 +213,14 @@ def start_postfix(directory: Path) -> Postfix:
 
 
 @pytest.fixture()
-def postfix(tmp_path):
-    server = start_postfix(tmp_path / "postfix")
+def postfix():
+    directory = Path(tempfile.mkdtemp(prefix="saraban-postfix-"))
+    directory.chmod(0o711)
     try:
-        yield server
+        server = start_postfix(directory / "postfix")
+        try:
+            yield server
+        finally:
+            server._postfix("stop")
     finally:
-        server._postfix("stop")
+        shutil.rmtree(directory, ignore_errors=True)

@@ -81,7 +81,7 @@ def letter_message(document: Document, to_address: str) -> EmailMessage:
     if not files:
         raise MailRefusal("หนังสือยังไม่มีไฟล์ กรุณาแนบไฟล์หนังสือก่อน",
                           "The document has no file to send.", status=409)
-    number = thaidate.to_thai_digits(document.number)
+    number = document.number  # as it was numbered, digits and all
     message = _base(to_address, f"ที่ {number} เรื่อง {document.subject}")
     lines = [f"ที่ {number}"]
     if document.doc_date:
