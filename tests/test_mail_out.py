@@ -151,3 +151,23 @@ def test_the_server_down_then_back_sends_once(db_session, mail_config):
     assert (row.status, row.attempts) == (MailStatus.SENT, 2)
     delivered = mail_config.delivered(2, timeout=3)  # a second copy would be there by now
     assert [m["Message-ID"] for m in delivered] == [message_id]  # the same message, once
+
+
+def test_saraban_mail_send_once(app, db_session, mail_config):
+    """The command an operator runs (from cron or a timer): one pass, what it did told."""
+    from saraban.mail.messages import letter_message
+    from saraban.mail.sending import queue_mail
+
+    document = _letter(db_session)
+    row = queue_mail(letter_message(document, f"saraban@{mail_config.domain}"),
+                     kind=MailKind.LETTER, document_id=document.id)
+    message_id = row.message_id
+    db_session.commit()
+    result = app.test_cli_runner().invoke(args=["mail-send", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "ส่งแล้ว 1" in result.output
+    assert [m["Message-ID"] for m in mail_config.delivered(1)] == [message_id]
+
+    app.config["MAIL_SMTP_URL"] = None
+    result = app.test_cli_runner().invoke(args=["mail-send", "--once"])
+    assert result.exit_code != 0 and "SARABAN_MAIL_SMTP_URL" in result.output
