@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 DOMAIN = "agency.test"
+REFUSED = f"nobody@{DOMAIN}"  # refused with 550 at RCPT TO
 POSTFIX = shutil.which("postfix") or "/usr/sbin/postfix"
 
 
@@ -65,6 +66,9 @@ smtpd_tls_cert_file = {dir}/server.crt
 smtpd_tls_key_file = {dir}/server.key
 smtpd_tls_security_level = encrypt
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+# an address the tests use for a permanent refusal
+smtpd_recipient_restrictions =
+    check_recipient_access inline:{{{{ {refused}=550 5.1.1 no such mailbox }}}}
 virtual_mailbox_domains = {domain}
 virtual_mailbox_base = {dir}/mail
 virtual_mailbox_maps = static:inbox/
@@ -197,7 +201,7 @@ def start_postfix(directory: Path) -> Postfix:
         _unavailable("there is no postfix user (Debian's postfix package makes it)")
     port = _free_port()
     (directory / "main.cf").write_text(MAIN_CF.format(
-        dir=directory, domain=DOMAIN, uid=owner.pw_uid, gid=owner.pw_gid))
+        dir=directory, domain=DOMAIN, refused=REFUSED, uid=owner.pw_uid, gid=owner.pw_gid))
     (directory / "master.cf").write_text(MASTER_CF.format(port=port))
     for sub in ("mail", "queue", "data"):
         (directory / sub).mkdir()

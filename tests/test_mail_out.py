@@ -171,3 +171,44 @@ def test_saraban_mail_send_once(app, db_session, mail_config):
     app.config["MAIL_SMTP_URL"] = None
     result = app.test_cli_runner().invoke(args=["mail-send", "--once"])
     assert result.exit_code != 0 and "SARABAN_MAIL_SMTP_URL" in result.output
+
+
+def test_a_permanent_refusal_fails_the_message_without_retry(db_session, mail_config):
+    from saraban.mail.messages import letter_message
+    from saraban.mail.sending import queue_mail, send_once
+    from tests.smtpserver import REFUSED
+
+    document = _letter(db_session)
+    row = queue_mail(letter_message(document, REFUSED), kind=MailKind.LETTER,
+                     document_id=document.id)
+    message_id = row.message_id
+    assert send_once().failed == 1
+    row = _queued(db_session, message_id)
+    assert (row.status, row.attempts, row.next_attempt_at) == (MailStatus.FAILED, 1, None)
+    assert "550" in row.last_error
+    assert send_once().failed == 0
+
+
+def test_the_settings_are_checked_at_start(tmp_path, monkeypatch):
+    from saraban.config import ConfigError, load_config
+    from saraban.mail.smtp import SmtpSettings
+
+    monkeypatch.setenv("SARABAN_ENV", "testing")
+    monkeypatch.setenv("SARABAN_DATA_DIR", str(tmp_path))
+    for bad in ("http://mail.agency.test", "smtp://", "smtp://host:notaport"):
+        monkeypatch.setenv("SARABAN_MAIL_SMTP_URL", bad)
+        with pytest.raises(ConfigError, match="SARABAN_MAIL_SMTP_URL"):
+            load_config(str(tmp_path))
+    monkeypatch.setenv("SARABAN_MAIL_SMTP_URL", "smtps://saraban%40agency.go.th:pw@mail.go.th")
+    monkeypatch.setenv("SARABAN_MAIL_SMTP_PASSWORD_FILE", str(tmp_path / "none"))
+    with pytest.raises(ConfigError, match="MAIL_SMTP_PASSWORD_FILE"):
+        load_config(str(tmp_path))
+    (tmp_path / "pw").write_text("จาก-ไฟล์\n")
+    monkeypatch.setenv("SARABAN_MAIL_SMTP_PASSWORD_FILE", str(tmp_path / "pw"))
+    settings = SmtpSettings.from_config(load_config(str(tmp_path)))
+    assert (settings.host, settings.port, settings.implicit_tls) == ("mail.go.th", 465, True)
+    assert (settings.username, settings.password) == ("saraban@agency.go.th", "จาก-ไฟล์")
+    monkeypatch.setenv("SARABAN_MAIL_SMTP_URL", "smtp://mail.go.th")
+    monkeypatch.delenv("SARABAN_MAIL_SMTP_PASSWORD_FILE")
+    settings = SmtpSettings.from_config(load_config(str(tmp_path)))
+    assert (settings.port, settings.implicit_tls, settings.username) == (587, False, None)
