@@ -212,3 +212,41 @@ def test_the_settings_are_checked_at_start(tmp_path, monkeypatch):
     monkeypatch.delenv("SARABAN_MAIL_SMTP_PASSWORD_FILE")
     settings = SmtpSettings.from_config(load_config(str(tmp_path)))
     assert (settings.port, settings.implicit_tls, settings.username) == (587, False, None)
+
+
+def test_a_message_claimed_by_one_worker_is_not_sent_by_another(db_session, mail_config):
+    """A second worker's pass finds nothing while the first worker's lease holds, and a
+    message sent meanwhile is not sent again by the worker that claimed it."""
+    from flask import current_app
+
+    from saraban.mail.messages import letter_message
+    from saraban.mail.sending import _claim, _send, queue_mail, send_once
+    from saraban.mail.smtp import SmtpSettings
+
+    document = _letter(db_session)
+    row = queue_mail(letter_message(document, f"saraban@{mail_config.domain}"),
+                     kind=MailKind.LETTER, document_id=document.id)
+    message_id = row.message_id
+    ((row_id, lease),) = _claim(10)
+    db_session.commit()
+    assert send_once().sent == 0  # the other worker: nothing is due
+    settings = SmtpSettings.from_config(current_app.config)
+    outcome, client = _send(row_id, lease, settings, None)
+    client.quit()
+    db_session.commit()
+    assert outcome == "sent"
+    outcome, _ = _send(row_id, lease, settings, None)  # the same claim, once more
+    assert outcome == "skipped"
+    assert [m["Message-ID"] for m in mail_config.delivered(2, timeout=3)] == [message_id]
+
+
+def test_secret_and_unnumbered_letters_do_not_go_by_mail(db_session, mail_config):
+    from saraban.mail.messages import MailRefusal, letter_message
+
+    document = _letter(db_session)
+    document.secrecy = 1
+    with pytest.raises(MailRefusal, match="หนังสือลับ"):
+        letter_message(document, f"saraban@{mail_config.domain}")
+    document.secrecy, document.number = 0, None
+    with pytest.raises(MailRefusal, match="ยังไม่มีเลขที่"):
+        letter_message(document, f"saraban@{mail_config.domain}")
