@@ -22,10 +22,12 @@ import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 DOMAIN = "agency.test"
+USER, PASSWORD = f"saraban@{DOMAIN}", "รหัส-ส่งเมล-1"  # a SASL login (Cyrus sasldb)
 REFUSED = f"nobody@{DOMAIN}"  # refused with 550 at RCPT TO
 POSTFIX = shutil.which("postfix") or "/usr/sbin/postfix"
 
@@ -69,6 +71,11 @@ smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 # an address the tests use for a permanent refusal
 smtpd_recipient_restrictions =
     check_recipient_access inline:{{{{ {refused}=550 5.1.1 no such mailbox }}}}
+smtpd_tls_auth_only = yes
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = cyrus
+cyrus_sasl_config_path = {dir}/sasl
+smtpd_sasl_local_domain = {domain}
 virtual_mailbox_domains = {domain}
 virtual_mailbox_base = {dir}/mail
 virtual_mailbox_maps = static:inbox/
@@ -115,6 +122,10 @@ class Postfix:
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
+
+    @property
+    def login_url(self) -> str:
+        return f"smtp://{quote(USER, safe='')}:{quote(PASSWORD, safe='')}@127.0.0.1:{self.port}"
 
     @property
     def maildir(self) -> Path:
@@ -183,6 +194,20 @@ def _certificate(directory: Path) -> Path:
     return crt
 
 
+def _sasl(directory: Path, owner) -> None:
+    """One login for smtpd's AUTH (PLAIN, LOGIN), only over TLS: a Cyrus sasldb."""
+    (directory / "sasl").mkdir()
+    db = directory / "sasldb2"
+    (directory / "sasl" / "smtpd.conf").write_text(
+        f"pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\n"
+        f"sasldb_path: {db}\n")
+    name, _, realm = USER.partition("@")
+    subprocess.run(["saslpasswd2", "-p", "-c", "-f", str(db), "-u", realm, name],
+                   input=PASSWORD.encode(), check=True, capture_output=True, timeout=30)
+    os.chown(db, owner.pw_uid, owner.pw_gid)
+    db.chmod(0o600)
+
+
 def start_postfix(directory: Path) -> Postfix:
     if not Path(POSTFIX).exists():
         _unavailable("Debian's postfix is not installed (apt-get install postfix)")
@@ -190,6 +215,8 @@ def start_postfix(directory: Path) -> Postfix:
         _unavailable("Postfix's master must be started as root")
     if shutil.which("openssl") is None:
         _unavailable("openssl is needed to make the test certificate")
+    if shutil.which("saslpasswd2") is None:
+        _unavailable("saslpasswd2 is needed for the SMTP login (apt-get install sasl2-bin)")
     directory.mkdir(parents=True, exist_ok=True)
     # Postfix's daemons run as the postfix user and must reach the queue: the folder is
     # searchable by others, and lives outside pytest's base folder (pytest sets that back
@@ -208,6 +235,7 @@ def start_postfix(directory: Path) -> Postfix:
     for sub in ("mail", "data"):
         os.chown(directory / sub, owner.pw_uid, owner.pw_gid)
     ca = _certificate(directory)
+    _sasl(directory, owner)
     server = Postfix(dir=directory, port=port, ca_file=ca)
     check = server._postfix("check")
     if check.returncode != 0:

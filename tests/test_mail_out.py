@@ -250,3 +250,25 @@ def test_secret_and_unnumbered_letters_do_not_go_by_mail(db_session, mail_config
     document.secrecy, document.number = 0, None
     with pytest.raises(MailRefusal, match="ยังไม่มีเลขที่"):
         letter_message(document, f"saraban@{mail_config.domain}")
+
+
+def test_a_login_is_used_when_the_url_names_a_user(app, db_session, mail_config):
+    from saraban.mail.messages import letter_message
+    from saraban.mail.sending import queue_mail, send_once
+    from tests.smtpserver import USER
+
+    app.config["MAIL_SMTP_URL"] = mail_config.login_url.replace(":%E0", ":wrong%E0", 1)
+    document = _letter(db_session)
+    row = queue_mail(letter_message(document, f"saraban@{mail_config.domain}"),
+                     kind=MailKind.LETTER, document_id=document.id)
+    message_id = row.message_id
+    assert send_once().retried == 1  # a refused login is the office's to fix: kept queued
+    row = _queued(db_session, message_id)
+    assert "SMTPAuthenticationError" in row.last_error
+
+    app.config["MAIL_SMTP_URL"] = mail_config.login_url
+    row.next_attempt_at = row.created_at
+    db_session.commit()
+    assert send_once().sent == 1, mail_config.log()
+    assert f"sasl_username={USER}" in mail_config.log()
+    assert [m["Message-ID"] for m in mail_config.delivered(1)] == [message_id]

@@ -9,6 +9,7 @@ is the URL's, or the first line of ``MAIL_SMTP_PASSWORD_FILE``.
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -74,8 +75,24 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
             client.starttls(context=context)
             client.ehlo()
         if settings.username:
-            client.login(settings.username, settings.password or "")
+            _login(client, settings.username, settings.password or "")
     except BaseException:
         client.close()
         raise
     return client
+
+
+def _login(client: smtplib.SMTP, username: str, password: str) -> None:
+    """AUTH as smtplib does, except that a name or password in Thai (or any non-ASCII) goes
+    as UTF-8 in AUTH PLAIN (RFC 4616), which smtplib's own encoding cannot send."""
+    if (username + password).isascii():
+        client.login(username, password)
+        return
+    mechanisms = client.esmtp_features.get("auth", "").upper().split()
+    if "PLAIN" not in mechanisms:
+        raise smtplib.SMTPAuthenticationError(
+            504, b"the server offers no AUTH PLAIN for a non-ASCII name or password")
+    token = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
+    code, reply = client.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
