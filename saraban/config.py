@@ -94,6 +94,34 @@ def _ecms_signatures() -> dict:
             "ECMS_ALLOW_SHA1": allow_sha1}
 
 
+def _mail_out() -> dict:
+    """The office's submission server (saraban/mail/smtp.py): smtp://user:pass@host:587
+    (STARTTLS, always) or smtps://user:pass@host:465 (TLS from the start); the password
+    may be kept out of the URL in MAIL_SMTP_PASSWORD_FILE. Unset: nothing is sent."""
+    from urllib.parse import urlsplit
+
+    url = _env("MAIL_SMTP_URL")
+    password_file = _env("MAIL_SMTP_PASSWORD_FILE")
+    ca_file = _env("MAIL_SMTP_CA_FILE")
+    if url is not None:
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018  (a bad port raises here)
+        except ValueError as error:
+            raise ConfigError(f"SARABAN_MAIL_SMTP_URL is not a URL: {error}") from None
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ConfigError("SARABAN_MAIL_SMTP_URL must be smtp://[user[:password]@]host[:587] "
+                              "(STARTTLS) or smtps://...host[:465], not "
+                              f"{parts.scheme or '(no scheme)'}://...")
+    for name, path in (("MAIL_SMTP_PASSWORD_FILE", password_file),
+                       ("MAIL_SMTP_CA_FILE", ca_file)):
+        if path is not None and not Path(path).is_file():
+            raise ConfigError(f"SARABAN_{name}: no file {path!r}")
+    return {"MAIL_SMTP_URL": url, "MAIL_SMTP_PASSWORD_FILE": password_file,
+            "MAIL_SMTP_CA_FILE": ca_file,
+            "MAIL_FROM": _env("MAIL_FROM", "saraban@localhost")}
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     env = overrides.get("ENV") or _env("ENV", "production")
@@ -146,6 +174,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ECMS_ORG_ID": _ecms_org_id(),
         # XML-DSig: outbound signing (off), trusted certificates, SHA-1 (refused)
         **_ecms_signatures(),
+        # the saraban@ mailbox, sending side: the submission server and our address
+        **_mail_out(),
     }
     secret = overrides.get("SECRET_KEY") or _env("SECRET_KEY")
     if not secret:

@@ -42,6 +42,7 @@ from saraban.exchange.ecms.models import (
 from saraban.exchange.models import ExchangeMessage, ExchangeRefusal, Peer
 from saraban.intake.models import IntakeBatch, IntakeDraft  # noqa: F401
 from saraban.mail.models import MailArrival, MailboxState  # noqa: F401
+from saraban.mail.outbox_models import MailKind, MailStatus, OutgoingMail  # noqa: F401
 from saraban.records.models import DestructionItem, DestructionList, Loan
 from saraban.registers.models import (
     Dispatch,

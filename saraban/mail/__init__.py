@@ -1,1 +1,2 @@
-"""The saraban@ mailbox: official letters received by e-mail (IMAP)."""
+"""The saraban@ mailbox: letters received (IMAP) and sent (SMTP), receipt confirmations and
+notifications by e-mail."""
