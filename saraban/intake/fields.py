@@ -729,8 +729,9 @@ def _date_by_month(image, page: OcrPage, lines: list[Line], steps) -> Field | No
         if _starts(line, "เรื่อง") or _starts(line, "เรียน"):
             break
         for part in _split(line):
-            if not re.search(r"[ก-ฮ]", part.text):
-                continue
+            if not any(_month_of(run) is not None
+                       for run in re.findall(r"[ก-ฮ\u0e30-\u0e4e.]{2,}", part.text)):
+                continue  # the glyphs are read only on a line with a month's name
             body = _body(part)
             groups: list = []
             for g in glyph_groups(image, _region(part, part.box[0] - body,

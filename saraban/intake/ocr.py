@@ -121,63 +121,23 @@ def tsv(image: Image.Image, *, psm: int = 4, lang: str = "tha+eng",
 def ocr(image: Image.Image, *, psm: int = 4, lang: str = "tha+eng",
         config: tuple[str, ...] = ()) -> OcrPage:
     """Words and lines of an image by one Tesseract call (``psm`` 4: a single column of
-    text of various sizes, the layout of a letter). A page with blue ink on it (a receipt
-    stamp over the letter) is read twice: the letter's words from the page without its
-    blue, the stamp's from the page as it is."""
+    text of various sizes, the layout of a letter)."""
     page = OcrPage(image.width, image.height)
     image = _despeckled(image)
-    blue = _blue(image)
-    if blue is None:
-        groups = _groups(tsv(image, psm=psm, lang=lang, config=config))
-    else:
-        plain = image.convert("RGB")
-        plain.paste((255, 255, 255), mask=blue)
-        plain.info["dpi"] = image.info.get("dpi", (300, 300))
-        groups = _groups(tsv(plain, psm=psm, lang=lang, config=config))
-        for at, words in _groups(tsv(image, psm=psm, lang=lang, config=config)).items():
-            stamped = [w for w in words if _mostly(blue, w.box)]
-            if stamped:  # the stamp's words as lines of their own
-                groups[("stamp", *at)] = stamped
-    for words in groups.values():
-        page.words.extend(words)
-        page.lines.append(make_line(words))
-    page.lines.sort(key=lambda line: (line.box[1], line.box[0]))
-    return page
-
-
-def _groups(text: str) -> dict[tuple, list[Word]]:
-    """Tesseract's TSV as words by their line (block, paragraph, line)."""
-    lines: dict[tuple, list[Word]] = {}
-    for row in text.splitlines()[1:]:
+    lines: dict[tuple[int, int, int, int], list[Word]] = {}
+    for row in tsv(image, psm=psm, lang=lang, config=config).splitlines()[1:]:
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
             continue
         left, top, width, height = map(int, cols[6:10])
         word = Word(cols[11].strip(), max(0.0, float(cols[10])) / 100,
                     (left, top, left + width, top + height))
+        page.words.append(word)
         lines.setdefault(tuple(map(int, cols[1:5])), []).append(word)
-    return lines
-
-
-def _blue(image: Image.Image) -> Image.Image | None:
-    """The blue ink of a page as a mask (blue well over red), widened by a pixel for the
-    ink's fringe; None when there is next to none (0.05% of the page)."""
-    from PIL import ImageChops, ImageFilter
-
-    if image.mode != "RGB":
-        return None
-    r, _, b = image.split()
-    mask = ImageChops.subtract(b, r).point(lambda v: 255 if v > 60 else 0)
-    if mask.histogram()[255] < 0.0005 * image.width * image.height:
-        return None
-    return mask.filter(ImageFilter.MaxFilter(3))
-
-
-def _mostly(mask: Image.Image, box: tuple[int, int, int, int]) -> bool:
-    if box[2] <= box[0] or box[3] <= box[1]:
-        return False
-    hist = mask.crop(box).histogram()
-    return hist[255] > 0.05 * (box[2] - box[0]) * (box[3] - box[1])
+    for words in lines.values():
+        page.lines.append(make_line(words))
+    page.lines.sort(key=lambda line: (line.box[1], line.box[0]))
+    return page
 
 
 def _despeckled(image: Image.Image) -> Image.Image:
