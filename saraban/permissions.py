@@ -105,6 +105,20 @@ def usable_registers_query(user: User) -> Select:
     return stmt
 
 
+def register_unit_ids(user: User, kind: RegisterKind | str) -> list[int]:
+    """The units whose register of ``kind`` the user keeps (read once per user object,
+    that is once per request): who numbers a unit's letters, or receives its paper."""
+    kind = RegisterKind(kind)
+    cache = user.__dict__.setdefault("_saraban_register_units", {})
+    if kind not in cache:
+        from saraban.extensions import db
+
+        cache[kind] = sorted(set(db.session.scalars(
+            usable_registers_query(user).where(Register.kind == kind)
+            .with_only_columns(Register.unit_id).distinct())))
+    return cache[kind]
+
+
 def can_register(user: User | None, kind: RegisterKind | str | None = None) -> bool:
     """Keeps a register (of ``kind``, "receipt" or "dispatch", when given): may receive
     (รับหนังสือ), number outgoing letters (ส่งหนังสือ) and read the registers (ทะเบียน).

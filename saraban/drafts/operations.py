@@ -77,17 +77,10 @@ def _not_found() -> DraftError:
 
 # who sees what --------------------------------------------------------------------------
 def _dispatch_units(user: User) -> list[int]:
-    """Units whose dispatch register the user keeps (read once per request)."""
-    cached = user.__dict__.get("_saraban_dispatch_units")
-    if cached is None:
-        from saraban.permissions import usable_registers_query
-        from saraban.registers.models import Register, RegisterKind
+    from saraban.permissions import register_unit_ids
+    from saraban.registers.models import RegisterKind
 
-        cached = sorted(set(db.session.scalars(
-            usable_registers_query(user).where(Register.kind == RegisterKind.DISPATCH)
-            .with_only_columns(Register.unit_id).distinct())))
-        user.__dict__["_saraban_dispatch_units"] = cached
-    return cached
+    return register_unit_ids(user, RegisterKind.DISPATCH)
 
 
 def visible_rule(user: User):

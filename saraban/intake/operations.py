@@ -32,17 +32,10 @@ class IntakeError(OperationError):
 
 
 def _keeper_units(user: User) -> list[int]:
-    """Units whose receipt register the user keeps (read once per request)."""
-    cached = user.__dict__.get("_saraban_receipt_units")
-    if cached is None:
-        from saraban.permissions import usable_registers_query
-        from saraban.registers.models import Register, RegisterKind
+    from saraban.permissions import register_unit_ids
+    from saraban.registers.models import RegisterKind
 
-        cached = sorted(set(db.session.scalars(
-            usable_registers_query(user).where(Register.kind == RegisterKind.RECEIPT)
-            .with_only_columns(Register.unit_id).distinct())))
-        user.__dict__["_saraban_receipt_units"] = cached
-    return cached
+    return register_unit_ids(user, RegisterKind.RECEIPT)
 
 
 def _visible(user: User):
