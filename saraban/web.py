@@ -29,6 +29,7 @@ def register_web(app: Flask) -> None:
     from saraban.exchange.views import pages as exchange_pages
     from saraban.extensions import csrf, login_manager
     from saraban.intake.views import bp as intake_bp
+    from saraban.mail.views import bp as mail_bp
     from saraban.permissions import register_template_globals
     from saraban.records.views import bp as records_bp
     from saraban.registers.views import bp as registers_bp
@@ -54,6 +55,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(drafts_bp)
     app.register_blueprint(signing_bp)
     app.register_blueprint(intake_bp)
+    app.register_blueprint(mail_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(admin_bp)

@@ -63,6 +63,10 @@ class IntakeDraft(Base):
     read_at: Mapped[dt.datetime | None]
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     receipt_id: Mapped[int | None] = mapped_column(ForeignKey("receipt.id"))
+    # a letter that came by e-mail to saraban@: its arrival, confirmed to the sender once
+    # registered
+    mail_arrival_id: Mapped[int | None] = mapped_column(ForeignKey("mail_arrival.id"),
+                                                        unique=True, index=True)
 
     batch: Mapped[IntakeBatch] = relationship(back_populates="drafts")
     file = relationship("StoredFile")

@@ -119,6 +119,60 @@ def accept_scans(user: User, files: list[tuple[str | None, bytes]], *, unit_id=N
     return batch
 
 
+def accept_arrival(user: User, arrival_id) -> IntakeDraft:
+    """A letter that came to the saraban@ mailbox, queued for reading and registering as a
+    scan is (its PDF read for the fields; enclosures kept with it). Only for the clerks the
+    arrivals wait for (the central receipt register's keepers), once."""
+    from saraban.mail.models import ArrivalKind
+    from saraban.mail.receiving import arrivals
+
+    waiting = {a.id: a for a in arrivals(user)}
+    arrival = waiting.get(int(arrival_id)) if is_row_id(arrival_id) else None
+    if arrival is None:
+        raise IntakeError("ไม่พบจดหมายที่รอลงรับ", "No such mail waiting.", status=404)
+    if arrival.kind != ArrivalKind.LETTER or arrival.main_file_id is None:
+        raise IntakeError("จดหมายนี้ไม่มีหนังสือ (PDF) ที่จะลงรับ", "This mail carries no letter "
+                          "(PDF) to register.", status=409)
+    if db.session.scalar(select(IntakeDraft.id).where(IntakeDraft.mail_arrival_id == arrival.id)):
+        raise IntakeError("จดหมายนี้อยู่ในคิวลงรับแล้ว", "This mail is already queued.",
+                          status=409)
+    from saraban.exchange.receiving import central_register
+
+    begin_write(db.session)
+    unit_id = central_register().unit_id
+    batch = IntakeBatch(unit_id=unit_id, created_by_id=user.id, files=1)
+    db.session.add(batch)
+    db.session.flush()
+    draft = IntakeDraft(batch_id=batch.id, unit_id=unit_id, created_by_id=user.id,
+                        position=0, file_id=arrival.main_file_id,
+                        filename=arrival.main_filename or "letter.pdf",
+                        status=IntakeStatus.OCR_PENDING, mail_arrival_id=arrival.id)
+    db.session.add(draft)
+    db.session.flush()
+    record("intake.accept", user=user, obj=batch, unit_id=unit_id,
+           details={"mail_arrival": arrival.id, "letters": 1})
+    return draft
+
+
+def _confirm_to_sender(draft: IntakeDraft, receipt, document) -> None:
+    """The arrival registered, and its sender told the เลขรับ from the saraban@ address
+    (never to an auto-reply, a bounce or a list: may_confirm)."""
+    from email import message_from_bytes, policy
+
+    from saraban.documents.files import read
+    from saraban.mail.messages import may_confirm, receipt_confirmation
+    from saraban.mail.models import ArrivalStatus, MailArrival
+    from saraban.mail.outbox_models import MailKind
+    from saraban.mail.sending import queue_mail
+
+    arrival = db.session.get(MailArrival, draft.mail_arrival_id)
+    arrival.status, arrival.document_id = ArrivalStatus.REGISTERED, document.id
+    headers = dict(message_from_bytes(read(arrival.raw_file), policy=policy.default).items())
+    if may_confirm(headers):
+        queue_mail(receipt_confirmation(headers, receipt.number, receipt.received_at),
+                   kind=MailKind.RECEIPT_CONFIRMATION, document_id=document.id)
+
+
 # the reader -------------------------------------------------------------------------------
 def note_failure(draft: IntakeDraft, error: BaseException) -> None:
     """A reading that failed (its own transaction was rolled back): one attempt more, the
@@ -260,6 +314,8 @@ def register_intake(user: User, draft_id, register_id, data: dict, form_key: str
                                              relation=ReferenceRelation.CITES))
         for n, text in enumerate(lists["enclosures"]):
             db.session.add(Enclosure(document_id=document.id, position=n, description=text))
+    if draft.mail_arrival_id is not None and draft.document_id is None:
+        _confirm_to_sender(draft, receipt, document)
     draft.status, draft.document_id, draft.receipt_id = (IntakeStatus.REGISTERED, document.id,
                                                          receipt.id)
     draft.stamp_place = place
