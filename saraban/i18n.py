@@ -73,6 +73,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "transfer": ("ส่งในระบบ", "Inside the installation"),
         "exchange": ("สารบรรณถึงสารบรรณ", "Saraban exchange"),
         "ecms": ("e-CMS", "e-CMS"),
+        "email": ("ไปรษณีย์อิเล็กทรอนิกส์ (saraban@)", "E-mail (saraban@)"),
         "post_registered": ("ไปรษณีย์ลงทะเบียน", "Registered mail"),
         "post_ems": ("ไปรษณีย์ด่วนพิเศษ (EMS)", "EMS"),
         "hand": ("ส่งด้วยมือ", "By hand"),

@@ -367,3 +367,38 @@ def test_the_numbered_letter_is_the_one_original_and_holds_the_signed_one(office
     assert len(originals) == 1
     numbered = read(originals[0].file)
     assert numbered.startswith(signed) and len(numbered) > len(signed)  # an update after it
+
+
+def test_a_letter_sent_by_email_goes_to_the_mail_outbox(office, db_session):
+    from email import message_from_bytes, policy
+
+    from saraban.delivery.operations import deliveries_of
+    from saraban.documents.files import read
+    from saraban.drafts import operations as ops
+    from saraban.mail.outbox_models import OutgoingMail
+    from saraban.units.models import Agency
+
+    o = office
+    tag = uuid.uuid4().hex[:4]
+    dga = Agency(code=f"DGA{tag}", short_name=f"สพร{tag}", name_th="สำนักงานพัฒนารัฐบาลดิจิทัล",
+                 email="saraban@dga.or.th")
+    db_session.add(dga)
+    db_session.flush()
+    draft = _draft(o)
+    ops.submit_draft(o["drafter"], draft.id, [o["signer"].id])
+    ops.sign_draft(o["signer"], draft.id)
+    with pytest.raises(OperationError, match="ไปรษณีย์อิเล็กทรอนิกส์"):
+        ops.dispatch_draft(o["clerk"], draft.id, o["register"].id,
+                           [{"channel": "email", "email": "not an address"}])
+    done = ops.dispatch_draft(o["clerk"], draft.id, o["register"].id,
+                              [{"channel": "email", "agency_id": dga.id}])
+    delivery = done["deliveries"][0]
+    assert delivery.label == "สำนักงานพัฒนารัฐบาลดิจิทัล" and delivery.status == "queued"
+    mail = db_session.get(OutgoingMail, delivery.message_ref)
+    assert mail.to_address == "saraban@dga.or.th" and mail.status == "queued"
+    message = message_from_bytes(read(mail.file), policy=policy.default)
+    assert done["dispatch"].number_text in str(message["Subject"])
+    pdfs = [p for p in message.iter_attachments() if p.get_content_type() == "application/pdf"]
+    assert pdfs and pdftotext(pdfs[0].get_content()).count(done["dispatch"].number_text)
+    states = deliveries_of([done["dispatch"].id])[done["dispatch"].id]
+    assert states[0].outbox_state == "queued"

@@ -1,9 +1,10 @@
 """One destination of a dispatched letter: its channel, where it went, and how it stands.
 
 Channels: ``transfer`` (a unit of this installation: a transfer it receives), ``exchange``
-(another Saraban installation), ``ecms`` (the government's e-CMS), ``post_registered`` and
-``post_ems`` (ไปรษณีย์ลงทะเบียน / EMS, with the tracking number), ``hand`` (carried by a
-messenger, signed for in the สมุดส่งหนังสือ).
+(another Saraban installation), ``ecms`` (the government's e-CMS), ``email`` (another
+agency's saraban@ address, through the mail outbox), ``post_registered`` and ``post_ems``
+(ไปรษณีย์ลงทะเบียน / EMS, with the tracking number), ``hand`` (carried by a messenger,
+signed for in the สมุดส่งหนังสือ).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Channel(StrEnum):
     TRANSFER = "transfer"
     EXCHANGE = "exchange"
     ECMS = "ecms"
+    EMAIL = "email"  # another agency's saraban@ address, through the mail outbox
     POST_REGISTERED = "post_registered"
     POST_EMS = "post_ems"
     HAND = "hand"
@@ -28,7 +30,8 @@ class Channel(StrEnum):
 
 CHANNEL_NAMES = {
     Channel.TRANSFER: "ส่งในระบบ", Channel.EXCHANGE: "สารบรรณถึงสารบรรณ",
-    Channel.ECMS: "e-CMS", Channel.POST_REGISTERED: "ไปรษณีย์ลงทะเบียน",
+    Channel.ECMS: "e-CMS", Channel.EMAIL: "ไปรษณีย์อิเล็กทรอนิกส์ (saraban@)",
+    Channel.POST_REGISTERED: "ไปรษณีย์ลงทะเบียน",
     Channel.POST_EMS: "ไปรษณีย์ด่วนพิเศษ (EMS)", Channel.HAND: "ส่งด้วยมือ",
 }
 

@@ -117,6 +117,8 @@ def check_destinations(user: User, draft, destinations) -> list[dict]:
                 raise _refuse(i, "ไม่พบหน่วยงานในทะเบียนหน่วยงานของ e-CMS",
                               "no such organisation in the e-CMS directory.", 404)
             row.update(peer_code=org.organization_id, label=org.th_name)
+        elif channel == Channel.EMAIL:
+            row.update(_email_destination(i, item, draft))
         else:
             name = clean_text(item.get("name"), "name", "ชื่อผู้รับ", max_length=300,
                               required=True)
@@ -131,6 +133,26 @@ def check_destinations(user: User, draft, destinations) -> list[dict]:
         seen.add(key)
         planned.append(row)
     return planned
+
+
+def _email_destination(i: int, item: dict, draft) -> dict:
+    """An agency's saraban@ address: the one kept on the agency (``agency_id``), or typed
+    (``email``). A secret letter does not go by e-mail."""
+    from saraban.units.models import Agency
+
+    if draft.secrecy:
+        raise _refuse(i, "หนังสือลับไม่ส่งทางไปรษณีย์อิเล็กทรอนิกส์",
+                      "secret letters are not sent by e-mail.", 409)
+    agency = db.session.get(Agency, int(item["agency_id"])) if is_row_id(
+        item.get("agency_id")) else None
+    address = (agency.email if agency else None) or clean_text(
+        item.get("email"), "email", "ไปรษณีย์อิเล็กทรอนิกส์", max_length=255)
+    if not address or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", address):
+        raise _refuse(i, "กรุณาระบุที่อยู่ไปรษณีย์อิเล็กทรอนิกส์ของหน่วยงานปลายทาง เช่น "
+                      "saraban@agency.go.th", "an e-mail address is needed "
+                      "(saraban@agency.go.th).")
+    label = agency.name_th if agency else address
+    return {"label": label, "address": address}
 
 
 def send_to_destinations(user: User, draft, dispatch, planned: list[dict]) -> list[Delivery]:
@@ -166,12 +188,28 @@ def send_to_destinations(user: User, draft, dispatch, planned: list[dict]) -> li
         elif channel == Channel.ECMS:
             delivery.message_ref = queue_letter(user, document_id,
                                                 f"ecms:{row['peer_code']}").id
+        elif channel == Channel.EMAIL:
+            delivery.message_ref = _queue_email(dispatch, row["address"]).id
         elif row["tracking"]:
             delivery.status, delivery.sent_at = DeliveryStatus.SENT, now
         db.session.add(delivery)
         made.append(delivery)
     db.session.flush()
     return made
+
+
+def _queue_email(dispatch, address: str):
+    """The numbered letter in the mail outbox (sent by ``saraban mail-send``, never twice)."""
+    from saraban.documents.models import Document
+    from saraban.mail.messages import letter_message
+    from saraban.mail.outbox_models import MailKind
+    from saraban.mail.sending import queue_mail
+
+    db.session.flush()
+    document = db.session.get(Document, dispatch.document_id)
+    db.session.refresh(document, ["files"])
+    return queue_mail(letter_message(document, address), kind=MailKind.LETTER,
+                      document_id=document.id)
 
 
 def _delivery_for_clerk(user: User, delivery_id) -> Delivery:
@@ -213,7 +251,7 @@ def deliveries_of(dispatch_ids: list[int]) -> dict[int, list[Delivery]]:
     rows = list(db.session.scalars(select(Delivery).where(Delivery.dispatch_id.in_(
         dispatch_ids)).order_by(Delivery.dispatch_id, Delivery.position)))
     refs = {c: [r.message_ref for r in rows if r.channel == c and r.message_ref]
-            for c in (Channel.EXCHANGE, Channel.ECMS)}
+            for c in (Channel.EXCHANGE, Channel.ECMS, Channel.EMAIL)}
     states = {}
     if refs[Channel.EXCHANGE]:
         states.update({(Channel.EXCHANGE, i): str(getattr(s, "value", s)) for i, s in
@@ -223,6 +261,12 @@ def deliveries_of(dispatch_ids: list[int]) -> dict[int, list[Delivery]]:
         states.update({(Channel.ECMS, i): str(getattr(s, "value", s)) for i, s in
                        db.session.execute(select(EcmsMessage.id, EcmsMessage.state)
                                           .where(EcmsMessage.id.in_(refs[Channel.ECMS])))})
+    if refs[Channel.EMAIL]:
+        from saraban.mail.outbox_models import OutgoingMail
+
+        states.update({(Channel.EMAIL, i): str(getattr(s, "value", s)) for i, s in
+                       db.session.execute(select(OutgoingMail.id, OutgoingMail.status)
+                                          .where(OutgoingMail.id.in_(refs[Channel.EMAIL])))})
     out: dict[int, list[Delivery]] = {}
     for row in rows:
         row.outbox_state = states.get((row.channel, row.message_ref))

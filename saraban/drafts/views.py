@@ -213,7 +213,8 @@ def _destinations(form) -> list[dict]:
         if not channel:
             continue
         item = {"channel": channel}
-        for key in ("unit_id", "peer", "organization", "name", "address", "tracking"):
+        for key in ("unit_id", "peer", "organization", "email", "agency_id", "name", "address",
+                    "tracking"):
             value = form.get(f"d{i}-{key}")
             if value:
                 item[key] = int(value) if key == "unit_id" and value.isdigit() else value

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var NEEDS = {
-    transfer: ["unit_id"], exchange: ["peer"], ecms: ["organization"],
+    transfer: ["unit_id"], exchange: ["peer"], ecms: ["organization"], email: ["email"],
     post_registered: ["name", "address", "tracking"], post_ems: ["name", "address", "tracking"],
     hand: ["name", "address"]
   };

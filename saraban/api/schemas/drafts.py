@@ -128,6 +128,9 @@ class Destination(Body):
     unit_id: Id | None = None
     peer: Annotated[str | None, Field(description="exchange: the peer's code")] = None
     organization: Annotated[str | None, Field(description="ecms: the organisation id")] = None
+    email: Annotated[str | None, Field(description="email: the agency's saraban@ address")] = None
+    agency_id: Annotated[Id | None, Field(description="email: the outside agency whose "
+                                          "saraban@ address (Agency.email) to use")] = None
     name: Text(300, "ชื่อผู้รับ") = None
     address: Text(1000, "ที่อยู่", multiline=True) = None
     tracking: Annotated[str | None, Field(description="post: the S10 number, "
