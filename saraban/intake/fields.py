@@ -286,18 +286,7 @@ def read_glyphs(image: Image.Image, box: tuple[int, int, int, int],
                                       and c[3] - c[1] < 0.5 * (y1 - y0))]
     if not parts:
         return []
-    # pieces one above the other (a broken glyph) are one glyph
-    parts.sort(key=lambda c: c[0])
-    merged: list[list[int]] = []
-    for c in parts:
-        if merged:
-            m = merged[-1]
-            overlap = min(m[2], c[2]) - max(m[0], c[0])
-            if overlap > 0.6 * min(m[2] - m[0], c[2] - c[0]):
-                merged[-1] = [min(m[0], c[0]), min(m[1], c[1]), max(m[2], c[2]),
-                              max(m[3], c[3]), m[4] + c[4]]
-                continue
-        merged.append(list(c))
+    merged = _stacked(parts)
     heights = sorted(m[3] - m[1] for m in merged)
     body = heights[len(heights) // 2] or 1
     out = []
@@ -310,6 +299,22 @@ def read_glyphs(image: Image.Image, box: tuple[int, int, int, int],
         ch, conf = classify(glyph, h / body, alphabet.replace(".", ""))
         out.append((ch, conf, (m[0] + x0, m[1] + y0, m[2] + x0, m[3] + y0)))
     return out
+
+
+def _stacked(parts: list) -> list[list[int]]:
+    """The components left to right, those one above the other (a broken glyph, a digit
+    with its loop apart) joined into one: [x0, y0, x1, y1, area]."""
+    merged: list[list[int]] = []
+    for c in sorted(parts, key=lambda c: c[0]):
+        if merged:
+            m = merged[-1]
+            overlap = min(m[2], c[2]) - max(m[0], c[0])
+            if overlap > 0.6 * min(m[2] - m[0], c[2] - c[0]):
+                merged[-1] = [min(m[0], c[0]), min(m[1], c[1]), max(m[2], c[2]),
+                              max(m[3], c[3]), m[4] + c[4]]
+                continue
+        merged.append(list(c))
+    return merged
 
 
 # glyphs on a line's baseline -------------------------------------------------------------
@@ -353,17 +358,7 @@ def glyph_groups(image: Image.Image, box: tuple[int, int, int, int],
     parts, _, body = _on_baseline(parts, y1 - y0)
     if not parts:
         return []
-    parts.sort(key=lambda c: c[0])
-    merged: list[list[int]] = []
-    for c in parts:
-        if merged:
-            m = merged[-1]
-            overlap = min(m[2], c[2]) - max(m[0], c[0])
-            if overlap > 0.6 * min(m[2] - m[0], c[2] - c[0]):
-                merged[-1] = [min(m[0], c[0]), min(m[1], c[1]), max(m[2], c[2]),
-                              max(m[3], c[3]), m[4] + c[4]]
-                continue
-        merged.append(list(c))
+    merged = _stacked(parts)
     groups: list[list[tuple[str, float, tuple]]] = []
     right = None
     letters = alphabet.replace(".", "")
