@@ -69,3 +69,10 @@ def safe_next(target: str | None, default: str | None = None) -> str:
                 and not parts.path.startswith("//"):
             return target
     return default or url_for("accounts.home")
+
+
+def form_id(value):
+    """A form's id or level as the operations take it: a number when it is digits, anything
+    else as typed (for the operation to refuse in its own words), None when empty."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else (value or None)

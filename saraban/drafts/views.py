@@ -13,7 +13,7 @@ from saraban.delivery.models import CHANNEL_NAMES, Channel
 from saraban.drafts import operations as ops
 from saraban.drafts.models import DraftStatus, StepRole, StepStatus
 from saraban.extensions import db
-from saraban.pages import run_operation
+from saraban.pages import form_id, run_operation
 from saraban.pdf.letter import KIND_NAMES, KINDS
 from saraban.units.models import Unit
 
@@ -41,19 +41,12 @@ def _draft_or_404(draft_id: int):
         abort(404)  # the same whether it does not exist or may not be seen
 
 
-def _id(value):
-    """A form's id as the operations take it (a number; anything else as typed, refused)."""
-    value = (value or "").strip()
-    return int(value) if value.isdigit() else (value or None)
-
-
 def _form_data(form, kind: str) -> dict:
     fields = {key: form.get(f"f-{key}", "") for key in FORM_FIELDS.get(kind, ())}
     for level in ("urgency", "secrecy"):  # the select's value is the level's number
-        value = form.get(level) or "0"
-        fields[level] = int(value) if value.isdigit() else value
+        fields[level] = form_id(form.get(level) or "0")
     return {"kind": kind, "fields": fields, "body": form.get("body", ""),
-            "unit_id": _id(form.get("unit_id")), "reply_to": _id(form.get("reply_to")),
+            "unit_id": form_id(form.get("unit_id")), "reply_to": form_id(form.get("reply_to")),
             "version": form.get("version") or None}
 
 
@@ -71,7 +64,7 @@ def new():
     if kind not in KINDS:
         kind = "memo"
     values, error_field = {}, None
-    reply_to = _id(request.values.get("reply_to"))
+    reply_to = form_id(request.values.get("reply_to"))
     if request.method == "POST":
         data = _form_data(request.form, kind)
         draft = run_operation(lambda: ops.create_draft(current_user, data),
@@ -156,14 +149,17 @@ def edit(draft_id: int):
     return redirect(url_for("drafts.show", draft_id=draft_id))
 
 
+def _review_line(form) -> list:
+    """The reviewers chosen in order, then the signer: the line as the operations take it."""
+    chosen = [*form.getlist("reviewer"), form.get("signer")]
+    return [form_id(v) for v in chosen if v]
+
+
 @bp.post("/drafts/<int:draft_id>/submit")
 @login_required
 def submit(draft_id: int):
     _draft_or_404(draft_id)
-    line = [v for v in request.form.getlist("reviewer") if v]
-    if request.form.get("signer"):
-        line.append(request.form["signer"])
-    line = [int(v) if v.isdigit() else v for v in line]  # a select's value is an id
+    line = _review_line(request.form)
     run_operation(lambda: ops.submit_draft(current_user, draft_id, line,
                                            parallel=request.form.get("parallel") == "1"),
                   gettext("เสนอร่างแล้ว"))
@@ -217,7 +213,7 @@ def _destinations(form) -> list[dict]:
                     "tracking"):
             value = form.get(f"d{i}-{key}")
             if value:
-                item[key] = int(value) if key == "unit_id" and value.isdigit() else value
+                item[key] = form_id(value) if key in ("unit_id", "agency_id") else value
         out.append(item)
     return out[:200]
 
@@ -226,9 +222,8 @@ def _destinations(form) -> list[dict]:
 @login_required
 def dispatch(draft_id: int):
     _draft_or_404(draft_id)
-    register = request.form.get("register_id") or ""
     done = run_operation(lambda: ops.dispatch_draft(
-        current_user, draft_id, int(register) if register.isdigit() else register,
+        current_user, draft_id, form_id(request.form.get("register_id")),
         _destinations(request.form)))
     if done is None:
         return redirect(url_for("drafts.show", draft_id=draft_id) + "#dispatch")
@@ -255,10 +250,7 @@ def letter(draft_id: int):
 @bp.post("/units/<int:unit_id>/review-line")
 @login_required
 def unit_review_line(unit_id: int):
-    line = [v for v in request.form.getlist("reviewer") if v]
-    if request.form.get("signer"):
-        line.append(request.form["signer"])
-    line = [int(v) if v.isdigit() else v for v in line]
+    line = _review_line(request.form)
     run_operation(lambda: ops.set_default_line(current_user, unit_id, line),
                   gettext("บันทึกสายการตรวจประจำหน่วยแล้ว"))
     return redirect(url_for("admin.unit", unit_id=unit_id) + "#review-line")

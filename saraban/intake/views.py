@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from saraban.i18n import local_digits
 from saraban.intake import operations as ops
 from saraban.intake.models import IntakeStatus
-from saraban.pages import run_operation
+from saraban.pages import form_id, run_operation
 from saraban.transaction import commit_early
 
 bp = Blueprint("intake", __name__)
@@ -128,14 +128,12 @@ def register(draft_id: int):
     form = request.form
     data = {key: form.get(key, "") for key in FIELD_LABELS}
     for level in ("urgency", "secrecy"):
-        value = form.get(level) or "0"
-        data[level] = int(value) if value.isdigit() else value
+        data[level] = form_id(form.get(level) or "0")
     place = None
     if form.get("stamp_x") and form.get("stamp_y"):
         place = [form["stamp_x"], form["stamp_y"]]
-    register_id = form.get("register_id") or ""
     receipt = run_operation(lambda: ops.register_intake(
-        current_user, draft.id, int(register_id) if register_id.isdigit() else register_id,
+        current_user, draft.id, form_id(form.get("register_id")),
         data, form.get("form_key") or None, stamp_place=place,
         confirm_duplicate=form.get("confirm_duplicate") == "1"))
     if receipt is None:
