@@ -306,15 +306,19 @@ def register_intake(user: User, draft_id, register_id, data: dict, form_key: str
                                             "urgency", "secrecy", "kind") if key in data}
     receipt = receive_document(user, register_id, typed, form_key or f"intake-{draft.id}",
                                confirm_duplicate=confirm_duplicate)
+    # read again now that this transaction writes (receive_document began it): the same form
+    # sent twice at once finds its twin's registration, and gives back that receipt
+    db.session.refresh(draft)
+    if draft.document_id is not None:
+        return receipt
     document = db.session.get(Document, receipt.document_id)
-    if draft.document_id is None:  # not a form sent twice: the first time
-        document.machine_text = draft.text
-        for n, text in enumerate(lists["references"]):
-            db.session.add(DocumentReference(document_id=document.id, position=n, text=text,
-                                             relation=ReferenceRelation.CITES))
-        for n, text in enumerate(lists["enclosures"]):
-            db.session.add(Enclosure(document_id=document.id, position=n, description=text))
-    if draft.mail_arrival_id is not None and draft.document_id is None:
+    document.machine_text = draft.text
+    for n, text in enumerate(lists["references"]):
+        db.session.add(DocumentReference(document_id=document.id, position=n, text=text,
+                                         relation=ReferenceRelation.CITES))
+    for n, text in enumerate(lists["enclosures"]):
+        db.session.add(Enclosure(document_id=document.id, position=n, description=text))
+    if draft.mail_arrival_id is not None:
         _confirm_to_sender(draft, receipt, document)
     draft.status, draft.document_id, draft.receipt_id = (IntakeStatus.REGISTERED, document.id,
                                                          receipt.id)
