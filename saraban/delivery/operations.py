@@ -242,31 +242,25 @@ def set_tracking(user: User, delivery_id, tracking) -> Delivery:
 
 
 def deliveries_of(dispatch_ids: list[int]) -> dict[int, list[Delivery]]:
-    """Each dispatch's deliveries, the outboxes' states read in (three queries at most)."""
+    """Each dispatch's deliveries, the outboxes' states read in (one query for the
+    deliveries and one for each outbox they went through)."""
     from saraban.exchange.ecms.models import EcmsMessage
     from saraban.exchange.models import ExchangeMessage
+    from saraban.mail.outbox_models import OutgoingMail
 
     if not dispatch_ids:
         return {}
     rows = list(db.session.scalars(select(Delivery).where(Delivery.dispatch_id.in_(
         dispatch_ids)).order_by(Delivery.dispatch_id, Delivery.position)))
-    refs = {c: [r.message_ref for r in rows if r.channel == c and r.message_ref]
-            for c in (Channel.EXCHANGE, Channel.ECMS, Channel.EMAIL)}
+    outboxes = {Channel.EXCHANGE: (ExchangeMessage.id, ExchangeMessage.status),
+                Channel.ECMS: (EcmsMessage.id, EcmsMessage.state),
+                Channel.EMAIL: (OutgoingMail.id, OutgoingMail.status)}
     states = {}
-    if refs[Channel.EXCHANGE]:
-        states.update({(Channel.EXCHANGE, i): str(getattr(s, "value", s)) for i, s in
-                       db.session.execute(select(ExchangeMessage.id, ExchangeMessage.status)
-                                          .where(ExchangeMessage.id.in_(refs[Channel.EXCHANGE])))})
-    if refs[Channel.ECMS]:
-        states.update({(Channel.ECMS, i): str(getattr(s, "value", s)) for i, s in
-                       db.session.execute(select(EcmsMessage.id, EcmsMessage.state)
-                                          .where(EcmsMessage.id.in_(refs[Channel.ECMS])))})
-    if refs[Channel.EMAIL]:
-        from saraban.mail.outbox_models import OutgoingMail
-
-        states.update({(Channel.EMAIL, i): str(getattr(s, "value", s)) for i, s in
-                       db.session.execute(select(OutgoingMail.id, OutgoingMail.status)
-                                          .where(OutgoingMail.id.in_(refs[Channel.EMAIL])))})
+    for channel, (key, state) in outboxes.items():
+        refs = [r.message_ref for r in rows if r.channel == channel and r.message_ref]
+        if refs:
+            states.update({(channel, i): str(getattr(s, "value", s)) for i, s in
+                           db.session.execute(select(key, state).where(key.in_(refs)))})
     out: dict[int, list[Delivery]] = {}
     for row in rows:
         row.outbox_state = states.get((row.channel, row.message_ref))
