@@ -17,6 +17,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from saraban.intake.fields import STEPS as F_STEPS  # noqa: E402
 from tests.intake_corpus import FIELDS, LEVELS, corpus, read_item, same  # noqa: E402
 
 
@@ -25,7 +26,7 @@ def main() -> None:
     parser.add_argument("--per-level", type=int, default=6)
     parser.add_argument("--dpi", default="200,300")
     parser.add_argument("--levels", default=",".join(LEVELS))
-    parser.add_argument("--steps", default="colour,glyphs,constrain,dictionary",
+    parser.add_argument("--steps", default=",".join(F_STEPS),
                         help="corrections after Tesseract, comma-separated ('' for none)")
     parser.add_argument("--no-laksaman", action="store_true",
                         help="digit templates without the corpus's own font")

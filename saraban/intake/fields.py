@@ -39,7 +39,11 @@ TEMPLATE_FONTS = [FONT_DIR / "Laksaman.ttf", FONT_DIR / "Laksaman-Bold.ttf",
                   BUNDLED / "Sarabun-Regular.ttf", BUNDLED / "Sarabun-Bold.ttf",
                   FONT_DIR / "Garuda.ttf", FONT_DIR / "Loma.ttf", FONT_DIR / "Kinnari.ttf",
                   FONT_DIR / "Norasi.ttf"]
-STEPS = ("colour", "glyphs", "constrain", "dictionary")  # what read_fields does after Tesseract
+# what reading does besides Tesseract: the page turned level first (ocr.upright), then
+# after Tesseract's page: blue ink left out, digits read glyph by
+# glyph, fields constrained, a Latin-read line of a Thai field read again from its crop,
+# words corrected against the dictionary
+STEPS = ("upright", "colour", "glyphs", "constrain", "crop", "dictionary")
 MONTHS = ["มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม",
           "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม"]
 SHORT_MONTHS = ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.",
@@ -144,13 +148,82 @@ def correct_thai(text: str) -> str:
                 out.append(min(choices, key=lambda w: _tone_distance(token, w)))
                 continue
             out.append(token)
-        fixed = "".join(out)
-        # tokens of one letter left over around a dropped mark: the whole run's skeleton
-        return fixed
+        # what is still not a word: a few tokens around it that are one letter away from a
+        # dictionary word (อิ+เด็ก+ทรอ+นิกส์ -> อิเล็กทรอนิกส์, มหา+ช+นู -> มหาชน)
+        return "".join(_one_edit(out, words))
 
     text = _THAI_RUN.sub(lambda m: fix_run(m.group(0)), text)
     # ที่ before a number (ไตรมาสที่ ๒, ครั้งที่ ๓) with its tone mark dropped; นาที aside
     return re.sub(r"(?<!นา)ที(?![\u0e48-\u0e4b])(?=\s*[๐-๙])", "ที่", text)
+
+
+@lru_cache(maxsize=1)
+def _deletions() -> dict:
+    """Dictionary words of three letters or more by each of their one-letter deletions and
+    themselves (symmetric delete: two strings one edit apart share a key)."""
+    table: dict[str, set[str]] = {}
+    for word in _words():
+        if len(word) < 3 or not _THAI_RUN.fullmatch(word):
+            continue
+        table.setdefault(word, set()).add(word)
+        for i in range(len(word)):
+            table.setdefault(word[:i] + word[i + 1:], set()).add(word)
+    return table
+
+
+def _within_one(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def _near_words(span: str) -> list[str]:
+    """Dictionary words at most one edit (a letter or mark added, dropped or changed) from
+    ``span``."""
+    table = _deletions()
+    found: set[str] = set()
+    for k in {span, *(span[:i] + span[i + 1:] for i in range(len(span)))}:
+        found.update(table.get(k, ()))
+    return sorted(w for w in found if _within_one(span, w))
+
+
+def _one_edit(tokens: list[str], words) -> list[str]:
+    """Each token not in the dictionary taken with up to three tokens on either side: the
+    widest such span (the most unknown tokens, then the most letters) that is one edit from
+    exactly one dictionary word is replaced by that word."""
+    out = list(tokens)
+    i = 0
+    while i < len(out):
+        if out[i] in words or not _THAI_RUN.fullmatch(out[i]):
+            i += 1
+            continue
+        best = None
+        for j in range(max(0, i - 3), i + 1):
+            for k in range(i + 1, min(len(out), i + 4) + 1):
+                part = out[j:k]
+                if not all(_THAI_RUN.fullmatch(t) for t in part):
+                    continue
+                span = "".join(part)
+                if len(span) < 4:
+                    continue
+                near = _near_words(span)
+                if len(near) != 1 or near[0] == span:
+                    continue
+                score = (sum(t not in words for t in part), len(span))
+                if best is None or score > best[0]:
+                    best = (score, j, k, near[0])
+        if best is None:
+            i += 1
+            continue
+        _, j, k, word = best
+        out[j:k] = [word]
+        i = j + 1
+    return out
 
 
 def _tone_distance(a: str, b: str) -> int:
@@ -583,8 +656,34 @@ def _field_of(words: list[Word], value: str, page: OcrPage) -> Field:
     return Field(value, round(conf, 3), _frac(box, page))
 
 
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def thai_again(image: Image.Image | None, words: list[Word], text: str, steps=STEPS) -> str:
+    """A line of a Thai field that Tesseract read with Latin letters in it (สทส. -> "and.",
+    ๓ -> "on": the page is read with English too, for addresses) read again from its own
+    crop, three times the size, as one line of Thai alone; the first reading where the second
+    still has Latin in it or nothing."""
+    from saraban.intake.ocr import ocr
+
+    if image is None or "crop" not in steps or not words or not _LATIN.search(text):
+        return text
+    x0, y0, x1, y1 = _union(w.box for w in words)
+    heights = sorted(w.box[3] - w.box[1] for w in words)
+    # a tight crop: with more white around it Tesseract reads the edge of the next line
+    # (".สทส.", "ใโทร") or gives up
+    pad = max(4, heights[len(heights) // 2] // 8)
+    crop = image.crop((max(0, x0 - pad), max(0, y0 - pad), min(image.width, x1 + pad),
+                       min(image.height, y1 + pad)))
+    crop = crop.resize((crop.width * 3, crop.height * 3), Image.BICUBIC)
+    dpi = (image.info.get("dpi") or (300, 300))[0]
+    crop.info["dpi"] = (3 * dpi, 3 * dpi)
+    again = normalise(" ".join(line.text for line in ocr(crop, psm=7, lang="tha").lines))
+    return again if again and not _LATIN.search(again) else text
+
+
 def _labelled(page: OcrPage, lines: list[Line], label: str, *, items: bool = False,
-              steps=STEPS) -> Field | None:
+              steps=STEPS, image: Image.Image | None = None) -> Field | None:
     """The value after ``label`` and its next lines at the value's indentation."""
     for i, line in enumerate(lines):
         if not _starts(line, label):
@@ -594,14 +693,14 @@ def _labelled(page: OcrPage, lines: list[Line], label: str, *, items: bool = Fal
             continue
         indent = words[0].box[0]
         body = _body(line)
-        values = [text]
+        values = [thai_again(image, words, text, steps)]
         used = list(words)
         for nxt in lines[i + 1:]:
             if _is_label(nxt) or abs(nxt.box[0] - indent) > 1.5 * body:
                 break
             if nxt.box[1] - used[-1].box[3] > 2.5 * body:
                 break
-            values.append(normalise(nxt.text))
+            values.append(thai_again(image, nxt.words, normalise(nxt.text), steps))
             used.extend(nxt.words)
         if items:
             joined: list[str] = []
@@ -855,9 +954,10 @@ def _mark(page: OcrPage, lines: list[Line], table: dict[str, int], before: float
     return None
 
 
-def _sender(page: OcrPage, lines: list[Line], kind: str, steps) -> Field | None:
+def _sender(page: OcrPage, lines: list[Line], kind: str, steps,
+            image: Image.Image | None = None) -> Field | None:
     if kind == "memo":
-        field = _labelled(page, lines, "ส่วนราชการ", steps=steps)
+        field = _labelled(page, lines, "ส่วนราชการ", steps=steps, image=image)
         if field is None:
             return None
         value = re.split(r"\s*โทร", field.value)[0].strip()
@@ -869,12 +969,13 @@ def _sender(page: OcrPage, lines: list[Line], kind: str, steps) -> Field | None:
         if len(parts) < 2:
             return None
         right = parts[-1]
-        texts, used = [normalise(right.text)], list(right.words)
+        texts = [thai_again(image, right.words, normalise(right.text), steps)]
+        used = list(right.words)
         for nxt in lines[i + 1:]:
             tail = _split(nxt)[-1]
             if abs(tail.box[0] - right.box[0]) > 2 * _body(right):
                 break
-            t = normalise(tail.text)
+            t = thai_again(image, tail.words, normalise(tail.text), steps)
             if re.match(r"^[๐-๙0-9]", t) or "ถนน" in t or "แขวง" in t:
                 break
             texts.append(t)
@@ -911,10 +1012,10 @@ def read_fields(image: Image.Image, page: OcrPage, *, known_codes=(),
     for name, label, items in (("subject", "เรื่อง", False), ("addressee", "เรียน", False),
                                ("references", "อ้างถึง", True),
                                ("enclosures", "สิ่งที่ส่งมาด้วย", True)):
-        field = _labelled(page, lines, label, items=items, steps=steps)
+        field = _labelled(page, lines, label, items=items, steps=steps, image=image)
         if field:
             out[name] = field
-    sender = _sender(page, lines, kind, steps)
+    sender = _sender(page, lines, kind, steps, image)
     if sender:
         out["sender"] = sender
     top = number.box[1] * page.height if number else page.height * 0.25
