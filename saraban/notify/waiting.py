@@ -138,11 +138,13 @@ def _orders(user: User, today: dt.date) -> list[Item]:
 
 def waiting_for(user: User, since: dt.datetime | None = None, *,
                 until: dt.datetime | None = None) -> list[Item]:
-    """What waits for ``user`` (began to wait after ``since`` and no later than ``until``,
-    when given), by kind, then oldest first. One query per kind (two for drafts)."""
+    """What waits for ``user``, by kind, then oldest first; with ``since`` and ``until``
+    only what began to wait in [since, until): windows that follow each other share no
+    item and miss none, even with times kept to the second. One query per kind (two for
+    drafts)."""
     today = thaidate.local_date(until) if until is not None else thaidate.today()
     found = [*_inbox(user), *_proposals(user), *_drafts(user), *_returned(user),
              *_orders(user, today)]
     chosen = [i for i in found
-              if (since is None or i.when > since) and (until is None or i.when <= until)]
+              if (since is None or i.when >= since) and (until is None or i.when < until)]
     return sorted(chosen, key=lambda i: (KIND_ORDER.index(i.kind), i.when, i.object_id))
