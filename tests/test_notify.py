@@ -21,6 +21,7 @@ from saraban.thaidate import BANGKOK
 from tests.conftest import csrf_token_from, log_in, make_document, make_unit, make_user
 from tests.deskworld import desk  # noqa: F401  (the fixture)
 from tests.factories import make_endorsement, make_register, make_transfer
+from tests.querycount import count_queries
 from tests.smtpserver import postfix  # noqa: F401  (the fixture)
 
 BASE = "https://saraban.agency.test"
@@ -130,6 +131,22 @@ def test_waiting_for_lists_the_inbox_and_hides_a_secret_letter(db_session, offic
         "หนังสือชั้นลับ", True, None, None)
     later = max(i.when for i in cleared)
     assert waiting_for(o["cleared"], later + dt.timedelta(seconds=1)) == []
+
+
+def test_waiting_for_runs_as_many_queries_for_many_letters_as_for_one(db_session, office):
+    from saraban.notify.waiting import waiting_for
+
+    o = office
+    _send_both(db_session, o)
+    with count_queries(db.engine) as few:
+        assert len(waiting_for(o["cleared"])) == 2
+    for n in range(5):
+        document = make_document(db_session, f"หนังสือที่ {n}", origin_unit_id=o["sender"].id)
+        make_transfer(db_session, document, o["receiver"], by=o["origin"].username)
+    _forget(o["cleared"])
+    with count_queries(db.engine) as many:
+        assert len(waiting_for(o["cleared"])) == 7
+    assert 0 < many.count == few.count, [q for q, _ in many.statements]
 
 
 def test_run_once_tells_each_clerk_once_and_never_a_secret_subject(app, db_session, office,
@@ -327,3 +344,9 @@ def test_a_notice_goes_through_postfix_and_is_read_back(app, db_session, office,
     text = arrived.get_body(("plain",)).get_content()
     assert "หนังสือชั้นลับ ๑ ฉบับ" in text and "ขอเชิญประชุมคณะทำงาน" in text
     assert SECRET_SUBJECT not in text and SECRET_SUBJECT.encode() not in raw
+
+
+def test_a_bad_digest_hour_is_said_and_nothing_is_sent(app, db_session, notify_config):
+    app.config["NOTIFY_DIGEST_HOUR"] = "25"
+    result = app.test_cli_runner().invoke(args=["notify", "run", "--once"])
+    assert result.exit_code != 0 and "SARABAN_NOTIFY_DIGEST_HOUR" in result.output

@@ -19,10 +19,13 @@ notify_cli = AppGroup("notify", help="แจ้งเตือนทางอี
 def run_command(once: bool, interval: float):
     """Queue a mail for each user with something new waiting (notify=immediate), and the
     day's digest (notify=digest) once SARABAN_NOTIFY_DIGEST_HOUR has come in Bangkok."""
-    from saraban.notify.sending import notify_once
+    from saraban.notify.sending import NotifySettingError, notify_once
 
     while True:
-        report = notify_once()
+        try:
+            report = notify_once()
+        except NotifySettingError as error:
+            raise click.ClickException(str(error)) from None
         if report.queued or once:
             click.echo(report.summary())
         if once:
