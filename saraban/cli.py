@@ -133,6 +133,7 @@ def register_cli(app) -> None:
     from saraban.intake.cli import intake_cli
     from saraban.mail.cli import mail_cli
     from saraban.mail.send_cli import mail_send_command
+    from saraban.notify.cli import notify_cli
     from saraban.registers.cli import open_register_command
     from saraban.search.cli import search_cli
     from saraban.signing.cli import signing_cli
@@ -140,7 +141,7 @@ def register_cli(app) -> None:
     for command in (serve, load_samples_command, demo_logins_command, create_token_command,
                     search_cli, audit_cli, backup_command, restore_command, exchange_cli, ecms_cli,
                     open_register_command, files_cli, intake_cli, mail_cli, mail_send_command,
-                    signing_cli,
+                    signing_cli, notify_cli,
                     *account_commands):
         app.cli.add_command(command)
 

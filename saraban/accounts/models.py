@@ -67,6 +67,12 @@ class User(UserMixin, TimestampMixin, Base):
     # set a password of his own at the next login.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
                                                        server_default=false())
+    # Where and how the user hears of what waits for him (saraban/notify): his own e-mail
+    # address, and "immediate" (a mail when something new waits), "digest" (one a day) or
+    # "off". Nothing is sent without an address.
+    email: Mapped[str | None] = mapped_column(String(320))
+    notify: Mapped[str] = mapped_column(String(9), default="immediate",
+                                        server_default="immediate")
 
     person: Mapped[Person | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
@@ -77,6 +83,7 @@ class User(UserMixin, TimestampMixin, Base):
         CheckConstraint("clearance BETWEEN 0 AND 3", name="clearance_range"),
         CheckConstraint("NOT totp_enabled OR totp_secret IS NOT NULL",
                         name="totp_enabled_has_secret"),
+        CheckConstraint("notify IN ('immediate', 'digest', 'off')", name="notify_choice"),
     )
 
     def set_password(self, password: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required, logout_user
 
@@ -25,6 +25,7 @@ from saraban.ratelimit import allow
 from saraban.registers.operations import recent_receipts
 from saraban.thaidate import BANGKOK
 from saraban.transaction import commit_early
+from saraban.validation import OperationError
 
 
 def load_user(user_id: str) -> User | None:
@@ -110,3 +111,22 @@ def home():
     )
     record_views(current_user, shown, "home")  # written last: see saraban/pages.py
     return page
+
+
+@bp.post("/account/notify")
+@login_required
+def notify_preference():
+    """The user's e-mail address and how he hears of what waits for him (saraban/notify)."""
+    from saraban.accounts.security import _security_page
+    from saraban.notify.operations import set_preference
+
+    user = current_user._get_current_object()
+    try:
+        set_preference(user, user, request.form.get("email"), request.form.get("notify"))
+        db.session.flush()
+    except OperationError as error:
+        db.session.rollback()
+        g.notify_error = error.message_for()
+        return _security_page(status=400)
+    flash(gettext("บันทึกการแจ้งเตือนทางอีเมลแล้ว"), "info")
+    return redirect(url_for("accounts.security") + "#notify")
