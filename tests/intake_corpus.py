@@ -190,10 +190,8 @@ def same(name: str, read: str, truth: str) -> bool:
 
 def read_item(item: Item, steps=None) -> dict[str, str]:
     from saraban.intake.fields import STEPS, read_fields
-    from saraban.intake.ocr import ocr, upright
+    from saraban.intake.ocr import ocr
 
-    steps = STEPS if steps is None else steps
-    image = upright(item.image) if "upright" in steps else item.image
-    page = ocr(image)
-    fields = read_fields(image, page, steps=steps)
+    page = ocr(item.image)
+    fields = read_fields(item.image, page, steps=STEPS if steps is None else steps)
     return {name: fields[name].value if name in fields else "" for name in FIELDS}

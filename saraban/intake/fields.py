@@ -39,11 +39,10 @@ TEMPLATE_FONTS = [FONT_DIR / "Laksaman.ttf", FONT_DIR / "Laksaman-Bold.ttf",
                   BUNDLED / "Sarabun-Regular.ttf", BUNDLED / "Sarabun-Bold.ttf",
                   FONT_DIR / "Garuda.ttf", FONT_DIR / "Loma.ttf", FONT_DIR / "Kinnari.ttf",
                   FONT_DIR / "Norasi.ttf"]
-# what reading does besides Tesseract: the page turned level first (ocr.upright), then
-# after Tesseract's page: blue ink left out, digits read glyph by
+# what read_fields does after Tesseract's page: blue ink left out, digits read glyph by
 # glyph, fields constrained, a Latin-read line of a Thai field read again from its crop,
 # words corrected against the dictionary
-STEPS = ("upright", "colour", "glyphs", "constrain", "crop", "dictionary")
+STEPS = ("colour", "glyphs", "constrain", "crop", "dictionary")
 MONTHS = ["มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม",
           "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม"]
 SHORT_MONTHS = ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.",
@@ -682,9 +681,57 @@ def thai_again(image: Image.Image | None, words: list[Word], text: str, steps=ST
     return again if again and not _LATIN.search(again) else text
 
 
+def cited_number(image: Image.Image | None, words: list[Word], text: str, steps=STEPS) -> str:
+    """A line of อ้างถึง ("หนังสือ ตร. ที่ ๐๐๓๓.๑๒/๔๖๖ ลงวันที่ ...") with the cited letter's
+    number read glyph by glyph as the letter's own ที่ is, and the label before it
+    constrained to be ที่ (Tesseract gives "N", "ทิ" or "Vl" for it, or Latin for all of
+    "ที่ ๐๐๓๓"): the number begins at the first word after the agency's letters with a digit
+    or a Latin letter in it."""
+    if image is None or "glyphs" not in steps or "constrain" not in steps:
+        return thai_again(image, words, text, steps)
+    thai = 0
+    start = None
+    for k, word in enumerate(words):
+        if re.search(r"[๐-๙0-9A-Za-z]", word.text) and thai >= 3:
+            start = k
+            break
+        thai += len(re.findall(r"[ก-ฮ]", word.text))
+    if start is None:
+        return thai_again(image, words, text, steps)
+    heights = sorted(w.box[3] - w.box[1] for w in words)
+    body = heights[len(heights) // 2] or 1
+    end = start + 1
+    while end < len(words):
+        rest = key("".join(w.text for w in words[end:end + 8]))
+        if rest.startswith(key("ลงวันที่")) or words[end].box[0] - words[end - 1].box[2] > 1.5 * body:
+            break
+        end += 1
+    run = make_line(words[start:end])
+    groups = glyph_groups(image, _region(run, run.box[0] - body // 3, run.box[2] + body // 2),
+                          THAI_DIGITS + "./ว")
+    number = re.sub(r"[^๐-๙./ว]", "", "".join(_text(g) for g in groups if not is_letters(g)))
+    number = re.sub(r"(?<!/)ว", "๐", number)  # ว stands only after the slash: ๐ elsewhere
+    if not re.search(r"[๐-๙]{2}", number):
+        return thai_again(image, words, text, steps)
+    prefix = normalise(make_line(words[:start]).text) if start else ""
+    prefix = thai_again(image, words[:start], prefix, steps)
+    if not prefix.endswith("ที่"):
+        prefix = re.sub(r"(?<=[\s.])[^\s.]{1,3}$", "", prefix)  # the label as misread
+    prefix = re.sub(r"\s*ที่$", "", prefix).rstrip()
+    suffix = normalise(make_line(words[end:]).text) if end < len(words) else ""
+    return " ".join(part for part in (prefix, "ที่", number, suffix) if part)
+
+
 def _labelled(page: OcrPage, lines: list[Line], label: str, *, items: bool = False,
               steps=STEPS, image: Image.Image | None = None) -> Field | None:
-    """The value after ``label`` and its next lines at the value's indentation."""
+    """The value after ``label`` and its next lines at the value's indentation (each line
+    read again where Tesseract read Latin in it; in อ้างถึง, each cited letter's number)."""
+
+    def again(words: list[Word], text: str) -> str:
+        if label == "อ้างถึง":
+            return cited_number(image, words, text, steps)
+        return thai_again(image, words, text, steps)
+
     for i, line in enumerate(lines):
         if not _starts(line, label):
             continue
@@ -693,14 +740,14 @@ def _labelled(page: OcrPage, lines: list[Line], label: str, *, items: bool = Fal
             continue
         indent = words[0].box[0]
         body = _body(line)
-        values = [thai_again(image, words, text, steps)]
+        values = [again(words, text)]
         used = list(words)
         for nxt in lines[i + 1:]:
             if _is_label(nxt) or abs(nxt.box[0] - indent) > 1.5 * body:
                 break
             if nxt.box[1] - used[-1].box[3] > 2.5 * body:
                 break
-            values.append(thai_again(image, nxt.words, normalise(nxt.text), steps))
+            values.append(again(nxt.words, normalise(nxt.text)))
             used.extend(nxt.words)
         if items:
             joined: list[str] = []
@@ -795,7 +842,7 @@ def _number(image, page: OcrPage, lines: list[Line], known_codes, steps) -> Fiel
 
 
 _MONTH_WORDS = MONTHS + SHORT_MONTHS
-_DATE = re.compile(r"([๐-๙0-9][^\sก-ฮ]{0,2})\s*([ก-ฮ][ก-ฮ\u0e30-\u0e4e.]{2,})\s*(\S{2,8})$")
+_DATE = re.compile(r"([๐-๙0-9][^\sก-ฮเ-ไ]{0,2})\s*([ก-ฮเ][ก-ฮ\u0e30-\u0e4e.]{2,})\s*(\S{2,8})$")
 
 
 def _date(image, page: OcrPage, lines: list[Line], steps) -> Field | None:
@@ -954,8 +1001,17 @@ def _mark(page: OcrPage, lines: list[Line], table: dict[str, int], before: float
     return None
 
 
+def _on_line(line: Line, field: Field | None, page: OcrPage) -> bool:
+    """Whether a field (the number, its ที่ read as "Nl") was read on this line."""
+    if field is None:
+        return False
+    x = (field.box[0] + field.box[2]) / 2 * page.width
+    y = (field.box[1] + field.box[3]) / 2 * page.height
+    return line.box[0] <= x <= line.box[2] and line.box[1] <= y <= line.box[3]
+
+
 def _sender(page: OcrPage, lines: list[Line], kind: str, steps,
-            image: Image.Image | None = None) -> Field | None:
+            image: Image.Image | None = None, number: Field | None = None) -> Field | None:
     if kind == "memo":
         field = _labelled(page, lines, "ส่วนราชการ", steps=steps, image=image)
         if field is None:
@@ -963,15 +1019,21 @@ def _sender(page: OcrPage, lines: list[Line], kind: str, steps,
         value = re.split(r"\s*โทร", field.value)[0].strip()
         return Field(value, field.confidence, field.box)
     for i, line in enumerate(lines):
-        if not _starts(line, "ที่"):
+        if not (_starts(line, "ที่") or _on_line(line, number, page)):
             continue
         parts = _split(line)
-        if len(parts) < 2:
-            return None
-        right = parts[-1]
+        if len(parts) >= 2:
+            right, at = parts[-1], i
+        else:
+            found = _level_with(image, lines, line, steps)
+            if found is None:
+                return None
+            right, at = found
         texts = [thai_again(image, right.words, normalise(right.text), steps)]
         used = list(right.words)
-        for nxt in lines[i + 1:]:
+        for nxt in lines[at + 1:]:
+            if nxt is line:  # the agency's first line was above ที่'s
+                continue
             tail = _split(nxt)[-1]
             if abs(tail.box[0] - right.box[0]) > 2 * _body(right):
                 break
@@ -986,6 +1048,28 @@ def _sender(page: OcrPage, lines: list[Line], kind: str, steps,
         if "dictionary" in steps:
             value = correct_thai(value)
         return _field_of(used, value, page)
+    return None
+
+
+def _level_with(image: Image.Image | None, lines: list[Line], line: Line, steps
+                ) -> tuple[Line, int] | None:
+    """On a page fed askew Tesseract gives the agency's name at the right of ที่ a line of
+    its own, above or below: the line to the right of ``line`` whose middle is where
+    ``line``'s would be at its x, given the page's skew (ocr.skew), and its index."""
+    from saraban.intake.ocr import skew
+
+    if image is None or "constrain" not in steps:
+        return None
+    slope = math.tan(math.radians(skew(image)))
+    body = _body(line)
+    mid_x, mid_y = (line.box[0] + line.box[2]) / 2, (line.box[1] + line.box[3]) / 2
+    for n, other in enumerate(lines):
+        if other is line or other.box[0] < line.box[2] + body:
+            continue
+        x = (other.box[0] + other.box[2]) / 2
+        expected = mid_y + slope * (x - mid_x)
+        if abs((other.box[1] + other.box[3]) / 2 - expected) < 0.6 * body:
+            return other, n
     return None
 
 
@@ -1015,7 +1099,7 @@ def read_fields(image: Image.Image, page: OcrPage, *, known_codes=(),
         field = _labelled(page, lines, label, items=items, steps=steps, image=image)
         if field:
             out[name] = field
-    sender = _sender(page, lines, kind, steps, image)
+    sender = _sender(page, lines, kind, steps, image, number)
     if sender:
         out["sender"] = sender
     top = number.box[1] * page.height if number else page.height * 0.25

@@ -210,7 +210,6 @@ def read_draft(draft: IntakeDraft, progress=None) -> IntakeDraft:
     draft.pages = len(images)
     texts, first = [], None
     for n, image in enumerate(images):
-        image = ocr.upright(image)
         page = ocr.ocr(image)
         texts.append(page.text)
         if n == 0:
