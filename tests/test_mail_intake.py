@@ -1,0 +1,157 @@
+"""Letters that come by e-mail: a PDF made on a computer is read from its own text layer
+(exact, and without Tesseract), its enclosures kept with the registered document, the same
+letter come again by another channel recognised, and, where the office chooses so, the
+letter registered by the reader itself."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+
+from saraban.extensions import db
+from tests.conftest import log_in, make_unit, make_user
+from tests.intake_corpus import letters, render
+
+
+@pytest.fixture()
+def office(app, db_session):
+    from saraban.registers.models import Register
+
+    tag = uuid.uuid4().hex[:6]
+    unit = make_unit(db_session, f"สพ{tag}", name_th="สำนักงานรับหนังสือทดสอบ")
+    register = Register(unit=unit, kind="receipt", code=f"r-{tag}", name="ทะเบียนรับทดสอบ")
+    db_session.add(register)
+    db_session.flush()
+    return {"unit": unit, "register": register,
+            "clerk": make_user(db_session, f"c-{tag}", units=[unit], role="clerk")}
+
+
+@pytest.fixture()
+def no_tesseract(tmp_path, monkeypatch):
+    """A PATH with poppler's pdftotext and pdftoppm and nothing else: a Tesseract call
+    would fail with FileNotFoundError."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("pdftotext", "pdftoppm"):
+        found = shutil.which(tool)
+        if found is None:
+            pytest.skip("poppler-utils is not installed")
+        os.symlink(found, bin_dir / tool)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert shutil.which("tesseract") is None
+    return bin_dir
+
+
+def _read_all() -> tuple[int, int]:
+    from saraban.intake.cli import read_pending
+
+    return read_pending()
+
+
+def _client(app):
+    from tests.conftest import IsolatedClient
+
+    return IsolatedClient(app, app.response_class, use_cookies=True)
+
+
+def test_a_pdf_with_text_is_read_from_its_text_without_ocr(app, office, db_session,
+                                                           no_tesseract):
+    from saraban.intake import operations as ops
+    from saraban.intake.models import IntakeDraft
+
+    corpus = letters(4)
+    batch = ops.accept_scans(office["clerk"], [(f"letter-{i}.pdf", render(letter))
+                                               for i, letter in enumerate(corpus)])
+    ids = [d.id for d in batch.drafts]
+    assert _read_all() == (4, 0)
+    for draft_id, letter in zip(ids, corpus, strict=True):
+        draft = db.session.get(IntakeDraft, draft_id)
+        assert draft.status == "ready" and draft.source == "text", draft.error
+        got = {name: (draft.fields.get(name) or {}).get("value")
+               for name in ("number", "date", "subject", "addressee")}
+        want = {name: letter["truth"][name] for name in got}
+        assert got == want, letter["kind"]
+        assert draft.fields["subject"]["confidence"] == 1.0
+        assert letter["truth"]["subject"][:12] in draft.text and draft.pages >= 1
+        assert draft.stamp_place is not None  # the page was rasterised for the stamp
+    client = log_in(_client(app), office["clerk"].username)
+    page = client.get(f"/intake/{ids[0]}").get_data(as_text=True)
+    assert "อ่านจากข้อความในไฟล์ PDF" in page and "อ่านด้วย OCR" not in page
+
+
+def test_a_scan_has_no_credible_text_layer():
+    from PIL import Image
+
+    from saraban.intake.layout import image_pdf
+    from saraban.intake.textlayer import credible, standard, text_of, text_page
+
+    pdf = render(letters(1)[0])
+    assert text_page(pdf) is not None and "เรื่อง" in text_of(pdf)[0]
+    image = Image.new("RGB", (850, 1100), "white")
+    import io
+
+    data = io.BytesIO()
+    image.save(data, "PNG")
+    assert text_page(image_pdf(data.getvalue())) is None  # no text at all
+    # presentation forms (a tone shifted left, a vowel shifted down) read as the standard
+    assert standard("\u0e1b\uf701\u0e14\uf70b") == "\u0e1b\u0e34\u0e14\u0e49"
+    assert standard("\u0e1b\uf718") == "\u0e1b\u0e38"
+    assert not credible("ก ข ค ง")  # a few stray letters
+    assert not credible("\ufffd" * 40 + "ขอเชิญประชุม")  # a font without its Unicode map
+    assert credible("ขอเชิญประชุมคณะทำงานพัฒนาระบบสารบรรณอิเล็กทรอนิกส์")
+
+
+# a mail's enclosures ----------------------------------------------------------------------
+def _mail(pdfs: list[tuple[str, bytes]], *, sender="saraban@dga.or.th",
+          subject="ขอแจ้งผลการสำรวจ") -> bytes:
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"] = f"สพร. <{sender}>"
+    mail["To"] = "saraban@police.go.th"
+    mail["Subject"] = subject
+    mail["Message-ID"] = f"<{uuid.uuid4().hex}@dga.or.th>"
+    mail["Date"] = "Fri, 04 Dec 2026 10:00:00 +0700"
+    mail.set_content("เรียน ผู้บัญชาการตำรวจแห่งชาติ หนังสือตามแนบ")
+    for name, pdf in pdfs:
+        mail.add_attachment(pdf, maintype="application", subtype="pdf", filename=name)
+    return mail.as_bytes()
+
+
+@pytest.fixture()
+def central(app, db_session):
+    from saraban.exchange.receiving import central_register
+
+    register = central_register()
+    tag = uuid.uuid4().hex[:6]
+    return {"register": register,
+            "clerk": make_user(db_session, f"cc-{tag}", units=[register.unit], role="clerk")}
+
+
+def test_a_mails_enclosures_are_kept_with_the_registered_letter(app, central, db_session):
+    from saraban.documents.models import DocumentFile
+    from saraban.intake import operations as ops
+    from saraban.mail.receiving import take
+
+    letter, enclosure = (render(item) for item in letters(2, seed=41))
+    arrival, new = take("test-enclosures", 1, 1, _mail([("letter.pdf", letter),
+                                                        ("annex.pdf", enclosure)]))
+    assert new and len(arrival.enclosures) == 1
+    draft = ops.accept_arrival(central["clerk"], arrival.id)
+    receipt = ops.register_intake(central["clerk"], draft.id, central["register"].id, {
+        "number": "สพร ๒๕๖๕/ว๗๗๗๑", "date": "2022-04-02", "sender": "สพร.",
+        "subject": "ขอแจ้งผลการสำรวจ"})
+    files = db_session.query(DocumentFile).filter_by(document_id=receipt.document_id).all()
+    assert [(f.filename, f.role) for f in files] == [("annex.pdf", "original")]
+    assert files[0].file_id == arrival.enclosures[0]["file_id"]
+    client = log_in(_client(app), central["clerk"].username)
+    got = client.get(f"/documents/{receipt.document_id}/files/{files[0].id}")
+    assert got.status_code == 200 and got.mimetype == "application/pdf"
+    from saraban.intake.textlayer import text_of
+
+    assert text_of(got.data)[0] == text_of(enclosure)[0]  # the second PDF, as sent
+    page = client.get(f"/documents/{receipt.document_id}").get_data(as_text=True)
+    assert "annex.pdf" in page
