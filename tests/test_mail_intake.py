@@ -155,3 +155,92 @@ def test_a_mails_enclosures_are_kept_with_the_registered_letter(app, central, db
     assert text_of(got.data)[0] == text_of(enclosure)[0]  # the second PDF, as sent
     page = client.get(f"/documents/{receipt.document_id}").get_data(as_text=True)
     assert "annex.pdf" in page
+
+
+# the same letter again --------------------------------------------------------------------
+def _values(draft) -> dict:
+    return {name: (draft.fields.get(name) or {}).get("value") or ""
+            for name in ("number", "date", "subject", "addressee", "sender")}
+
+
+def test_the_same_pdf_again_is_flagged_and_needs_the_clerks_confirmation(app, central,
+                                                                         db_session):
+    from saraban.intake import operations as ops
+    from saraban.intake.models import IntakeDraft
+    from saraban.mail.receiving import take
+    from saraban.validation import OperationError
+
+    clerk = central["clerk"]
+    pdf = render(letters(1, seed=7)[0])
+    arrival, _ = take("test-duplicates", 1, 1, _mail([("letter.pdf", pdf)]))
+    first = ops.accept_arrival(clerk, arrival.id)
+    _read_all()
+    first = db.session.get(IntakeDraft, first.id)
+    assert first.duplicate_of_id is None
+    receipt = ops.register_intake(clerk, first.id, central["register"].id, _values(first))
+    ops.keep_scan(clerk, first.id)  # the document now holds the PDF (its scan)
+    # the same PDF, brought on paper's way (uploaded) with its number changed by hand
+    batch = ops.accept_scans(clerk, [("again.pdf", pdf)])
+    _read_all()
+    again = db.session.get(IntakeDraft, batch.drafts[0].id)
+    assert again.status == "ready" and again.duplicate_of_id == receipt.document_id
+    client = log_in(_client(app), clerk.username)
+    page = client.get(f"/intake/{again.id}").get_data(as_text=True)
+    assert "อาจซ้ำกับหนังสือ" in page and f'href="/documents/{receipt.document_id}"' in page
+    assert 'name="confirm_duplicate"' in page
+    typed = dict(_values(again), number="สพร ๒๕๖๕/ว๑")  # not the number: still the file
+    with pytest.raises(OperationError) as refused:
+        ops.register_intake(clerk, again.id, central["register"].id, typed)
+    assert refused.value.status == 409 and refused.value.field == "confirm_duplicate"
+    assert refused.value.details["duplicate_of"]["document_id"] == receipt.document_id
+    db_session.rollback()
+    second = ops.register_intake(clerk, again.id, central["register"].id, typed,
+                                 confirm_duplicate=True)
+    assert second.number == receipt.number + 1 and second.document_id != receipt.document_id
+
+
+def test_the_same_sender_number_and_date_is_flagged_with_no_link_to_a_hidden_document(
+        app, central, db_session):
+    from saraban.documents.models import DocumentFile
+    from saraban.intake import operations as ops
+    from saraban.intake.models import IntakeDraft
+    from saraban.mail.receiving import take
+    from saraban.registers.operations import receive_document
+    from tests.conftest import make_document
+
+    clerk = central["clerk"]
+    letter = letters(1, seed=11)[0]
+    truth = letter["truth"]
+    earlier = receive_document(clerk, central["register"].id, {
+        "number": truth["number"], "date": truth["date"], "sender": truth["sender"],
+        "subject": truth["subject"]}, f"by-hand-{uuid.uuid4().hex}")
+    pdf = render(letter)
+    arrival, _ = take("test-duplicates-b", 1, 1, _mail([("letter.pdf", pdf)]))
+    draft = ops.accept_arrival(clerk, arrival.id)
+    _read_all()
+    draft = db.session.get(IntakeDraft, draft.id)
+    assert draft.duplicate_of_id == earlier.document_id  # receive_document's own check
+    # another unit's document holding the same PDF: flagged too, never named to this clerk
+    elsewhere = make_document(db_session, subject="หนังสือของหน่วยอื่น",
+                              origin_unit_id=make_unit(db_session).id)
+    db_session.add(DocumentFile(document_id=elsewhere.id, file_id=draft.file_id,
+                                role="original", filename="letter.pdf"))
+    db_session.flush()
+    other = ops.accept_scans(clerk, [("copy.pdf", pdf)])
+    _read_all()
+    copy = db.session.get(IntakeDraft, other.drafts[0].id)
+    assert copy.duplicate_of_id == elsewhere.id
+    client = log_in(_client(app), clerk.username)
+    page = client.get(f"/intake/{copy.id}").get_data(as_text=True)
+    assert "อาจซ้ำกับหนังสือที่ลงรับแล้ว" in page
+    assert f"/documents/{elsewhere.id}" not in page and "หนังสือของหน่วยอื่น" not in page
+    answer = client.post(f"/intake/{copy.id}/register", data={
+        "csrf_token": _csrf(page), "register_id": central["register"].id, **_values(copy)})
+    assert answer.status_code == 302
+    assert db.session.get(IntakeDraft, copy.id).status == "ready"  # not registered
+
+
+def _csrf(html: str) -> str:
+    from tests.conftest import csrf_token_from
+
+    return csrf_token_from(html)

@@ -11,6 +11,7 @@ before they are read).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import or_, select
 
@@ -215,8 +216,8 @@ def read_draft(draft: IntakeDraft, progress=None) -> IntakeDraft:
         page = textlayer.text_page(data)
     if page is not None:
         image, page, texts = _read_text_layer(draft, data, page, progress)
-        found = reading.read_fields(image, page, known_codes=known_codes(draft.unit_id),
-                                    steps=("constrain",))
+        # the text is the letter's own: nothing to snap to the codes seen before
+        found = reading.read_fields(image, page, known_codes=(), steps=("constrain",))
         if "date" not in found:  # a date read_fields' text rule misses (เมษายน)
             date = textlayer.date_field(page)
             if date is not None:
@@ -357,6 +358,23 @@ def possible_duplicate(draft: IntakeDraft) -> int | None:
     return same_file_document(draft) or same_letter_document(draft)
 
 
+class PossibleDuplicate(IntakeError):
+    """The letter may be one already registered (the same file, or the same sender, number
+    and date): the clerk confirms first, as receive_document asks (409, confirm_duplicate).
+    The earlier document is named only to who may read it."""
+
+    def __init__(self, user: User, document_id: int):
+        from saraban.documents.access import visible_document
+
+        readable = visible_document(user, document_id) is not None
+        super().__init__(
+            "หนังสือนี้อาจซ้ำกับหนังสือที่ลงรับแล้ว หากเป็นหนังสือคนละฉบับหรือต้องการลงรับซ้ำ "
+            "กรุณายืนยัน", "This letter may be one already registered (the same file, or the "
+            "same sender, number and date): send confirm_duplicate to register it.",
+            status=409, field="confirm_duplicate")
+        self.details = {"duplicate_of": {"document_id": document_id if readable else None}}
+
+
 def duplicate_shown(user: User, draft: IntakeDraft):
     """What the intake page says of a flagged draft: (flagged, the document when ``user``
     may read it, else None)."""
@@ -400,8 +418,14 @@ def known_codes(unit_id: int) -> list[str]:
         .join(Register, Register.id == Receipt.register_id)
         .where(Register.unit_id == unit_id, Document.number.is_not(None))
         .order_by(Receipt.id.desc()).limit(500))
-    codes = {n.rsplit("/", 1)[0].strip() for n in numbers if n and "/" in n}
+    # the code is the letters before the digits (สพร of สพร ๒๕๖๗/๓๑๒๕): the reader snaps the
+    # letters it read to one of these, and a code with its digits would be snapped onto them
+    codes = {m.group(0).strip() for n in numbers if n and "/" in n
+             for m in [_CODE_LETTERS.match(n.strip())] if m}
     return sorted(c for c in codes if c)
+
+
+_CODE_LETTERS = re.compile(r"[ก-ฮ][ก-ฮ.]*(?:\s+[ก-ฮ]{1,3}\.?(?=\s|[๐-๙0-9]))?")
 
 
 # registering ------------------------------------------------------------------------------
@@ -431,6 +455,10 @@ def register_intake(user: User, draft_id, register_id, data: dict, form_key: str
     if not isinstance(data, dict):
         raise IntakeError("ข้อมูลต้องเป็นออบเจกต์ JSON", "'fields' must be an object.",
                           field="fields")
+    if not confirm_duplicate:  # the same file may have been registered since it was read
+        flagged = draft.duplicate_of_id or same_file_document(draft)
+        if flagged is not None:
+            raise PossibleDuplicate(user, flagged)
     place = _read_place(stamp_place) if stamp_place not in (None, "", []) else draft.stamp_place
     lists = {key: [line.strip() for line in (clean_text(data.get(key), key, label,
                                                         max_length=4000, multiline=True)
