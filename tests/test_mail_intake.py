@@ -244,3 +244,78 @@ def _csrf(html: str) -> str:
     from tests.conftest import csrf_token_from
 
     return csrf_token_from(html)
+
+
+# registered by the reader itself ----------------------------------------------------------
+@pytest.fixture
+def imap(tmp_path):
+    from tests.mailservers import running_dovecot
+
+    with running_dovecot(tmp_path) as server:
+        yield server
+
+
+def test_a_mailed_letter_is_registered_by_the_reader_and_its_twin_is_not(
+        app, central, db_session, imap, monkeypatch, no_tesseract):
+    from saraban.intake.models import IntakeDraft
+    from saraban.mail import receiving
+    from saraban.mail.imap import parse_url
+    from saraban.mail.models import MailArrival
+    from saraban.mail.outbox_models import OutgoingMail
+    from saraban.registers.models import Receipt
+    from saraban.registers.operations import receive_document
+
+    clerk = central["clerk"]
+    monkeypatch.setitem(app.config, "MAIL_AUTO_REGISTER", clerk.username)
+    before = receive_document(clerk, central["register"].id, {
+        "number": "กค ๐๔๐๒/๑", "date": "2026-12-01", "sender": "กรมบัญชีกลาง",
+        "subject": "หนังสือก่อนหน้า"}, f"before-{uuid.uuid4().hex}")
+    letter = letters(1, seed=19)[0]
+    pdf = render(letter)
+    imap.deliver(_mail([("letter.pdf", pdf)], subject=letter["truth"]["subject"]))
+    report = receiving.fetch_once(parse_url(imap.url), done_folder="Saraban/Done")
+    assert report.ok and report.stored == 1
+    arrival_id = report.arrival_ids[0]
+    assert _read_all() == (1, 0)  # one pass of the reader: accepted, read, registered
+    db_session.expire_all()
+    arrival = db.session.get(MailArrival, arrival_id)
+    assert arrival.status == "registered"
+    receipt = db_session.query(Receipt).filter_by(document_id=arrival.document_id).one()
+    assert receipt.register_id == central["register"].id
+    assert (receipt.year, receipt.number) == (before.year, before.number + 1)
+    assert receipt.document.subject == letter["truth"]["subject"]
+    assert receipt.document.number == letter["truth"]["number"]
+    assert receipt.received_by_id == clerk.id
+    sent = db_session.query(OutgoingMail).filter_by(in_reply_to=arrival.message_id).one()
+    assert sent.kind == "receipt_confirmation" and sent.status == "queued"
+    assert sent.to_address == "saraban@dga.or.th"
+    draft = db_session.query(IntakeDraft).filter_by(mail_arrival_id=arrival_id).one()
+    assert draft.source == "text" and draft.status == "registered"
+    # the same PDF in another mail: read, flagged, left for a clerk
+    imap.deliver(_mail([("letter-again.pdf", pdf)], subject="ส่งซ้ำ"))
+    report = receiving.fetch_once(parse_url(imap.url), done_folder="Saraban/Done")
+    assert report.stored == 1
+    assert _read_all() == (1, 0)
+    db_session.expire_all()
+    twin = db_session.query(IntakeDraft).filter_by(mail_arrival_id=report.arrival_ids[0]).one()
+    assert twin.status == "ready" and twin.duplicate_of_id == arrival.document_id
+    assert db.session.get(MailArrival, report.arrival_ids[0]).status == "waiting"
+    assert db_session.query(Receipt).filter_by(register_id=central["register"].id,
+                                               year=receipt.year).filter(
+        Receipt.number > receipt.number).count() == 0
+
+
+def test_an_auto_register_user_who_keeps_no_central_register_does_nothing(
+        app, central, db_session, monkeypatch, caplog):
+    from saraban.intake.models import IntakeDraft
+    from saraban.mail.models import MailArrival
+    from saraban.mail.receiving import take
+
+    outsider = make_user(db_session, f"x-{uuid.uuid4().hex[:6]}")
+    monkeypatch.setitem(app.config, "MAIL_AUTO_REGISTER", outsider.username)
+    arrival, _ = take("test-auto-refused", 1, 1, _mail([("letter.pdf", b"%PDF-1.4 not read")]))
+    with caplog.at_level("ERROR"):
+        _read_all()
+    assert "SARABAN_MAIL_AUTO_REGISTER" in caplog.text and outsider.username in caplog.text
+    assert db.session.get(MailArrival, arrival.id).status == "waiting"
+    assert not db_session.query(IntakeDraft).filter_by(mail_arrival_id=arrival.id).count()

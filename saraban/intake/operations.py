@@ -520,6 +520,89 @@ def _keep_enclosures(user: User | None, draft: IntakeDraft, document) -> int:
     return kept
 
 
+# registering by the reader itself (SARABAN_MAIL_AUTO_REGISTER) ------------------------------
+SURE = 0.8  # an OCR field's confidence at least this: registered without a clerk
+
+
+def auto_register_user() -> User | None:
+    """The user named by SARABAN_MAIL_AUTO_REGISTER, if he may register in the central
+    receipt register; None when unset, or (with an error logged) when he may not: then
+    the reader neither accepts mail nor registers anything itself."""
+    from flask import current_app
+
+    from saraban.exchange.receiving import central_register
+    from saraban.registers.operations import usable_register_ids
+
+    name = current_app.config.get("MAIL_AUTO_REGISTER")
+    if not name:
+        return None
+    user = db.session.scalar(select(User).where(User.username == name))
+    register = central_register()
+    if user is None or not user.active or register is None \
+            or register.id not in usable_register_ids(user):
+        current_app.logger.error(
+            "SARABAN_MAIL_AUTO_REGISTER=%s: no active user of that name keeps the central "
+            "receipt register%s; mailed letters wait for a clerk", name,
+            "" if register is not None else " (there is none)")
+        return None
+    return user
+
+
+def mail_to_accept(user: User) -> list[int]:
+    """The waiting mailed letters not yet queued that ``user`` may accept (accept_arrival),
+    in the order they came."""
+    from saraban.mail.models import ArrivalKind
+    from saraban.mail.receiving import arrivals
+
+    queued = set(db.session.scalars(select(IntakeDraft.mail_arrival_id).where(
+        IntakeDraft.mail_arrival_id.is_not(None))))
+    return [arrival.id for arrival in arrivals(user)
+            if arrival.kind == ArrivalKind.LETTER and arrival.main_file_id is not None
+            and arrival.id not in queued]
+
+
+def fully_read(draft: IntakeDraft) -> bool:
+    """Whether a read letter may be registered without a clerk: its number, date and
+    subject all read (from the text layer, or by OCR with confidence at least SURE each),
+    not possibly a duplicate, not classified (a clerk chooses a secret letter's register)."""
+    if draft.status != IntakeStatus.READY or draft.duplicate_of_id is not None \
+            or draft.secrecy:
+        return False
+    found = draft.fields or {}
+    for name in ("number", "date", "subject"):
+        field = found.get(name) or {}
+        if not str(field.get("value") or "").strip():
+            return False
+        if draft.source != ReadSource.TEXT and (field.get("confidence") or 0) < SURE:
+            return False
+    return True
+
+
+def register_read(user: User, draft_id: int):
+    """A mailed letter the reader accepted, registered in the central receipt register in
+    ``user``'s name when it was read in full (``fully_read``); the sender told as when a
+    clerk registers it. Gives the receipt, or None (the letter waits for a clerk)."""
+    from saraban.exchange.receiving import central_register
+
+    draft = db.session.get(IntakeDraft, draft_id)
+    if draft is None or draft.mail_arrival_id is None or draft.created_by_id != user.id \
+            or not fully_read(draft):
+        return None
+    found = draft.fields or {}
+    data = {name: (found.get(name) or {}).get("value") or "" for name in FIELD_NAMES}
+    if not data["sender"]:
+        from saraban.mail.models import MailArrival
+
+        arrival = db.session.get(MailArrival, draft.mail_arrival_id)
+        data["sender"] = arrival.from_name or arrival.from_address
+    data["urgency"] = int(data["urgency"]) if str(data["urgency"]).isdigit() else 0
+    data["secrecy"] = 0
+    receipt = register_intake(user, draft.id, central_register().id, data)
+    record("intake.auto_register", user=user, obj=draft, document_id=receipt.document_id,
+           unit_id=draft.unit_id, details={"receipt": receipt.number, "source": draft.source})
+    return receipt
+
+
 def keep_scan(user: User, draft_id) -> None:
     """The registered letter's scan kept with the document, stamped at its place."""
     from saraban.documents.files import attach_scan, read
