@@ -188,6 +188,7 @@ def test_the_same_pdf_again_is_flagged_and_needs_the_clerks_confirmation(app, ce
     page = client.get(f"/intake/{again.id}").get_data(as_text=True)
     assert "อาจซ้ำกับหนังสือ" in page and f'href="/documents/{receipt.document_id}"' in page
     assert 'name="confirm_duplicate"' in page
+    assert "อาจซ้ำกับหนังสือที่ลงรับแล้ว" in client.get("/intake").get_data(as_text=True)
     typed = dict(_values(again), number="สพร ๒๕๖๕/ว๑")  # not the number: still the file
     with pytest.raises(OperationError) as refused:
         ops.register_intake(clerk, again.id, central["register"].id, typed)
