@@ -159,6 +159,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_IMAP_URL": _env("MAIL_IMAP_URL"),
         "MAIL_IMAP_PASSWORD_FILE": _env("MAIL_IMAP_PASSWORD_FILE"),
         "MAIL_DONE_FOLDER": _env("MAIL_DONE_FOLDER", "Saraban/Done"),
+        # the user (a keeper of the central receipt register) in whose name the intake
+        # reader accepts mailed letters and registers those read in full; unset: a clerk does
+        "MAIL_AUTO_REGISTER": _env("MAIL_AUTO_REGISTER"),
         # roles whose holders must log in with a TOTP code (e.g. "admin,commander")
         "REQUIRE_TOTP_FOR": _roles(_env("REQUIRE_TOTP_FOR", "")),
         # the installation key (audit head MAC, backup signature); default DATA_DIR/...

@@ -24,6 +24,11 @@ class IntakeStatus(StrEnum):
     DISCARDED = "discarded"  # set aside by the clerk
 
 
+class ReadSource(StrEnum):
+    TEXT = "text"  # the PDF's own text layer (saraban.intake.textlayer)
+    OCR = "ocr"  # Tesseract on the page's image
+
+
 class IntakeBatch(Base):
     __tablename__ = "intake_batch"
 
@@ -67,6 +72,12 @@ class IntakeDraft(Base):
     # registered
     mail_arrival_id: Mapped[int | None] = mapped_column(ForeignKey("mail_arrival.id"),
                                                         unique=True, index=True)
+
+    # where the fields were read from: the PDF's text layer or OCR (None before reading)
+    source: Mapped[str | None] = mapped_column(String(4))
+    # a document already registered that this letter may be (the same main file, or the
+    # same sender, number and date): registering it needs the clerk's confirm_duplicate
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
 
     batch: Mapped[IntakeBatch] = relationship(back_populates="drafts")
     file = relationship("StoredFile")

@@ -11,6 +11,7 @@ before they are read).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import or_, select
 
@@ -18,7 +19,7 @@ from saraban.accounts.models import User
 from saraban.audit.operations import record
 from saraban.db import begin_write, utcnow
 from saraban.extensions import db
-from saraban.intake.models import IntakeBatch, IntakeDraft, IntakeStatus
+from saraban.intake.models import IntakeBatch, IntakeDraft, IntakeStatus, ReadSource
 from saraban.validation import OperationError, is_row_id
 
 MAX_FILES = 200
@@ -197,28 +198,35 @@ def claim_next() -> IntakeDraft | None:
 
 
 def read_draft(draft: IntakeDraft, progress=None) -> IntakeDraft:
-    """OCR the letter: every page's text, the fields of the first page with where each was
+    """Read the letter: every page's text, the fields of the first page with where each was
     read and how sure, earlier desks' stamps, and the blank place for our receipt stamp.
-    ``progress(pages_read)`` is told after each page (the page shows it)."""
+    A PDF that carries its own credible text (saraban.intake.textlayer) is read from it,
+    exact and without OCR; a scan by Tesseract. ``progress(pages_read)`` is told after each
+    page (the page shows it). Then the letter is compared with those already registered
+    (``possible_duplicate``)."""
     from saraban.documents.files import read
     from saraban.intake import fields as reading
-    from saraban.intake import ocr
+    from saraban.intake import textlayer
     from saraban.intake.layout import blank_place
 
     draft.attempts += 1
-    images = ocr.pages_of(read(draft.file), draft.file.media_type)
-    draft.pages = len(images)
-    texts, first = [], None
-    for n, image in enumerate(images):
-        page = ocr.ocr(image)
-        texts.append(page.text)
-        if n == 0:
-            first = (image, page)
-        draft.pages_read = n + 1
-        if progress is not None:
-            progress(n + 1)
-    image, page = first
-    found = reading.read_fields(image, page, known_codes=known_codes(draft.unit_id))
+    data = read(draft.file)
+    page = None
+    if _is_pdf(data, draft.file.media_type):
+        page = textlayer.text_page(data)
+    if page is not None:
+        image, page, texts = _read_text_layer(draft, data, page, progress)
+        # the text is the letter's own: nothing to snap to the codes seen before
+        found = reading.read_fields(image, page, known_codes=(), steps=("constrain",))
+        if "date" not in found:  # a date read_fields' text rule misses (เมษายน)
+            date = textlayer.date_field(page)
+            if date is not None:
+                found["date"] = date
+        draft.source = ReadSource.TEXT
+    else:
+        image, page, texts = _read_by_ocr(draft, data, progress)
+        found = reading.read_fields(image, page, known_codes=known_codes(draft.unit_id))
+        draft.source = ReadSource.OCR
     draft.fields = {name: {"value": f.value, "confidence": round(f.confidence, 3),
                            "box": [round(v, 4) for v in f.box] if f.box else None}
                     for name, f in found.items()}
@@ -229,8 +237,152 @@ def read_draft(draft: IntakeDraft, progress=None) -> IntakeDraft:
                                 for text in texts)
     secrecy = found.get("secrecy")
     draft.secrecy = int(secrecy.value) if secrecy and str(secrecy.value).isdigit() else 0
+    draft.duplicate_of_id = possible_duplicate(draft)
     draft.status, draft.error, draft.read_at = IntakeStatus.READY, None, utcnow()
     return draft
+
+
+def _is_pdf(data: bytes, media_type: str | None) -> bool:
+    return (media_type or "").split(";")[0].strip().lower() == "application/pdf" \
+        or data[:5] == b"%PDF-"
+
+
+def _read_by_ocr(draft: IntakeDraft, data: bytes, progress):
+    """Every page by Tesseract: (first page's image, its words, every page's text)."""
+    from saraban.intake import ocr
+
+    images = ocr.pages_of(data, draft.file.media_type)
+    draft.pages = len(images)
+    texts, first = [], None
+    for n, image in enumerate(images):
+        page = ocr.ocr(image)
+        texts.append(page.text)
+        if n == 0:
+            first = (image, page)
+        draft.pages_read = n + 1
+        if progress is not None:
+            progress(n + 1)
+    return (*first, texts)
+
+
+def _read_text_layer(draft: IntakeDraft, data: bytes, page, progress):
+    """The text layer's words of page 1, its image (rasterised for read_fields and the
+    stamp's place, never read by OCR) and every page's text."""
+    from saraban.intake import ocr, textlayer
+
+    texts = textlayer.text_of(data)
+    image = ocr.pages_of(_first_page(data), "application/pdf")[0]
+    image.info.setdefault("dpi", (300, 300))
+    page.width, page.height = image.width, image.height  # pdftoppm rounds up
+    draft.pages = draft.pages_read = max(1, len(texts))
+    if progress is not None:
+        progress(draft.pages_read)
+    return image, page, texts
+
+
+def _first_page(pdf: bytes) -> bytes:
+    """Page 1 of a PDF alone (only it is rasterised); the whole PDF when it cannot be cut."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(pdf))
+        if len(reader.pages) <= 1:
+            return pdf
+        writer = PdfWriter()
+        writer.add_page(reader.pages[0])
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+    except (PyPdfError, ValueError, KeyError):
+        return pdf
+
+
+# the same letter come again ---------------------------------------------------------------
+def same_file_document(draft: IntakeDraft) -> int | None:
+    """A document (not this draft's own) that already holds a file with the SHA-256 of the
+    draft's letter: the same PDF, mailed again or scanned and mailed."""
+    from saraban.documents.models import DocumentFile, StoredFile
+
+    return db.session.scalar(
+        select(DocumentFile.document_id).join(StoredFile, StoredFile.id == DocumentFile.file_id)
+        .where(StoredFile.sha256 == draft.file.sha256,
+               *([DocumentFile.document_id != draft.document_id] if draft.document_id else []))
+        .order_by(DocumentFile.document_id).limit(1))
+
+
+def same_letter_document(draft: IntakeDraft) -> int | None:
+    """A document the unit already received from the same sender with the same number and
+    date as read (the check receive_document makes: registers.operations.earlier_receipt)."""
+    from saraban.documents.models import Document
+    from saraban.documents.operations import normalize_number
+    from saraban.registers.operations import earlier_receipt
+
+    read_fields = draft.fields or {}
+    number = (read_fields.get("number") or {}).get("value")
+    date_text = (read_fields.get("date") or {}).get("value")
+    try:
+        date = dt.date.fromisoformat(date_text) if date_text else None
+    except ValueError:
+        date = None
+    if not number or date is None:
+        return None
+    letter = Document(number=number, number_norm=normalize_number(number), doc_date=date,
+                      sender_text=(read_fields.get("sender") or {}).get("value"),
+                      origin_agency_id=_sender_agency(draft))
+    earlier = earlier_receipt(draft.unit_id, letter)
+    return earlier.document_id if earlier is not None else None
+
+
+def _sender_agency(draft: IntakeDraft) -> int | None:
+    """The agency whose saraban@ address a mailed letter came from, if it is known."""
+    if draft.mail_arrival_id is None:
+        return None
+    from sqlalchemy import func
+
+    from saraban.mail.models import MailArrival
+    from saraban.units.models import Agency
+
+    arrival = db.session.get(MailArrival, draft.mail_arrival_id)
+    if arrival is None or not arrival.from_address:
+        return None
+    return db.session.scalar(select(Agency.id).where(
+        func.lower(Agency.email) == arrival.from_address.lower()).order_by(Agency.id).limit(1))
+
+
+def possible_duplicate(draft: IntakeDraft) -> int | None:
+    """The document this letter may be, already registered: the same file, else the same
+    sender, number and date; None when it looks new."""
+    return same_file_document(draft) or same_letter_document(draft)
+
+
+class PossibleDuplicate(IntakeError):
+    """The letter may be one already registered (the same file, or the same sender, number
+    and date): the clerk confirms first, as receive_document asks (409, confirm_duplicate).
+    The earlier document is named only to who may read it."""
+
+    def __init__(self, user: User, document_id: int):
+        from saraban.documents.access import visible_document
+
+        readable = visible_document(user, document_id) is not None
+        super().__init__(
+            "หนังสือนี้อาจซ้ำกับหนังสือที่ลงรับแล้ว หากเป็นหนังสือคนละฉบับหรือต้องการลงรับซ้ำ "
+            "กรุณายืนยัน", "This letter may be one already registered (the same file, or the "
+            "same sender, number and date): send confirm_duplicate to register it.",
+            status=409, field="confirm_duplicate")
+        self.details = {"duplicate_of": {"document_id": document_id if readable else None}}
+
+
+def duplicate_shown(user: User, draft: IntakeDraft):
+    """What the intake page says of a flagged draft: (flagged, the document when ``user``
+    may read it, else None)."""
+    from saraban.documents.access import visible_document
+
+    if draft.duplicate_of_id is None or draft.status != IntakeStatus.READY:
+        return False, None
+    return True, visible_document(user, draft.duplicate_of_id)
 
 
 def _stamp_json(stamp) -> dict:
@@ -266,8 +418,14 @@ def known_codes(unit_id: int) -> list[str]:
         .join(Register, Register.id == Receipt.register_id)
         .where(Register.unit_id == unit_id, Document.number.is_not(None))
         .order_by(Receipt.id.desc()).limit(500))
-    codes = {n.rsplit("/", 1)[0].strip() for n in numbers if n and "/" in n}
+    # the code is the letters before the digits (สพร of สพร ๒๕๖๗/๓๑๒๕): the reader snaps the
+    # letters it read to one of these, and a code with its digits would be snapped onto them
+    codes = {m.group(0).strip() for n in numbers if n and "/" in n
+             for m in [_CODE_LETTERS.match(n.strip())] if m}
     return sorted(c for c in codes if c)
+
+
+_CODE_LETTERS = re.compile(r"[ก-ฮ][ก-ฮ.]*(?:\s+[ก-ฮ]{1,3}\.?(?=\s|[๐-๙0-9]))?")
 
 
 # registering ------------------------------------------------------------------------------
@@ -297,6 +455,10 @@ def register_intake(user: User, draft_id, register_id, data: dict, form_key: str
     if not isinstance(data, dict):
         raise IntakeError("ข้อมูลต้องเป็นออบเจกต์ JSON", "'fields' must be an object.",
                           field="fields")
+    if not confirm_duplicate:  # the same file may have been registered since it was read
+        flagged = draft.duplicate_of_id or same_file_document(draft)
+        if flagged is not None:
+            raise PossibleDuplicate(user, flagged)
     place = _read_place(stamp_place) if stamp_place not in (None, "", []) else draft.stamp_place
     lists = {key: [line.strip() for line in (clean_text(data.get(key), key, label,
                                                         max_length=4000, multiline=True)
@@ -318,14 +480,126 @@ def register_intake(user: User, draft_id, register_id, data: dict, form_key: str
                                          relation=ReferenceRelation.CITES))
     for n, text in enumerate(lists["enclosures"]):
         db.session.add(Enclosure(document_id=document.id, position=n, description=text))
+    enclosed = 0
     if draft.mail_arrival_id is not None:
+        enclosed = _keep_enclosures(user, draft, document)
         _confirm_to_sender(draft, receipt, document)
     draft.status, draft.document_id, draft.receipt_id = (IntakeStatus.REGISTERED, document.id,
                                                          receipt.id)
     draft.stamp_place = place
     db.session.flush()
     record("intake.register", user=user, obj=draft, document_id=document.id,
-           unit_id=draft.unit_id, details={"receipt": receipt.number})
+           unit_id=draft.unit_id, details={"receipt": receipt.number,
+                                           **({"enclosure_files": enclosed} if enclosed else {})})
+    return receipt
+
+
+def _keep_enclosures(user: User | None, draft: IntakeDraft, document) -> int:
+    """The mail's other files (its enclosures, the letter itself being the draft's file)
+    kept as the registered document's files, as they came. The documents' files have no
+    role of their own for an enclosure (FileRole: original, scan, stamped, certified):
+    an enclosure is kept as an original, a file received as it was sent. None for ลับที่สุด
+    (refuse_top_secret_files: no file of it is kept). Gives how many were kept."""
+    from saraban.documents.files import _document_file
+    from saraban.documents.models import FileRole, StoredFile
+    from saraban.mail.models import MailArrival
+    from saraban.permissions import is_top_secret
+
+    arrival = db.session.get(MailArrival, draft.mail_arrival_id)
+    if arrival is None or not arrival.enclosures or is_top_secret(document.secrecy):
+        return 0
+    kept = 0
+    for enclosure in arrival.enclosures:
+        stored = db.session.get(StoredFile, enclosure.get("file_id"))
+        if stored is None or stored.id == draft.file_id:
+            continue
+        _document_file(user, document, stored, FileRole.ORIGINAL,
+                       (enclosure.get("filename") or f"enclosure-{kept + 1}")[:255])
+        kept += 1
+    db.session.flush()
+    return kept
+
+
+# registering by the reader itself (SARABAN_MAIL_AUTO_REGISTER) ------------------------------
+SURE = 0.8  # an OCR field's confidence at least this: registered without a clerk
+
+
+def auto_register_user() -> User | None:
+    """The user named by SARABAN_MAIL_AUTO_REGISTER, if he may register in the central
+    receipt register; None when unset, or (with an error logged) when he may not: then
+    the reader neither accepts mail nor registers anything itself."""
+    from flask import current_app
+
+    from saraban.exchange.receiving import central_register
+    from saraban.registers.operations import usable_register_ids
+
+    name = current_app.config.get("MAIL_AUTO_REGISTER")
+    if not name:
+        return None
+    user = db.session.scalar(select(User).where(User.username == name))
+    register = central_register()
+    if user is None or not user.active or register is None \
+            or register.id not in usable_register_ids(user):
+        current_app.logger.error(
+            "SARABAN_MAIL_AUTO_REGISTER=%s: no active user of that name keeps the central "
+            "receipt register%s; mailed letters wait for a clerk", name,
+            "" if register is not None else " (there is none)")
+        return None
+    return user
+
+
+def mail_to_accept(user: User) -> list[int]:
+    """The waiting mailed letters not yet queued that ``user`` may accept (accept_arrival),
+    in the order they came."""
+    from saraban.mail.models import ArrivalKind
+    from saraban.mail.receiving import arrivals
+
+    queued = set(db.session.scalars(select(IntakeDraft.mail_arrival_id).where(
+        IntakeDraft.mail_arrival_id.is_not(None))))
+    return [arrival.id for arrival in arrivals(user)
+            if arrival.kind == ArrivalKind.LETTER and arrival.main_file_id is not None
+            and arrival.id not in queued]
+
+
+def fully_read(draft: IntakeDraft) -> bool:
+    """Whether a read letter may be registered without a clerk: its number, date and
+    subject all read (from the text layer, or by OCR with confidence at least SURE each),
+    not possibly a duplicate, not classified (a clerk chooses a secret letter's register)."""
+    if draft.status != IntakeStatus.READY or draft.duplicate_of_id is not None \
+            or draft.secrecy:
+        return False
+    found = draft.fields or {}
+    for name in ("number", "date", "subject"):
+        field = found.get(name) or {}
+        if not str(field.get("value") or "").strip():
+            return False
+        if draft.source != ReadSource.TEXT and (field.get("confidence") or 0) < SURE:
+            return False
+    return True
+
+
+def register_read(user: User, draft_id: int):
+    """A mailed letter the reader accepted, registered in the central receipt register in
+    ``user``'s name when it was read in full (``fully_read``); the sender told as when a
+    clerk registers it. Gives the receipt, or None (the letter waits for a clerk)."""
+    from saraban.exchange.receiving import central_register
+
+    draft = db.session.get(IntakeDraft, draft_id)
+    if draft is None or draft.mail_arrival_id is None or draft.created_by_id != user.id \
+            or not fully_read(draft):
+        return None
+    found = draft.fields or {}
+    data = {name: (found.get(name) or {}).get("value") or "" for name in FIELD_NAMES}
+    if not data["sender"]:
+        from saraban.mail.models import MailArrival
+
+        arrival = db.session.get(MailArrival, draft.mail_arrival_id)
+        data["sender"] = arrival.from_name or arrival.from_address
+    data["urgency"] = int(data["urgency"]) if str(data["urgency"]).isdigit() else 0
+    data["secrecy"] = 0
+    receipt = register_intake(user, draft.id, central_register().id, data)
+    record("intake.auto_register", user=user, obj=draft, document_id=receipt.document_id,
+           unit_id=draft.unit_id, details={"receipt": receipt.number, "source": draft.source})
     return receipt
 
 

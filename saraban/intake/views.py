@@ -93,9 +93,10 @@ def first():
 @login_required
 def show(draft_id: int):
     draft = _draft_or_404(draft_id)
+    flagged, earlier = ops.duplicate_shown(current_user, draft)
     return render_template("intake/show.html", draft=draft, labels=FIELD_LABELS,
                            fields=draft.fields or {}, registers=_receipt_registers(),
-                           values=request.args)
+                           values=request.args, flagged=flagged, earlier=earlier)
 
 
 @bp.get("/intake/<int:draft_id>/page.png")
