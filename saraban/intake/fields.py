@@ -152,6 +152,8 @@ def correct_thai(text: str) -> str:
         return "".join(_one_edit(out, words))
 
     text = _THAI_RUN.sub(lambda m: fix_run(m.group(0)), text)
+    # a speck read as a hyphen between two Thai words (a hyphen joins numbers, not words)
+    text = re.sub(r"(?<=[\u0e01-\u0e4e])\s*[-–]\s*(?=[\u0e01-\u0e4e])", " ", text)
     # ที่ before a number (ไตรมาสที่ ๒, ครั้งที่ ๓) with its tone mark dropped; นาที aside
     return re.sub(r"(?<!นา)ที(?![\u0e48-\u0e4b])(?=\s*[๐-๙])", "ที่", text)
 
@@ -743,6 +745,8 @@ def _labelled(page: OcrPage, lines: list[Line], label: str, *, items: bool = Fal
         values = [again(words, text)]
         used = list(words)
         for nxt in lines[i + 1:]:
+            if nxt.box[0] > max(indent + 1.5 * body, page.width / 2) and not _is_label(nxt):
+                continue  # a piece at the right (a stamp's remains), not the value's next line
             if _is_label(nxt) or abs(nxt.box[0] - indent) > 1.5 * body:
                 break
             if nxt.box[1] - used[-1].box[3] > 2.5 * body:
