@@ -9,9 +9,21 @@ and one arrival per message, one transaction each) with SQL alone, without the f
     .venv/bin/python bench/bench_mail.py --messages 1000 --size 1
     .venv/bin/python bench/bench_mail.py --messages 200 --database-url postgresql+psycopg://postgres@127.0.0.1/bench
 
-Measured on the 2-core development VM (shared), SQLite, Dovecot 2.3, 1 MB PDFs:
+Measured 2026-12-04 on the shared 2-core development VM, SQLite, Debian's Dovecot 2.3, 1 MB
+PDFs (a message 1.35 MB, base64):
 
-    (results filled in below from the runs)
+    --messages 200:  fetch_once 8.1 msg/s (11.0 MB/s, 24.7 s); peak memory 172 MB (156 MB
+                     before fetch_once); raw IMAP fetch 179.4 msg/s (245.8 MB/s); raw database
+                     insert 348.2 msg/s; APPEND 7.9 msg/s (building the messages included)
+    --messages 1000: fetch_once 7.4 msg/s (10.0 MB/s, 134.8 s); peak memory 171 MB (155 MB
+                     before); raw IMAP fetch 192.5 msg/s (263.7 MB/s); raw database insert
+                     348.7 msg/s; APPEND 8.3 msg/s; 2,371 MB of files kept
+
+Memory stays flat with the count (one message at a time). The time is the parsing: under
+cProfile (40 messages) about 60 % of fetch_once is the standard library's email parser
+reading the 1.35 MB message line by line (feedparser), about 10 % writing the raw message
+and the PDF (fsync each), 6 % the IMAP move, 4 % pypdf's check of the PDF; the IMAP
+transfer and the database rows themselves are a few per cent each, as the raw costs say.
 """
 
 from __future__ import annotations
