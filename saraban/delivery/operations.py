@@ -243,29 +243,69 @@ def set_tracking(user: User, delivery_id, tracking) -> Delivery:
 
 def deliveries_of(dispatch_ids: list[int]) -> dict[int, list[Delivery]]:
     """Each dispatch's deliveries, the outboxes' states read in (one query for the
-    deliveries and one for each outbox they went through)."""
+    deliveries and one for each outbox they went through). An e-mail's state is its outgoing
+    mail's, or ``confirmed`` once the recipient's confirmation came (``confirmed_at``, the
+    ``their_receipt_number`` it names), or ``bounced`` by a bounce (``failure_reason``)."""
     from saraban.exchange.ecms.models import EcmsMessage
     from saraban.exchange.models import ExchangeMessage
-    from saraban.mail.outbox_models import OutgoingMail
 
     if not dispatch_ids:
         return {}
     rows = list(db.session.scalars(select(Delivery).where(Delivery.dispatch_id.in_(
         dispatch_ids)).order_by(Delivery.dispatch_id, Delivery.position)))
     outboxes = {Channel.EXCHANGE: (ExchangeMessage.id, ExchangeMessage.status),
-                Channel.ECMS: (EcmsMessage.id, EcmsMessage.state),
-                Channel.EMAIL: (OutgoingMail.id, OutgoingMail.status)}
+                Channel.ECMS: (EcmsMessage.id, EcmsMessage.state)}
     states = {}
     for channel, (key, state) in outboxes.items():
         refs = [r.message_ref for r in rows if r.channel == channel and r.message_ref]
         if refs:
             states.update({(channel, i): str(getattr(s, "value", s)) for i, s in
                            db.session.execute(select(key, state).where(key.in_(refs)))})
+    refs = [r.message_ref for r in rows if r.channel == Channel.EMAIL and r.message_ref]
+    answers = _email_states(refs) if refs else {}
+    states.update({(Channel.EMAIL, i): a["state"] for i, a in answers.items()})
     out: dict[int, list[Delivery]] = {}
     for row in rows:
         row.outbox_state = states.get((row.channel, row.message_ref))
+        answer = answers.get(row.message_ref, {}) if row.channel == Channel.EMAIL else {}
+        row.confirmed_at = answer.get("confirmed_at")
+        row.their_receipt_number = answer.get("receipt_number")
+        row.failure_reason = answer.get("reason")
         out.setdefault(row.dispatch_id, []).append(row)
     return out
+
+
+def _email_states(mail_ids: list[int]) -> dict[int, dict]:
+    """The outgoing mails' states with the answers that came to them, in one query: the
+    first confirmation makes it ``confirmed`` (a bounce after it does not undo it: the
+    recipient had it), else a bounce ``bounced`` with its reason, else the mail's status
+    (a permanent refusal at sending, ``failed``, with its error)."""
+    from sqlalchemy import and_
+
+    from saraban.mail.models import ArrivalKind, MailArrival
+    from saraban.mail.outbox_models import OutgoingMail
+
+    found: dict[int, dict] = {}
+    for mail_id, status, error, kind, received_at, number, reason in db.session.execute(
+            select(OutgoingMail.id, OutgoingMail.status, OutgoingMail.last_error,
+                   MailArrival.kind, MailArrival.received_at, MailArrival.receipt_number,
+                   MailArrival.bounce_reason)
+            .outerjoin(MailArrival, and_(
+                MailArrival.outgoing_mail_id == OutgoingMail.id,
+                MailArrival.kind.in_([ArrivalKind.CONFIRMATION, ArrivalKind.BOUNCE])))
+            .where(OutgoingMail.id.in_(mail_ids))
+            .order_by(OutgoingMail.id, MailArrival.received_at, MailArrival.id)):
+        status = str(getattr(status, "value", status))
+        seen = found.setdefault(mail_id, {"state": status, "reason": error if
+                                          status == "failed" else None})
+        if seen["state"] == "confirmed":
+            continue
+        if kind == ArrivalKind.CONFIRMATION:
+            seen.update(state="confirmed", confirmed_at=received_at, receipt_number=number,
+                        reason=None)
+        elif kind == ArrivalKind.BOUNCE and seen["state"] != "bounced":
+            seen.update(state="bounced", reason=reason or "ส่งไม่ถึงผู้รับ (ไม่ระบุเหตุผล)")
+    return found
 
 
 def channel_name(channel: str) -> str:
@@ -295,7 +335,12 @@ _OUTBOX_STATUS = {
         "accepted": DeliveryStatus.RECEIVED, "rejected": DeliveryStatus.FAILED,
         "invalid": DeliveryStatus.FAILED, "failed": DeliveryStatus.FAILED,
         "withdrawn": DeliveryStatus.FAILED},
+    Channel.EMAIL: {  # saraban/mail/outbox_models.py MailStatus, and the answers (deliveries_of)
+        "queued": DeliveryStatus.QUEUED, "sent": DeliveryStatus.SENT,
+        "failed": DeliveryStatus.FAILED, "confirmed": DeliveryStatus.RECEIVED,
+        "bounced": DeliveryStatus.FAILED},
 }
+CONFIRMED_BY_RECIPIENT = "ผู้รับยืนยันการรับแล้ว"
 
 
 def shown_status(delivery: Delivery) -> DeliveryStatus:
@@ -312,7 +357,11 @@ def shown_status(delivery: Delivery) -> DeliveryStatus:
 
 
 def status_name(delivery: Delivery) -> str:
-    """The Thai name of how it stands (รอส่ง, ส่งแล้ว, ปลายทางรับแล้ว, ส่งไม่สำเร็จ)."""
+    """The Thai name of how it stands (รอส่ง, ส่งแล้ว, ปลายทางรับแล้ว, ส่งไม่สำเร็จ; an e-mail
+    the recipient answered: ผู้รับยืนยันการรับแล้ว)."""
+    if delivery.channel == Channel.EMAIL and getattr(delivery, "outbox_state", None) == \
+            "confirmed":
+        return CONFIRMED_BY_RECIPIENT
     return STATUS_NAMES[shown_status(delivery)]
 
 

@@ -5,6 +5,11 @@ An arrival is unique per mailbox by its Message-ID: the same mail fetched again 
 after the commit and before the move, a new UIDVALIDITY) is recognised, never stored
 twice. Its status goes waiting → registered or ignored; a registered one names its
 document (CHECK).
+
+A reply to a letter we sent by e-mail (its In-Reply-To or References naming that
+letter's Message-ID) is the recipient's confirmation: kind ``confirmation``, linked to the
+outgoing mail (CHECK), with the receipt number it names if any; a bounce naming one of our
+letters is linked to it too, with the reason the server gave.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ class ArrivalKind(StrEnum):
     BOUNCE = "bounce"  # a delivery failure report
     LIST = "list"  # a mailing list's or bulk mail
     NO_PDF = "no_pdf"  # a message with no PDF to register
+    CONFIRMATION = "confirmation"  # the recipient's answer to a letter we sent by e-mail
 
 
 class ArrivalStatus(StrEnum):
@@ -66,6 +72,8 @@ class MailArrival(Base):
         CheckConstraint(_in("status", ArrivalStatus), name="status"),
         CheckConstraint("status <> 'registered' OR document_id IS NOT NULL",
                         name="registered_document"),
+        CheckConstraint("kind <> 'confirmation' OR outgoing_mail_id IS NOT NULL",
+                        name="confirmation_mail"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +101,11 @@ class MailArrival(Base):
     error: Mapped[str | None] = mapped_column(Text)
     moved: Mapped[bool] = mapped_column(default=False)  # to the done folder
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # our letter this answers (a confirmation) or reports undelivered (a bounce)
+    outgoing_mail_id: Mapped[int | None] = mapped_column(ForeignKey("mail_outgoing.id"),
+                                                         index=True)
+    receipt_number: Mapped[str | None] = mapped_column(String(40))  # their เลขรับ, as written
+    bounce_reason: Mapped[str | None] = mapped_column(Text)  # a bounce's diagnostic
 
     raw_file: Mapped[StoredFile] = relationship(foreign_keys=[raw_file_id])
     main_file: Mapped[StoredFile | None] = relationship(foreign_keys=[main_file_id])

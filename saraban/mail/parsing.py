@@ -39,6 +39,7 @@ class Kind:
     BOUNCE = "bounce"
     LIST = "list"
     NO_PDF = "no_pdf"
+    CONFIRMATION = "confirmation"  # set by receiving.take: a reply to a letter of ours
 
 
 @dataclass
@@ -70,6 +71,17 @@ class ParsedMail:
     main: Attachment | None
     enclosures: list[Attachment]
     refused: list[Refused]
+    receipt_number: str | None = None  # "เลขรับ ๑๒๓" in the text: the number the reply names
+    original_ids: list[str] = field(default_factory=list)  # a bounce's: the mail it reports
+    bounce_reason: str | None = None  # a bounce's: the status and diagnostic it gives
+
+    @property
+    def answered_ids(self) -> list[str]:
+        """The Message-IDs this message answers or reports on: In-Reply-To, References
+        (the nearest last), and for a bounce the Message-ID of the mail it returns."""
+        ids = [*self.original_ids, *([self.in_reply_to] if self.in_reply_to else []),
+               *reversed(self.references)]
+        return list(dict.fromkeys(ids))
 
     @property
     def replies_allowed(self) -> bool:
@@ -207,6 +219,76 @@ def _attachments(message: EmailMessage) -> tuple[list[Attachment], list[Refused]
     return kept, refused
 
 
+_RECEIPT_NUMBER = re.compile(
+    r"เลข(?:ทะเบียน)?รับ(?:\s*ที่)?\s*[:：]?\s*([0-9๐-๙]+(?:\s*/\s*[0-9๐-๙]+)?)")
+
+
+def _body_text(message: EmailMessage) -> str:
+    """The text a person reads: the plain body, else the HTML one without its tags."""
+    try:
+        body = message.get_body(preferencelist=("plain", "html"))
+        text = body.get_content() if body is not None else ""
+    except (KeyError, LookupError, ValueError, AttributeError, TypeError):
+        return ""
+    if body.get_content_subtype() == "html":
+        text = re.sub(r"<[^>]*>", " ", text)
+    return str(text)
+
+
+def receipt_number(*texts: str) -> str | None:
+    """The receipt number a confirmation names ("เลขรับ ๑๒๓", "เลขรับที่ 123/2569"), as it is
+    written (Thai or Arabic digits); None when there is none."""
+    for text in texts:
+        match = _RECEIPT_NUMBER.search(text or "")
+        if match:
+            return re.sub(r"\s+", "", match.group(1))[:40]
+    return None
+
+
+def _headers_of(part) -> EmailMessage | None:
+    """The returned message's headers in a bounce's part (message/rfc822 or
+    text/rfc822-headers), or None."""
+    content_type = part.get_content_type()
+    try:
+        if content_type == "message/rfc822":
+            payload = part.get_payload()
+            return payload[0] if isinstance(payload, list) and payload else None
+        if content_type == "text/rfc822-headers":
+            text = part.get_payload(decode=True) or b""
+            return email.message_from_bytes(text, policy=email.policy.default)
+    except (ValueError, TypeError, LookupError):
+        return None
+    return None
+
+
+def _bounce_details(message: EmailMessage) -> tuple[list[str], str | None]:
+    """A delivery report's (RFC 3464) returned Message-IDs and its reason: the recipients'
+    Status and Diagnostic-Code (the first failed one), or the first line of the text."""
+    ids: list[str] = []
+    reason = None
+    for part in message.walk():
+        headers = _headers_of(part)
+        if headers is not None:
+            ids += _ids(_header(headers, "Message-ID"))
+        elif part.get_content_type() == "message/delivery-status" and reason is None:
+            blocks = part.get_payload()
+            for block in blocks[1:] if isinstance(blocks, list) else []:
+                action = _header(block, "Action").lower()
+                if action and action not in ("failed", "delayed"):
+                    continue
+                diagnostic = re.sub(r"^\s*smtp\s*;\s*", "", _header(block, "Diagnostic-Code"),
+                                    flags=re.I)
+                status = _header(block, "Status")
+                found = " ".join(x for x in (status, diagnostic) if x)
+                if found:
+                    reason = found
+                    break
+    if reason is None:
+        text = _body_text(message).strip()
+        reason = text.splitlines()[0].strip() if text else None
+    return list(dict.fromkeys(ids)), (reason[:1000] if reason else None)
+
+
 def parse(raw: bytes) -> ParsedMail:
     """What Saraban needs of the message ``raw``; a message with no Message-ID is named by
     its SHA-256 (``<sha256@saraban.invalid>``), so that the same bytes are the same mail."""
@@ -225,11 +307,13 @@ def parse(raw: bytes) -> ParsedMail:
         kind = Kind.LIST
     else:
         kind = Kind.LETTER if main is not None else Kind.NO_PDF
+    subject = _header(message, "Subject")[:1000]
+    original_ids, reason = _bounce_details(message) if kind == Kind.BOUNCE else ([], None)
     return ParsedMail(
         message_id=message_id[:255],
         from_address=from_address.lower()[:255],
         from_name=from_name[:255],
-        subject=_header(message, "Subject")[:1000],
+        subject=subject,
         date=_date(_header(message, "Date")),
         in_reply_to=(_ids(_header(message, "In-Reply-To")) or [None])[0],
         references=_ids(_header(message, "References")),
@@ -239,4 +323,8 @@ def parse(raw: bytes) -> ParsedMail:
         main=main,
         enclosures=[a for a in attachments if a is not main],
         refused=refused,
+        receipt_number=None if kind == Kind.BOUNCE else receipt_number(
+            _body_text(message), subject),
+        original_ids=original_ids,
+        bounce_reason=reason,
     )

@@ -7,6 +7,12 @@ taken: the next run moves it without taking it again (the arrival not yet ``move
 the Message-ID check for any message fetched again). A new UIDVALIDITY (the folder
 rebuilt) starts the reading over from UID 0, the Message-ID telling what was taken. The
 server down or refusing is reported, never raised: the worker tries again later.
+
+A message answering a letter we sent by e-mail (In-Reply-To or References naming its
+Message-ID) is the recipient's confirmation: kept linked to that outgoing mail, with the
+receipt number it names, never offered to the clerks as a letter to register (nor so
+answered with our own confirmation). A bounce naming one of our letters is linked to it
+too, with its reason: the letter's delivery then shows failed.
 """
 
 from __future__ import annotations
@@ -77,6 +83,20 @@ def _state(key: str) -> MailboxState:
     return state
 
 
+def _our_letter(ids: list[str]) -> int | None:
+    """The outgoing letter (an OutgoingMail of kind letter) one of ``ids`` names, in the
+    order given; None when they name none of ours."""
+    from saraban.mail.outbox_models import MailKind, OutgoingMail
+
+    ids = [i for i in ids if i][:50]
+    if not ids:
+        return None
+    found = dict(db.session.execute(
+        select(OutgoingMail.message_id, OutgoingMail.id).where(
+            OutgoingMail.message_id.in_(ids), OutgoingMail.kind == MailKind.LETTER)).all())
+    return next((found[i] for i in ids if i in found), None)
+
+
 def take(key: str, uidvalidity: int, uid: int, raw: bytes) -> tuple[MailArrival, bool]:
     """The arrival for the message ``raw`` (UID ``uid``): the one already taken when its
     Message-ID (or its UID under this UIDVALIDITY) was seen, else a new one, with the raw
@@ -95,6 +115,9 @@ def take(key: str, uidvalidity: int, uid: int, raw: bytes) -> tuple[MailArrival,
         if seen.uidvalidity != uidvalidity or seen.uid != uid:  # where it is now, to move it
             seen.uidvalidity, seen.uid, seen.moved = uidvalidity, uid, False
         return seen, False
+    kind, outgoing_mail_id = parsed.kind, _our_letter(parsed.answered_ids)
+    if outgoing_mail_id is not None and kind != ArrivalKind.BOUNCE:
+        kind = ArrivalKind.CONFIRMATION
     raw_file = store(raw, RAW_MEDIA_TYPE)
     main = store(parsed.main.data, parsed.main.media_type) if parsed.main else None
     enclosures = [{"file_id": store(a.data, a.media_type).id, "filename": a.filename,
@@ -109,13 +132,16 @@ def take(key: str, uidvalidity: int, uid: int, raw: bytes) -> tuple[MailArrival,
         enclosures=enclosures,
         refused=[{"filename": r.filename, "reason": r.reason, "reason_en": r.reason_en}
                  for r in parsed.refused],
-        auth_results=parsed.auth_results, kind=parsed.kind, status=ArrivalStatus.WAITING,
-        moved=False)
+        auth_results=parsed.auth_results, kind=kind, status=ArrivalStatus.WAITING,
+        moved=False, outgoing_mail_id=outgoing_mail_id,
+        receipt_number=parsed.receipt_number if kind == ArrivalKind.CONFIRMATION else None,
+        bounce_reason=parsed.bounce_reason)
     db.session.add(arrival)
     db.session.flush()
     record("mail.receive", obj=arrival,
            details={"message_id": parsed.message_id, "from": parsed.from_address,
-                    "sha256": raw_file.sha256, "kind": parsed.kind})
+                    "sha256": raw_file.sha256, "kind": kind,
+                    **({"outgoing_mail_id": outgoing_mail_id} if outgoing_mail_id else {})})
     return arrival, True
 
 
@@ -220,7 +246,8 @@ def fetch_once(settings: MailboxSettings | None = None, done_folder: str | None 
 
 def arrivals(user: User) -> list[MailArrival]:
     """The mails waiting for a clerk, for the keepers of the central receipt register (the
-    top unit's); nothing for anyone else."""
+    top unit's); nothing for anyone else. Confirmations of our own letters are not among
+    them: they are shown on those letters' deliveries."""
     from saraban.exchange.receiving import central_register
     from saraban.permissions import keeper_unit_ids
 
@@ -228,5 +255,6 @@ def arrivals(user: User) -> list[MailArrival]:
     if user is None or register is None or register.unit_id not in keeper_unit_ids(user):
         return []
     return list(db.session.scalars(
-        select(MailArrival).where(MailArrival.status == ArrivalStatus.WAITING)
+        select(MailArrival).where(MailArrival.status == ArrivalStatus.WAITING,
+                                  MailArrival.kind != ArrivalKind.CONFIRMATION)
         .order_by(MailArrival.received_at, MailArrival.id)))
