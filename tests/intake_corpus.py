@@ -165,14 +165,15 @@ SEED_STAMPS = [["ผอ.๒ บก.อก.สทส.", "เลขที่รั
 
 def seed_stamped(dpi: int = 300) -> Image.Image:
     """The seed's letter (สพร ๒๕๖๒/ว๔๐๙๙ of 1 November 2019) with the seed's stamps of
-    earlier desks drawn on it (the last with an impossible date, ๓๒ ธ.ค.)."""
+    earlier desks drawn on it in violet ink in the blank foot of the page, side by side (the
+    last with an impossible date, ๓๒ ธ.ค.)."""
     base = _letter("dga_4099")
     letter = {"kind": "external", "fields": base["fields"], "letterhead": base["letterhead"],
               "number": base["number"], "date": dt.date.fromisoformat(base["date"]),
               "body": ""}
     image = rasterise(render(letter), dpi)
     for i, lines in enumerate(SEED_STAMPS):
-        stamp(image, lines, (0.08 + 0.3 * i, 0.62), colour=(20, 20, 20))
+        stamp(image, lines, (0.08 + 0.3 * i, 0.865), colour=(60, 50, 170))
     return image
 
 

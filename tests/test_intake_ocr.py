@@ -140,11 +140,17 @@ def test_historic_stamp_of_the_seed_is_found_with_its_anomaly():
 
     image = seed_stamped(300)
     stamps = F.historic_stamps(image, O.ocr(image), letter_date="2019-11-01")
-    assert stamps, "no receipt stamp found"
-    first = stamps[0]
+    assert [s.desk for s in stamps] == ["ผอ.๒ บก.อก.สทส.", "สทส.", "ฟอ.สงป(ตร./กท.)"]
+    # the numbers in Thai and Arabic digits as the desks wrote them, read glyph by glyph
+    assert [s.number for s in stamps] == ["๘๐๐๗", "๔๓๒๓", "๕๕๓"]
+    first, second, third = stamps
     assert first.box[0] < 0.3
-    # 11 พ.ค. ๖๒ is before the letter's own date (1 November 2562)
+    # 11 พ.ค. ๖2 is before the letter's own date (1 November 2562)
+    assert (first.date, first.time) == ("2019-05-11", "15:00")
     assert any("ก่อน" in a for a in first.anomalies)
+    assert (second.date, second.time, second.anomalies) == ("2019-11-11", "14:50", ())
+    # ๓๒ ธ.ค.: a day December does not have
+    assert third.date is None and any("๓๒" in a for a in third.anomalies)
 
 
 def test_words_one_edit_from_one_dictionary_word_are_corrected_and_names_left_alone():

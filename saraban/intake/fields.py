@@ -289,13 +289,15 @@ def classify(glyph: Image.Image, rel_height: float, alphabet: str) -> tuple[str,
     return first[0], max(0.0, min(1.0, 1 - first[1] / max(second, 1e-6) + 0.5))
 
 
-def ink(image: Image.Image, threshold: int = 150) -> Image.Image:
-    """Black and dark ink as white on black ("L"), the blue of stamps left out, salt and
-    pepper filtered."""
+def ink(image: Image.Image, threshold: int = 150, *, coloured: bool = False) -> Image.Image:
+    """Black and dark ink as white on black ("L"), the blue of stamps left out (kept with
+    ``coloured``: reading a stamp itself), salt and pepper filtered."""
     rgb = image.convert("RGB")
     r, g, b = rgb.split()
     grey = rgb.convert("L").filter(ImageFilter.MedianFilter(3))
     dark = grey.point(lambda v: 255 if v < threshold else 0)
+    if coloured:
+        return dark
     blue = ImageChops.subtract(b, r).point(lambda v: 255 if v > 60 else 0)
     return ImageChops.subtract(dark, blue)
 
@@ -416,7 +418,8 @@ CONSONANTS = "".join(chr(c) for c in range(0x0E01, 0x0E2F))
 
 
 def glyph_groups(image: Image.Image, box: tuple[int, int, int, int],
-                 alphabet: str = THAI_DIGITS + "./") -> list[list[tuple[str, float, tuple]]]:
+                 alphabet: str = THAI_DIGITS + "./", *, coloured: bool = False
+                 ) -> list[list[tuple[str, float, tuple]]]:
     """The glyphs on the baseline of ``box`` read against templates of ``alphabet``, in
     groups cut where the gap is wider than a third of the digits' body (a typed space;
     Sarabun's is half a body, its glyphs' gaps a fifth). Each glyph is also matched against
@@ -427,7 +430,7 @@ def glyph_groups(image: Image.Image, box: tuple[int, int, int, int],
                       min(image.height, box[3]))
     if x1 - x0 < 3 or y1 - y0 < 3:
         return []
-    mask = ink(image.crop((x0, y0, x1, y1)))
+    mask = ink(image.crop((x0, y0, x1, y1)), coloured=coloured)
     parts = components(mask, min_area=max(4, (y1 - y0) // 20))
     parts, _, body = _on_baseline(parts, y1 - y0)
     if not parts:
@@ -506,9 +509,11 @@ def _region(line: Line, x0: int, x1: int) -> tuple[int, int, int, int]:
     return (x0, line.box[1] - pad, x1, line.box[3] + pad)
 
 
-def reread_digits(image: Image.Image, line: Line) -> Line:
+def reread_digits(image: Image.Image, line: Line, *, coloured: bool = False,
+                  alphabet: str = THAI_DIGITS + ".") -> Line:
     """The line with each run of digits read again glyph by glyph from the line's own
-    crop (one word a run)."""
+    crop (one word a run); ``coloured``: in any ink (a stamp's), ``alphabet`` the glyphs it
+    may hold (a stamp's hand mixes Arabic digits in)."""
     words: list[Word] = []
     run: list[Word] = []
     body = _body(line)
@@ -519,11 +524,11 @@ def reread_digits(image: Image.Image, line: Line) -> Line:
         if any(re.search(r"[๐-๙0-9]", w.text) for w in run):
             rx0, rx1 = min(w.box[0] for w in run), max(w.box[2] for w in run)
             groups = glyph_groups(image, _region(line, rx0 - 3 * body // 2, rx1 + body),
-                                  THAI_DIGITS + ".")
+                                  alphabet, coloured=coloured)
             kept = [g for g in groups if not is_letters(g)
                     and min(c[2][2] for c in g) > rx0 and min(c[2][0] for c in g) < rx1]
             text = " ".join(_text(g) for g in kept)
-            if re.search(r"[๐-๙]", text):
+            if re.search(r"[๐-๙0-9]", text):
                 conf = min(w.confidence for w in run)
                 words.append(Word(text, conf, _union(w.box for w in run)))
                 run.clear()
@@ -1127,6 +1132,29 @@ class HistoricStamp:
     anomalies: tuple[str, ...] = ()
 
 
+def _stamp_date(raw: str) -> tuple[str | None, str | None]:
+    """A stamp's date (ISO) or why it is not one: its month snapped to the nearest month's
+    name (พ.ุย. -> พ.ย.), its year read again where Tesseract split a ๖ in two (๒๕๒๐๒ ->
+    ๒๕๖๒); a day the month does not have stays an error (the seed's ๓๒ ธ.ค.)."""
+    from saraban.thaidate import ThaiDateError, parse_date
+
+    texts = [raw]
+    m = _DATE.search(raw)
+    month = _month_of(m.group(2)) if m else None
+    if m and month is not None:
+        day, year = m.group(1), re.sub(r"[^๐-๙0-9]", "", m.group(3))
+        years = [year] + ([year.replace("๒๐", "๖", 1), year[:4], year[-4:]]
+                          if len(year) > 4 else [])
+        texts = [f"{day} {SHORT_MONTHS[month]} {y}" for y in dict.fromkeys(years)] + texts
+    first_error = None
+    for text in texts:
+        try:
+            return parse_date(text).isoformat(), None
+        except (ThaiDateError, ValueError) as error:
+            first_error = first_error or str(error)
+    return None, first_error
+
+
 _RECEIPT = re.compile(r"เลข\s*(?:ที่)?\s*รับ")
 
 
@@ -1134,10 +1162,16 @@ def historic_stamps(image: Image.Image, page: OcrPage, *, letter_date: str | Non
                     ) -> list[HistoricStamp]:
     """Receipt stamps of earlier desks on the page (a desk's name, เลขรับ/เลขที่รับ N, วันที่
     ..., เวลา ...), with anomalies: a date that does not exist, a date before the letter's."""
-    from saraban.thaidate import ThaiDateError, parse_date, parse_time, to_arabic_digits
+    from saraban.thaidate import ThaiDateError, parse_time, to_arabic_digits
 
     lines = [Line(line.words, line.box, normalise(line.text)) for line in page.lines]
     parts = [p for line in lines for p in _split(line, 2.0)]
+    # each piece's digits read glyph by glyph, a piece read with Latin in it read again as
+    # Thai from its crop (พ.ย. as "TUN", ธ.ค. as "5.A.")
+    parts = [reread_digits(image, p, coloured=True, alphabet=THAI_DIGITS + "0123456789.")
+             for p in parts]
+    for p in parts:
+        p.text = thai_again(image, p.words, p.text)
     parts.sort(key=lambda p: (p.box[1], p.box[0]))
     stamps = []
     for part in parts:
@@ -1158,9 +1192,8 @@ def historic_stamps(image: Image.Image, page: OcrPage, *, letter_date: str | Non
         if date_line is not None:
             raw = re.sub(r"^.*?วันที่?\.*\s*", "", date_line.text)
             raw = re.sub(r"^\S*วัน\S*\s*", "", raw) if raw == date_line.text else raw
-            try:
-                date_iso = parse_date(raw).isoformat()
-            except (ThaiDateError, ValueError) as error:
+            date_iso, error = _stamp_date(raw)
+            if error:
                 anomalies.append(f"วันที่ \"{raw}\" อ่านเป็นวันไม่ได้: {error}")
             if date_iso and letter_date and date_iso < letter_date:
                 anomalies.append(f"วันที่รับ {date_iso} ก่อนวันที่ของหนังสือ {letter_date}")
