@@ -21,6 +21,7 @@ from schemathesis.checks import (
 )
 from sqlalchemy import select
 
+from saraban import thaidate
 from saraban.api.openapi import standalone_spec
 
 SPEC = standalone_spec()
@@ -187,7 +188,7 @@ def test_the_main_posts_answer_as_described(api_schema, bearer, db_session):
     assert sent["items"]
     post("/transfers/{transfer_id}/recall", None, transfer_id=sent["items"][0]["id"])
     post("/documents/{document_id}/retention", {"years": 20}, method="put", document_id=doc)
-    due = (dt.date.today() + dt.timedelta(days=14)).isoformat()
+    due = (thaidate.today() + dt.timedelta(days=14)).isoformat()
     loan = post("/loans", {"document_id": doc, "item": "ต้นฉบับ", "borrower": "ส.ต.ท. ทดสอบ",
                            "due_on": due})
     post("/loans/{loan_id}/return", {"returned_by": "ส.ต.ท. ทดสอบ"}, loan_id=loan["id"])
@@ -253,7 +254,7 @@ def test_the_commanders_desk_answers_as_described(api_schema, desk, db_session):
     the task done: each answer as described, and the memo's history with the order and
     its being done (kinds the hand-written description once forbade)."""
     commander, assignee = desk.headers["commander"], desk.headers["assignee"]
-    due = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+    due = (thaidate.today() + dt.timedelta(days=7)).isoformat()
 
     def ok(method, path, headers, body=None, **params):
         response = call_and_check(api_schema, method, path, headers, path_parameters=params,

@@ -11,6 +11,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from saraban import thaidate
 from tests.conftest import (
     csrf_token_from,
     exchange_identity,
@@ -191,7 +192,7 @@ def test_a_secret_letter_s_paper(app, client, office, db_session):
     other = as_user(app, uncleared)
     assert other.get(f"/dispatches/{dispatch.id}/deliveries").status_code == 404
     assert other.get(f"/dispatches/{dispatch.id}/envelope.pdf").status_code == 404
-    book = pdftotext(other.get(f"/deliveries/book?date={dt.date.today().isoformat()}").data)
+    book = pdftotext(other.get(f"/deliveries/book?date={thaidate.today().isoformat()}").data)
     assert "ผู้บังคับการกองปราบปราม" in book and "หนังสือชั้นลับ" in book
     assert "แผนการตรวจค้น" not in book
 
@@ -199,14 +200,14 @@ def test_a_secret_letter_s_paper(app, client, office, db_session):
 def test_the_day_s_book_holds_the_units_hand_deliveries(app, client, office, db_session):
     mine, _ = send(office, db_session, subject="หนังสือส่งด้วยมือ")
     web = log_in(client, office["clerk"].username)
-    today = dt.date.today().isoformat()
+    today = thaidate.today().isoformat()
     answer = web.get(f"/deliveries/book?date={today}")
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"
     text = pdftotext(answer.data)
     assert mine.number_text in text and "ผู้อำนวยการกองคลัง" in text
     assert "หนังสือส่งด้วยมือ" in text
     assert "ผู้อำนวยการสำนักงานพัฒนารัฐบาลดิจิทัล" not in text  # by post
-    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    yesterday = (thaidate.today() - dt.timedelta(days=1)).isoformat()
     assert mine.number_text not in pdftotext(web.get(f"/deliveries/book?date={yesterday}").data)
     other = as_user(app, office["outsider"])
     assert mine.number_text not in pdftotext(other.get(f"/deliveries/book?date={today}").data)
@@ -273,7 +274,7 @@ def test_the_api_answers_the_deliveries_and_their_paper(client, office, db_sessi
     assert "ถนนรางน้ำ" in pdftotext(labels.data)
     assert client.get(f"{base}/envelope.pdf?size=a3", headers=headers).status_code == 400
     assert client.get(f"{base}/slip.pdf", headers=outsider).status_code == 404
-    book = client.get(f"/api/v1/deliveries/book.pdf?date={dt.date.today().isoformat()}",
+    book = client.get(f"/api/v1/deliveries/book.pdf?date={thaidate.today().isoformat()}",
                       headers=headers)
     assert book.status_code == 200 and dispatch.number_text in pdftotext(book.data)
     assert client.get("/api/v1/deliveries/book.pdf?date=nonsense",

@@ -12,6 +12,7 @@ import uuid
 import pytest
 from pypdf import PdfReader
 
+from saraban import thaidate
 from saraban.validation import OperationError
 from tests.conftest import exchange_identity, make_unit, make_user
 from tests.pdftools import pdftotext
@@ -109,7 +110,7 @@ def test_a_draft_goes_up_the_line_is_signed_numbered_and_sent(office, db_session
     capacity = f"delegation:{o['head'].id}"
     from saraban.endorsements.capacity import capacities_for
 
-    options = capacities_for(o["person"], dt.date.today())
+    options = capacities_for(o["person"], thaidate.today())
     acting = next(c for c in options if c.delegation is not None)
     ops.sign_draft(o["signer"], draft.id, acting.key)
     assert draft.status == "signed" and draft.capacity_text == "รอง ผบช.สทส. ปรท.ผบช.สทส."

@@ -18,6 +18,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from saraban import thaidate
 from saraban.accounts.models import Membership, Role
 from saraban.documents.models import Document, DocumentFile, FileRole
 from saraban.endorsements.models import Endorsement, EndorsementLine, EndorsementStatus, Order
@@ -182,9 +183,9 @@ def _actions(w: dict, me: int) -> list[tuple[str, str, dict]]:
         ("PUT", f"/api/v1/documents/{d}/retention", {"years": 10}),
         ("POST", "/records/loans/new",
          {"document_id": str(d), "item": "ต้นฉบับ", "borrower": "ผู้ยืม",
-          "due_on": (dt.date.today() + dt.timedelta(days=3)).isoformat()}),
+          "due_on": (thaidate.today() + dt.timedelta(days=3)).isoformat()}),
         ("API", "/api/v1/loans", {"document_id": d, "item": "ต้นฉบับ", "borrower": "ผู้ยืม",
-                                  "due_on": (dt.date.today() + dt.timedelta(days=3)).isoformat()}),
+                                  "due_on": (thaidate.today() + dt.timedelta(days=3)).isoformat()}),
         ("POST", f"/records/loans/{w['loan']}/return", {"returned_by": "ผู้ยืม"}),
         ("API", f"/api/v1/loans/{w['loan']}/return", {"returned_by": "ผู้ยืม"}),
         # exchange

@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from saraban import thaidate
 from saraban.extensions import db
 from saraban.mail.outbox_models import MailKind, OutgoingMail
 from saraban.thaidate import BANGKOK
@@ -219,7 +220,7 @@ def test_a_digest_goes_once_a_day_after_its_hour(app, db_session, office, notify
     o["clerk"].notify = "digest"
     db_session.commit()
     ordinary, _ = _send_both(db_session, o)
-    day = dt.date.today() + dt.timedelta(days=1)
+    day = thaidate.today() + dt.timedelta(days=1)
     at = lambda d, h: dt.datetime.combine(d, dt.time(h), tzinfo=BANGKOK)  # noqa: E731
     with time_machine.travel(at(day, 6), tick=False):
         _run(app)

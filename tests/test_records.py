@@ -294,7 +294,7 @@ def test_destruction_removes_the_files_and_keeps_the_record(client, db_session, 
     # a document lent out is not destroyed until it comes back
     lent = client.post("/api/v1/loans", headers=headers, json={
         "document_id": expired["old"], "item": "ต้นฉบับ", "borrower": "ผู้ยืม",
-        "due_on": dt.date.today().isoformat()})
+        "due_on": thaidate.today().isoformat()})
     assert lent.status_code == 201, lent.json
     client.post(f"/api/v1/destruction-lists/{body['id']}/review", headers=headers,
                 json={"chair": "ประธาน", "members": ["กรรมการหนึ่ง", "กรรมการสอง"]})
@@ -333,7 +333,7 @@ def test_destruction_removes_the_files_and_keeps_the_record(client, db_session, 
     assert retention_text(db_session.get(Document, expired["old"])).startswith("ทำลายแล้วเมื่อ")
     again = client.post("/api/v1/loans", headers=headers, json={
         "document_id": expired["old"], "item": "ต้นฉบับ", "borrower": "ผู้ยืม",
-        "due_on": dt.date.today().isoformat()})
+        "due_on": thaidate.today().isoformat()})
     assert again.status_code == 409 and "ถูกทำลายแล้ว" in again.json["error"]["message_th"]
     assert expired["old"] not in {d.id for d in expired_documents(
         world.users["clerk"], world.unit.id, 2024)}
