@@ -211,6 +211,42 @@ def test_a_person_answering_by_references_and_an_unrelated_reply(db_session, ima
     assert (second.kind, second.outgoing_mail_id) == ("no_pdf", None)
 
 
+def test_an_out_of_office_is_no_confirmation_and_a_letter_in_answer_stays_a_letter(
+        db_session, imap):
+    """An automatic answer naming no receipt number (out of office) does not say that
+    anyone received the letter; an answer carrying a PDF is a letter to register, linked to
+    ours (and its receipt confirmed by it)."""
+    from saraban.mail.sending import queue_mail
+    from saraban.pdf.letter import render_letter
+
+    sent = EmailMessage()
+    sent["From"], sent["To"], sent["Subject"] = "saraban@sender.test", "a@b.test", "ที่ ทก ๑/๓"
+    sent["Message-ID"] = f"<{uuid.uuid4().hex}@sender.test>"
+    sent.set_content("หนังสือ")
+    ours = queue_mail(sent, kind=MailKind.LETTER)
+
+    away = EmailMessage()
+    away["From"], away["To"], away["Subject"] = "saraban@b.test", "saraban@sender.test", "ไม่อยู่"
+    away["Message-ID"] = f"<{uuid.uuid4().hex}@b.test>"
+    away["In-Reply-To"], away["Auto-Submitted"] = ours.message_id, "auto-replied"
+    away.set_content("ขณะนี้ไม่อยู่สำนักงาน จะติดต่อกลับ")
+    answer = EmailMessage()
+    answer["From"], answer["To"] = "saraban@b.test", "saraban@sender.test"
+    answer["Subject"], answer["Message-ID"] = "Re: ที่ ทก ๑/๓", f"<{uuid.uuid4().hex}@b.test>"
+    answer["In-Reply-To"] = ours.message_id
+    answer.set_content("ส่งหนังสือตอบมาพร้อมนี้")
+    pdf = render_letter("external", {"subject": "ตอบ", "to": "ผู้อำนวยการ"}, "ข้อความ",
+                        {"agency_name": "กรมตัวอย่าง", "letter_code": "ทก"}, number="๑",
+                        date=dt.date(2026, 12, 1), garuda_path="").pdf
+    answer.add_attachment(pdf, maintype="application", subtype="pdf", filename="ตอบ.pdf")
+    imap.deliver(away.as_bytes())
+    imap.deliver(answer.as_bytes())
+    first, second = (db_session.get(MailArrival, i) for i in _fetch(imap).arrival_ids)
+    assert (first.kind, first.outgoing_mail_id) == ("auto_reply", ours.id)
+    assert (second.kind, second.outgoing_mail_id, second.main_file_id is not None) == (
+        "letter", ours.id, True)
+
+
 def test_a_bounce_marks_the_delivery_failed_with_the_reason(client, office,  # noqa: F811
                                                               db_session, smtp_config, imap):
     from saraban.delivery.operations import status_name

@@ -292,7 +292,8 @@ def _email_states(mail_ids: list[int]) -> dict[int, dict]:
                    MailArrival.bounce_reason)
             .outerjoin(MailArrival, and_(
                 MailArrival.outgoing_mail_id == OutgoingMail.id,
-                MailArrival.kind.in_([ArrivalKind.CONFIRMATION, ArrivalKind.BOUNCE])))
+                MailArrival.kind.in_([ArrivalKind.CONFIRMATION, ArrivalKind.LETTER,
+                                      ArrivalKind.BOUNCE])))
             .where(OutgoingMail.id.in_(mail_ids))
             .order_by(OutgoingMail.id, MailArrival.received_at, MailArrival.id)):
         status = str(getattr(status, "value", status))
@@ -300,7 +301,7 @@ def _email_states(mail_ids: list[int]) -> dict[int, dict]:
                                           status == "failed" else None})
         if seen["state"] == "confirmed":
             continue
-        if kind == ArrivalKind.CONFIRMATION:
+        if kind in (ArrivalKind.CONFIRMATION, ArrivalKind.LETTER):  # a reply letter says so too
             seen.update(state="confirmed", confirmed_at=received_at, receipt_number=number,
                         reason=None)
         elif kind == ArrivalKind.BOUNCE and seen["state"] != "bounced":

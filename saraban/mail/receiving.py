@@ -116,7 +116,13 @@ def take(key: str, uidvalidity: int, uid: int, raw: bytes) -> tuple[MailArrival,
             seen.uidvalidity, seen.uid, seen.moved = uidvalidity, uid, False
         return seen, False
     kind, outgoing_mail_id = parsed.kind, _our_letter(parsed.answered_ids)
-    if outgoing_mail_id is not None and kind != ArrivalKind.BOUNCE:
+    # a reply to our letter: without a PDF, the recipient's confirmation (an automatic one
+    # too when it names a receipt number, as a Saraban's does); with one, a letter in answer
+    # (to register, and the receipt confirmed by it); an out-of-office naming no number or a
+    # list's answer stays what it is (the mailbox took the letter; nobody has said so)
+    if outgoing_mail_id is not None and (
+            kind == ArrivalKind.NO_PDF
+            or (kind == ArrivalKind.AUTO_REPLY and parsed.receipt_number)):
         kind = ArrivalKind.CONFIRMATION
     raw_file = store(raw, RAW_MEDIA_TYPE)
     main = store(parsed.main.data, parsed.main.media_type) if parsed.main else None
@@ -134,7 +140,8 @@ def take(key: str, uidvalidity: int, uid: int, raw: bytes) -> tuple[MailArrival,
                  for r in parsed.refused],
         auth_results=parsed.auth_results, kind=kind, status=ArrivalStatus.WAITING,
         moved=False, outgoing_mail_id=outgoing_mail_id,
-        receipt_number=parsed.receipt_number if kind == ArrivalKind.CONFIRMATION else None,
+        receipt_number=(parsed.receipt_number if outgoing_mail_id is not None
+                        and kind in (ArrivalKind.CONFIRMATION, ArrivalKind.LETTER) else None),
         bounce_reason=parsed.bounce_reason)
     db.session.add(arrival)
     db.session.flush()
