@@ -169,6 +169,14 @@ def test_the_recipients_reply_confirms_the_delivery(client, office, db_session, 
     web = log_in(client, office["clerk"].username)
     page = web.get(f"/dispatches/{dispatch.id}/deliveries").get_data(as_text=True)
     assert "ผู้รับยืนยันการรับแล้ว" in page and "เลขรับของผู้รับ ๑๒๓" in page
+    from saraban.accounts.operations import create_token
+
+    headers = {"Authorization": f"Bearer {create_token(office['clerk'], 'test')}"}
+    db_session.commit()
+    (item,) = client.get(f"/api/v1/dispatches/{dispatch.id}/deliveries",
+                         headers=headers).get_json()["items"]
+    assert (item["outbox_state"], item["their_receipt_number"]) == ("confirmed", "๑๒๓")
+    assert item["confirmed_at"].endswith("+07:00") and item["failure_reason"] is None
 
     # fetched again (a new UIDVALIDITY, the same Message-ID): the same confirmation
     imap.deliver(reply.as_bytes())

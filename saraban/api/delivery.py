@@ -19,7 +19,10 @@ def delivery_state_json(d) -> dict:
             "label": d.label, "address": d.address, "tracking": d.tracking,
             "status": ops.shown_status(d).value, "status_th": ops.status_name(d),
             "outbox_state": getattr(d, "outbox_state", None),
-            "sent_at": thaidate.isoformat(d.sent_at)}
+            "sent_at": thaidate.isoformat(d.sent_at),
+            "confirmed_at": thaidate.isoformat(getattr(d, "confirmed_at", None)),
+            "their_receipt_number": getattr(d, "their_receipt_number", None),
+            "failure_reason": getattr(d, "failure_reason", None)}
 
 
 @bp.get("/dispatches/<int:dispatch_id>/deliveries")

@@ -21,8 +21,15 @@ class DeliveryState(Answer):
         "how it stands; an exchange or e-CMS delivery by its outbox's state"))]
     status_th: Annotated[str, Field(description="รอส่ง, ส่งแล้ว, ปลายทางรับแล้ว, ส่งไม่สำเร็จ")]
     outbox_state: Annotated[str | None, Field(description=(
-        "the exchange or e-CMS outbox row's own state"))]
+        "the exchange, e-CMS or mail outbox row's own state (an e-mail: queued, sent, "
+        "failed, confirmed by the recipient's answer, bounced)"))]
     sent_at: Time | None
+    confirmed_at: Annotated[Time | None, Field(description=(
+        "an e-mail: when the recipient's confirmation (or a letter in answer) came"))] = None
+    their_receipt_number: Annotated[str | None, Field(description=(
+        "an e-mail: the receipt number the recipient's confirmation names"))] = None
+    failure_reason: Annotated[str | None, Field(description=(
+        "an e-mail: why it did not arrive (the bounce's reason)"))] = None
 
 
 class Deliveries(Answer):
