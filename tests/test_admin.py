@@ -499,3 +499,24 @@ def test_every_field_has_a_label_and_every_post_a_csrf_token(client, login, db_s
     fields.feed(main)
     assert fields.ids and all(i and i in fields.labels for i in fields.ids), fields.ids
     assert all(f["csrf"] for f in fields.forms if f["method"] == "post")
+
+
+def test_the_administrator_sets_a_users_address_and_how_he_is_told(client, login, db_session):
+    unit = _unit(db_session, "สงป.")
+    person = make_user(db_session, username="told", units=[unit])
+    db_session.commit()
+    login("demo-admin")
+    page = client.get(f"/admin/users/{person.id}").get_data(as_text=True)
+    assert 'name="email"' in page and 'name="notify"' in page
+    done = _post(client, f"/admin/users/{person.id}", {
+        "display_name": person.display_name, "clearance": "0", "active": "1",
+        "email": "Somchai@Police.GO.TH", "notify": "digest"}, follow_redirects=True)
+    assert "บันทึกข้อมูลผู้ใช้แล้ว" in done.get_data(as_text=True)
+    db_session.expire_all()
+    assert (person.email, person.notify) == ("Somchai@police.go.th", "digest")
+    bad = _post(client, f"/admin/users/{person.id}", {
+        "display_name": person.display_name, "clearance": "0", "active": "1",
+        "email": "somchai at police", "notify": "digest"}, follow_redirects=True)
+    assert "อีเมลไม่ถูกต้อง" in bad.get_data(as_text=True)
+    db_session.expire_all()
+    assert person.email == "Somchai@police.go.th"

@@ -643,10 +643,17 @@ def _revoke_tokens(user: User) -> int:
 
 
 def update_user(actor, user_id, data: dict) -> User:
-    """Change the fields given: display name, clearance, sees_all, linked person, active.
-    Deactivating ends the user's sessions and revokes his API tokens."""
+    """Change the fields given: display name, clearance, sees_all, linked person, active,
+    the e-mail address and how he is told what waits (notify). Deactivating ends the user's
+    sessions and revokes his API tokens."""
+    from saraban.notify.operations import clean_email, clean_notify
+
     user = managed_user(actor, user_id)
     wanted: dict = {}
+    if "email" in data:
+        wanted["email"] = clean_email(data["email"])
+    if "notify" in data:
+        wanted["notify"] = clean_notify(data["notify"])
     if "display_name" in data:
         wanted["display_name"] = clean_text(data["display_name"], "display_name",
                                             "ชื่อที่แสดง", max_length=limits.DISPLAY_NAME,

@@ -221,7 +221,8 @@ def user_update(user_id: int):
     data = {"display_name": form.get("display_name", ""), "clearance": form.get("clearance"),
             "person_id": form.get("person_id") or None,
             "sees_all": form.get("sees_all") == "1", "is_sysadmin": form.get("is_sysadmin") == "1",
-            "active": form.get("active") == "1"}
+            "active": form.get("active") == "1", "email": form.get("email", ""),
+            "notify": form.get("notify", "immediate")}
     run_operation(lambda: update_user(current_user, user_id, data),
                   gettext("บันทึกข้อมูลผู้ใช้แล้ว"))
     return redirect(url_for("admin.user", user_id=user_id))

@@ -50,8 +50,9 @@ def clean_notify(value) -> str:
 
 
 def set_preference(actor: User, user: User, email, notify) -> User:
-    """Set ``user``'s address and choice (flushes only). Only the user himself does it
-    here; an administrator's page would check his scope before calling."""
+    """Set ``user``'s address and choice (flushes only): the user himself, on his account
+    page (an administrator sets them with the rest of the user's record:
+    admin.operations.update_user, in his lane)."""
     if actor.id != user.id:
         raise NotifyError("ท่านตั้งค่าการแจ้งเตือนของผู้อื่นไม่ได้",
                           "You may not set another user's notices.", status=403)
