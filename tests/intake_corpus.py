@@ -191,8 +191,9 @@ def same(name: str, read: str, truth: str) -> bool:
 
 def read_item(item: Item, steps=None) -> dict[str, str]:
     from saraban.intake.fields import STEPS, read_fields
-    from saraban.intake.ocr import ocr
+    from saraban.intake.ocr import at_least, ocr
 
-    page = ocr(item.image)
-    fields = read_fields(item.image, page, steps=STEPS if steps is None else steps)
+    image = at_least(item.image)  # as pages_of gives a scan made at 200 dpi
+    page = ocr(image)
+    fields = read_fields(image, page, steps=STEPS if steps is None else steps)
     return {name: fields[name].value if name in fields else "" for name in FIELDS}

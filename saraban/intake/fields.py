@@ -772,6 +772,8 @@ def _labelled(page: OcrPage, lines: list[Line], label: str, *, items: bool = Fal
             for v in values[1:]:
                 value = _join(value, v)
         value = _digits_thai(value)
+        if "constrain" in steps:  # a speck read as a full stop after the value, on its own
+            value = re.sub(r"\s+[.,'`|]+$", "", value, flags=re.M)
         if "dictionary" in steps:
             value = correct_thai(value)
         return _field_of(used, value, page)
