@@ -78,7 +78,17 @@ def scan_pdf(size: int) -> bytes:
     return bytes(out)
 
 
-def message(i: int, size: int) -> bytes:
+def letter_pdf(i: int) -> bytes:
+    """A born-digital letter (text layer), as offices send by e-mail: the corpus's letters
+    (tests/intake_corpus.py) in Laksaman, each with its own number and date."""
+    from tests.intake_corpus import letters, render
+
+    return render(letters(1, seed=1000 + i)[0])
+
+
+def message(i: int, size: int, register: bool = False) -> bytes:
+    """A mail of about ``size`` bytes of PDF: a scan; with ``register`` a letter with a text
+    layer and, to make up the size, a scanned enclosure."""
     mail = EmailMessage()
     mail["From"] = "กรมตัวอย่าง <saraban@dept.go.th>"
     mail["To"] = "saraban@agency.go.th"
@@ -86,18 +96,25 @@ def message(i: int, size: int) -> bytes:
     mail["Message-ID"] = f"<bench-{i}-{uuid.uuid4().hex}@dept.go.th>"
     mail["Date"] = "Tue, 1 Dec 2026 09:30:00 +0700"
     mail.set_content("เรียน สารบรรณ ส่งหนังสือมาเพื่อโปรดทราบ")
+    if register:
+        letter = letter_pdf(i)
+        mail.add_attachment(letter, maintype="application", subtype="pdf",
+                            filename=f"หนังสือ {i + 1}.pdf")
+        mail.add_attachment(scan_pdf(max(1, size - len(letter))), maintype="application",
+                            subtype="pdf", filename=f"สิ่งที่ส่งมาด้วย {i + 1}.pdf")
+        return mail.as_bytes()
     mail.add_attachment(scan_pdf(size), maintype="application", subtype="pdf",
                         filename=f"หนังสือ {i + 1}.pdf")
     return mail.as_bytes()
 
 
-def append_all(server, count: int, size: int) -> tuple[float, int]:
+def append_all(server, count: int, size: int, register: bool = False) -> tuple[float, int]:
     client = server.client()
     total = 0
     start = time.perf_counter()
     try:
         for i in range(count):
-            raw = message(i, size)
+            raw = message(i, size, register)
             total += len(raw)
             typ, data = client.append("INBOX", None, None, raw)
             assert typ == "OK", data
@@ -152,11 +169,71 @@ def raw_insert(count: int) -> float:
     return time.perf_counter() - start
 
 
+def _central_clerk() -> str:
+    """The sample office loaded, and a clerk of its central receipt register: the reader
+    registers in his name."""
+    from sqlalchemy import select
+
+    from saraban.accounts.models import User
+    from saraban.exchange.receiving import central_register
+    from saraban.extensions import db
+    from saraban.registers.operations import usable_register_ids
+    from saraban.samples.loader import load_samples
+
+    load_samples()
+    db.session.commit()
+    register_id = central_register().id
+    return next(user.username for user in db.session.scalars(
+        select(User).where(User.active).order_by(User.id))
+        if register_id in usable_register_ids(user))
+
+
+def register_all(count: int) -> None:
+    """The reader's passes (saraban intake work --once) until the mailed letters are all
+    read and registered: letters per second, and the receipt numbers checked gap-free."""
+    from sqlalchemy import func, select
+
+    from saraban.exchange.receiving import central_register
+    from saraban.extensions import db
+    from saraban.intake.cli import read_pending
+    from saraban.intake.models import IntakeDraft
+    from saraban.registers.models import Receipt
+
+    register_id = central_register().id
+    before = db.session.scalar(select(func.max(Receipt.id))) or 0
+    db.session.rollback()
+    start = time.perf_counter()
+    passes = read = 0
+    while True:
+        done, failed = read_pending()
+        passes += 1
+        read += done
+        assert not failed, f"{failed} readings failed"
+        if not done:
+            break
+    took = time.perf_counter() - start
+    numbers = list(db.session.scalars(select(Receipt.number).where(
+        Receipt.register_id == register_id, Receipt.id > before).order_by(Receipt.id)))
+    registered = db.session.scalar(select(func.count()).select_from(IntakeDraft).where(
+        IntakeDraft.status == "registered"))
+    first = numbers[0] if numbers else 0
+    gap_free = numbers == list(range(first, first + len(numbers)))
+    print(f"read and registered by the reader: {registered} of {count}, {read / took:.1f} "
+          f"letters/s ({took:.1f} s, {passes} passes; text layer read, page 1 rasterised for "
+          f"the stamp's place, registered, confirmation queued, stamped copy kept)")
+    print(f"receipt numbers {first}..{first + len(numbers) - 1} this year: "
+          f"{'gap-free, none twice' if gap_free else 'NOT gap-free'}")
+    print(f"peak memory (ru_maxrss): {_rss_mb():.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--size", type=float, default=1.0, help="each PDF's size in MB")
     parser.add_argument("--database-url")
+    parser.add_argument("--register", action="store_true",
+                        help="letters with a text layer (and a scanned enclosure), registered "
+                        "by the reader (SARABAN_MAIL_AUTO_REGISTER) after the fetch")
     args = parser.parse_args()
     size = int(args.size * 1024 * 1024)
 
@@ -172,13 +249,15 @@ def main() -> None:
                       "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
+        if args.register:
+            app.config["MAIL_AUTO_REGISTER"] = _central_clerk()
     try:
         context = running_dovecot(tmp)
         server = context.__enter__()
     except BaseException as error:  # pytest.skip's exception outside pytest: dovecot missing
         sys.exit(f"cannot start Dovecot: {error}")
     try:
-        seconds, total = append_all(server, args.messages, size)
+        seconds, total = append_all(server, args.messages, size, args.register)
         print(f"database: {url.split('@')[-1]}; {args.messages} messages, PDF {size} bytes, "
               f"message {total / args.messages / 1048576:.2f} MB (base64)")
         print(f"IMAP APPEND: {args.messages / seconds:.1f} msg/s ({seconds:.1f} s)")
@@ -200,6 +279,9 @@ def main() -> None:
         print(f"fetch_once: {stored / took:.1f} msg/s, {total / took / 1048576:.1f} MB/s "
               f"({took:.1f} s, {passes} passes; parse, check the PDF, store, commit, move)")
         print(f"peak memory (ru_maxrss): {peak:.0f} MB, {before:.0f} MB before fetch_once")
+        if args.register:
+            with app.app_context():
+                register_all(args.messages)
         seconds, count, fetched = raw_imap_fetch(server, DONE)
         print(f"raw IMAP fetch (imaplib alone): {count / seconds:.1f} msg/s, "
               f"{fetched / seconds / 1048576:.1f} MB/s ({seconds:.1f} s)")

@@ -150,7 +150,8 @@ def test_historic_stamp_of_the_seed_is_found_with_its_anomaly():
     assert any("ก่อน" in a for a in first.anomalies)
     assert (second.date, second.time, second.anomalies) == ("2019-11-11", "14:50", ())
     # ๓๒ ธ.ค.: a day December does not have
-    assert third.date is None and any("๓๒" in a for a in third.anomalies)
+    assert third.date is None and third.time == "15:55"
+    assert any("๓๒" in a for a in third.anomalies)
 
 
 def test_words_one_edit_from_one_dictionary_word_are_corrected_and_names_left_alone():

@@ -18,6 +18,7 @@ import datetime as dt
 import difflib
 import math
 import re
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -271,14 +272,37 @@ def _templates(fonts: tuple[str, ...], alphabet: str) -> list[tuple[str, list[in
     return out
 
 
+@lru_cache(maxsize=8)
+def _strip(fonts: tuple[str, ...], alphabet: str):
+    """The templates of ``alphabet`` side by side in one image (each _SIZE square), with
+    their characters and the logarithms of their aspects and heights: a glyph is compared
+    with all of them by two calls into Pillow, not a loop over their pixels."""
+    found = _templates(fonts, alphabet)
+    strip = Image.new("L", (_SIZE * max(1, len(found)), _SIZE), 0)
+    for n, (_, greys, _, _) in enumerate(found):
+        strip.paste(Image.frombytes("L", (_SIZE, _SIZE), bytes(greys)), (n * _SIZE, 0))
+    return ([t[0] for t in found], [math.log(max(t[2], 0.05)) for t in found],
+            [math.log(max(t[3], 0.05)) for t in found], strip)
+
+
 def classify(glyph: Image.Image, rel_height: float, alphabet: str) -> tuple[str, float]:
-    """The template character nearest to a glyph, and a confidence 0..1."""
+    """The template character nearest to a glyph, and a confidence 0..1: the mean grey
+    difference from each template, and how far its aspect and height are from the
+    template's."""
     greys, aspect = _normalised(glyph)
+    chars, aspects, heights, strip = _strip(tuple(map(str, TEMPLATE_FONTS)), alphabet)
+    if not chars:
+        return "", 0.0
+    count = len(chars)
+    rows = [bytes(greys[r * _SIZE:(r + 1) * _SIZE]) * count for r in range(_SIZE)]
+    tiled = Image.frombytes("L", strip.size, b"".join(rows))
+    # the mean absolute difference over each template's square, exactly (in floats)
+    means = ImageChops.difference(strip, tiled).convert("F").resize((count, 1), Image.BOX)
+    diffs = array("f", means.tobytes())
+    log_aspect, log_height = math.log(max(aspect, 0.05)), math.log(max(rel_height, 0.05))
     best: dict[str, float] = {}
-    for ch, t_greys, t_aspect, t_height in _templates(tuple(map(str, TEMPLATE_FONTS)), alphabet):
-        d = sum(abs(a - b) for a, b in zip(greys, t_greys, strict=True)) / (255 * _SIZE * _SIZE)
-        d += 0.35 * abs(math.log(max(aspect, 0.05) / max(t_aspect, 0.05)))
-        d += 0.35 * abs(math.log(max(rel_height, 0.05) / max(t_height, 0.05)))
+    for ch, mean, t_aspect, t_height in zip(chars, diffs, aspects, heights, strict=True):
+        d = mean / 255 + 0.35 * abs(log_aspect - t_aspect) + 0.35 * abs(log_height - t_height)
         if d < best.get(ch, 9):
             best[ch] = d
     ranked = sorted(best.items(), key=lambda kv: kv[1])
@@ -1168,22 +1192,31 @@ def historic_stamps(image: Image.Image, page: OcrPage, *, letter_date: str | Non
 
     lines = [Line(line.words, line.box, normalise(line.text)) for line in page.lines]
     parts = [p for line in lines for p in _split(line, 2.0)]
-    # each piece's digits read glyph by glyph, a piece read with Latin in it read again as
-    # Thai from its crop (พ.ย. as "TUN", ธ.ค. as "5.A.")
-    parts = [reread_digits(image, p, coloured=True, alphabet=THAI_DIGITS + "0123456789.")
-             for p in parts]
-    for p in parts:
-        p.text = thai_again(image, p.words, p.text)
     parts.sort(key=lambda p: (p.box[1], p.box[0]))
+    fixed: dict[int, Line] = {}
+
+    def fix(p: Line) -> Line:
+        """A stamp's piece with its digits read glyph by glyph (in the stamp's ink, Arabic
+        digits too), read again as Thai from its crop where it was read with Latin in it
+        (พ.ย. as "TUN", ธ.ค. as "5.A."); once each, only the pieces around a เลขรับ."""
+        if id(p) not in fixed:
+            again = reread_digits(image, p, coloured=True,
+                                  alphabet=THAI_DIGITS + "0123456789.")
+            again.text = thai_again(image, again.words, again.text)
+            fixed[id(p)] = again
+        return fixed[id(p)]
+
     stamps = []
     for part in parts:
         k = key(part.text)
         if not (k.startswith(key("เลขรับ")) or k.startswith(key("เลขทรับ"))
                 or _RECEIPT.match(part.text)):
             continue
-        x0, body = part.box[0], _body(part)
-        near = [p for p in parts if abs(p.box[0] - x0) < 3 * body
-                and -2.5 * body < p.box[1] - part.box[1] < 4.5 * body]
+        # the desk's name above, the date and the time below: within the stamp's lines
+        x0, body, pitch = part.box[0], _body(part), part.box[3] - part.box[1]
+        near = [fix(p) for p in parts if abs(p.box[0] - x0) < 3 * body
+                and -1.6 * pitch < p.box[1] - part.box[1] < 3.6 * pitch]
+        part = fix(part)
         desk = next((p for p in reversed(near) if p.box[1] < part.box[1]), None)
         date_line = next((p for p in near if key(p.text).startswith(key("วันที่"))), None)
         time_line = next((p for p in near if key(p.text).startswith(key("เวลา"))), None)

@@ -75,7 +75,10 @@ def blank_place(image: Image.Image, box_w: int, box_h: int, *, margin: int, gap:
     y_last = min(int(height * region), height - margin) - box_h
     if x_right < margin or y_last < y_top or box_w <= 0 or box_h <= 0:
         return None
-    table = integral(dark_mask(image, despeckle=despeckle))
+    # only the part of the page the box may take (and its gap) is summed: a third of it
+    top = image.crop((0, 0, width, min(height, y_last + box_h + gap + 1)))
+    table = integral(dark_mask(top, despeckle=despeckle))
+    height = top.height
 
     def free(x: int, y: int) -> bool:
         return ink_in(table, max(x - gap, 0), max(y - gap, 0), min(x + box_w + gap, width),

@@ -70,17 +70,21 @@ def _env() -> dict:
     return {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
 
-def pages_of(data: bytes, media_type: str, dpi: int = 300) -> list[Image.Image]:
-    """The pages of a scan as images: a PDF rasterised by poppler's pdftoppm at ``dpi``,
-    a PNG, JPEG or (multi-page) TIFF read with Pillow."""
+def pages_of(data: bytes, media_type: str, dpi: int = 300, *,
+             last: int | None = None) -> list[Image.Image]:
+    """The pages of a scan as images (the first ``last`` only, if given): a PDF rasterised
+    by poppler's pdftoppm at ``dpi``, a PNG, JPEG or (multi-page) TIFF read with Pillow."""
     media_type = (media_type or "").split(";")[0].strip().lower()
     if media_type == "application/pdf" or data[:5] == b"%PDF-":
-        out = subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-"], input=data,
+        pages = ["-l", str(last)] if last else []
+        out = subprocess.run(["pdftoppm", "-r", str(dpi), *pages, "-png", "-"], input=data,
                              capture_output=True, check=True, timeout=TIMEOUT).stdout
         return _png_stream(out)
     image = Image.open(io.BytesIO(data))
     pages = []
-    for frame in ImageSequence.Iterator(image):
+    for n, frame in enumerate(ImageSequence.Iterator(image)):
+        if last and n >= last:
+            break
         page = frame.convert("RGB")
         page.info["dpi"] = frame.info.get("dpi", (dpi, dpi))
         pages.append(at_least(page, dpi))

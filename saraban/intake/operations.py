@@ -271,33 +271,13 @@ def _read_text_layer(draft: IntakeDraft, data: bytes, page, progress):
     from saraban.intake import ocr, textlayer
 
     texts = textlayer.text_of(data)
-    image = ocr.pages_of(_first_page(data), "application/pdf")[0]
+    image = ocr.pages_of(data, "application/pdf", last=1)[0]
     image.info.setdefault("dpi", (300, 300))
     page.width, page.height = image.width, image.height  # pdftoppm rounds up
     draft.pages = draft.pages_read = max(1, len(texts))
     if progress is not None:
         progress(draft.pages_read)
     return image, page, texts
-
-
-def _first_page(pdf: bytes) -> bytes:
-    """Page 1 of a PDF alone (only it is rasterised); the whole PDF when it cannot be cut."""
-    import io
-
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.errors import PyPdfError
-
-    try:
-        reader = PdfReader(io.BytesIO(pdf))
-        if len(reader.pages) <= 1:
-            return pdf
-        writer = PdfWriter()
-        writer.add_page(reader.pages[0])
-        out = io.BytesIO()
-        writer.write(out)
-        return out.getvalue()
-    except (PyPdfError, ValueError, KeyError):
-        return pdf
 
 
 # the same letter come again ---------------------------------------------------------------

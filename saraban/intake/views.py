@@ -111,7 +111,7 @@ def page_image(draft_id: int):
     from saraban.intake import ocr
 
     draft = _draft_or_404(draft_id)
-    image = ocr.pages_of(read(draft.file), draft.file.media_type, dpi=100)[0]
+    image = ocr.pages_of(read(draft.file), draft.file.media_type, dpi=100, last=1)[0]
     if image.width > 1000:  # an image scan at its own resolution: a screen's worth
         image = image.resize((1000, round(image.height * 1000 / image.width)))
     out = io.BytesIO()
