@@ -689,27 +689,62 @@ def _field_of(words: list[Word], value: str, page: OcrPage) -> Field:
 _LATIN = re.compile(r"[A-Za-z]")
 
 
+_NUMBER_RUN = re.compile(r"[๐-๙0-9]+(?:[.,/][๐-๙0-9]+)*")
+
+
+def _marks_missing(text: str) -> bool:
+    """A long Thai line with hardly a vowel or tone mark above or below its letters: the
+    marks were lost (Tesseract reads a memo's field over its dotted line so), not typed so
+    (such a line of Thai has one mark for every three or four letters)."""
+    letters = len(re.findall(r"[ก-ฮ]", text))
+    return letters >= 12 and len(re.findall(f"[{MARKS}]", text)) < 0.15 * letters
+
+
+def _dictionary_share(text: str) -> float:
+    """How much of a text's Thai is in dictionary words (pythainlp's newmm)."""
+    from pythainlp import word_tokenize
+
+    words = _words()
+    thai = [t for t in word_tokenize(text, engine="newmm") if _THAI_RUN.fullmatch(t)]
+    total = sum(len(t) for t in thai)
+    return sum(len(t) for t in thai if t in words) / total if total else 0.0
+
+
 def thai_again(image: Image.Image | None, words: list[Word], text: str, steps=STEPS) -> str:
     """A line of a Thai field that Tesseract read with Latin letters in it (สทส. -> "and.",
-    ๓ -> "on": the page is read with English too, for addresses) read again from its own
-    crop, three times the size, as one line of Thai alone; the first reading where the second
-    still has Latin in it or nothing."""
+    ๓ -> "on": the page is read with English too, for addresses) or without its marks, read
+    again from its own crop, three times the size, as one line of Thai alone. The crop
+    reaches up and down for the marks (Tesseract's boxes of a word leave them out) and hardly
+    sideways (the label before it would be read too). The second reading is taken when it
+    has no Latin in it and as much of it is in the dictionary as of the first."""
     from saraban.intake.ocr import ocr
 
-    if image is None or "crop" not in steps or not words or not _LATIN.search(text):
+    if image is None or "crop" not in steps or not words:
+        return text
+    latin, bare = bool(_LATIN.search(text)), _marks_missing(text)
+    if not (latin or bare):
         return text
     x0, y0, x1, y1 = _union(w.box for w in words)
     heights = sorted(w.box[3] - w.box[1] for w in words)
-    # a tight crop: with more white around it Tesseract reads the edge of the next line
-    # (".สทส.", "ใโทร") or gives up
-    pad = max(4, heights[len(heights) // 2] // 8)
-    crop = image.crop((max(0, x0 - pad), max(0, y0 - pad), min(image.width, x1 + pad),
-                       min(image.height, y1 + pad)))
+    body = heights[len(heights) // 2]
+    side, up = max(4, body // 8), max(4, body * 2 // 5)
+    crop = image.crop((max(0, x0 - side), max(0, y0 - up), min(image.width, x1 + side),
+                       min(image.height, y1 + up)))
     crop = crop.resize((crop.width * 3, crop.height * 3), Image.BICUBIC)
     dpi = (image.info.get("dpi") or (300, 300))[0]
     crop.info["dpi"] = (3 * dpi, 3 * dpi)
     again = normalise(" ".join(line.text for line in ocr(crop, psm=7, lang="tha").lines))
-    return again if again and not _LATIN.search(again) else text
+    if not again or _LATIN.search(again):
+        return text
+    # the numbers as the glyphs read them (the page's line was read digit by digit), where
+    # both readings hold as many
+    runs = _NUMBER_RUN.findall(text)
+    if runs and len(runs) == len(_NUMBER_RUN.findall(again)):
+        given = iter(runs)
+        again = _NUMBER_RUN.sub(lambda _: next(given), again)
+    if latin:
+        return again
+    return again if _dictionary_share(again) >= _dictionary_share(text) else text
 
 
 def cited_number(image: Image.Image | None, words: list[Word], text: str, steps=STEPS) -> str:
@@ -1108,6 +1143,31 @@ def _level_with(image: Image.Image | None, lines: list[Line], line: Line, steps
     return None
 
 
+def _subject_label_restored(lines: list[Line]) -> list[Line]:
+    """The lines with เรื่อง put back where Tesseract misread it ("dag", "Sos", "ะรอง"):
+    the subject is the field just above เรียน, its label the first word of the line at the
+    left margin there, apart from its value by a gap."""
+    at = next((i for i, line in enumerate(lines) if _starts(line, "เรียน")), None)
+    if at is None:
+        return lines
+    margin, body = lines[at].box[0], _body(lines[at])
+    for i in range(at - 1, max(-1, at - 4), -1):
+        line = lines[i]
+        if abs(line.box[0] - margin) > 1.5 * body:
+            continue  # the subject's wrapped line, at the value's indentation
+        words = line.words
+        cut = next((k for k in range(1, min(len(words), 8))
+                    if words[k].box[0] - max(w.box[2] for w in words[:k]) > 0.5 * body), None)
+        if cut is None or len("".join(w.text for w in words[:cut])) > 6:
+            return lines
+        label = Word("เรื่อง", min(w.confidence for w in words[:cut]),
+                     _union(w.box for w in words[:cut]))
+        restored = make_line([label, *words[cut:]])
+        restored.text = normalise(restored.text)
+        return [*lines[:i], restored, *lines[i + 1:]]
+    return lines
+
+
 def read_fields(image: Image.Image, page: OcrPage, *, known_codes=(),
                 steps=STEPS) -> dict[str, Field]:
     """The fields of a letter's first page: number, date (ISO), subject, addressee, sender,
@@ -1132,6 +1192,9 @@ def read_fields(image: Image.Image, page: OcrPage, *, known_codes=(),
                                ("references", "อ้างถึง", True),
                                ("enclosures", "สิ่งที่ส่งมาด้วย", True)):
         field = _labelled(page, lines, label, items=items, steps=steps, image=image)
+        if field is None and name == "subject" and "constrain" in steps:
+            field = _labelled(page, _subject_label_restored(lines), label, steps=steps,
+                              image=image)
         if field:
             out[name] = field
     sender = _sender(page, lines, kind, steps, image, number)
