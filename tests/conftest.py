@@ -329,3 +329,16 @@ def name_reader(session, document, user):
 # tests/test_endorsements.py and tests/test_desk_pages.py
 from tests.browsing import browser, live_server, shots  # noqa: E402,F401
 from tests.deskworld import desk  # noqa: E402,F401
+
+
+@pytest.fixture()
+def mail_config(app, postfix):
+    """The application sending through the Postfix of tests/smtpserver.py (a test module
+    using this imports its ``postfix`` fixture) with STARTTLS and its CA, from
+    saraban@sender.test; the settings put back afterwards."""
+    keys = ("MAIL_SMTP_URL", "MAIL_SMTP_CA_FILE", "MAIL_FROM")
+    before = {k: app.config.get(k) for k in keys}
+    app.config.update(MAIL_SMTP_URL=postfix.url, MAIL_SMTP_CA_FILE=str(postfix.ca_file),
+                      MAIL_FROM="saraban@sender.test")
+    yield postfix
+    app.config.update(before)

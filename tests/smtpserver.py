@@ -256,3 +256,4 @@ def postfix():
             server._postfix("stop")
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+

@@ -41,15 +41,6 @@ def imap(tmp_path):
         yield server
 
 
-@pytest.fixture()
-def smtp_config(app, postfix):  # noqa: F811
-    keys = ("MAIL_SMTP_URL", "MAIL_SMTP_CA_FILE", "MAIL_FROM")
-    before = {k: app.config.get(k) for k in keys}
-    app.config.update(MAIL_SMTP_URL=postfix.url, MAIL_SMTP_CA_FILE=str(postfix.ca_file),
-                      MAIL_FROM="saraban@sender.test")
-    yield postfix
-    app.config.update(before)
-
 
 def _fetch(server) -> receiving.FetchReport:
     report = receiving.fetch_once(parse_url(server.url), done_folder=DONE)
@@ -121,7 +112,7 @@ def _send_all(server, count: int = 1) -> list[bytes]:
 
 
 def test_the_recipients_reply_confirms_the_delivery(client, office, db_session,  # noqa: F811
-                                                     smtp_config, imap):
+                                                     mail_config, imap):
     from saraban.delivery.operations import status_name
     from saraban.exchange.receiving import central_register
     from saraban.intake.operations import accept_arrival
@@ -129,9 +120,9 @@ def test_the_recipients_reply_confirms_the_delivery(client, office, db_session, 
     from saraban.mail.receiving import arrivals
     from saraban.validation import OperationError
 
-    dispatch, delivery = _dispatch_by_email(office, f"saraban@{smtp_config.domain}")
+    dispatch, delivery = _dispatch_by_email(office, f"saraban@{mail_config.domain}")
     assert _shown(dispatch).outbox_state == "queued"
-    (raw,) = _send_all(smtp_config)
+    (raw,) = _send_all(mail_config)
     letter = email.message_from_bytes(raw, policy=email.policy.default)
     ours = db_session.get(OutgoingMail, delivery.message_ref)
     assert letter["Message-ID"] == ours.message_id and ours.kind == MailKind.LETTER
@@ -143,7 +134,7 @@ def test_the_recipients_reply_confirms_the_delivery(client, office, db_session, 
     # References, Auto-Submitted: auto-replied, "เลขรับ ๑๒๓")
     registered = dt.datetime(2026, 12, 4, 3, 5, tzinfo=dt.UTC)
     reply = receipt_confirmation(dict(letter.items()), 123, registered)
-    reply.replace_header("From", f"saraban@{smtp_config.domain}")
+    reply.replace_header("From", f"saraban@{mail_config.domain}")
     imap.deliver(reply.as_bytes())
     report = _fetch(imap)
     assert (report.fetched, report.stored) == (1, 1)
@@ -256,13 +247,13 @@ def test_an_out_of_office_is_no_confirmation_and_a_letter_in_answer_stays_a_lett
 
 
 def test_a_bounce_marks_the_delivery_failed_with_the_reason(client, office,  # noqa: F811
-                                                              db_session, smtp_config, imap):
+                                                              db_session, mail_config, imap):
     from saraban.delivery.operations import status_name
 
     # gone.test's server (a few lines of LMTP) refuses the recipient after Postfix took the
     # letter, so that Postfix writes the DSN; our own domain is delivered into the same
     # Maildir, where the bounce comes back
-    server = smtp_config
+    server = mail_config
     with _refusing_server() as port:
         for setting in (f"virtual_mailbox_domains = {server.domain}, sender.test",
                         f"transport_maps = inline:{{ gone.test=lmtp:inet:127.0.0.1:{port} }}"):

@@ -51,15 +51,6 @@ def _letter(session):
     return document
 
 
-@pytest.fixture()
-def mail_config(app, postfix):  # noqa: F811
-    keys = ("MAIL_SMTP_URL", "MAIL_SMTP_CA_FILE", "MAIL_FROM")
-    before = {k: app.config.get(k) for k in keys}
-    app.config.update(MAIL_SMTP_URL=postfix.url, MAIL_SMTP_CA_FILE=str(postfix.ca_file),
-                      MAIL_FROM="saraban@sender.test")
-    yield postfix
-    app.config.update(before)
-
 
 def _queued(db_session, message_id):
     return db_session.scalar(select(OutgoingMail).where(OutgoingMail.message_id == message_id))

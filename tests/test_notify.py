@@ -317,14 +317,6 @@ def test_the_account_page_sets_the_address_and_refuses_a_bad_one(app, db_session
         as_text=True)
 
 
-@pytest.fixture()
-def mail_config(app, postfix):  # noqa: F811
-    keys = ("MAIL_SMTP_URL", "MAIL_SMTP_CA_FILE")
-    before = {k: app.config.get(k) for k in keys}
-    app.config.update(MAIL_SMTP_URL=postfix.url, MAIL_SMTP_CA_FILE=str(postfix.ca_file))
-    yield postfix
-    app.config.update(before)
-
 
 def test_a_notice_goes_through_postfix_and_is_read_back(app, db_session, office,
                                                         notify_config, mail_config):
