@@ -894,12 +894,18 @@ def _number(image, page: OcrPage, lines: list[Line], known_codes, steps) -> Fiel
             start = max(w.box[2] for w in left.words[:len(left.words) - len(words)])
             groups = glyph_groups(image, _region(left, start + 1, left.box[2] + _body(left)),
                                   THAI_DIGITS + "./ว")
-            digit_groups = [g for g in groups if not is_letters(g)]
+            digit_groups = []
+            for group in groups:  # the code's letters before, วันที่ (a memo's) after
+                if is_letters(group):
+                    if digit_groups:
+                        break
+                    continue
+                digit_groups.append(group)
             if digit_groups:
                 value_text = "".join(_text(g) for g in digit_groups)
         value_text = _digits_thai(value_text)
         if "constrain" in steps:
-            value_text = re.sub(r"[^๐-๙./ว]", "", value_text)
+            value_text = re.sub(r"[^๐-๙./ว]", "", value_text).strip(".")  # a speck's dot
             if known_codes and code:
                 near = difflib.get_close_matches(code, list(known_codes), n=1, cutoff=0.5)
                 if near:
