@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from saraban.extensions import db
-from tests.conftest import log_in, make_unit, make_user
+from tests.conftest import csrf_token_from, log_in, make_unit, make_user
 from tests.intake_corpus import letters, render
 
 
@@ -155,6 +155,41 @@ def test_a_mails_enclosures_are_kept_with_the_registered_letter(app, central, db
     assert text_of(got.data)[0] == text_of(enclosure)[0]  # the second PDF, as sent
     page = client.get(f"/documents/{receipt.document_id}").get_data(as_text=True)
     assert "annex.pdf" in page
+
+
+def test_the_clerk_picks_which_pdf_is_the_letter(app, central, db_session):
+    """A mail whose first PDF is the enclosure: the clerk picks the second on the arrivals
+    page; it is read and registered as the letter, the first kept as the enclosure."""
+    from saraban.documents.models import DocumentFile
+    from saraban.intake import operations as ops
+    from saraban.mail.receiving import take
+    from saraban.validation import OperationError
+
+    enclosure, letter = (render(item) for item in letters(2, seed=43))
+    arrival, _ = take("test-pick", 1, 1, _mail([("annex.pdf", enclosure),
+                                               ("letter.pdf", letter)]))
+    db_session.commit()
+    client = log_in(_client(app), central["clerk"].username)
+    page = client.get("/mail/arrivals").get_data(as_text=True)
+    assert 'name="main_file_id"' in page and "letter.pdf" in page
+    with pytest.raises(OperationError) as refused:  # a file the mail does not carry
+        ops.accept_arrival(central["clerk"], arrival.id, arrival.raw_file_id)
+    assert refused.value.field == "main_file_id"
+    db_session.rollback()
+    picked = arrival.enclosures[0]["file_id"]
+    sent = client.post(f"/mail/arrivals/{arrival.id}/intake", data={
+        "csrf_token": csrf_token_from(client.get("/mail/arrivals").get_data(as_text=True)),
+        "main_file_id": str(picked)})
+    assert sent.status_code == 302 and "/intake/" in sent.headers["Location"], client.get(
+        "/mail/arrivals").get_data(as_text=True)[-3000:]
+    db_session.expire_all()
+    draft = db_session.query(ops.IntakeDraft).filter_by(mail_arrival_id=arrival.id).one()
+    assert (draft.file_id, draft.filename) == (picked, "letter.pdf")
+    receipt = ops.register_intake(central["clerk"], draft.id, central["register"].id, {
+        "number": "สพร ๒๕๖๕/ว๗๗๗๒", "date": "2022-04-02", "sender": "สพร.",
+        "subject": "ขอแจ้งผลการสำรวจ"})
+    files = db_session.query(DocumentFile).filter_by(document_id=receipt.document_id).all()
+    assert [f.filename for f in files] == ["annex.pdf"]
 
 
 # the same letter again --------------------------------------------------------------------

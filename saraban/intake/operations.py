@@ -120,10 +120,12 @@ def accept_scans(user: User, files: list[tuple[str | None, bytes]], *, unit_id=N
     return batch
 
 
-def accept_arrival(user: User, arrival_id) -> IntakeDraft:
+def accept_arrival(user: User, arrival_id, main_file_id=None) -> IntakeDraft:
     """A letter that came to the saraban@ mailbox, queued for reading and registering as a
     scan is (its PDF read for the fields; enclosures kept with it). Only for the clerks the
-    arrivals wait for (the central receipt register's keepers), once."""
+    arrivals wait for (the central receipt register's keepers), once. ``main_file_id``: the
+    PDF the clerk picked as the letter where the mail carries several (the first is taken
+    otherwise); the one taken before becomes an enclosure."""
     from saraban.mail.models import ArrivalKind
     from saraban.mail.receiving import arrivals
 
@@ -140,6 +142,7 @@ def accept_arrival(user: User, arrival_id) -> IntakeDraft:
     from saraban.exchange.receiving import central_register
 
     begin_write(db.session)
+    picked = _pick_main(arrival, main_file_id)
     unit_id = central_register().unit_id
     batch = IntakeBatch(unit_id=unit_id, created_by_id=user.id, files=1)
     db.session.add(batch)
@@ -151,8 +154,29 @@ def accept_arrival(user: User, arrival_id) -> IntakeDraft:
     db.session.add(draft)
     db.session.flush()
     record("intake.accept", user=user, obj=batch, unit_id=unit_id,
-           details={"mail_arrival": arrival.id, "letters": 1})
+           details={"mail_arrival": arrival.id, "letters": 1,
+                    **({"main_file": picked} if picked else {})})
     return draft
+
+
+def _pick_main(arrival, main_file_id) -> int | None:
+    """The PDF the clerk picked made the arrival's letter, the letter taken before one of
+    its enclosures; gives the picked file's id, or None when nothing changes."""
+    if main_file_id in (None, "") or (is_row_id(main_file_id)
+                                      and int(main_file_id) == arrival.main_file_id):
+        return None
+    enclosures = list(arrival.enclosures or [])
+    chosen = next((e for e in enclosures if is_row_id(main_file_id)
+                   and e.get("file_id") == int(main_file_id)
+                   and e.get("media_type") == "application/pdf"), None)
+    if chosen is None:
+        raise IntakeError("ไฟล์ที่เลือกไม่ใช่ PDF ที่มากับจดหมายนี้", "The file picked is not a PDF "
+                          "this mail carries.", field="main_file_id")
+    before = {"file_id": arrival.main_file_id, "filename": arrival.main_filename,
+              "media_type": "application/pdf"}
+    arrival.enclosures = [before if e is chosen else e for e in enclosures]
+    arrival.main_file_id, arrival.main_filename = chosen["file_id"], chosen.get("filename")
+    return chosen["file_id"]
 
 
 def _confirm_to_sender(draft: IntakeDraft, receipt, document) -> None:
