@@ -129,10 +129,34 @@ def register_jinja(app: Flask) -> None:
         i18n.format_duration(delta, exact) if delta is not None else ""
     )
     f["date_input"] = lambda d: i18n.date_input(d) if d else ""
+    f["as_date"] = _as_date
+    f["as_time"] = _as_time
     f["label"] = label
     app.jinja_env.globals["LABELS"] = LABELS
     app.jinja_env.globals.update(month_year=i18n.month_year, month_names=i18n.month_names)
     app.jinja_env.globals["menu_counts"] = _menu_counts
+
+
+def _as_date(text):
+    """A date written ISO ("2019-11-01", as the machine-read fields keep it) as a date,
+    for the date filters; None when it is not one."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
+
+
+def _as_time(text):
+    """A time written "15:55" (as the machine-read stamps keep it) as a time; None when it
+    is not one."""
+    import datetime as dt
+
+    try:
+        return dt.time.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
 
 
 def _menu_counts(user) -> dict[str, int]:

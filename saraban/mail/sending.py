@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import email.utils
+import re
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -54,6 +55,25 @@ def _recipients(message: EmailMessage) -> list[str]:
     return [address for _, address in email.utils.getaddresses(values) if "@" in address]
 
 
+_SUBJECT = re.compile(rb"^Subject:[^\r\n]*\r\n(?:[ \t][^\r\n]*\r\n)*", re.M | re.I)
+
+
+def _subject_kept(raw: bytes, subject: str) -> bytes:
+    """The message with its Thai subject encoded so that its spaces survive: Python 3.11's
+    generator folds a long subject at a space and leaves that space between two encoded
+    words, where RFC 2047 says a reader drops it ("ดิจิทัล ประจำปี" arrived as
+    "ดิจิทัลประจำปี"); the legacy email.header.Header keeps every space inside the words."""
+    from email.header import Header
+
+    if subject.isascii():
+        return raw
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    encoded = Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
+    head, count = _SUBJECT.subn(lambda _: f"Subject: {encoded}\r\n".encode("ascii"),
+                                head + b"\r\n", count=1)
+    return head[:-2] + sep + body if count else raw
+
+
 def queue_mail(message: EmailMessage, *, kind: MailKind | str,
                document_id: int | None = None) -> OutgoingMail:
     """Put a built message in the outbox, in the caller's transaction (flushes only).
@@ -65,7 +85,7 @@ def queue_mail(message: EmailMessage, *, kind: MailKind | str,
     if not recipients:
         raise ValueError("the message has no recipient address")
     del message["Bcc"]
-    raw = message.as_bytes(policy=email.policy.SMTP)
+    raw = _subject_kept(message.as_bytes(policy=email.policy.SMTP), str(message["Subject"] or ""))
     secret = False
     if document_id is not None:
         document = db.session.get(Document, document_id)
