@@ -19,6 +19,18 @@ PDFs (a message 1.35 MB, base64):
                      before); raw IMAP fetch 192.5 msg/s (263.7 MB/s); raw database insert
                      348.7 msg/s; APPEND 8.3 msg/s; 2,371 MB of files kept
 
+With --register (born-digital letters, each with a scanned enclosure making up 1 MB; fetched,
+then read and registered by the reader, SARABAN_MAIL_AUTO_REGISTER), 2026-12-04, while the test
+suite ran beside it for the first half:
+
+    --messages 200 --register:  fetch_once 13.6 msg/s; registered 0.6 letters/s; receipts
+                                1..200 gap-free; peak 419 MB
+    --messages 1000 --register: fetch_once 12.3 msg/s (81 s); registered 0.5 letters/s
+                                (1,863 s); receipts 1..1000 gap-free, none twice; peak 430 MB
+
+A letter's registration is mostly pdftoppm rasterising its page 1 at 300 dpi for the stamp's
+blank place, and stamping the copy.
+
 Memory stays flat with the count (one message at a time). The time is the parsing: under
 cProfile (40 messages) about 60 % of fetch_once is the standard library's email parser
 reading the 1.35 MB message line by line (feedparser), about 10 % writing the raw message
