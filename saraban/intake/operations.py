@@ -242,10 +242,6 @@ def read_draft(draft: IntakeDraft, progress=None) -> IntakeDraft:
         image, page, texts = _read_text_layer(draft, data, page, progress)
         # the text is the letter's own: nothing to snap to the codes seen before
         found = reading.read_fields(image, page, known_codes=(), steps=("constrain",))
-        if "date" not in found:  # a date read_fields' text rule misses (เมษายน)
-            date = textlayer.date_field(page)
-            if date is not None:
-                found["date"] = date
         draft.source = ReadSource.TEXT
     else:
         image, page, texts = _read_by_ocr(draft, data, progress)

@@ -19,7 +19,6 @@ than about half the body.
 
 from __future__ import annotations
 
-import re
 import subprocess
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -143,32 +142,3 @@ def _same_baseline(rows: list[list[Word]]) -> list[list[Word]]:
         else:
             merged.append(list(words))
     return merged
-
-
-_DATE = re.compile(r"(?:^|\s)([๐-๙0-9]{1,2})\s+(\S+)\s+([๐-๙0-9]{4})(?:\s|$)")
-
-
-def date_field(page: OcrPage):
-    """The letter's date from the text layer, where read_fields finds none: the first line
-    above เรื่อง (or its part after วันที่) with a day, a month and a year that
-    saraban.thaidate.parse_date reads; None when there is none."""
-    from saraban.intake.fields import Field
-    from saraban.thaidate import ThaiDateError, parse_date
-
-    for line in page.lines:
-        text = line.text.strip()
-        if text.startswith(("เรื่อง", "เรียน")):
-            break
-        for m in _DATE.finditer(text):
-            try:
-                date = parse_date(" ".join(m.groups()))
-            except (ThaiDateError, ValueError):
-                continue
-            words = [w for w in line.words if w.text in m.groups()] or line.words
-            x0, y0 = min(w.box[0] for w in words), min(w.box[1] for w in words)
-            x1, y1 = max(w.box[2] for w in words), max(w.box[3] for w in words)
-            return Field(date.isoformat(), 1.0, (round(x0 / page.width, 4),
-                                                 round(y0 / page.height, 4),
-                                                 round(x1 / page.width, 4),
-                                                 round(y1 / page.height, 4)))
-    return None
