@@ -70,12 +70,17 @@ def _env() -> dict:
     return {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
 
+def is_pdf(data: bytes, media_type: str | None) -> bool:
+    """Whether a scan is a PDF: by its media type, or by its first bytes."""
+    return (media_type or "").split(";")[0].strip().lower() == "application/pdf" \
+        or data[:5] == b"%PDF-"
+
+
 def pages_of(data: bytes, media_type: str, dpi: int = 300, *,
              last: int | None = None) -> list[Image.Image]:
     """The pages of a scan as images (the first ``last`` only, if given): a PDF rasterised
     by poppler's pdftoppm at ``dpi``, a PNG, JPEG or (multi-page) TIFF read with Pillow."""
-    media_type = (media_type or "").split(";")[0].strip().lower()
-    if media_type == "application/pdf" or data[:5] == b"%PDF-":
+    if is_pdf(data, media_type):
         pages = ["-l", str(last)] if last else []
         out = subprocess.run(["pdftoppm", "-r", str(dpi), *pages, "-png", "-"], input=data,
                              capture_output=True, check=True, timeout=TIMEOUT).stdout

@@ -230,13 +230,13 @@ def read_draft(draft: IntakeDraft, progress=None) -> IntakeDraft:
     (``possible_duplicate``)."""
     from saraban.documents.files import read
     from saraban.intake import fields as reading
-    from saraban.intake import textlayer
+    from saraban.intake import ocr, textlayer
     from saraban.intake.layout import blank_place
 
     draft.attempts += 1
     data = read(draft.file)
     page = None
-    if _is_pdf(data, draft.file.media_type):
+    if ocr.is_pdf(data, draft.file.media_type):
         page = textlayer.text_page(data)
     if page is not None:
         image, page, texts = _read_text_layer(draft, data, page, progress)
@@ -260,11 +260,6 @@ def read_draft(draft: IntakeDraft, progress=None) -> IntakeDraft:
     draft.duplicate_of_id = possible_duplicate(draft)
     draft.status, draft.error, draft.read_at = IntakeStatus.READY, None, utcnow()
     return draft
-
-
-def _is_pdf(data: bytes, media_type: str | None) -> bool:
-    return (media_type or "").split(";")[0].strip().lower() == "application/pdf" \
-        or data[:5] == b"%PDF-"
 
 
 def _read_by_ocr(draft: IntakeDraft, data: bytes, progress):
