@@ -162,6 +162,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # the user (a keeper of the central receipt register) in whose name the intake
         # reader accepts mailed letters and registers those read in full; unset: a clerk does
         "MAIL_AUTO_REGISTER": _env("MAIL_AUTO_REGISTER"),
+        # where the users reach Saraban, for the links in the notices by e-mail
+        "BASE_URL": _env("BASE_URL", "http://localhost:8000"),
+        # the daily digest of the notices is sent at or after this hour, Bangkok time; an item
+        # is told once it is this many seconds old (a transaction still committing is waited)
+        "NOTIFY_DIGEST_HOUR": _env("NOTIFY_DIGEST_HOUR", "7"),
+        "NOTIFY_SETTLE_SECONDS": _env("NOTIFY_SETTLE_SECONDS", "60"),
         # roles whose holders must log in with a TOTP code (e.g. "admin,commander")
         "REQUIRE_TOTP_FOR": _roles(_env("REQUIRE_TOTP_FOR", "")),
         # the installation key (audit head MAC, backup signature); default DATA_DIR/...

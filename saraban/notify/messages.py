@@ -3,7 +3,6 @@ page and a line in English; a secret document only as "หนังสือช�
 
 from __future__ import annotations
 
-import os
 from email.message import EmailMessage
 
 from flask import current_app
@@ -26,9 +25,7 @@ ACCOUNT_PAGE = "/account/security#notify"
 
 def base_url() -> str:
     """Where the users reach Saraban (SARABAN_BASE_URL), for the links in a mail."""
-    url = (current_app.config.get("BASE_URL") or os.environ.get("SARABAN_BASE_URL")
-           or "http://localhost:8000")
-    return url.rstrip("/")
+    return (current_app.config.get("BASE_URL") or "http://localhost:8000").rstrip("/")
 
 
 def _link(item: Item) -> str:

@@ -15,7 +15,6 @@ when the window moved is not missed.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 
 from flask import current_app
@@ -38,11 +37,9 @@ class NotifySettingError(ValueError):
 
 
 def _setting(name: str, default: int, low: int, high: int) -> int:
-    raw = current_app.config.get(name)
-    if raw is None:
-        raw = os.environ.get(f"SARABAN_{name}", default)
+    """A whole-number setting from the configuration (SARABAN_<name>), checked."""
     try:
-        value = int(raw)
+        value = int(current_app.config.get(name, default))
     except (TypeError, ValueError):
         value = None
     if value is None or not low <= value <= high:
