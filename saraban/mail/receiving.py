@@ -9,10 +9,12 @@ rebuilt) starts the reading over from UID 0, the Message-ID telling what was tak
 server down or refusing is reported, never raised: the worker tries again later.
 
 A message answering a letter we sent by e-mail (In-Reply-To or References naming its
-Message-ID) is the recipient's confirmation: kept linked to that outgoing mail, with the
-receipt number it names, never offered to the clerks as a letter to register (nor so
-answered with our own confirmation). A bounce naming one of our letters is linked to it
-too, with its reason: the letter's delivery then shows failed.
+Message-ID) is kept linked to that outgoing mail. Without a PDF (or automatic and naming a
+receipt number, as a Saraban's is) it is the recipient's confirmation, with the receipt
+number it names, never offered to the clerks as a letter to register (nor so answered with
+our own confirmation); with a PDF it is a letter in answer, to register, and it confirms
+the delivery too; an out-of-office stays an auto-reply. A bounce naming one of our letters
+is linked to it too, with its reason: the letter's delivery then shows failed.
 """
 
 from __future__ import annotations
